@@ -1,0 +1,46 @@
+#include "cli/cmd_query.h"
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.h"
+#include "cli/exit_codes.h"
+#include "store/readonly_query.h"
+#include "store/result_store.h"
+
+namespace attnsweep {
+
+CLI::App* SetupQueryCommand(CLI::App& app, QueryOptions* options) {
+  CLI::App* query = app.add_subcommand(
+      "query", "Run one read-only SQL statement on the store (tables: batches, jobs, attempts, "
+               "metrics, curves; views: results, metric_values)");
+  query->add_option("sql", options->sql, "the statement, e.g. \"SELECT * FROM results\"")->required();
+  AddDbOption(query, &options->db);
+  AddFormatOption(query, &options->format);
+  return query;
+}
+
+int RunQueryCommand(const QueryOptions& options) {
+  ResultStore store = ResultStore::OpenReadOnly(options.db);
+  const QueryResult result = RunReadOnlyQuery(store.db(), options.sql);
+  Table table;
+  table.columns = result.columns;
+  for (const auto& row : result.rows) {
+    std::vector<nlohmann::json> cells;
+    for (const Cell& cell : row) {
+      if (auto* i = std::get_if<int64_t>(&cell)) {
+        cells.emplace_back(*i);
+      } else if (auto* d = std::get_if<double>(&cell)) {
+        cells.emplace_back(*d);
+      } else if (auto* s = std::get_if<std::string>(&cell)) {
+        cells.emplace_back(*s);
+      } else {
+        cells.emplace_back(nullptr);
+      }
+    }
+    table.rows.push_back(std::move(cells));
+  }
+  PrintTable(table, options.format);
+  return kExitOk;
+}
+
+}  // namespace attnsweep

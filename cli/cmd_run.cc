@@ -1,0 +1,144 @@
+#include "cli/cmd_run.h"
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/common.h"
+#include "cli/exit_codes.h"
+#include "experiments/grid.h"
+#include "experiments/job_key.h"
+#include "experiments/job_runner.h"
+#include "store/result_store.h"
+#include "workers/build_info.h"
+#include "workers/interrupts.h"
+#include "workers/local_sweep.h"
+#include "workers/placement.h"
+
+namespace attnsweep {
+
+CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
+  CLI::App* run = app.add_subcommand("run", "Validate a grid, store its jobs as a new batch, run them");
+  run->add_option("grid", options->grid_path, "the experiment grid (YAML)")->required();
+  run->add_option("--db", options->db,
+                  "the result store (SQLite file); default: the grid's `store:`, else attnsweep.db");
+  run->add_flag("--dry-run", options->dry_run, "validate and list the jobs; run and store nothing");
+  run->add_option("--threads-per-rank", options->threads_per_rank,
+                  "intra-op threads per job (default: the cores this process may use)")
+      ->check(CLI::Range(1, 4096));
+  run->add_option("--device", options->device, "where jobs run: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  AddFormatOption(run, &options->format);
+  run->footer(
+      "Exit codes: 0 all jobs done, 1 some jobs failed, 2 bad grid or options (nothing stored), "
+      "3 store error, 130 interrupted (the batch can be resumed).");
+  return run;
+}
+
+namespace {
+
+bool ReadFile(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  *text = buffer.str();
+  return static_cast<bool>(in) || in.eof();
+}
+
+Table JobListing(const Grid& grid) {
+  Table table;
+  table.columns = {"experiment", "job_key", "cost", "config"};
+  for (const auto& job : grid.jobs) {
+    table.rows.push_back({job.experiment, job.job_key.substr(0, 12), job.cost,
+                          CanonicalJson(job.config)});
+  }
+  return table;
+}
+
+std::string VersionsJson() {
+  nlohmann::json versions = {{"attnsweep", AttnsweepVersion()},
+                             {"libtorch", LibTorchVersion()},
+                             {"sqlite", sqlite3_libversion()}};
+  return versions.dump();
+}
+
+}  // namespace
+
+int RunRunCommand(const RunOptions& options) {
+  std::string text;
+  if (!ReadFile(options.grid_path, &text)) {
+    PrintError("cannot read grid file '" + options.grid_path + "': " + std::strerror(errno));
+    return kExitBadInput;
+  }
+  const std::string stem = std::filesystem::path(options.grid_path).stem().string();
+  const GridParseResult parsed = ParseGrid(text, stem);
+  for (const auto& warning : parsed.grid.warnings) {
+    std::fprintf(stderr, "%s\n", FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message}).c_str());
+  }
+  if (!parsed.ok()) {
+    for (const auto& error : parsed.errors) {
+      std::fprintf(stderr, "%s\n",
+                   FormatGridIssue(options.grid_path, {error.mark, "error: " + error.message}).c_str());
+    }
+    std::fprintf(stderr, "%zu problem%s in %s; nothing was run or stored\n", parsed.errors.size(),
+                 parsed.errors.size() == 1 ? "" : "s", options.grid_path.c_str());
+    return kExitBadInput;
+  }
+  const Grid& grid = parsed.grid;
+  if (options.dry_run) {
+    PrintTable(JobListing(grid), options.format);
+    spdlog::info("{} jobs in grid '{}'; --dry-run: nothing run or stored", grid.jobs.size(), grid.name);
+    return kExitOk;
+  }
+  if (options.device == "cuda") {
+    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " + LibTorchVersion() +
+               "); use --device cpu");
+    return kExitBadInput;
+  }
+
+  const std::string db_path =
+      !options.db.empty() ? options.db : !grid.store_path.empty() ? grid.store_path : kDefaultStorePath;
+  ResultStore store = ResultStore::OpenForWriting(db_path);
+  std::vector<NewJob> jobs;
+  for (const auto& job : grid.jobs) {
+    jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.cost});
+  }
+  const std::string host = HostName();
+  const int64_t batch_id = store.CreateBatch(
+      {grid.name, text, std::filesystem::absolute(options.grid_path).string(), host, GitRevision(),
+       VersionsJson()},
+      jobs);
+
+  SweepOptions sweep;
+  sweep.place.rank = 0;
+  sweep.place.host = host;
+  sweep.place.device = "cpu";
+  sweep.place.threads = ThreadsPerWorker(options.threads_per_rank, 1);
+  spdlog::info("batch {} '{}': {} jobs into {} ({} threads per job)", batch_id, grid.name,
+               jobs.size(), db_path, sweep.place.threads);
+  InstallInterruptHandlers();
+  const SweepReport report = RunLocalSweep(store, batch_id, sweep);
+
+  if (report.interrupted) {
+    spdlog::warn("batch {} interrupted: {} done, {} failed, the rest pending; everything finished "
+                 "is stored in {}",
+                 batch_id, report.done, report.failed, db_path);
+    return kExitInterrupted;
+  }
+  spdlog::info("batch {} finished: {} done, {} failed. See: attnsweep results --db {}", batch_id,
+               report.done, report.failed, db_path);
+  return report.failed > 0 ? kExitJobsFailed : kExitOk;
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,72 @@
+#include "cli/cmd_status.h"
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.h"
+#include "cli/exit_codes.h"
+#include "store/result_store.h"
+
+namespace attnsweep {
+
+CLI::App* SetupStatusCommand(CLI::App& app, StatusOptions* options) {
+  CLI::App* status = app.add_subcommand("status", "Show batches and how far their jobs got");
+  status->add_option("batch", options->batch, "a batch id or name; without it, every batch");
+  AddDbOption(status, &options->db);
+  AddFormatOption(status, &options->format);
+  return status;
+}
+
+namespace {
+
+std::string Clock(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char text[32];
+  std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  return text;
+}
+
+// Remaining work at the pace of the done jobs so far; empty when it cannot be told.
+nlohmann::json Eta(const BatchSummary& b) {
+  if (b.status != "running" || b.done == 0 || b.pending + b.running == 0) return nullptr;
+  return Clock(b.done_job_seconds / static_cast<double>(b.done) *
+               static_cast<double>(b.pending + b.running));
+}
+
+}  // namespace
+
+int RunStatusCommand(const StatusOptions& options) {
+  ResultStore store = ResultStore::OpenReadOnly(options.db);
+  Table table;
+  if (options.batch.empty()) {
+    table.columns = {"batch", "name",    "status",  "jobs",    "done", "failed",
+                     "pending", "running", "created", "elapsed", "eta"};
+    for (const BatchSummary& b : store.ListBatches()) {
+      table.rows.push_back({b.id, b.name, b.status, b.total, b.done, b.failed, b.pending, b.running,
+                            b.created_at, Clock(b.elapsed_s), Eta(b)});
+    }
+    PrintTable(table, options.format);
+    return kExitOk;
+  }
+  auto batch_id = ResolveBatch(store, options.batch, options.db);
+  if (!batch_id) return kExitBadInput;
+  const BatchSummary b = *store.FindBatch(*batch_id);
+  if (options.format == "table") {
+    std::printf("batch %lld '%s': %s, %lld/%lld done, %lld failed, %lld pending, %lld running; "
+                "elapsed %s%s\n\n",
+                static_cast<long long>(b.id), b.name.c_str(), b.status.c_str(),
+                static_cast<long long>(b.done), static_cast<long long>(b.total),
+                static_cast<long long>(b.failed), static_cast<long long>(b.pending),
+                static_cast<long long>(b.running), Clock(b.elapsed_s).c_str(),
+                Eta(b).is_null() ? "" : (", ETA " + Eta(b).get<std::string>()).c_str());
+  }
+  table.columns = {"experiment", "jobs", "done", "failed", "pending", "running"};
+  for (const auto& c : store.CountsByExperiment(*batch_id)) {
+    table.rows.push_back({c.experiment, c.total, c.done, c.failed, c.pending, c.running});
+  }
+  PrintTable(table, options.format);
+  return kExitOk;
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,79 @@
+// attnsweep: sweeps of efficient-attention transformers, results in one SQLite file.
+// Errors are stopped here, once: a store failure is exit 3, a refused query or bad option exit 2.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/cmd_keys.h"
+#include "cli/cmd_query.h"
+#include "cli/cmd_results.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_status.h"
+#include "cli/common.h"
+#include "cli/exit_codes.h"
+#include "cli/logging.h"
+#include "store/readonly_query.h"
+#include "store/sqlite_handle.h"
+#include "workers/build_info.h"
+
+namespace {
+
+int Main(int argc, char** argv) {
+  using namespace attnsweep;
+  CLI::App app{"attnsweep: run grids of attention-variant experiments (train, benchmark, "
+               "approximation) and query their results in one SQLite store."};
+  app.set_version_flag("--version", std::string(AttnsweepVersion()) + " (" + GitRevision() + ")");
+  app.require_subcommand(1);
+  app.fallthrough();
+  int verbose = 0;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbose, "more log output (debug)");
+  app.add_flag("-q,--quiet", quiet, "only warnings and errors");
+
+  RunOptions run_options;
+  StatusOptions status_options;
+  ResultsOptions results_options;
+  QueryOptions query_options;
+  KeysOptions keys_options;
+  CLI::App* run = SetupRunCommand(app, &run_options);
+  CLI::App* status = SetupStatusCommand(app, &status_options);
+  CLI::App* results = SetupResultsCommand(app, &results_options);
+  CLI::App* query = SetupQueryCommand(app, &query_options);
+  CLI::App* keys = SetupKeysCommand(app, &keys_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, version, or the parse error
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  SetupLogging(quiet ? -1 : verbose > 0 ? 1 : 0, /*rank=*/0);
+
+  try {
+    if (*run) return RunRunCommand(run_options);
+    if (*status) return RunStatusCommand(status_options);
+    if (*results) return RunResultsCommand(results_options);
+    if (*query) return RunQueryCommand(query_options);
+    if (*keys) return RunKeysCommand(keys_options);
+  } catch (const QueryRefused& e) {
+    PrintError(e.what());
+    return kExitBadInput;
+  } catch (const StoreError& e) {
+    PrintError(e.what());
+    return kExitStoreError;
+  }
+  return kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: unexpected failure: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,51 @@
+// `attnsweep results`: jobs grouped by config keys, each metric as mean, standard deviation and count
+// over the group (the seeds, typically).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/output_format.h"
+#include "store/result_store.h"
+
+namespace attnsweep {
+
+struct ResultsQuery {
+  std::vector<std::string> by;       // dotted config keys, or "experiment"; empty = the keys that vary
+  std::vector<std::string> metrics;  // empty = every metric the jobs have
+};
+
+struct MetricSummary {
+  double mean = 0;
+  double std = 0;  // sample standard deviation; 0 for a single value
+  int count = 0;
+};
+
+struct ResultGroup {
+  std::vector<nlohmann::json> key_values;  // one per `by` key, null where a job lacks the key
+  int done = 0;
+  std::map<std::string, int> failures;  // error kind -> jobs
+  std::map<std::string, MetricSummary> metrics;
+};
+
+struct ResultsTable {
+  std::vector<std::string> by;
+  std::vector<std::string> metrics;
+  std::vector<ResultGroup> groups;  // in order of first appearance
+};
+
+// Config keys (dotted) whose value differs between jobs, seed aside, plus "experiment" when there are
+// several experiments: the natural grouping of a batch.
+std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs);
+
+ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQuery& query);
+
+// As a printable table: "mean ± std" cells for people (table, markdown), separate mean, _std and
+// count columns for machines (csv, json). A group with no done job shows its failure kind (OOM, ...).
+Table ResultsToTable(const ResultsTable& results, OutputFormat format);
+
+// The value of a dotted key ("model.attention") in a config, or null.
+nlohmann::json ConfigValue(const nlohmann::json& config, const std::string& dotted_key);
+
+}  // namespace attnsweep

@@ -1,0 +1,147 @@
+#include "experiments/config_schema.h"
+
+#include <algorithm>
+
+namespace attnsweep {
+namespace {
+
+const std::vector<std::string> kModelTasks = {"benchmark", "train", "approximation"};
+const std::vector<std::string> kTrainOnly = {"train"};
+
+std::vector<ParamSpec> BuildSchema() {
+  std::vector<ParamSpec> s;
+  auto add = [&s](ParamSpec spec) { s.push_back(std::move(spec)); };
+  add({"task", ParamType::kString, "", {}, {}, false, KnownTasks(), {}, "", "what the job does"});
+  add({"seed", ParamType::kInt, "1", 0, 2147483647, false, {}, {}, "",
+       "random seed of the job's initialisation and inputs"});
+
+  add({"sleep.seconds", ParamType::kFloat, "0.1", 0, 86400, false, {}, {"sleep"}, "",
+       "how long a sleep job sleeps"});
+
+  add({"data.max_len", ParamType::kInt, "512", 1, 1 << 24, false, {}, kModelTasks, "",
+       "sequence length: events per customer window, or tokens per benchmark input"});
+  add({"data.source", ParamType::kString, "synthetic", {}, {}, false, {"synthetic", "csv"},
+       kTrainOnly, "", "synthetic data from the built-in generator, or the real CSV files"});
+  add({"data.path", ParamType::kString, "", {}, {}, false, {}, kTrainOnly, "",
+       "folder holding transactions.csv and gender_train.csv (data.source: csv)"});
+  add({"data.customers", ParamType::kInt, "8000", 10, 10000000, false, {}, kTrainOnly, "",
+       "customers the synthetic generator writes"});
+  add({"data.seed", ParamType::kInt, "1", 0, 2147483647, false, {}, kTrainOnly, "",
+       "seed of the synthetic data and of the train/validation/test split"});
+
+  add({"model.attention", ParamType::kString, "softmax", {}, {}, false, KnownAttentionVariants(),
+       kModelTasks, "", "attention variant"});
+  add({"model.d_model", ParamType::kInt, "64", 1, 65536, false, {}, kModelTasks, "",
+       "width of the hidden states; a multiple of model.heads"});
+  add({"model.heads", ParamType::kInt, "4", 1, 1024, false, {}, kModelTasks, "",
+       "attention heads"});
+  add({"model.layers", ParamType::kInt, "2", 1, 256, false, {}, kTrainOnly, "", "encoder layers"});
+  add({"model.ff_dim", ParamType::kInt, "128", 1, 1 << 20, false, {}, kTrainOnly, "",
+       "inner width of the feed-forward block"});
+  add({"model.dropout", ParamType::kFloat, "0.1", 0, 1, true, {}, kTrainOnly, "",
+       "dropout probability"});
+
+  add({"train.epochs", ParamType::kInt, "5", 1, 100000, false, {}, kTrainOnly, "",
+       "passes over the training split"});
+  add({"train.batch_size", ParamType::kInt, "64", 1, 1 << 20, false, {}, kTrainOnly, "",
+       "customers per training step"});
+  add({"train.lr", ParamType::kFloat, "3.0e-4", 0, 10, false, {}, kTrainOnly, "",
+       "peak learning rate"});
+
+  add({"bench.batch_size", ParamType::kInt, "4", 1, 1 << 20, false, {}, {"benchmark"}, "",
+       "sequences per benchmark pass"});
+  add({"bench.warmup", ParamType::kInt, "2", 0, 100000, false, {}, {"benchmark"}, "",
+       "untimed passes before the timed ones"});
+  add({"bench.repeats", ParamType::kInt, "5", 1, 100000, false, {}, {"benchmark"}, "",
+       "timed passes; the median is reported"});
+  add({"bench.backward", ParamType::kBool, "true", {}, {}, false, {}, {"benchmark"}, "",
+       "also time forward+backward"});
+  return s;
+}
+
+}  // namespace
+
+const char* ParamTypeName(ParamType type) {
+  switch (type) {
+    case ParamType::kInt:
+      return "integer";
+    case ParamType::kFloat:
+      return "number";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kBool:
+      return "boolean";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& KnownTasks() {
+  static const std::vector<std::string> tasks = {"sleep", "benchmark"};
+  return tasks;
+}
+
+const std::vector<std::string>& KnownAttentionVariants() {
+  static const std::vector<std::string> variants = {"softmax"};
+  return variants;
+}
+
+const std::vector<ParamSpec>& ConfigSchema() {
+  static const std::vector<ParamSpec> schema = BuildSchema();
+  return schema;
+}
+
+const ParamSpec* FindParam(const std::string& key) {
+  for (const auto& spec : ConfigSchema()) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+bool IsSectionPrefix(const std::string& prefix) {
+  const std::string with_dot = prefix + ".";
+  for (const auto& spec : ConfigSchema()) {
+    if (spec.key.compare(0, with_dot.size(), with_dot) == 0) return true;
+  }
+  return false;
+}
+
+bool ParamAppliesToTask(const ParamSpec& spec, const std::string& task) {
+  return spec.tasks.empty() ||
+         std::find(spec.tasks.begin(), spec.tasks.end(), task) != spec.tasks.end();
+}
+
+bool ParamAppliesTo(const ParamSpec& spec, const std::string& task, const std::string& variant) {
+  return ParamAppliesToTask(spec, task) && (spec.variant.empty() || spec.variant == variant);
+}
+
+namespace {
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+std::string ClosestName(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    size_t d = EditDistance(word, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,51 @@
+// Every key a job's configuration can hold: its type, default, allowed range, and which tasks and
+// attention variants read it. The single source of truth for validation, defaults and `--help`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace attnsweep {
+
+enum class ParamType { kInt, kFloat, kString, kBool };
+
+const char* ParamTypeName(ParamType type);
+
+struct ParamSpec {
+  std::string key;  // dotted, e.g. "model.d_model"
+  ParamType type;
+  std::string default_text;  // the default in YAML spelling; parsed like user input
+  std::optional<double> min;
+  std::optional<double> max;
+  bool max_exclusive = false;
+  std::vector<std::string> choices;  // allowed values of a string key; empty = any string
+  // Tasks that read this key; empty = every task. A key no task of a job reads is left out of its
+  // resolved config, so it cannot split one job into several or change its key.
+  std::vector<std::string> tasks;
+  // Read only when model.attention equals this variant; empty = whatever the variant.
+  std::string variant;
+  std::string help;
+};
+
+// Names of the tasks that can run, and of the attention variants the models implement.
+const std::vector<std::string>& KnownTasks();
+const std::vector<std::string>& KnownAttentionVariants();
+
+const std::vector<ParamSpec>& ConfigSchema();
+const ParamSpec* FindParam(const std::string& key);
+
+// True when `prefix` is a section such as "model" or "model.performer" that holds known keys.
+bool IsSectionPrefix(const std::string& prefix);
+
+// Whether a job of `task` using attention `variant` reads the key.
+bool ParamAppliesTo(const ParamSpec& spec, const std::string& task, const std::string& variant);
+// Whether a job of `task` reads the key under any variant.
+bool ParamAppliesToTask(const ParamSpec& spec, const std::string& task);
+
+// The closest known name to `word` among `candidates`, or "" when none is close enough.
+std::string ClosestName(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace attnsweep

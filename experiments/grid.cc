@@ -1,0 +1,549 @@
+#include "experiments/grid.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "experiments/config_schema.h"
+#include "experiments/cost_model.h"
+#include "experiments/data_fingerprint.h"
+#include "experiments/job_key.h"
+#include "experiments/yaml_values.h"
+
+namespace attnsweep {
+namespace {
+
+// A grid this large is almost certainly a mistake, and expanding it would exhaust memory first.
+constexpr size_t kMaxPointsPerExperiment = 1000000;
+
+struct Assigned {
+  nlohmann::json value;
+  SourceMark mark;             // where the value was written; line 0 for schema defaults
+  bool from_experiment = false;  // set inside the experiment, not by `defaults` or the schema
+};
+
+// One point of a grid: dotted key -> value.
+using Point = std::map<std::string, Assigned>;
+// The values one grid dimension takes; the grid is the product of its axes.
+using Axis = std::vector<Point>;
+
+// A key of the config found in a YAML mapping, with the node holding its value.
+struct Leaf {
+  std::string key;
+  SourceMark key_mark;
+  YAML::Node value;
+};
+
+std::vector<std::string> AllKeys() {
+  std::vector<std::string> keys;
+  for (const auto& spec : ConfigSchema()) keys.push_back(spec.key);
+  return keys;
+}
+
+std::string KeyList(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+class GridParser {
+ public:
+  explicit GridParser(GridParseResult* result) : result_(result) {}
+
+  void Parse(const YAML::Node& root, const std::string& default_name);
+
+ private:
+  void Error(SourceMark mark, std::string message) {
+    result_->errors.push_back({mark, std::move(message)});
+  }
+  void Warn(SourceMark mark, std::string message) {
+    result_->grid.warnings.push_back({mark, std::move(message)});
+  }
+
+  // Walks a mapping whose keys are dotted config keys or sections ("model: {heads: 4}"), reporting
+  // unknown keys, and returns the leaves.
+  std::vector<Leaf> CollectLeaves(const YAML::Node& map, const std::string& prefix);
+  void UnknownKey(const std::string& key, SourceMark mark);
+
+  // `defaults`, `params`, and each `include`/`exclude` entry: one scalar per key.
+  Point ParseSettings(const YAML::Node& map, bool from_experiment, const char* where);
+  std::optional<Assigned> ParseScalar(const YAML::Node& node, const ParamSpec& spec,
+                                      bool from_experiment);
+
+  // `grid`: each key a list of values (or, for model.attention, variants with their own sub-grids).
+  std::vector<Axis> ParseGridAxes(const YAML::Node& map);
+  Axis ParseConditionalVariants(const Leaf& leaf);
+  std::vector<Axis> ParseZip(const YAML::Node& node);
+  Axis ParseValueList(const Leaf& leaf, const ParamSpec& spec);
+
+  std::vector<Point> Product(const std::vector<Axis>& axes, SourceMark where);
+  void ParseExperiment(const YAML::Node& node, std::set<std::string>* names);
+  // Schema defaults, then `defaults`, then `params`, then the point itself.
+  Point Merge(const Point& params, const Point& point, const std::string& task,
+                             SourceMark task_mark);
+  std::optional<nlohmann::json> Resolve(const Point& merged, const std::string& task);
+  void AddJob(const std::string& experiment, nlohmann::json config, SourceMark where);
+
+  GridParseResult* result_;
+  Point defaults_;
+  std::map<std::string, size_t> job_index_;  // job key -> index in grid.jobs
+};
+
+void GridParser::UnknownKey(const std::string& key, SourceMark mark) {
+  std::string message = "unknown key '" + key + "'";
+  std::string close = ClosestName(key, AllKeys());
+  if (!close.empty()) message += "; did you mean '" + close + "'?";
+  Error(mark, message + " (`attnsweep keys` lists every key)");
+}
+
+std::vector<Leaf> GridParser::CollectLeaves(const YAML::Node& map, const std::string& prefix) {
+  std::vector<Leaf> leaves;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const SourceMark mark = MarkOf(it->first);
+    if (!it->first.IsScalar()) {
+      Error(mark, "a key must be a plain name");
+      continue;
+    }
+    const std::string key = prefix.empty() ? it->first.Scalar() : prefix + "." + it->first.Scalar();
+    if (FindParam(key) != nullptr) {
+      leaves.push_back({key, mark, it->second});
+    } else if (IsSectionPrefix(key) && it->second.IsMap()) {
+      auto nested = CollectLeaves(it->second, key);
+      leaves.insert(leaves.end(), nested.begin(), nested.end());
+    } else if (IsSectionPrefix(key)) {
+      Error(mark, "'" + key + "' is a section: give it a mapping of keys, such as '" + key +
+                      ": {...}'");
+    } else {
+      UnknownKey(key, mark);
+    }
+  }
+  return leaves;
+}
+
+std::optional<Assigned> GridParser::ParseScalar(const YAML::Node& node, const ParamSpec& spec,
+                                                bool from_experiment) {
+  std::string error;
+  auto value = NormalizeValue(node, spec, &error);
+  if (!value) {
+    Error(MarkOf(node), error);
+    return std::nullopt;
+  }
+  return Assigned{*value, MarkOf(node), from_experiment};
+}
+
+Point GridParser::ParseSettings(const YAML::Node& map, bool from_experiment, const char* where) {
+  Point point;
+  if (!map.IsMap()) {
+    Error(MarkOf(map), std::string("'") + where + "' must be a mapping of keys to values");
+    return point;
+  }
+  for (const Leaf& leaf : CollectLeaves(map, "")) {
+    if (leaf.key == "task") {
+      Error(leaf.key_mark, "'task' is set by each experiment's own 'task:', not in '" +
+                               std::string(where) + "'");
+      continue;
+    }
+    if (auto earlier = point.find(leaf.key); earlier != point.end()) {
+      Error(leaf.key_mark, "'" + leaf.key + "' is set twice in '" + where + "' (first at line " +
+                               std::to_string(earlier->second.mark.line) + ")");
+      continue;
+    }
+    if (auto value = ParseScalar(leaf.value, *FindParam(leaf.key), from_experiment)) {
+      point[leaf.key] = *value;
+    }
+  }
+  return point;
+}
+
+Axis GridParser::ParseValueList(const Leaf& leaf, const ParamSpec& spec) {
+  Axis axis;
+  if (leaf.value.IsSequence()) {
+    if (leaf.value.size() == 0) {
+      Error(leaf.key_mark, "'" + leaf.key + "' has an empty list, so the grid has no points");
+    }
+    for (const auto& item : leaf.value) {
+      if (auto value = ParseScalar(item, spec, true)) axis.push_back({{leaf.key, *value}});
+    }
+  } else if (leaf.value.IsScalar()) {
+    if (auto value = ParseScalar(leaf.value, spec, true)) axis.push_back({{leaf.key, *value}});
+  } else {
+    Error(MarkOf(leaf.value), "'" + leaf.key + "' in a grid takes a list of values");
+  }
+  return axis;
+}
+
+Axis GridParser::ParseConditionalVariants(const Leaf& leaf) {
+  // model.attention: {softmax: {}, performer: {model.performer.features: [64, 256]}}
+  Axis axis;
+  const ParamSpec& spec = *FindParam("model.attention");
+  for (auto it = leaf.value.begin(); it != leaf.value.end(); ++it) {
+    auto variant = ParseScalar(it->first, spec, true);
+    if (!variant) continue;
+    std::vector<Axis> sub_axes;
+    if (it->second.IsMap()) {
+      sub_axes = ParseGridAxes(it->second);
+    } else if (!it->second.IsNull()) {
+      Error(MarkOf(it->second), "variant '" + variant->value.get<std::string>() +
+                                    "' takes a mapping of its own grid keys, or {}");
+    }
+    for (Point& point : Product(sub_axes, MarkOf(it->first))) {
+      if (point.count("model.attention")) {
+        Error(point["model.attention"].mark, "model.attention cannot vary inside a variant");
+      }
+      point["model.attention"] = *variant;
+      axis.push_back(std::move(point));
+    }
+  }
+  if (axis.empty()) Error(leaf.key_mark, "'model.attention' names no variants");
+  return axis;
+}
+
+std::vector<Axis> GridParser::ParseGridAxes(const YAML::Node& map) {
+  std::vector<Axis> axes;
+  if (!map.IsMap()) {
+    Error(MarkOf(map), "'grid' must be a mapping of keys to lists of values");
+    return axes;
+  }
+  for (const Leaf& leaf : CollectLeaves(map, "")) {
+    if (leaf.key == "task") {
+      Error(leaf.key_mark, "'task' cannot vary in a grid: write one experiment per task");
+      continue;
+    }
+    if (leaf.key == "model.attention" && leaf.value.IsMap()) {
+      axes.push_back(ParseConditionalVariants(leaf));
+    } else {
+      axes.push_back(ParseValueList(leaf, *FindParam(leaf.key)));
+    }
+  }
+  return axes;
+}
+
+std::vector<Axis> GridParser::ParseZip(const YAML::Node& node) {
+  // One group ({a: [..], b: [..]}) or a list of groups; each group's lists vary together.
+  std::vector<YAML::Node> groups;
+  if (node.IsSequence()) {
+    for (const auto& g : node) groups.push_back(g);
+  } else {
+    groups.push_back(node);
+  }
+  std::vector<Axis> axes;
+  for (const auto& group : groups) {
+    if (!group.IsMap()) {
+      Error(MarkOf(group), "'zip' takes a mapping of keys to lists of equal length");
+      continue;
+    }
+    std::vector<std::pair<Leaf, Axis>> columns;
+    for (const Leaf& leaf : CollectLeaves(group, "")) {
+      if (!leaf.value.IsSequence()) {
+        Error(MarkOf(leaf.value), "'" + leaf.key + "' in 'zip' takes a list of values");
+        continue;
+      }
+      columns.emplace_back(leaf, ParseValueList(leaf, *FindParam(leaf.key)));
+    }
+    if (columns.empty()) continue;
+    const size_t length = columns[0].second.size();
+    bool equal = true;
+    for (const auto& [leaf, values] : columns) {
+      if (values.size() != length) {
+        Error(leaf.key_mark, "'zip' lists must have equal lengths: '" + columns[0].first.key +
+                                 "' has " + std::to_string(length) + " values, '" + leaf.key +
+                                 "' has " + std::to_string(values.size()));
+        equal = false;
+      }
+    }
+    if (!equal) continue;
+    Axis axis(length);
+    for (const auto& column : columns) {
+      for (size_t i = 0; i < length; ++i) {
+        for (const auto& [key, value] : column.second[i]) axis[i][key] = value;
+      }
+    }
+    axes.push_back(std::move(axis));
+  }
+  return axes;
+}
+
+std::vector<Point> GridParser::Product(const std::vector<Axis>& axes, SourceMark where) {
+  size_t total = 1;
+  for (const Axis& axis : axes) {
+    total *= axis.size();
+    if (total > kMaxPointsPerExperiment) {
+      Error(where, "the grid expands to more than " + std::to_string(kMaxPointsPerExperiment) +
+                       " points; split it into several experiments or batches");
+      return {};
+    }
+  }
+  std::vector<Point> points = {Point{}};
+  for (const Axis& axis : axes) {
+    std::vector<Point> next;
+    next.reserve(points.size() * axis.size());
+    for (const Point& base : points) {
+      for (const Point& extra : axis) {
+        Point merged = base;
+        for (const auto& [key, value] : extra) {
+          if (merged.count(key)) {
+            Error(value.mark, "'" + key + "' is set by two grid dimensions");
+            return {};
+          }
+          merged[key] = value;
+        }
+        next.push_back(std::move(merged));
+      }
+    }
+    points = std::move(next);
+  }
+  return points;
+}
+
+Point GridParser::Merge(const Point& params, const Point& point,
+                                       const std::string& task, SourceMark task_mark) {
+  Point merged;
+  for (const auto& spec : ConfigSchema()) {
+    if (spec.key != "task") merged[spec.key] = Assigned{ParseDefault(spec), {}, false};
+  }
+  for (const Point* layer : std::initializer_list<const Point*>{&defaults_, &params, &point}) {
+    for (const auto& [key, value] : *layer) merged[key] = value;
+  }
+  merged["task"] = Assigned{task, task_mark, true};
+  return merged;
+}
+
+std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std::string& task) {
+  const std::string variant = merged.at("model.attention").value.get<std::string>();
+  nlohmann::json config = nlohmann::json::object();
+  bool ok = true;
+  for (const auto& [key, assigned] : merged) {
+    const ParamSpec& spec = *FindParam(key);
+    if (ParamAppliesTo(spec, task, variant)) {
+      nlohmann::json* slot = &config;
+      size_t start = 0;
+      for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', start)) {
+        slot = &(*slot)[key.substr(start, dot - start)];
+        start = dot + 1;
+      }
+      (*slot)[key.substr(start)] = assigned.value;
+    } else if (assigned.from_experiment && !ParamAppliesToTask(spec, task)) {
+      Error(assigned.mark, "'" + key + "' is not read by task '" + task + "' (it is read by: " +
+                               KeyList(spec.tasks) + ")");
+      ok = false;
+    }
+  }
+  // Settings that are valid alone but not together are reported where the user wrote one of them.
+  auto written_at = [&](std::initializer_list<const char*> keys) {
+    for (const char* key : keys) {
+      if (merged.at(key).mark.line > 0) return merged.at(key).mark;
+    }
+    return merged.at("task").mark;
+  };
+  if (config.contains("model")) {
+    const int64_t d_model = config["model"]["d_model"].get<int64_t>();
+    const int64_t heads = config["model"]["heads"].get<int64_t>();
+    if (d_model % heads != 0) {
+      Error(written_at({"model.heads", "model.d_model"}),
+            "model.d_model (" + std::to_string(d_model) + ") must be a multiple of model.heads (" +
+                std::to_string(heads) + ")");
+      ok = false;
+    }
+  }
+  if (config.contains("data") && config["data"].value("source", "") == "csv" &&
+      config["data"].value("path", "").empty()) {
+    Error(written_at({"data.source", "data.path"}), "data.source is csv but data.path is not set");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return config;
+}
+
+void GridParser::AddJob(const std::string& experiment, nlohmann::json config, SourceMark where) {
+  std::string fingerprint, error;
+  if (!DataFingerprint(config, &fingerprint, &error)) {
+    Error(where, error);
+    return;
+  }
+  const std::string key = ComputeJobKey(config, fingerprint);
+  auto found = job_index_.find(key);
+  if (found != job_index_.end()) {
+    const std::string& first = result_->grid.jobs[found->second].experiment;
+    if (first != experiment) {
+      Warn(where, "experiment '" + experiment + "' repeats a job of experiment '" + first +
+                      "'; it runs once, under '" + first + "'");
+    }
+    return;
+  }
+  job_index_[key] = result_->grid.jobs.size();
+  const double cost = EstimateCost(config);
+  result_->grid.jobs.push_back({experiment, std::move(config), key, cost});
+}
+
+void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* names) {
+  const SourceMark where = MarkOf(node);
+  if (!node.IsMap()) {
+    Error(where, "each experiment must be a mapping with at least 'name' and 'task'");
+    return;
+  }
+  static const std::vector<std::string> kExperimentKeys = {
+      "name", "task", "params", "grid", "zip", "include", "exclude", "description"};
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (std::find(kExperimentKeys.begin(), kExperimentKeys.end(), key) == kExperimentKeys.end()) {
+      std::string message = "unknown experiment key '" + key + "' (known: " +
+                            KeyList(kExperimentKeys) + ")";
+      std::string close = ClosestName(key, kExperimentKeys);
+      if (!close.empty()) message += "; did you mean '" + close + "'?";
+      Error(MarkOf(it->first), message);
+    }
+  }
+  std::string name;
+  if (!node["name"] || !node["name"].IsScalar() || node["name"].Scalar().empty()) {
+    Error(where, "experiment has no 'name'");
+  } else {
+    name = node["name"].Scalar();
+    if (!names->insert(name).second) {
+      Error(MarkOf(node["name"]), "experiment name '" + name + "' is used twice");
+    }
+  }
+  std::string task;
+  SourceMark task_mark = where;
+  if (!node["task"]) {
+    Error(where, "experiment '" + name + "' has no 'task' (known: " + KeyList(KnownTasks()) + ")");
+  } else {
+    task_mark = MarkOf(node["task"]);
+    std::string error;
+    if (auto value = NormalizeValue(node["task"], *FindParam("task"), &error)) {
+      task = value->get<std::string>();
+    } else {
+      Error(task_mark, error);
+    }
+  }
+
+  const size_t errors_before = result_->errors.size();
+  Point params = node["params"] ? ParseSettings(node["params"], true, "params") : Point{};
+  std::vector<Axis> axes;
+  if (node["grid"]) axes = ParseGridAxes(node["grid"]);
+  if (node["zip"]) {
+    auto zipped = ParseZip(node["zip"]);
+    axes.insert(axes.end(), zipped.begin(), zipped.end());
+  }
+  std::vector<std::pair<Point, SourceMark>> includes, excludes;
+  for (const char* which : {"include", "exclude"}) {
+    if (!node[which]) continue;
+    if (!node[which].IsSequence()) {
+      Error(MarkOf(node[which]), std::string("'") + which + "' takes a list of mappings");
+      continue;
+    }
+    auto& target = std::string(which) == "include" ? includes : excludes;
+    for (const auto& entry : node[which]) {
+      target.emplace_back(ParseSettings(entry, true, which), MarkOf(entry));
+    }
+  }
+  if (task.empty() || result_->errors.size() != errors_before) return;
+
+  std::vector<Point> points;
+  if (!axes.empty() || includes.empty()) points = Product(axes, where);
+  std::vector<size_t> exclude_hits(excludes.size(), 0);
+  std::vector<std::pair<Point, SourceMark>> kept;
+  for (const Point& point : points) {
+    Point merged = Merge(params, point, task, task_mark);
+    bool excluded = false;
+    for (size_t e = 0; e < excludes.size(); ++e) {
+      bool all_match = true;
+      for (const auto& [key, value] : excludes[e].first) {
+        all_match = all_match && merged.at(key).value == value.value;
+      }
+      if (all_match) {
+        ++exclude_hits[e];
+        excluded = true;
+      }
+    }
+    if (!excluded) kept.emplace_back(std::move(merged), where);
+  }
+  for (size_t e = 0; e < excludes.size(); ++e) {
+    if (exclude_hits[e] == 0) Warn(excludes[e].second, "this 'exclude' entry matches no point");
+  }
+  for (const auto& [point, mark] : includes) {
+    kept.emplace_back(Merge(params, point, task, task_mark), mark);
+  }
+  if (kept.empty()) {
+    Error(where, "experiment '" + name + "' has no jobs: every point of its grid is excluded");
+    return;
+  }
+  for (const auto& [merged, mark] : kept) {
+    if (auto config = Resolve(merged, task)) AddJob(name, std::move(*config), mark);
+  }
+}
+
+void GridParser::Parse(const YAML::Node& root, const std::string& default_name) {
+  if (!root.IsMap()) {
+    Error(MarkOf(root), "a grid file is a mapping with 'experiments' (and optionally 'name', "
+                        "'store', 'defaults')");
+    return;
+  }
+  static const std::vector<std::string> kTopKeys = {"name", "store", "defaults", "experiments",
+                                                    "description"};
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end()) {
+      std::string message = "unknown top-level key '" + key + "' (known: " + KeyList(kTopKeys) + ")";
+      std::string close = ClosestName(key, kTopKeys);
+      if (!close.empty()) message += "; did you mean '" + close + "'?";
+      Error(MarkOf(it->first), message);
+    }
+  }
+  Grid& grid = result_->grid;
+  grid.name = root["name"] && root["name"].IsScalar() ? root["name"].Scalar() : default_name;
+  if (root["store"]) {
+    if (root["store"].IsScalar()) {
+      grid.store_path = root["store"].Scalar();
+    } else {
+      Error(MarkOf(root["store"]), "'store' must be a file path");
+    }
+  }
+  if (root["defaults"]) defaults_ = ParseSettings(root["defaults"], false, "defaults");
+
+  const YAML::Node experiments = root["experiments"];
+  if (!experiments || !experiments.IsSequence() || experiments.size() == 0) {
+    Error(experiments ? MarkOf(experiments) : MarkOf(root),
+          "the grid has no experiments: add 'experiments:' with a list of experiments");
+    return;
+  }
+  std::set<std::string> names;
+  for (const auto& experiment : experiments) ParseExperiment(experiment, &names);
+}
+
+// One message per place: a bad value shared by many points is reported once.
+void SortAndDeduplicate(std::vector<GridIssue>* issues) {
+  std::stable_sort(issues->begin(), issues->end(), [](const GridIssue& a, const GridIssue& b) {
+    return std::tie(a.mark.line, a.mark.column) < std::tie(b.mark.line, b.mark.column);
+  });
+  std::set<std::tuple<int, int, std::string>> seen;
+  std::vector<GridIssue> unique;
+  for (auto& issue : *issues) {
+    if (seen.insert({issue.mark.line, issue.mark.column, issue.message}).second) {
+      unique.push_back(std::move(issue));
+    }
+  }
+  *issues = std::move(unique);
+}
+
+}  // namespace
+
+GridParseResult ParseGrid(const std::string& yaml_text, const std::string& default_name) {
+  GridParseResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    result.errors.push_back({{e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg});
+    return result;
+  }
+  GridParser parser(&result);
+  parser.Parse(root, default_name);
+  SortAndDeduplicate(&result.errors);
+  SortAndDeduplicate(&result.grid.warnings);
+  if (!result.ok()) result.grid.jobs.clear();
+  return result;
+}
+
+}  // namespace attnsweep

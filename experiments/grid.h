@@ -1,0 +1,40 @@
+// A YAML experiment grid, validated and expanded into fully resolved jobs.
+//
+// Grammar (see docs/grid.md): top-level `name`, `store`, `defaults`, `experiments`; each experiment has
+// `name`, `task`, `params`, `grid` (cartesian product; `model.attention` may map each variant to its own
+// sub-grid), `zip` (lists that vary together), `include` (extra points), `exclude` (partial matches).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/grid_issue.h"
+
+namespace attnsweep {
+
+struct JobSpec {
+  std::string experiment;
+  nlohmann::json config;  // every key the job's task reads, nested by section, normalised
+  std::string job_key;    // SHA-256 hex of the canonical config, key version and data fingerprint
+  double cost = 0;        // relative cost estimate, for handing out the most expensive job first
+};
+
+struct Grid {
+  std::string name;        // the batch's name
+  std::string store_path;  // `store:`, empty when the grid does not name one
+  std::vector<JobSpec> jobs;
+  std::vector<GridIssue> warnings;  // things that are legal but probably not meant
+};
+
+struct GridParseResult {
+  Grid grid;
+  std::vector<GridIssue> errors;  // every problem found; the grid is usable only when empty
+  bool ok() const { return errors.empty(); }
+};
+
+// `default_name` names the batch when the grid has no `name:` (the file's stem, say).
+GridParseResult ParseGrid(const std::string& yaml_text, const std::string& default_name);
+
+}  // namespace attnsweep

@@ -1,0 +1,88 @@
+#include "experiments/job_runner.h"
+
+#include <cmath>
+#include <new>
+
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include "experiments/memory/counting_allocator.h"
+#include "experiments/tasks/tasks.h"
+
+namespace attnsweep {
+
+const char* JobOutcomeName(JobOutcome outcome) {
+  switch (outcome) {
+    case JobOutcome::kDone:
+      return "done";
+    case JobOutcome::kError:
+      return "error";
+    case JobOutcome::kOom:
+      return "oom";
+    case JobOutcome::kDiverged:
+      return "diverged";
+    case JobOutcome::kInvalid:
+      return "invalid";
+    case JobOutcome::kInterrupted:
+      return "interrupted";
+  }
+  return "error";
+}
+
+std::string LibTorchVersion() { return TORCH_VERSION; }
+
+void PrepareJobProcess() { CpuMemoryCounter::Install(); }
+
+namespace {
+
+bool LooksLikeOutOfMemory(const std::string& message) {
+  return message.find("can't allocate memory") != std::string::npos ||
+         message.find("CUDA out of memory") != std::string::npos ||
+         message.find("out of memory") != std::string::npos;
+}
+
+JobOutput Failure(JobOutcome outcome, std::string message) {
+  JobOutput output;
+  output.outcome = outcome;
+  output.error = std::move(message);
+  return output;
+}
+
+}  // namespace
+
+JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
+  PrepareJobProcess();
+  if (context.threads > 0) at::set_num_threads(context.threads);
+  JobOutput output;
+  try {
+    const std::string task = config.at("task").get<std::string>();
+    if (task == "sleep") {
+      RunSleepTask(config, context, &output);
+    } else if (task == "benchmark") {
+      RunBenchmarkTask(config, context, &output);
+    } else {
+      return Failure(JobOutcome::kInvalid, "no task named '" + task + "' in this build");
+    }
+  } catch (const JobInterrupted&) {
+    return Failure(JobOutcome::kInterrupted, "interrupted before it finished");
+  } catch (const InvalidJobConfig& e) {
+    return Failure(JobOutcome::kInvalid, e.what());
+  } catch (const std::bad_alloc&) {
+    return Failure(JobOutcome::kOom, "out of memory (std::bad_alloc)");
+  } catch (const c10::Error& e) {
+    const std::string message = e.what_without_backtrace();
+    return Failure(LooksLikeOutOfMemory(message) ? JobOutcome::kOom : JobOutcome::kError, message);
+  } catch (const std::exception& e) {
+    return Failure(JobOutcome::kError, e.what());
+  }
+  for (const auto& [name, value] : output.metrics) {
+    if (!std::isfinite(value)) {
+      return Failure(JobOutcome::kDiverged, "metric '" + name + "' is not finite");
+    }
+  }
+  return output;
+}
+
+}  // namespace attnsweep

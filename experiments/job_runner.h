@@ -1,0 +1,46 @@
+// Runs one job from its resolved config and reports what happened. Free of LibTorch in its interface,
+// so callers (the workers) do not compile against it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace attnsweep {
+
+// How an attempt ended; the names are those of attempts.outcome in the store.
+enum class JobOutcome { kDone, kError, kOom, kDiverged, kInvalid, kInterrupted };
+const char* JobOutcomeName(JobOutcome outcome);
+
+struct JobContext {
+  int threads = 1;  // intra-op threads the job may use
+  // Polled between units of work (benchmark passes, sleep slices); true asks the job to stop early.
+  std::function<bool()> stop_requested = [] { return false; };
+};
+
+struct JobCurvePoint {
+  int64_t step;
+  std::string name;
+  double value;
+};
+
+struct JobOutput {
+  JobOutcome outcome = JobOutcome::kDone;
+  std::string error;  // why, when the outcome is not done
+  std::vector<std::pair<std::string, double>> metrics;
+  std::vector<JobCurvePoint> curves;
+};
+
+// Never throws: every failure becomes an outcome with a message.
+JobOutput RunJob(const nlohmann::json& config, const JobContext& context);
+
+// "1.13.0", say: the LibTorch this binary was built against.
+std::string LibTorchVersion();
+
+// Installs what measuring needs before any job runs (the counting CPU allocator). Idempotent.
+void PrepareJobProcess();
+
+}  // namespace attnsweep

@@ -1,0 +1,32 @@
+#include "experiments/memory/process_memory.h"
+
+#include <fstream>
+#include <string>
+
+namespace attnsweep {
+namespace {
+int64_t StatusFieldBytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.compare(0, field.size(), field) == 0 && line.size() > field.size() &&
+        line[field.size()] == ':') {
+      return std::stoll(line.substr(field.size() + 1)) * 1024;  // reported in kB
+    }
+  }
+  return -1;
+}
+}  // namespace
+
+bool ResetPeakRss() {
+  // Writing 5 to clear_refs resets the peak RSS (Linux >= 4.0).
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return static_cast<bool>(clear);
+}
+
+int64_t PeakRssBytes() { return StatusFieldBytes("VmHWM"); }
+int64_t CurrentRssBytes() { return StatusFieldBytes("VmRSS"); }
+
+}  // namespace attnsweep

@@ -1,0 +1,110 @@
+// `benchmark`: wall time and memory of one attention layer's forward pass, and of forward+backward.
+//
+// Forward runs under NoGradGuard (inference: nothing is kept for backward). Each figure is the median
+// of bench.repeats timed passes after bench.warmup untimed ones, with min and max beside it.
+// Memory: peak_mb is the counting allocator's peak above what was allocated just before the pass
+// (exact bytes); rss_mb is the process's resident high-water mark over the timed passes.
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+#include <torch/utils.h>
+
+#include "experiments/memory/counting_allocator.h"
+#include "experiments/memory/process_memory.h"
+#include "experiments/models/softmax_attention.h"
+#include "experiments/tasks/tasks.h"
+
+namespace attnsweep {
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+struct PassStats {
+  double median_ms = 0, min_ms = 0, max_ms = 0;
+  double peak_mb = 0;  // counting allocator, above the start of the pass, max over passes
+  double rss_mb = 0;   // process VmHWM over the timed passes
+};
+
+template <typename Pass>
+PassStats TimePasses(int warmup, int repeats, const JobContext& context, Pass pass) {
+  for (int i = 0; i < warmup; ++i) {
+    if (context.stop_requested()) throw JobInterrupted();
+    pass();
+  }
+  ResetPeakRss();
+  std::vector<double> times_ms;
+  int64_t peak_bytes = 0;
+  for (int i = 0; i < repeats; ++i) {
+    if (context.stop_requested()) throw JobInterrupted();
+    ScopedPeakMeasure measure;
+    const auto start = std::chrono::steady_clock::now();
+    pass();
+    const auto end = std::chrono::steady_clock::now();
+    peak_bytes = std::max(peak_bytes, measure.PeakAboveBaseline());
+    times_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  PassStats stats;
+  std::sort(times_ms.begin(), times_ms.end());
+  const size_t n = times_ms.size();
+  stats.median_ms = n % 2 ? times_ms[n / 2] : 0.5 * (times_ms[n / 2 - 1] + times_ms[n / 2]);
+  stats.min_ms = times_ms.front();
+  stats.max_ms = times_ms.back();
+  stats.peak_mb = static_cast<double>(peak_bytes) / kMiB;
+  stats.rss_mb = static_cast<double>(PeakRssBytes()) / kMiB;
+  return stats;
+}
+
+void Report(const std::string& prefix, const PassStats& stats, JobOutput* output) {
+  output->metrics.emplace_back(prefix + "_ms", stats.median_ms);
+  output->metrics.emplace_back(prefix + "_ms_min", stats.min_ms);
+  output->metrics.emplace_back(prefix + "_ms_max", stats.max_ms);
+}
+
+}  // namespace
+
+void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
+  const auto& model = config["model"];
+  const auto& bench = config["bench"];
+  const int64_t batch = bench["batch_size"].get<int64_t>();
+  const int64_t length = config["data"]["max_len"].get<int64_t>();
+  const int64_t d_model = model["d_model"].get<int64_t>();
+  const int64_t heads = model["heads"].get<int64_t>();
+  const int warmup = bench["warmup"].get<int>();
+  const int repeats = bench["repeats"].get<int>();
+  const std::string variant = model["attention"].get<std::string>();
+  if (variant != "softmax") throw InvalidJobConfig("benchmark has no attention variant '" + variant + "'");
+
+  torch::manual_seed(config["seed"].get<uint64_t>());
+  SoftmaxAttention attention(SoftmaxAttentionOptions(d_model, heads));
+  const at::Tensor input = at::randn({batch, length, d_model});
+  const double tokens = static_cast<double>(batch * length);
+
+  attention->eval();
+  PassStats forward;
+  {
+    torch::NoGradGuard no_grad;
+    forward = TimePasses(warmup, repeats, context, [&] { attention->forward(input); });
+  }
+  Report("fwd", forward, output);
+  output->metrics.emplace_back("tokens_per_s", tokens / (forward.median_ms / 1000.0));
+  output->metrics.emplace_back("peak_mb", forward.peak_mb);
+  output->metrics.emplace_back("rss_mb", forward.rss_mb);
+
+  if (bench["backward"].get<bool>()) {
+    attention->train();
+    PassStats both = TimePasses(warmup, repeats, context, [&] {
+      attention->zero_grad(/*set_to_none=*/true);
+      attention->forward(input).sum().backward();
+    });
+    Report("fwdbwd", both, output);
+    output->metrics.emplace_back("fwdbwd_tokens_per_s", tokens / (both.median_ms / 1000.0));
+    output->metrics.emplace_back("fwdbwd_peak_mb", both.peak_mb);
+  }
+  output->metrics.emplace_back("threads", at::get_num_threads());
+}
+
+}  // namespace attnsweep

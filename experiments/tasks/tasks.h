@@ -1,0 +1,26 @@
+// The task implementations behind RunJob. Each fills `output` or throws; RunJob turns exceptions into
+// outcomes.
+#pragma once
+
+#include <stdexcept>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "experiments/job_runner.h"
+
+namespace attnsweep {
+
+// Thrown when the job saw stop_requested(): the attempt ends as `interrupted`.
+struct JobInterrupted : std::runtime_error {
+  JobInterrupted() : std::runtime_error("interrupted") {}
+};
+
+// Thrown for a config the task refuses before computing anything: the attempt ends as `invalid`.
+struct InvalidJobConfig : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+
+}  // namespace attnsweep

@@ -1,0 +1,260 @@
+#include "store/result_store.h"
+
+#include "store/readonly_query.h"
+#include "store/schema.h"
+
+namespace attnsweep {
+
+ResultStore ResultStore::OpenForWriting(const std::string& path) {
+  Database db(path, Database::Mode::kReadWriteCreate);
+  MigrateSchema(db);
+  return ResultStore(std::move(db));
+}
+
+ResultStore ResultStore::OpenReadOnly(const std::string& path) {
+  return ResultStore(OpenGuardedReadOnly(path));
+}
+
+int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob>& jobs) {
+  Transaction txn(db_);
+  Statement insert_batch(db_,
+                         "INSERT INTO batches (name, grid_yaml, grid_path, status, host, git_rev, "
+                         "versions) VALUES (?, ?, ?, 'running', ?, ?, ?)");
+  insert_batch.Bind(1, batch.name)
+      .Bind(2, batch.grid_yaml)
+      .Bind(3, batch.grid_path)
+      .Bind(4, batch.host)
+      .Bind(5, batch.git_rev)
+      .Bind(6, batch.versions)
+      .Run();
+  const int64_t batch_id = db_.LastInsertId();
+  Statement insert_job(db_,
+                       "INSERT INTO jobs (batch_id, experiment, job_key, config, cost) "
+                       "VALUES (?, ?, ?, ?, ?)");
+  for (const NewJob& job : jobs) {
+    insert_job.Reset();
+    insert_job.Bind(1, batch_id)
+        .Bind(2, job.experiment)
+        .Bind(3, job.job_key)
+        .Bind(4, job.config)
+        .Bind(5, job.cost)
+        .Run();
+  }
+  txn.Commit();
+  return batch_id;
+}
+
+namespace {
+JobRecord ReadJob(const Statement& s) {
+  JobRecord job;
+  job.id = s.Int(0);
+  job.experiment = s.Text(1);
+  job.job_key = s.Text(2);
+  job.config = s.Text(3);
+  job.status = s.Text(4);
+  job.attempts = static_cast<int>(s.Int(5));
+  job.cost = s.Double(6);
+  job.error_kind = s.Text(7);
+  job.error = s.Text(8);
+  return job;
+}
+constexpr const char* kJobColumns =
+    "id, experiment, job_key, config, status, attempts, cost, error_kind, error";
+}  // namespace
+
+std::vector<JobRecord> ResultStore::PendingJobs(int64_t batch_id) {
+  Statement s(db_, std::string("SELECT ") + kJobColumns +
+                       " FROM jobs WHERE batch_id = ? AND status = 'pending' "
+                       "ORDER BY cost DESC, id");
+  s.Bind(1, batch_id);
+  std::vector<JobRecord> jobs;
+  while (s.Step()) jobs.push_back(ReadJob(s));
+  return jobs;
+}
+
+int ResultStore::StartAttempt(int64_t job_id, const AttemptPlace& place) {
+  Transaction txn(db_);
+  Statement update(db_,
+                   "UPDATE jobs SET status = 'running', attempts = attempts + 1, rank = ?, host = ?, "
+                   "device = ?, threads = ?, started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+                   "finished_at = NULL, error_kind = NULL, error = NULL "
+                   "WHERE id = ? AND status = 'pending' RETURNING attempts");
+  update.Bind(1, place.rank).Bind(2, place.host).Bind(3, place.device).Bind(4, place.threads);
+  update.Bind(5, job_id);
+  if (!update.Step()) return 0;
+  const int attempt = static_cast<int>(update.Int(0));
+  update.Run();
+  Statement insert(db_, "INSERT INTO attempts (job_id, attempt, rank, host) VALUES (?, ?, ?, ?)");
+  insert.Bind(1, job_id).Bind(2, attempt).Bind(3, place.rank).Bind(4, place.host).Run();
+  txn.Commit();
+  return attempt;
+}
+
+namespace {
+// Moves the job out of `running` only if `attempt` is still its current one. Returns false otherwise.
+bool FenceAndSetStatus(Database& db, int64_t job_id, int attempt, const std::string& status,
+                       const std::string& error_kind, const std::string& error) {
+  Statement update(db,
+                   "UPDATE jobs SET status = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+                   "error_kind = NULLIF(?, ''), error = NULLIF(?, '') "
+                   "WHERE id = ? AND attempts = ? AND status = 'running'");
+  update.Bind(1, status).Bind(2, error_kind).Bind(3, error).Bind(4, job_id).Bind(5, attempt).Run();
+  return db.Changes() == 1;
+}
+
+void CloseAttempt(Database& db, int64_t job_id, int attempt, const std::string& outcome,
+                  const std::string& error) {
+  Statement update(db,
+                   "UPDATE attempts SET outcome = ?, error = NULLIF(?, ''), "
+                   "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                   "WHERE job_id = ? AND attempt = ?");
+  update.Bind(1, outcome).Bind(2, error).Bind(3, job_id).Bind(4, attempt).Run();
+}
+}  // namespace
+
+bool ResultStore::CommitResult(int64_t job_id, int attempt, const std::vector<Metric>& metrics,
+                               const std::vector<CurvePoint>& curves) {
+  Transaction txn(db_);
+  if (!FenceAndSetStatus(db_, job_id, attempt, "done", "", "")) return false;
+  Statement insert_metric(db_, "INSERT OR REPLACE INTO metrics (job_id, name, value) VALUES (?, ?, ?)");
+  for (const Metric& m : metrics) {
+    insert_metric.Reset();
+    insert_metric.Bind(1, job_id).Bind(2, m.name).Bind(3, m.value).Run();
+  }
+  Statement insert_curve(db_,
+                         "INSERT OR REPLACE INTO curves (job_id, step, name, value) VALUES (?, ?, ?, ?)");
+  for (const CurvePoint& c : curves) {
+    insert_curve.Reset();
+    insert_curve.Bind(1, job_id).Bind(2, c.step).Bind(3, c.name).Bind(4, c.value).Run();
+  }
+  CloseAttempt(db_, job_id, attempt, "done", "");
+  txn.Commit();
+  return true;
+}
+
+bool ResultStore::RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
+                                const std::string& message, bool retry) {
+  Transaction txn(db_);
+  const bool current = retry ? FenceAndSetStatus(db_, job_id, attempt, "pending", "", "")
+                             : FenceAndSetStatus(db_, job_id, attempt, "failed", outcome, message);
+  if (!current) return false;
+  CloseAttempt(db_, job_id, attempt, outcome, message);
+  txn.Commit();
+  return true;
+}
+
+void ResultStore::FinishBatch(int64_t batch_id, const std::string& status) {
+  Statement update(db_,
+                   "UPDATE batches SET status = ?, finished_at = CASE WHEN ? = 'running' THEN NULL "
+                   "ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = ?");
+  update.Bind(1, status).Bind(2, status).Bind(3, batch_id).Run();
+}
+
+namespace {
+constexpr const char* kBatchSummarySql = R"sql(
+SELECT b.id, b.name, b.status, b.created_at, COALESCE(b.finished_at, ''), COALESCE(b.host, ''),
+       COALESCE(b.git_rev, ''),
+       COUNT(j.id),
+       COALESCE(SUM(j.status = 'pending'), 0), COALESCE(SUM(j.status = 'running'), 0),
+       COALESCE(SUM(j.status = 'done'), 0), COALESCE(SUM(j.status = 'failed'), 0),
+       (julianday(COALESCE(b.finished_at, 'now')) - julianday(b.created_at)) * 86400.0,
+       COALESCE(SUM(CASE WHEN j.status = 'done'
+                    THEN (julianday(j.finished_at) - julianday(j.started_at)) * 86400.0 END), 0)
+FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id
+)sql";
+
+BatchSummary ReadSummary(const Statement& s) {
+  BatchSummary b;
+  b.id = s.Int(0);
+  b.name = s.Text(1);
+  b.status = s.Text(2);
+  b.created_at = s.Text(3);
+  b.finished_at = s.Text(4);
+  b.host = s.Text(5);
+  b.git_rev = s.Text(6);
+  b.total = s.Int(7);
+  b.pending = s.Int(8);
+  b.running = s.Int(9);
+  b.done = s.Int(10);
+  b.failed = s.Int(11);
+  b.elapsed_s = s.Double(12);
+  b.done_job_seconds = s.Double(13);
+  return b;
+}
+}  // namespace
+
+std::vector<BatchSummary> ResultStore::ListBatches() {
+  Statement s(db_, std::string(kBatchSummarySql) + " GROUP BY b.id ORDER BY b.id");
+  std::vector<BatchSummary> batches;
+  while (s.Step()) batches.push_back(ReadSummary(s));
+  return batches;
+}
+
+std::optional<BatchSummary> ResultStore::FindBatch(int64_t batch_id) {
+  Statement s(db_, std::string(kBatchSummarySql) + " WHERE b.id = ? GROUP BY b.id");
+  s.Bind(1, batch_id);
+  if (!s.Step()) return std::nullopt;
+  return ReadSummary(s);
+}
+
+std::optional<int64_t> ResultStore::LatestBatchId() {
+  Statement s(db_, "SELECT max(id) FROM batches");
+  if (!s.Step() || s.IsNull(0)) return std::nullopt;
+  return s.Int(0);
+}
+
+std::optional<int64_t> ResultStore::FindBatchId(const std::string& id_or_name) {
+  Statement s(db_,
+              "SELECT id FROM batches WHERE CAST(id AS TEXT) = ?1 OR name = ?1 "
+              "ORDER BY CAST(id AS TEXT) = ?1 DESC, id DESC LIMIT 1");
+  s.Bind(1, id_or_name);
+  if (!s.Step()) return std::nullopt;
+  return s.Int(0);
+}
+
+std::vector<ResultStore::ExperimentCounts> ResultStore::CountsByExperiment(int64_t batch_id) {
+  Statement s(db_,
+              "SELECT experiment, COUNT(*), SUM(status = 'pending'), SUM(status = 'running'), "
+              "SUM(status = 'done'), SUM(status = 'failed') FROM jobs WHERE batch_id = ? "
+              "GROUP BY experiment ORDER BY MIN(id)");
+  s.Bind(1, batch_id);
+  std::vector<ExperimentCounts> counts;
+  while (s.Step()) {
+    counts.push_back({s.Text(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5)});
+  }
+  return counts;
+}
+
+std::vector<JobRecord> ResultStore::JobsWithMetrics(int64_t batch_id, const std::string& status) {
+  Statement s(db_, std::string("SELECT ") + kJobColumns +
+                       " FROM jobs WHERE batch_id = ? AND (? = '' OR status = ?) ORDER BY id");
+  s.Bind(1, batch_id).Bind(2, status).Bind(3, status);
+  std::vector<JobRecord> jobs;
+  std::map<int64_t, size_t> index;
+  while (s.Step()) {
+    index[s.Int(0)] = jobs.size();
+    jobs.push_back(ReadJob(s));
+  }
+  Statement m(db_,
+              "SELECT m.job_id, m.name, m.value FROM metrics m JOIN jobs j ON j.id = m.job_id "
+              "WHERE j.batch_id = ?");
+  m.Bind(1, batch_id);
+  while (m.Step()) {
+    auto it = index.find(m.Int(0));
+    // A NULL value is a NaN that SQLite could not store; leave it out of the aggregates.
+    if (it != index.end() && !m.IsNull(2)) jobs[it->second].metrics[m.Text(1)] = m.Double(2);
+  }
+  return jobs;
+}
+
+std::vector<int64_t> ResultStore::JobIdsWhere(int64_t batch_id, const std::string& condition) {
+  // The condition is the user's SQL: it goes through the read-only guard, never a plain statement.
+  const QueryResult result = RunReadOnlyQuery(
+      db_, "SELECT job_id FROM results WHERE batch_id = " + std::to_string(batch_id) + " AND (" +
+               condition + "\n)");
+  std::vector<int64_t> ids;
+  for (const auto& row : result.rows) ids.push_back(std::get<int64_t>(row[0]));
+  return ids;
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,134 @@
+// The results of sweeps in one SQLite file: batches, their jobs, every attempt, metrics and curves.
+//
+// During a sweep only the coordinator writes. A result is accepted only for the job's current attempt
+// (its fencing token), in one transaction with the job's status change, so a late result of an abandoned
+// attempt can never overwrite or duplicate the accepted one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_handle.h"
+
+namespace attnsweep {
+
+struct NewBatch {
+  std::string name;
+  std::string grid_yaml;  // the grid text the batch was started from; resume reads it, not the file
+  std::string grid_path;
+  std::string host;
+  std::string git_rev;
+  std::string versions;  // JSON object: component -> version
+};
+
+struct NewJob {
+  std::string experiment;
+  std::string job_key;
+  std::string config;  // canonical JSON
+  double cost = 0;
+};
+
+// Where an attempt runs.
+struct AttemptPlace {
+  int rank = 0;
+  std::string host;
+  std::string device;
+  int threads = 0;
+};
+
+struct Metric {
+  std::string name;
+  double value;
+};
+
+struct CurvePoint {
+  int64_t step;
+  std::string name;
+  double value;
+};
+
+struct BatchSummary {
+  int64_t id = 0;
+  std::string name;
+  std::string status;
+  std::string created_at;
+  std::string finished_at;
+  std::string host;
+  std::string git_rev;
+  int64_t total = 0, pending = 0, running = 0, done = 0, failed = 0;
+  double elapsed_s = 0;          // from creation to finish (or to now, when unfinished)
+  double done_job_seconds = 0;   // summed duration of done jobs, for the ETA
+};
+
+struct JobRecord {
+  int64_t id = 0;
+  std::string experiment;
+  std::string job_key;
+  std::string config;
+  std::string status;
+  int attempts = 0;
+  double cost = 0;
+  std::string error_kind;
+  std::string error;
+  std::map<std::string, double> metrics;  // filled by JobsWithMetrics only
+};
+
+class ResultStore {
+ public:
+  // Opens (creating and migrating) a store for writing.
+  static ResultStore OpenForWriting(const std::string& path);
+  // Opens an existing store read-only, with writes refused even through SQL (see readonly_query.h).
+  static ResultStore OpenReadOnly(const std::string& path);
+
+  Database& db() { return db_; }
+
+  // Creates the batch and all its jobs (pending) in one transaction; returns the batch id.
+  int64_t CreateBatch(const NewBatch& batch, const std::vector<NewJob>& jobs);
+
+  // Pending jobs of the batch, most expensive first.
+  std::vector<JobRecord> PendingJobs(int64_t batch_id);
+
+  // Moves a pending job to running under a new attempt number, which it returns. Returns 0 if the job
+  // was not pending (someone else took it).
+  int StartAttempt(int64_t job_id, const AttemptPlace& place);
+
+  // Stores a done result: metrics, curves, status and the attempt's outcome in one transaction.
+  // Returns false, storing nothing, when `attempt` is not the job's current running attempt.
+  bool CommitResult(int64_t job_id, int attempt, const std::vector<Metric>& metrics,
+                    const std::vector<CurvePoint>& curves);
+
+  // Ends an attempt that produced no result; `outcome` is one of attempts.outcome's kinds (error, oom,
+  // diverged, invalid, interrupted, ...). `retry` puts the job back to pending; otherwise it fails
+  // with `outcome` as its error_kind. Fenced like CommitResult.
+  bool RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
+                     const std::string& message, bool retry);
+
+  void FinishBatch(int64_t batch_id, const std::string& status);
+
+  std::vector<BatchSummary> ListBatches();
+  std::optional<BatchSummary> FindBatch(int64_t batch_id);
+  // The newest batch, or nullopt for an empty store.
+  std::optional<int64_t> LatestBatchId();
+  // A batch by its id ("3") or its name (the newest batch of that name).
+  std::optional<int64_t> FindBatchId(const std::string& id_or_name);
+
+  struct ExperimentCounts {
+    std::string experiment;
+    int64_t total = 0, pending = 0, running = 0, done = 0, failed = 0;
+  };
+  std::vector<ExperimentCounts> CountsByExperiment(int64_t batch_id);
+
+  // Jobs of a batch with their metrics; `status` filters when not empty.
+  std::vector<JobRecord> JobsWithMetrics(int64_t batch_id, const std::string& status = "");
+  // Ids of the batch's jobs that satisfy an SQL condition over the `results` view's columns.
+  std::vector<int64_t> JobIdsWhere(int64_t batch_id, const std::string& condition);
+
+ private:
+  explicit ResultStore(Database db) : db_(std::move(db)) {}
+  Database db_;
+};
+
+}  // namespace attnsweep

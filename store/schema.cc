@@ -1,0 +1,151 @@
+#include "store/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace attnsweep {
+namespace {
+
+// Figures that get a column of their own in the `results` view; every figure is in `metric_values`.
+const char* const kResultColumns[] = {
+    "seconds",    "fwd_ms",     "fwd_ms_min", "fwd_ms_max",   "fwdbwd_ms",    "fwdbwd_ms_min",
+    "fwdbwd_ms_max", "tokens_per_s", "fwdbwd_tokens_per_s", "peak_mb", "fwdbwd_peak_mb",
+    "rss_mb",     "test_auc",   "test_accuracy", "test_logloss"};
+
+std::string ResultsView() {
+  std::string sql =
+      "CREATE VIEW results AS SELECT j.id AS job_id, j.batch_id, b.name AS batch, j.experiment, "
+      "j.status, j.error_kind, json_extract(j.config, '$.task') AS task, "
+      "json_extract(j.config, '$.model.attention') AS attention, "
+      "json_extract(j.config, '$.data.max_len') AS max_len, "
+      "json_extract(j.config, '$.model.d_model') AS d_model, "
+      "json_extract(j.config, '$.model.heads') AS heads, "
+      "json_extract(j.config, '$.bench.batch_size') AS batch_size, "
+      "json_extract(j.config, '$.seed') AS seed, j.threads, j.host, j.config";
+  for (const char* name : kResultColumns) {
+    sql += std::string(", (SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") + name +
+           "') AS " + name;
+  }
+  sql += " FROM jobs j JOIN batches b ON b.id = j.batch_id;";
+  return sql;
+}
+
+// Each entry moves the schema from version i to i + 1. Never edit one that has shipped: add another.
+std::vector<std::string> Migrations() {
+  return {
+      R"sql(
+CREATE TABLE batches (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL,
+  grid_yaml     TEXT NOT NULL,
+  grid_path     TEXT,
+  status        TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+  created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at   TEXT,
+  host          TEXT,
+  git_rev       TEXT,
+  versions      TEXT,
+  lease_owner   TEXT,
+  lease_expires TEXT
+);
+CREATE TABLE jobs (
+  id          INTEGER PRIMARY KEY,
+  batch_id    INTEGER NOT NULL REFERENCES batches(id),
+  experiment  TEXT NOT NULL,
+  job_key     TEXT NOT NULL,
+  config      TEXT NOT NULL,
+  cost        REAL NOT NULL DEFAULT 0,
+  status      TEXT NOT NULL DEFAULT 'pending'
+              CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  rank        INTEGER,
+  host        TEXT,
+  device      TEXT,
+  threads     INTEGER,
+  started_at  TEXT,
+  finished_at TEXT,
+  error_kind  TEXT,
+  error       TEXT,
+  UNIQUE (batch_id, job_key)
+);
+CREATE INDEX jobs_by_batch_status ON jobs(batch_id, status);
+CREATE INDEX jobs_by_key ON jobs(job_key);
+CREATE TABLE attempts (
+  job_id      INTEGER NOT NULL REFERENCES jobs(id),
+  attempt     INTEGER NOT NULL,
+  rank        INTEGER,
+  host        TEXT,
+  started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  outcome     TEXT CHECK (outcome IN ('done', 'error', 'crash', 'timeout', 'oom', 'diverged',
+                                      'invalid', 'interrupted', 'lost')),
+  error       TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+CREATE TABLE metrics (
+  job_id INTEGER NOT NULL REFERENCES jobs(id),
+  name   TEXT NOT NULL,
+  value  REAL,
+  PRIMARY KEY (job_id, name)
+);
+CREATE TABLE curves (
+  job_id INTEGER NOT NULL REFERENCES jobs(id),
+  step   INTEGER NOT NULL,
+  name   TEXT NOT NULL,
+  value  REAL,
+  PRIMARY KEY (job_id, name, step)
+);
+CREATE VIEW metric_values AS
+  SELECT j.batch_id, j.id AS job_id, j.experiment, j.config, m.name, m.value
+  FROM jobs j JOIN metrics m ON m.job_id = j.id;
+)sql" + ResultsView(),
+  };
+}
+
+}  // namespace
+
+int CurrentSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+namespace {
+int UserVersion(const Database& db) {
+  Statement version(db, "PRAGMA user_version");
+  version.Step();
+  return static_cast<int>(version.Int(0));
+}
+
+void RefuseNewer(const Database& db, int found) {
+  if (found > CurrentSchemaVersion()) {
+    throw StoreError("store '" + db.path() + "' has schema version " + std::to_string(found) +
+                     ", written by a newer attnsweep (this one knows up to " +
+                     std::to_string(CurrentSchemaVersion()) + "): upgrade attnsweep");
+  }
+}
+}  // namespace
+
+void MigrateSchema(Database& db) {
+  // WAL: readers never block the writer, and a kill -9 loses no committed transaction. NORMAL sync:
+  // a power cut may lose the last transactions, but the file stays consistent.
+  db.Exec("PRAGMA journal_mode = WAL");
+  db.Exec("PRAGMA synchronous = NORMAL");
+  db.Exec("PRAGMA foreign_keys = ON");
+  const auto migrations = Migrations();
+  for (;;) {
+    Transaction txn(db);  // re-read the version under the write lock: another process may migrate
+    const int version = UserVersion(db);
+    RefuseNewer(db, version);
+    if (version >= static_cast<int>(migrations.size())) break;
+    db.Exec(migrations[version]);
+    db.Exec("PRAGMA user_version = " + std::to_string(version + 1));
+    txn.Commit();
+  }
+}
+
+void CheckSchemaReadable(const Database& db) {
+  const int version = UserVersion(db);
+  if (version == 0) {
+    throw StoreError("'" + db.path() + "' is not an attnsweep store (no schema): check --db");
+  }
+  RefuseNewer(db, version);
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,127 @@
+#include "store/sqlite_handle.h"
+
+namespace attnsweep {
+
+namespace {
+// How long a writer waits for another process's lock before giving up with a clear error.
+constexpr int kBusyTimeoutMs = 10000;
+}  // namespace
+
+Database::Database(const std::string& path, Mode mode) : path_(path) {
+  sqlite3* raw = nullptr;
+  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
+                                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) Fail("open", rc);
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  if (mode == Mode::kReadWriteCreate && sqlite3_db_readonly(raw, "main") == 1) {
+    throw StoreError("store '" + path +
+                         "' is read-only: make the file and its folder writable, or pass --db "
+                         "with another path",
+                     SQLITE_READONLY);
+  }
+}
+
+void Database::Fail(const std::string& doing, int code) const {
+  std::string detail = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(code);
+  std::string advice;
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      if (detail.find("locked") != std::string::npos) {
+        advice = ": another process holds the store's write lock; wait for it or use another --db";
+      }
+      break;
+    case SQLITE_READONLY:
+      advice = ": the store is read-only; make the file and its folder writable";
+      break;
+    case SQLITE_CANTOPEN:
+      advice = ": check that the path exists and its folder is writable";
+      break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      advice = ": this file is not an attnsweep store (or it is damaged)";
+      break;
+    case SQLITE_FULL:
+      advice = ": the disk is full";
+      break;
+    default:
+      break;
+  }
+  throw StoreError("store '" + path_ + "': cannot " + doing + ": " + detail + advice, code);
+}
+
+void Database::Exec(const std::string& sql) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
+  sqlite3_free(message);  // the same text stays available from sqlite3_errmsg
+  if (rc != SQLITE_OK) {
+    Fail("execute '" + sql.substr(0, 60) + "'", rc);
+  }
+}
+
+Statement::Statement(const Database& db, std::string_view sql) : db_(db) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  stmt_.reset(raw);
+  if (rc != SQLITE_OK) db.Fail("prepare '" + std::string(sql.substr(0, 60)) + "'", rc);
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  const int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) db_.Fail("bind", rc);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) db_.Fail("bind", rc);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, const std::string& value) {
+  const int rc = sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
+                                   SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_.Fail("bind", rc);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  const int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK) db_.Fail("bind", rc);
+  return *this;
+}
+
+bool Statement::Step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  db_.Fail("run '" + std::string(sqlite3_sql(stmt_.get())).substr(0, 60) + "'", rc);
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+std::string Statement::Text(int i) const {
+  const auto* text = sqlite3_column_text(stmt_.get(), i);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), i)));
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.Exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::Commit() {
+  db_.Exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace attnsweep

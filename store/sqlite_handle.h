@@ -1,0 +1,104 @@
+// Thin RAII wrappers over the SQLite C API. They throw StoreError; callers above the store catch it
+// once, at the command boundary, and turn it into exit code 3.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <sqlite3.h>
+
+namespace attnsweep {
+
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(const std::string& message, int sqlite_code = 0)
+      : std::runtime_error(message), sqlite_code_(sqlite_code) {}
+  int sqlite_code() const { return sqlite_code_; }
+
+ private:
+  int sqlite_code_;
+};
+
+class Database {
+ public:
+  enum class Mode { kReadWriteCreate, kReadOnly };
+
+  // Opens `path`; a read-write open refuses a file it could only read. Not thread-safe: one thread
+  // uses one Database.
+  Database(const std::string& path, Mode mode);
+
+  sqlite3* get() const { return db_.get(); }
+  const std::string& path() const { return path_; }
+
+  // Runs one or more statements that return no rows.
+  void Exec(const std::string& sql);
+  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+  int Changes() const { return sqlite3_changes(db_.get()); }
+
+  // Builds a StoreError naming the file and what to do about the common cases.
+  [[noreturn]] void Fail(const std::string& doing, int code) const;
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::string path_;
+};
+
+class Statement {
+ public:
+  Statement(const Database& db, std::string_view sql);
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, const std::string& value);
+  Statement& BindNull(int index);
+
+  // Advances to the next row; false when the statement is done.
+  bool Step();
+  // Runs a statement that returns no rows.
+  void Run() {
+    while (Step()) {
+    }
+  }
+  void Reset();
+
+  int ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
+  std::string ColumnName(int i) const { return sqlite3_column_name(stmt_.get(), i); }
+  int ColumnType(int i) const { return sqlite3_column_type(stmt_.get(), i); }
+  bool IsNull(int i) const { return ColumnType(i) == SQLITE_NULL; }
+  int64_t Int(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
+  double Double(int i) const { return sqlite3_column_double(stmt_.get(), i); }
+  std::string Text(int i) const;
+
+  sqlite3_stmt* get() const { return stmt_.get(); }
+
+ private:
+  struct Finalizer {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+  };
+  const Database& db_;
+  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+};
+
+// BEGIN IMMEDIATE (takes the write lock at once, so a busy store fails here, not mid-way); rolls back
+// in the destructor unless committed.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void Commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace attnsweep

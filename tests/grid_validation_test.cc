@@ -1,0 +1,209 @@
+// Every validation problem is reported at once, each with its YAML line and column.
+#include <gtest/gtest.h>
+
+#include "experiments/grid.h"
+
+namespace attnsweep {
+namespace {
+
+std::vector<std::string> Problems(const std::string& yaml) {
+  std::vector<std::string> out;
+  for (const auto& e : ParseGrid(yaml, "t").errors) out.push_back(FormatGridIssue("g.yaml", e));
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  return text;
+}
+
+TEST(GridValidation, UnknownKeyWithSuggestion) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    grid:
+      model.atention: [softmax]
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0],
+            "g.yaml:5:7: unknown key 'model.atention'; did you mean 'model.attention'? "
+            "(`attnsweep keys` lists every key)");
+}
+
+TEST(GridValidation, UnknownKeyInsideASection) {
+  auto p = Problems(R"(defaults:
+  model: {d_modle: 64}
+experiments:
+  - {name: a, task: sleep}
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_NE(p[0].find("g.yaml:2:11: unknown key 'model.d_modle'; did you mean 'model.d_model'?"),
+            std::string::npos)
+      << p[0];
+}
+
+TEST(GridValidation, UnknownVariant) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    grid:
+      model.attention: [softmax, sofmax]
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0],
+            "g.yaml:5:34: unknown attention variant 'sofmax' (known: softmax); did you mean "
+            "'softmax'?");
+}
+
+TEST(GridValidation, WrongTypeAndOutOfRange) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    params:
+      bench.repeats: many
+      model.heads: 0
+      bench.backward: maybe
+)");
+  ASSERT_EQ(p.size(), 3u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:5:22: 'bench.repeats' must be an integer, got 'many'");
+  EXPECT_EQ(p[1], "g.yaml:6:20: 'model.heads' must be between 1 and 1024, got 0");
+  EXPECT_EQ(p[2], "g.yaml:7:23: 'bench.backward' must be true or false, got 'maybe'");
+}
+
+TEST(GridValidation, FractionForAnIntegerAndNonFiniteNumber) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: sleep
+    grid:
+      seed: [1.5]
+      sleep.seconds: [.nan]
+)");
+  ASSERT_EQ(p.size(), 2u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:5:14: 'seed' must be an integer, got '1.5'");
+  EXPECT_EQ(p[1], "g.yaml:6:23: 'sleep.seconds' must be a finite number, got .nan");
+}
+
+TEST(GridValidation, EmptyGridFromAnEmptyList) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    grid:
+      data.max_len: []
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:5:7: 'data.max_len' has an empty list, so the grid has no points");
+}
+
+TEST(GridValidation, EmptyGridWhenEverythingIsExcluded) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    grid: {data.max_len: [256]}
+    exclude: [{data.max_len: 256}]
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:2:5: experiment 'a' has no jobs: every point of its grid is excluded");
+}
+
+TEST(GridValidation, NoExperiments) {
+  auto p = Problems("name: x\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("the grid has no experiments"), std::string::npos);
+}
+
+TEST(GridValidation, YamlSyntaxError) {
+  auto p = Problems("experiments:\n  - name: a\n    task: [sleep\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("g.yaml:4:1: YAML syntax error: ", 0), 0u) << p[0];
+}
+
+TEST(GridValidation, ExperimentProblems) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: trian
+  - name: a
+    task: sleep
+    gird: {seed: [1]}
+  - task: sleep
+)");
+  ASSERT_EQ(p.size(), 4u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:3:11: unknown task 'trian' (known: sleep, benchmark)");
+  EXPECT_EQ(p[1], "g.yaml:4:11: experiment name 'a' is used twice");
+  EXPECT_EQ(p[2],
+            "g.yaml:6:5: unknown experiment key 'gird' (known: name, task, params, grid, zip, "
+            "include, exclude, description); did you mean 'grid'?");
+  EXPECT_EQ(p[3], "g.yaml:7:5: experiment has no 'name'");
+}
+
+TEST(GridValidation, KeyNotReadByTheTask) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: sleep
+    params: {bench.repeats: 3}
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:4:29: 'bench.repeats' is not read by task 'sleep' (it is read by: benchmark)");
+}
+
+TEST(GridValidation, SettingsThatConflict) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    grid:
+      model.heads: [3]
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:5:21: model.d_model (64) must be a multiple of model.heads (3)");
+}
+
+TEST(GridValidation, ZipListsOfDifferentLength) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    zip:
+      data.max_len: [1, 2, 3]
+      bench.batch_size: [1, 2]
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0],
+            "g.yaml:6:7: 'zip' lists must have equal lengths: 'data.max_len' has 3 values, "
+            "'bench.batch_size' has 2");
+}
+
+TEST(GridValidation, AllProblemsAtOnceSortedByPlace) {
+  auto p = Problems(R"(defaults:
+  model: {heads: -1}
+experiments:
+  - name: a
+    task: benchmark
+    grid:
+      data.max_len: [0, 512]
+      model.attention: [perfomer]
+  - name: b
+    task: sleep
+    params: {sleep.seconds: -2}
+)");
+  ASSERT_EQ(p.size(), 4u) << Joined(p);
+  EXPECT_EQ(p[0].rfind("g.yaml:2:18:", 0), 0u) << p[0];
+  EXPECT_EQ(p[1].rfind("g.yaml:7:22:", 0), 0u) << p[1];
+  EXPECT_EQ(p[2].rfind("g.yaml:8:25:", 0), 0u) << p[2];
+  EXPECT_EQ(p[3].rfind("g.yaml:11:29:", 0), 0u) << p[3];
+}
+
+TEST(GridValidation, UnmatchedExcludeIsAWarning) {
+  GridParseResult result = ParseGrid(R"(experiments:
+  - name: a
+    task: benchmark
+    grid: {data.max_len: [256]}
+    exclude: [{data.max_len: 999}]
+)",
+                                     "t");
+  EXPECT_TRUE(result.ok());
+  ASSERT_EQ(result.grid.warnings.size(), 1u);
+  EXPECT_EQ(FormatGridIssue("g.yaml", result.grid.warnings[0]),
+            "g.yaml:5:15: this 'exclude' entry matches no point");
+}
+
+}  // namespace
+}  // namespace attnsweep

@@ -1,0 +1,240 @@
+// The store: schema, batches and jobs, fenced results, failure paths, and its refusals.
+#include "store/result_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/schema.h"
+
+namespace attnsweep {
+namespace {
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("attnsweep_store_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "s.db").string();
+  }
+  void TearDown() override {
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);
+    fs::remove_all(dir_);
+  }
+
+  int64_t MakeBatch(ResultStore& store, int jobs) {
+    std::vector<NewJob> new_jobs;
+    for (int i = 0; i < jobs; ++i) {
+      new_jobs.push_back({"exp", "key" + std::to_string(i), "{\"task\":\"sleep\",\"seed\":" +
+                                                                 std::to_string(i) + "}",
+                          static_cast<double>(i)});
+    }
+    return store.CreateBatch({"b", "experiments: []", "g.yaml", "host", "rev", "{}"}, new_jobs);
+  }
+
+  int64_t Count(ResultStore& store, const std::string& sql) {
+    Statement s(store.db(), sql);
+    EXPECT_TRUE(s.Step());
+    return s.Int(0);
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(StoreTest, CreatesSchemaInWalMode) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  {
+    Statement mode(store.db(), "PRAGMA journal_mode");
+    ASSERT_TRUE(mode.Step());
+    EXPECT_EQ(mode.Text(0), "wal");
+    Statement sync(store.db(), "PRAGMA synchronous");
+    ASSERT_TRUE(sync.Step());
+    EXPECT_EQ(sync.Int(0), 1) << "NORMAL";
+    Statement version(store.db(), "PRAGMA user_version");
+    ASSERT_TRUE(version.Step());
+    EXPECT_EQ(version.Int(0), CurrentSchemaVersion());
+  }
+  for (const char* table : {"batches", "jobs", "attempts", "metrics", "curves", "results",
+                            "metric_values"}) {
+    EXPECT_EQ(Count(store, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table +
+                               "'"),
+              1)
+        << table;
+  }
+  // Opening again migrates nothing and keeps the data.
+  MakeBatch(store, 2);
+  ResultStore again = ResultStore::OpenForWriting(path_);
+  EXPECT_EQ(Count(again, "SELECT count(*) FROM jobs"), 2);
+}
+
+TEST_F(StoreTest, BatchKeepsGridTextAndJobsArePendingMostExpensiveFirst) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 3);
+  Statement grid(store.db(), "SELECT grid_yaml, status FROM batches WHERE id = ?");
+  grid.Bind(1, batch);
+  ASSERT_TRUE(grid.Step());
+  EXPECT_EQ(grid.Text(0), "experiments: []");
+  EXPECT_EQ(grid.Text(1), "running");
+  auto pending = store.PendingJobs(batch);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0].job_key, "key2");
+  EXPECT_EQ(pending[2].job_key, "key0");
+}
+
+TEST_F(StoreTest, JobKeyIsUniqueWithinABatch) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  std::vector<NewJob> twice = {{"e", "same", "{}", 0}, {"e", "same", "{}", 0}};
+  EXPECT_THROW(store.CreateBatch({"b", "", "", "", "", "{}"}, twice), StoreError);
+  // The failed batch left nothing behind: one transaction.
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM batches"), 0);
+  // The same key in two batches is fine.
+  MakeBatch(store, 1);
+  MakeBatch(store, 1);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM jobs WHERE job_key = 'key0'"), 2);
+}
+
+TEST_F(StoreTest, ResultIsCommittedWithItsStatusAndAttempt) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 1);
+  const int64_t job = store.PendingJobs(batch)[0].id;
+  const int attempt = store.StartAttempt(job, {3, "node7", "cpu", 2});
+  ASSERT_EQ(attempt, 1);
+  EXPECT_EQ(store.StartAttempt(job, {0, "h", "cpu", 1}), 0) << "a running job cannot start again";
+  ASSERT_TRUE(store.CommitResult(job, attempt, {{"fwd_ms", 1.5}, {"peak_mb", 12}},
+                                 {{0, "loss", 0.9}, {1, "loss", 0.7}}));
+  auto jobs = store.JobsWithMetrics(batch);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].status, "done");
+  EXPECT_EQ(jobs[0].attempts, 1);
+  EXPECT_DOUBLE_EQ(jobs[0].metrics.at("fwd_ms"), 1.5);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM curves"), 2);
+  Statement a(store.db(), "SELECT rank, host, outcome, finished_at IS NOT NULL FROM attempts");
+  ASSERT_TRUE(a.Step());
+  EXPECT_EQ(a.Int(0), 3);
+  EXPECT_EQ(a.Text(1), "node7");
+  EXPECT_EQ(a.Text(2), "done");
+  EXPECT_EQ(a.Int(3), 1);
+  // The results view shows the figure in a column of its own.
+  Statement view(store.db(), "SELECT fwd_ms, peak_mb, task FROM results");
+  ASSERT_TRUE(view.Step());
+  EXPECT_DOUBLE_EQ(view.Double(0), 1.5);
+  EXPECT_DOUBLE_EQ(view.Double(1), 12);
+  EXPECT_EQ(view.Text(2), "sleep");
+}
+
+TEST_F(StoreTest, ResultOfAStaleAttemptIsRejected) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 1);
+  const int64_t job = store.PendingJobs(batch)[0].id;
+  const int first = store.StartAttempt(job, {1, "a", "cpu", 1});
+  // The first attempt is given up on (its worker vanished, say) and the job runs again.
+  ASSERT_TRUE(store.RecordFailure(job, first, "lost", "worker gone", /*retry=*/true));
+  const int second = store.StartAttempt(job, {2, "b", "cpu", 1});
+  ASSERT_EQ(second, 2);
+  // The first attempt's late result arrives: dropped, nothing stored.
+  EXPECT_FALSE(store.CommitResult(job, first, {{"fwd_ms", 99}}, {}));
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM metrics"), 0);
+  EXPECT_TRUE(store.CommitResult(job, second, {{"fwd_ms", 1}}, {}));
+  // A duplicate of the accepted result is dropped too: exactly one result.
+  EXPECT_FALSE(store.CommitResult(job, second, {{"fwd_ms", 2}}, {}));
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM metrics"), 1);
+  EXPECT_EQ(Count(store, "SELECT value FROM metrics"), 1);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts"), 2);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts WHERE outcome = 'lost'"), 1);
+}
+
+TEST_F(StoreTest, FailureIsRecordedWithItsKind) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 2);
+  auto jobs = store.PendingJobs(batch);
+  const int a = store.StartAttempt(jobs[0].id, {0, "h", "cpu", 1});
+  ASSERT_TRUE(store.RecordFailure(jobs[0].id, a, "oom", "can't allocate memory", false));
+  EXPECT_FALSE(store.RecordFailure(jobs[0].id, a, "oom", "again", false)) << "already ended";
+  auto failed = store.JobsWithMetrics(batch, "failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].error_kind, "oom");
+  EXPECT_EQ(failed[0].error, "can't allocate memory");
+  auto summary = store.FindBatch(batch);
+  EXPECT_EQ(summary->failed, 1);
+  EXPECT_EQ(summary->pending, 1);
+  EXPECT_EQ(summary->total, 2);
+}
+
+TEST_F(StoreTest, FindsBatchesByIdOrName) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  EXPECT_FALSE(store.LatestBatchId());
+  const int64_t first = MakeBatch(store, 1);
+  const int64_t second = MakeBatch(store, 1);
+  EXPECT_EQ(*store.LatestBatchId(), second);
+  EXPECT_EQ(*store.FindBatchId(std::to_string(first)), first);
+  EXPECT_EQ(*store.FindBatchId("b"), second) << "a name means its newest batch";
+  EXPECT_FALSE(store.FindBatchId("nope"));
+}
+
+TEST_F(StoreTest, ReadOnlyFileIsRefusedForWritingWithAClearMessage) {
+  { ResultStore::OpenForWriting(path_); }
+  ::chmod(path_.c_str(), 0444);
+  if (::geteuid() == 0) {
+    // root ignores file modes; a read-only open is what we can still check.
+    ResultStore ro = ResultStore::OpenReadOnly(path_);
+    EXPECT_THROW(ro.db().Exec("CREATE TABLE x (a)"), StoreError);
+    GTEST_SKIP() << "running as root: file permissions do not bind";
+  }
+  try {
+    ResultStore::OpenForWriting(path_);
+    FAIL() << "opened a read-only store for writing";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StoreTest, LockedStoreFailsWithAClearMessage) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  Database holder(path_, Database::Mode::kReadWriteCreate);
+  holder.Exec("PRAGMA busy_timeout = 0");
+  holder.Exec("BEGIN IMMEDIATE");
+  sqlite3_busy_timeout(store.db().get(), 50);  // do not wait the full default in a test
+  try {
+    MakeBatch(store, 1);
+    FAIL() << "wrote while another connection held the lock";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("another process holds the store's write lock"),
+              std::string::npos)
+        << e.what();
+  }
+  holder.Exec("ROLLBACK");
+  EXPECT_NO_THROW(MakeBatch(store, 1));
+}
+
+TEST_F(StoreTest, StoreFromANewerVersionIsRefused) {
+  { ResultStore::OpenForWriting(path_); }
+  {
+    Database raw(path_, Database::Mode::kReadWriteCreate);
+    raw.Exec("PRAGMA user_version = 999");
+  }
+  EXPECT_THROW(ResultStore::OpenForWriting(path_), StoreError);
+  EXPECT_THROW(ResultStore::OpenReadOnly(path_), StoreError);
+}
+
+TEST_F(StoreTest, ReadOnlyOpenOfAMissingOrForeignFile) {
+  try {
+    ResultStore::OpenReadOnly((dir_ / "absent.db").string());
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("no store at"), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "absent.db")) << "a read must not create the file";
+  { std::ofstream(dir_ / "text.db") << "this is not sqlite, just some text that is long enough"; }
+  EXPECT_THROW(ResultStore::OpenReadOnly((dir_ / "text.db").string()), StoreError);
+}
+
+}  // namespace
+}  // namespace attnsweep

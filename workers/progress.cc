@@ -1,0 +1,75 @@
+#include "workers/progress.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace attnsweep {
+namespace {
+std::string Duration(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char text[32];
+  if (s >= 3600) {
+    std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  } else {
+    std::snprintf(text, sizeof(text), "%ld:%02ld", s / 60, s % 60);
+  }
+  return text;
+}
+}  // namespace
+
+ProgressLine::ProgressLine(int64_t total_jobs, double total_cost)
+    : total_(total_jobs), total_cost_(total_cost), tty_(isatty(STDERR_FILENO) == 1) {
+  last_print_ = start_;  // the first log line comes after an interval, not at once
+}
+
+void ProgressLine::JobFinished(bool done, double cost) {
+  (done ? done_ : failed_) += 1;
+  finished_cost_ += cost;
+}
+
+std::string ProgressLine::Count() const {
+  return std::to_string(done_ + failed_) + "/" + std::to_string(total_);
+}
+
+void ProgressLine::Print() {
+  const auto now = Clock::now();
+  if (!tty_ && now - last_print_ < std::chrono::seconds(10)) return;
+  last_print_ = now;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  std::string eta = "?";
+  if (finished_cost_ > 0 && total_cost_ > finished_cost_) {
+    eta = Duration(elapsed * (total_cost_ - finished_cost_) / finished_cost_);
+  } else if (done_ + failed_ == total_) {
+    eta = "0:00";
+  }
+  char line[200];
+  std::snprintf(line, sizeof(line), "[%lld/%lld] %lld done, %lld failed | %s elapsed, ETA %s",
+                static_cast<long long>(done_ + failed_), static_cast<long long>(total_),
+                static_cast<long long>(done_), static_cast<long long>(failed_),
+                Duration(elapsed).c_str(), eta.c_str());
+  if (tty_) {
+    std::fprintf(stderr, "\r\033[K%s", line);
+    std::fflush(stderr);
+    printed_ = true;
+  } else {
+    spdlog::info("{}", line);
+  }
+}
+
+void ProgressLine::ClearForLog() {
+  if (tty_ && printed_) {
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+  }
+}
+
+void ProgressLine::Finish() {
+  if (tty_ && printed_) std::fprintf(stderr, "\n");
+  printed_ = false;
+}
+
+}  // namespace attnsweep
