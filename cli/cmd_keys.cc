@@ -30,8 +30,8 @@ int RunKeysCommand(const KeysOptions& options) {
     }
     std::string tasks = join(spec.tasks, "all");
     if (!spec.variant.empty()) tasks += " (attention " + spec.variant + ")";
-    table.rows.push_back({spec.key, ParamTypeName(spec.type), spec.default_text, allowed, tasks,
-                          spec.help});
+    table.rows.push_back(
+        {spec.key, ParamTypeName(spec.type), spec.default_text, allowed, tasks, spec.help});
   }
   PrintTable(table, options.format);
   return kExitOk;

@@ -11,9 +11,11 @@ namespace attnsweep {
 
 CLI::App* SetupQueryCommand(CLI::App& app, QueryOptions* options) {
   CLI::App* query = app.add_subcommand(
-      "query", "Run one read-only SQL statement on the store (tables: batches, jobs, attempts, "
-               "metrics, curves; views: results, metric_values)");
-  query->add_option("sql", options->sql, "the statement, e.g. \"SELECT * FROM results\"")->required();
+      "query",
+      "Run one read-only SQL statement on the store (tables: batches, jobs, attempts, "
+      "metrics, curves; views: results, metric_values)");
+  query->add_option("sql", options->sql, "the statement, e.g. \"SELECT * FROM results\"")
+      ->required();
   AddDbOption(query, &options->db);
   AddFormatOption(query, &options->format);
   return query;

@@ -19,12 +19,14 @@ CLI::App* SetupResultsCommand(CLI::App& app, ResultsOptions* options) {
       "results", "Metrics grouped by config keys: mean ± std and count over each group");
   results->add_option("batch", options->batch, "a batch id or name (default: the newest batch)");
   AddDbOption(results, &options->db);
-  results->add_option("--by", options->by,
-                      "config keys to group by, comma-separated, e.g. model.attention,data.max_len "
-                      "(default: the keys that vary, seed aside)")
+  results
+      ->add_option("--by", options->by,
+                   "config keys to group by, comma-separated, e.g. model.attention,data.max_len "
+                   "(default: the keys that vary, seed aside)")
       ->delimiter(',');
-  results->add_option("--metrics", options->metrics,
-                      "metrics to show, comma-separated, e.g. fwd_ms,peak_mb (default: all)")
+  results
+      ->add_option("--metrics", options->metrics,
+                   "metrics to show, comma-separated, e.g. fwd_ms,peak_mb (default: all)")
       ->delimiter(',');
   results->add_option("--where", options->where,
                       "an SQL condition on the `results` view's columns, e.g. \"max_len >= 1024\"");
@@ -58,9 +60,10 @@ int RunResultsCommand(const ResultsOptions& options) {
                jobs.end());
   }
   if (!options.experiment.empty()) {
-    jobs.erase(std::remove_if(jobs.begin(), jobs.end(),
-                              [&](const JobRecord& j) { return j.experiment != options.experiment; }),
-               jobs.end());
+    jobs.erase(
+        std::remove_if(jobs.begin(), jobs.end(),
+                       [&](const JobRecord& j) { return j.experiment != options.experiment; }),
+        jobs.end());
   }
   std::set<std::string> available;
   for (const auto& job : jobs) {
@@ -70,7 +73,8 @@ int RunResultsCommand(const ResultsOptions& options) {
     if (!available.empty() && available.count(metric) == 0) {
       std::string known;
       for (const auto& name : available) known += (known.empty() ? "" : ", ") + name;
-      PrintError("--metrics: no job in this selection has '" + metric + "' (they have: " + known + ")");
+      PrintError("--metrics: no job in this selection has '" + metric + "' (they have: " + known +
+                 ")");
       return kExitBadInput;
     }
   }

@@ -1,4 +1,5 @@
-// `attnsweep results [BATCH]`: metrics grouped by config keys, mean ± std over the rest (the seeds).
+// `attnsweep results [BATCH]`: metrics grouped by config keys, mean ± std over the rest (the
+// seeds).
 #pragma once
 
 #include <string>

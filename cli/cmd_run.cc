@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "cli/common.h"
 #include "cli/exit_codes.h"
@@ -27,10 +27,12 @@
 namespace attnsweep {
 
 CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
-  CLI::App* run = app.add_subcommand("run", "Validate a grid, store its jobs as a new batch, run them");
+  CLI::App* run =
+      app.add_subcommand("run", "Validate a grid, store its jobs as a new batch, run them");
   run->add_option("grid", options->grid_path, "the experiment grid (YAML)")->required();
-  run->add_option("--db", options->db,
-                  "the result store (SQLite file); default: the grid's `store:`, else attnsweep.db");
+  run->add_option(
+      "--db", options->db,
+      "the result store (SQLite file); default: the grid's `store:`, else attnsweep.db");
   run->add_flag("--dry-run", options->dry_run, "validate and list the jobs; run and store nothing");
   run->add_option("--threads-per-rank", options->threads_per_rank,
                   "intra-op threads per job (default: the cores this process may use)")
@@ -60,8 +62,8 @@ Table JobListing(const Grid& grid) {
   Table table;
   table.columns = {"experiment", "job_key", "cost", "config"};
   for (const auto& job : grid.jobs) {
-    table.rows.push_back({job.experiment, job.job_key.substr(0, 12), job.cost,
-                          CanonicalJson(job.config)});
+    table.rows.push_back(
+        {job.experiment, job.job_key.substr(0, 12), job.cost, CanonicalJson(job.config)});
   }
   return table;
 }
@@ -84,12 +86,15 @@ int RunRunCommand(const RunOptions& options) {
   const std::string stem = std::filesystem::path(options.grid_path).stem().string();
   const GridParseResult parsed = ParseGrid(text, stem);
   for (const auto& warning : parsed.grid.warnings) {
-    std::fprintf(stderr, "%s\n", FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message}).c_str());
+    std::fprintf(
+        stderr, "%s\n",
+        FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message}).c_str());
   }
   if (!parsed.ok()) {
     for (const auto& error : parsed.errors) {
-      std::fprintf(stderr, "%s\n",
-                   FormatGridIssue(options.grid_path, {error.mark, "error: " + error.message}).c_str());
+      std::fprintf(
+          stderr, "%s\n",
+          FormatGridIssue(options.grid_path, {error.mark, "error: " + error.message}).c_str());
     }
     std::fprintf(stderr, "%zu problem%s in %s; nothing was run or stored\n", parsed.errors.size(),
                  parsed.errors.size() == 1 ? "" : "s", options.grid_path.c_str());
@@ -98,27 +103,29 @@ int RunRunCommand(const RunOptions& options) {
   const Grid& grid = parsed.grid;
   if (options.dry_run) {
     PrintTable(JobListing(grid), options.format);
-    spdlog::info("{} jobs in grid '{}'; --dry-run: nothing run or stored", grid.jobs.size(), grid.name);
+    spdlog::info("{} jobs in grid '{}'; --dry-run: nothing run or stored", grid.jobs.size(),
+                 grid.name);
     return kExitOk;
   }
   if (options.device == "cuda") {
-    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " + LibTorchVersion() +
-               "); use --device cpu");
+    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " +
+               LibTorchVersion() + "); use --device cpu");
     return kExitBadInput;
   }
 
-  const std::string db_path =
-      !options.db.empty() ? options.db : !grid.store_path.empty() ? grid.store_path : kDefaultStorePath;
+  const std::string db_path = !options.db.empty()        ? options.db
+                              : !grid.store_path.empty() ? grid.store_path
+                                                         : kDefaultStorePath;
   ResultStore store = ResultStore::OpenForWriting(db_path);
   std::vector<NewJob> jobs;
   for (const auto& job : grid.jobs) {
     jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.cost});
   }
   const std::string host = HostName();
-  const int64_t batch_id = store.CreateBatch(
-      {grid.name, text, std::filesystem::absolute(options.grid_path).string(), host, GitRevision(),
-       VersionsJson()},
-      jobs);
+  const int64_t batch_id =
+      store.CreateBatch({grid.name, text, std::filesystem::absolute(options.grid_path).string(),
+                         host, GitRevision(), VersionsJson()},
+                        jobs);
 
   SweepOptions sweep;
   sweep.place.rank = 0;
@@ -131,9 +138,10 @@ int RunRunCommand(const RunOptions& options) {
   const SweepReport report = RunLocalSweep(store, batch_id, sweep);
 
   if (report.interrupted) {
-    spdlog::warn("batch {} interrupted: {} done, {} failed, the rest pending; everything finished "
-                 "is stored in {}",
-                 batch_id, report.done, report.failed, db_path);
+    spdlog::warn(
+        "batch {} interrupted: {} done, {} failed, the rest pending; everything finished "
+        "is stored in {}",
+        batch_id, report.done, report.failed, db_path);
     return kExitInterrupted;
   }
   spdlog::info("batch {} finished: {} done, {} failed. See: attnsweep results --db {}", batch_id,

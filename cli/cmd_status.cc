@@ -40,7 +40,7 @@ int RunStatusCommand(const StatusOptions& options) {
   ResultStore store = ResultStore::OpenReadOnly(options.db);
   Table table;
   if (options.batch.empty()) {
-    table.columns = {"batch", "name",    "status",  "jobs",    "done", "failed",
+    table.columns = {"batch",   "name",    "status",  "jobs",    "done", "failed",
                      "pending", "running", "created", "elapsed", "eta"};
     for (const BatchSummary& b : store.ListBatches()) {
       table.rows.push_back({b.id, b.name, b.status, b.total, b.done, b.failed, b.pending, b.running,
@@ -53,13 +53,14 @@ int RunStatusCommand(const StatusOptions& options) {
   if (!batch_id) return kExitBadInput;
   const BatchSummary b = *store.FindBatch(*batch_id);
   if (options.format == "table") {
-    std::printf("batch %lld '%s': %s, %lld/%lld done, %lld failed, %lld pending, %lld running; "
-                "elapsed %s%s\n\n",
-                static_cast<long long>(b.id), b.name.c_str(), b.status.c_str(),
-                static_cast<long long>(b.done), static_cast<long long>(b.total),
-                static_cast<long long>(b.failed), static_cast<long long>(b.pending),
-                static_cast<long long>(b.running), Clock(b.elapsed_s).c_str(),
-                Eta(b).is_null() ? "" : (", ETA " + Eta(b).get<std::string>()).c_str());
+    std::printf(
+        "batch %lld '%s': %s, %lld/%lld done, %lld failed, %lld pending, %lld running; "
+        "elapsed %s%s\n\n",
+        static_cast<long long>(b.id), b.name.c_str(), b.status.c_str(),
+        static_cast<long long>(b.done), static_cast<long long>(b.total),
+        static_cast<long long>(b.failed), static_cast<long long>(b.pending),
+        static_cast<long long>(b.running), Clock(b.elapsed_s).c_str(),
+        Eta(b).is_null() ? "" : (", ETA " + Eta(b).get<std::string>()).c_str());
   }
   table.columns = {"experiment", "jobs", "done", "failed", "pending", "running"};
   for (const auto& c : store.CountsByExperiment(*batch_id)) {

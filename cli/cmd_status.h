@@ -1,4 +1,5 @@
-// `attnsweep status [BATCH]`: every batch with its job counts, or one batch by experiment with an ETA.
+// `attnsweep status [BATCH]`: every batch with its job counts, or one batch by experiment with an
+// ETA.
 #pragma once
 
 #include <string>

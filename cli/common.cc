@@ -35,6 +35,8 @@ void PrintTable(const Table& table, const std::string& format) {
   std::cout << RenderTable(table, ParseOutputFormat(format)) << std::flush;
 }
 
-void PrintError(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
+void PrintError(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+}
 
 }  // namespace attnsweep

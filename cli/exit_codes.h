@@ -3,10 +3,10 @@
 
 namespace attnsweep {
 
-constexpr int kExitOk = 0;            // everything asked for was done
-constexpr int kExitJobsFailed = 1;    // the sweep ran, and some jobs failed
-constexpr int kExitBadInput = 2;      // a bad grid, option, or query; nothing was run or stored
-constexpr int kExitStoreError = 3;    // the store could not be opened, read or written
+constexpr int kExitOk = 0;             // everything asked for was done
+constexpr int kExitJobsFailed = 1;     // the sweep ran, and some jobs failed
+constexpr int kExitBadInput = 2;       // a bad grid, option, or query; nothing was run or stored
+constexpr int kExitStoreError = 3;     // the store could not be opened, read or written
 constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM; resume finishes the batch
 
 }  // namespace attnsweep

@@ -1,4 +1,5 @@
-// spdlog set up for the command line: messages to stderr (stdout carries data), prefixed with the rank.
+// spdlog set up for the command line: messages to stderr (stdout carries data), prefixed with the
+// rank.
 #pragma once
 
 namespace attnsweep {

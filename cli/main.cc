@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <exception>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/cmd_keys.h"
 #include "cli/cmd_query.h"
@@ -22,8 +22,9 @@ namespace {
 
 int Main(int argc, char** argv) {
   using namespace attnsweep;
-  CLI::App app{"attnsweep: run grids of attention-variant experiments (train, benchmark, "
-               "approximation) and query their results in one SQLite store."};
+  CLI::App app{
+      "attnsweep: run grids of attention-variant experiments (train, benchmark, "
+      "approximation) and query their results in one SQLite store."};
   app.set_version_flag("--version", std::string(AttnsweepVersion()) + " (" + GitRevision() + ")");
   app.require_subcommand(1);
   app.fallthrough();

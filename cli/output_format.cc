@@ -73,7 +73,8 @@ std::string RenderText(const Table& table, bool markdown) {
   std::vector<std::vector<std::string>> cells;
   std::vector<size_t> width(n);
   std::vector<bool> numeric(n, true);
-  for (size_t c = 0; c < n; ++c) width[c] = std::max<size_t>(table.columns[c].size(), markdown ? 3 : 1);
+  for (size_t c = 0; c < n; ++c)
+    width[c] = std::max<size_t>(table.columns[c].size(), markdown ? 3 : 1);
   for (const auto& row : table.rows) {
     std::vector<std::string> texts;
     for (size_t c = 0; c < n; ++c) {
@@ -85,11 +86,11 @@ std::string RenderText(const Table& table, bool markdown) {
         text = escaped;
       }
       // "12.5 ± 0.3" reads as a number too: right-align columns of figures.
-      const bool figure = cell.is_number() ||
-                          (cell.is_string() && !text.empty() &&
-                           (std::isdigit(static_cast<unsigned char>(text[0])) ||
-                            ((text[0] == '-' || text[0] == '.') && text.size() > 1 &&
-                             std::isdigit(static_cast<unsigned char>(text[1])))));
+      const bool figure =
+          cell.is_number() || (cell.is_string() && !text.empty() &&
+                               (std::isdigit(static_cast<unsigned char>(text[0])) ||
+                                ((text[0] == '-' || text[0] == '.') && text.size() > 1 &&
+                                 std::isdigit(static_cast<unsigned char>(text[1])))));
       if (!figure && !cell.is_null()) numeric[c] = false;
       // Width in characters, counting each UTF-8 sequence (such as "±") once.
       size_t chars = 0;

@@ -1,4 +1,5 @@
-// Rows printed as an aligned table, CSV, JSON or Markdown: every command that prints data uses this.
+// Rows printed as an aligned table, CSV, JSON or Markdown: every command that prints data uses
+// this.
 #pragma once
 
 #include <string>
@@ -16,8 +17,8 @@ OutputFormat ParseOutputFormat(const std::string& name);  // name must be one of
 
 struct Table {
   std::vector<std::string> columns;
-  // Cells are JSON scalars: null, numbers, strings. JSON output keeps their types; text formats print
-  // numbers compactly (FormatNumber) and null as empty.
+  // Cells are JSON scalars: null, numbers, strings. JSON output keeps their types; text formats
+  // print numbers compactly (FormatNumber) and null as empty.
   std::vector<std::vector<nlohmann::json>> rows;
 };
 

@@ -1,5 +1,5 @@
-// `attnsweep results`: jobs grouped by config keys, each metric as mean, standard deviation and count
-// over the group (the seeds, typically).
+// `attnsweep results`: jobs grouped by config keys, each metric as mean, standard deviation and
+// count over the group (the seeds, typically).
 #pragma once
 
 #include <map>
@@ -12,7 +12,7 @@
 namespace attnsweep {
 
 struct ResultsQuery {
-  std::vector<std::string> by;       // dotted config keys, or "experiment"; empty = the keys that vary
+  std::vector<std::string> by;  // dotted config keys, or "experiment"; empty = the keys that vary
   std::vector<std::string> metrics;  // empty = every metric the jobs have
 };
 
@@ -35,14 +35,15 @@ struct ResultsTable {
   std::vector<ResultGroup> groups;  // in order of first appearance
 };
 
-// Config keys (dotted) whose value differs between jobs, seed aside, plus "experiment" when there are
-// several experiments: the natural grouping of a batch.
+// Config keys (dotted) whose value differs between jobs, seed aside, plus "experiment" when there
+// are several experiments: the natural grouping of a batch.
 std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs);
 
 ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQuery& query);
 
 // As a printable table: "mean ± std" cells for people (table, markdown), separate mean, _std and
-// count columns for machines (csv, json). A group with no done job shows its failure kind (OOM, ...).
+// count columns for machines (csv, json). A group with no done job shows its failure kind (OOM,
+// ...).
 Table ResultsToTable(const ResultsTable& results, OutputFormat format);
 
 // The value of a dotted key ("model.attention") in a config, or null.

@@ -1,5 +1,5 @@
-// A rough relative cost of a job, from its config alone, so the most expensive pending job is handed
-// out first and the batch does not end waiting on one long straggler.
+// A rough relative cost of a job, from its config alone, so the most expensive pending job is
+// handed out first and the batch does not end waiting on one long straggler.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>

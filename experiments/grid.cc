@@ -20,7 +20,7 @@ constexpr size_t kMaxPointsPerExperiment = 1000000;
 
 struct Assigned {
   nlohmann::json value;
-  SourceMark mark;             // where the value was written; line 0 for schema defaults
+  SourceMark mark;               // where the value was written; line 0 for schema defaults
   bool from_experiment = false;  // set inside the experiment, not by `defaults` or the schema
 };
 
@@ -66,6 +66,9 @@ class GridParser {
   // unknown keys, and returns the leaves.
   std::vector<Leaf> CollectLeaves(const YAML::Node& map, const std::string& prefix);
   void UnknownKey(const std::string& key, SourceMark mark);
+  // Reports keys of the file's own structure (top level, experiment) that are not in `known`.
+  void CheckStructureKeys(const YAML::Node& map, const std::vector<std::string>& known,
+                          const std::string& what);
 
   // `defaults`, `params`, and each `include`/`exclude` entry: one scalar per key.
   Point ParseSettings(const YAML::Node& map, bool from_experiment, const char* where);
@@ -82,7 +85,7 @@ class GridParser {
   void ParseExperiment(const YAML::Node& node, std::set<std::string>* names);
   // Schema defaults, then `defaults`, then `params`, then the point itself.
   Point Merge(const Point& params, const Point& point, const std::string& task,
-                             SourceMark task_mark);
+              SourceMark task_mark);
   std::optional<nlohmann::json> Resolve(const Point& merged, const std::string& task);
   void AddJob(const std::string& experiment, nlohmann::json config, SourceMark where);
 
@@ -96,6 +99,18 @@ void GridParser::UnknownKey(const std::string& key, SourceMark mark) {
   std::string close = ClosestName(key, AllKeys());
   if (!close.empty()) message += "; did you mean '" + close + "'?";
   Error(mark, message + " (`attnsweep keys` lists every key)");
+}
+
+void GridParser::CheckStructureKeys(const YAML::Node& map, const std::vector<std::string>& known,
+                                    const std::string& what) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string message = "unknown " + what + " '" + key + "' (known: " + KeyList(known) + ")";
+    std::string close = ClosestName(key, known);
+    if (!close.empty()) message += "; did you mean '" + close + "'?";
+    Error(MarkOf(it->first), message);
+  }
 }
 
 std::vector<Leaf> GridParser::CollectLeaves(const YAML::Node& map, const std::string& prefix) {
@@ -113,8 +128,8 @@ std::vector<Leaf> GridParser::CollectLeaves(const YAML::Node& map, const std::st
       auto nested = CollectLeaves(it->second, key);
       leaves.insert(leaves.end(), nested.begin(), nested.end());
     } else if (IsSectionPrefix(key)) {
-      Error(mark, "'" + key + "' is a section: give it a mapping of keys, such as '" + key +
-                      ": {...}'");
+      Error(mark,
+            "'" + key + "' is a section: give it a mapping of keys, such as '" + key + ": {...}'");
     } else {
       UnknownKey(key, mark);
     }
@@ -141,8 +156,8 @@ Point GridParser::ParseSettings(const YAML::Node& map, bool from_experiment, con
   }
   for (const Leaf& leaf : CollectLeaves(map, "")) {
     if (leaf.key == "task") {
-      Error(leaf.key_mark, "'task' is set by each experiment's own 'task:', not in '" +
-                               std::string(where) + "'");
+      Error(leaf.key_mark,
+            "'task' is set by each experiment's own 'task:', not in '" + std::string(where) + "'");
       continue;
     }
     if (auto earlier = point.find(leaf.key); earlier != point.end()) {
@@ -297,8 +312,8 @@ std::vector<Point> GridParser::Product(const std::vector<Axis>& axes, SourceMark
   return points;
 }
 
-Point GridParser::Merge(const Point& params, const Point& point,
-                                       const std::string& task, SourceMark task_mark) {
+Point GridParser::Merge(const Point& params, const Point& point, const std::string& task,
+                        SourceMark task_mark) {
   Point merged;
   for (const auto& spec : ConfigSchema()) {
     if (spec.key != "task") merged[spec.key] = Assigned{ParseDefault(spec), {}, false};
@@ -325,8 +340,8 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
       }
       (*slot)[key.substr(start)] = assigned.value;
     } else if (assigned.from_experiment && !ParamAppliesToTask(spec, task)) {
-      Error(assigned.mark, "'" + key + "' is not read by task '" + task + "' (it is read by: " +
-                               KeyList(spec.tasks) + ")");
+      Error(assigned.mark, "'" + key + "' is not read by task '" + task +
+                               "' (it is read by: " + KeyList(spec.tasks) + ")");
       ok = false;
     }
   }
@@ -385,16 +400,7 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
   }
   static const std::vector<std::string> kExperimentKeys = {
       "name", "task", "params", "grid", "zip", "include", "exclude", "description"};
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-    if (std::find(kExperimentKeys.begin(), kExperimentKeys.end(), key) == kExperimentKeys.end()) {
-      std::string message = "unknown experiment key '" + key + "' (known: " +
-                            KeyList(kExperimentKeys) + ")";
-      std::string close = ClosestName(key, kExperimentKeys);
-      if (!close.empty()) message += "; did you mean '" + close + "'?";
-      Error(MarkOf(it->first), message);
-    }
-  }
+  CheckStructureKeys(node, kExperimentKeys, "experiment key");
   std::string name;
   if (!node["name"] || !node["name"].IsScalar() || node["name"].Scalar().empty()) {
     Error(where, "experiment has no 'name'");
@@ -476,21 +482,14 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
 
 void GridParser::Parse(const YAML::Node& root, const std::string& default_name) {
   if (!root.IsMap()) {
-    Error(MarkOf(root), "a grid file is a mapping with 'experiments' (and optionally 'name', "
-                        "'store', 'defaults')");
+    Error(MarkOf(root),
+          "a grid file is a mapping with 'experiments' (and optionally 'name', "
+          "'store', 'defaults')");
     return;
   }
   static const std::vector<std::string> kTopKeys = {"name", "store", "defaults", "experiments",
                                                     "description"};
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end()) {
-      std::string message = "unknown top-level key '" + key + "' (known: " + KeyList(kTopKeys) + ")";
-      std::string close = ClosestName(key, kTopKeys);
-      if (!close.empty()) message += "; did you mean '" + close + "'?";
-      Error(MarkOf(it->first), message);
-    }
-  }
+  CheckStructureKeys(root, kTopKeys, "top-level key");
   Grid& grid = result_->grid;
   grid.name = root["name"] && root["name"].IsScalar() ? root["name"].Scalar() : default_name;
   if (root["store"]) {

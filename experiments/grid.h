@@ -1,8 +1,9 @@
 // A YAML experiment grid, validated and expanded into fully resolved jobs.
 //
-// Grammar (see docs/grid.md): top-level `name`, `store`, `defaults`, `experiments`; each experiment has
-// `name`, `task`, `params`, `grid` (cartesian product; `model.attention` may map each variant to its own
-// sub-grid), `zip` (lists that vary together), `include` (extra points), `exclude` (partial matches).
+// Grammar (see docs/grid.md): top-level `name`, `store`, `defaults`, `experiments`; each experiment
+// has `name`, `task`, `params`, `grid` (cartesian product; `model.attention` may map each variant
+// to its own sub-grid), `zip` (lists that vary together), `include` (extra points), `exclude`
+// (partial matches).
 #pragma once
 
 #include <string>

@@ -5,7 +5,8 @@
 
 namespace attnsweep {
 
-// 1-based line and column in the YAML text; line 0 means no particular place (e.g. an unreadable file).
+// 1-based line and column in the YAML text; line 0 means no particular place (e.g. an unreadable
+// file).
 struct SourceMark {
   int line = 0;
   int column = 0;

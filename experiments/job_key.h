@@ -7,11 +7,12 @@
 
 namespace attnsweep {
 
-// Bumped whenever the meaning of a config changes in a way its text does not show, so old results are
-// not mistaken for new ones by --reuse.
+// Bumped whenever the meaning of a config changes in a way its text does not show, so old results
+// are not mistaken for new ones by --reuse.
 constexpr int kJobKeyVersion = 1;
 
-// Compact JSON with object keys sorted at every level and numbers in their shortest round-trip form.
+// Compact JSON with object keys sorted at every level and numbers in their shortest round-trip
+// form.
 std::string CanonicalJson(const nlohmann::json& config);
 
 // SHA-256 hex of the key version, the canonical config and the data fingerprint.

@@ -5,8 +5,8 @@
 
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
-#include <nlohmann/json.hpp>
 #include <torch/version.h>
+#include <nlohmann/json.hpp>
 
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/tasks/tasks.h"

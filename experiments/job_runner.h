@@ -1,5 +1,5 @@
-// Runs one job from its resolved config and reports what happened. Free of LibTorch in its interface,
-// so callers (the workers) do not compile against it.
+// Runs one job from its resolved config and reports what happened. Free of LibTorch in its
+// interface, so callers (the workers) do not compile against it.
 #pragma once
 
 #include <functional>

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -68,15 +69,19 @@ bool ParseBool(const std::string& text, bool* out) {
   return false;
 }
 
-std::string FormatNumber(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
+std::string BoundText(double v) {
+  char text[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(text, sizeof(text), "%.0f", v);
+  } else {
+    std::snprintf(text, sizeof(text), "%g", v);
+  }
+  return text;
 }
 
 std::string RangeText(const ParamSpec& spec) {
-  std::string lo = spec.min ? FormatNumber(*spec.min) : "";
-  std::string hi = spec.max ? FormatNumber(*spec.max) : "";
+  std::string lo = spec.min ? BoundText(*spec.min) : "";
+  std::string hi = spec.max ? BoundText(*spec.max) : "";
   if (spec.min && spec.max) {
     return "between " + lo + " and " + hi + (spec.max_exclusive ? " (exclusive)" : "");
   }
@@ -154,7 +159,9 @@ std::optional<nlohmann::json> NormalizeValue(const YAML::Node& node, const Param
                                              std::string* error) {
   if (!node.IsScalar()) {
     *error = "'" + spec.key + "' must be a single " + ParamTypeName(spec.type) + ", got a " +
-             (node.IsSequence() ? "list" : node.IsMap() ? "mapping" : "null");
+             (node.IsSequence() ? "list"
+              : node.IsMap()    ? "mapping"
+                                : "null");
     return std::nullopt;
   }
   return FromText(node.Scalar(), spec, error);

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <spdlog/spdlog.h>
+
 #include "store/schema.h"
 
 namespace attnsweep {
@@ -12,13 +14,14 @@ namespace {
 
 // Pragmas that only report; any of them with an argument that would set a value is still refused.
 const char* const kReadOnlyPragmas[] = {
-    "table_info",    "table_xinfo",   "table_list",      "index_list",    "index_info",
-    "index_xinfo",   "foreign_key_list", "database_list", "collation_list", "function_list",
-    "pragma_list",   "compile_options", "user_version",  "schema_version", "page_count",
-    "page_size",     "journal_mode",  "freelist_count",  "encoding",       "data_version"};
+    "table_info",  "table_xinfo",      "table_list",     "index_list",     "index_info",
+    "index_xinfo", "foreign_key_list", "database_list",  "collation_list", "function_list",
+    "pragma_list", "compile_options",  "user_version",   "schema_version", "page_count",
+    "page_size",   "journal_mode",     "freelist_count", "encoding",       "data_version",
+    "quick_check", "integrity_check"};
 // Pragmas whose argument names a table or index rather than setting a value.
-const char* const kPragmasTakingAName[] = {"table_info",  "table_xinfo",      "index_list",
-                                           "index_info",  "index_xinfo",      "foreign_key_list",
+const char* const kPragmasTakingAName[] = {"table_info", "table_xinfo", "index_list",
+                                           "index_info", "index_xinfo", "foreign_key_list",
                                            "table_list"};
 
 bool InList(const char* const* begin, const char* const* end, const std::string& name) {
@@ -26,7 +29,8 @@ bool InList(const char* const* begin, const char* const* end, const std::string&
 }
 
 // Why the authorizer last refused, so the message can say it (SQLite only says "not authorized").
-// The authorizer runs inside sqlite3_prepare on the calling thread, so one slot per thread suffices.
+// The authorizer runs inside sqlite3_prepare on the calling thread, so one slot per thread
+// suffices.
 thread_local std::string t_refusal;
 
 int Authorize(void*, int action, const char* arg1, const char* arg2, const char*, const char*) {
@@ -59,8 +63,8 @@ int Authorize(void*, int action, const char* arg1, const char* arg2, const char*
     case SQLITE_INSERT:
       return refuse("INSERT into " + a1);
     case SQLITE_UPDATE:
-      // Table-valued pragmas (SELECT ... FROM pragma_table_info('jobs')) are announced as updates of
-      // sqlite_master's columns. A real write there is still stopped by the read-only open and
+      // Table-valued pragmas (SELECT ... FROM pragma_table_info('jobs')) are announced as updates
+      // of sqlite_master's columns. A real write there is still stopped by the read-only open and
       // query_only, and sqlite3_stmt_readonly() below.
       if (a1 == "sqlite_master" || a1 == "sqlite_schema") return SQLITE_OK;
       return refuse("UPDATE of " + a1);
@@ -71,7 +75,6 @@ int Authorize(void*, int action, const char* arg1, const char* arg2, const char*
   }
 }
 
-
 }  // namespace
 
 Database OpenGuardedReadOnly(const std::string& path) {
@@ -79,8 +82,25 @@ Database OpenGuardedReadOnly(const std::string& path) {
     throw StoreError("no store at '" + path +
                      "': run `attnsweep run GRID.yaml` first, or pass --db with the store's path");
   }
-  Database db(path, Database::Mode::kReadOnly);
-  CheckSchemaReadable(db);
+  auto open = [&](Database::Mode mode) {
+    Database db(path, mode);
+    CheckSchemaReadable(db);
+    return db;
+  };
+  Database db = [&] {
+    try {
+      return open(Database::Mode::kReadOnly);
+    } catch (const StoreError& e) {
+      const int code = e.sqlite_code() & 0xff;
+      if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) throw;
+      // A WAL store in a folder we cannot write (a shared results folder, say).
+      spdlog::warn(
+          "reading '{}' as an immutable snapshot: its folder is not writable, so results "
+          "not yet checkpointed from its WAL may not show",
+          path);
+      return open(Database::Mode::kImmutableSnapshot);
+    }
+  }();
   db.Exec("PRAGMA query_only = 1");
   sqlite3_set_authorizer(db.get(), Authorize, nullptr);
   return db;
@@ -90,7 +110,8 @@ QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql) {
   t_refusal.clear();
   const char* tail = nullptr;
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, &tail);
+  const int rc =
+      sqlite3_prepare_v2(db.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, &tail);
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
   if (rc != SQLITE_OK) {
     if (!t_refusal.empty()) {
@@ -114,7 +135,8 @@ QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql) {
   for (;;) {
     const int step = sqlite3_step(stmt.get());
     if (step == SQLITE_DONE) break;
-    if (step != SQLITE_ROW) throw QueryRefused(std::string("SQL error: ") + sqlite3_errmsg(db.get()));
+    if (step != SQLITE_ROW)
+      throw QueryRefused(std::string("SQL error: ") + sqlite3_errmsg(db.get()));
     std::vector<Cell> row;
     row.reserve(columns);
     for (int i = 0; i < columns; ++i) {
@@ -133,9 +155,9 @@ QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql) {
                            " bytes>");
           break;
         default:
-          row.emplace_back(std::string(
-              reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), i)),
-              static_cast<size_t>(sqlite3_column_bytes(stmt.get(), i))));
+          row.emplace_back(
+              std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), i)),
+                          static_cast<size_t>(sqlite3_column_bytes(stmt.get(), i))));
       }
     }
     result.rows.push_back(std::move(row));

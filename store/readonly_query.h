@@ -1,7 +1,7 @@
 // Read-only SQL over a store, for `attnsweep query` and `results --where`. Three layers keep it
 // read-only: the file is opened SQLITE_OPEN_READONLY, `PRAGMA query_only` is set, and an authorizer
-// refuses every writing action, ATTACH/DETACH and any PRAGMA that is not a known read-only one, with a
-// message that says which.
+// refuses every writing action, ATTACH/DETACH and any PRAGMA that is not a known read-only one,
+// with a message that says which.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +27,8 @@ struct QueryResult {
   std::vector<std::vector<Cell>> rows;
 };
 
-// Opens an existing store read-only with the guards above. Throws StoreError when the file is missing
-// or not a store.
+// Opens an existing store read-only with the guards above. Throws StoreError when the file is
+// missing or not a store.
 Database OpenGuardedReadOnly(const std::string& path);
 
 // Runs exactly one statement. Throws QueryRefused for writes and for SQL errors in the user's text.

@@ -74,11 +74,12 @@ std::vector<JobRecord> ResultStore::PendingJobs(int64_t batch_id) {
 
 int ResultStore::StartAttempt(int64_t job_id, const AttemptPlace& place) {
   Transaction txn(db_);
-  Statement update(db_,
-                   "UPDATE jobs SET status = 'running', attempts = attempts + 1, rank = ?, host = ?, "
-                   "device = ?, threads = ?, started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-                   "finished_at = NULL, error_kind = NULL, error = NULL "
-                   "WHERE id = ? AND status = 'pending' RETURNING attempts");
+  Statement update(
+      db_,
+      "UPDATE jobs SET status = 'running', attempts = attempts + 1, rank = ?, host = ?, "
+      "device = ?, threads = ?, started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+      "finished_at = NULL, error_kind = NULL, error = NULL "
+      "WHERE id = ? AND status = 'pending' RETURNING attempts");
   update.Bind(1, place.rank).Bind(2, place.host).Bind(3, place.device).Bind(4, place.threads);
   update.Bind(5, job_id);
   if (!update.Step()) return 0;
@@ -91,13 +92,15 @@ int ResultStore::StartAttempt(int64_t job_id, const AttemptPlace& place) {
 }
 
 namespace {
-// Moves the job out of `running` only if `attempt` is still its current one. Returns false otherwise.
+// Moves the job out of `running` only if `attempt` is still its current one. Returns false
+// otherwise.
 bool FenceAndSetStatus(Database& db, int64_t job_id, int attempt, const std::string& status,
                        const std::string& error_kind, const std::string& error) {
-  Statement update(db,
-                   "UPDATE jobs SET status = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-                   "error_kind = NULLIF(?, ''), error = NULLIF(?, '') "
-                   "WHERE id = ? AND attempts = ? AND status = 'running'");
+  Statement update(
+      db,
+      "UPDATE jobs SET status = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+      "error_kind = NULLIF(?, ''), error = NULLIF(?, '') "
+      "WHERE id = ? AND attempts = ? AND status = 'running'");
   update.Bind(1, status).Bind(2, error_kind).Bind(3, error).Bind(4, job_id).Bind(5, attempt).Run();
   return db.Changes() == 1;
 }
@@ -116,13 +119,14 @@ bool ResultStore::CommitResult(int64_t job_id, int attempt, const std::vector<Me
                                const std::vector<CurvePoint>& curves) {
   Transaction txn(db_);
   if (!FenceAndSetStatus(db_, job_id, attempt, "done", "", "")) return false;
-  Statement insert_metric(db_, "INSERT OR REPLACE INTO metrics (job_id, name, value) VALUES (?, ?, ?)");
+  Statement insert_metric(db_,
+                          "INSERT OR REPLACE INTO metrics (job_id, name, value) VALUES (?, ?, ?)");
   for (const Metric& m : metrics) {
     insert_metric.Reset();
     insert_metric.Bind(1, job_id).Bind(2, m.name).Bind(3, m.value).Run();
   }
-  Statement insert_curve(db_,
-                         "INSERT OR REPLACE INTO curves (job_id, step, name, value) VALUES (?, ?, ?, ?)");
+  Statement insert_curve(
+      db_, "INSERT OR REPLACE INTO curves (job_id, step, name, value) VALUES (?, ?, ?, ?)");
   for (const CurvePoint& c : curves) {
     insert_curve.Reset();
     insert_curve.Bind(1, job_id).Bind(2, c.step).Bind(3, c.name).Bind(4, c.value).Run();

@@ -1,8 +1,8 @@
 // The results of sweeps in one SQLite file: batches, their jobs, every attempt, metrics and curves.
 //
-// During a sweep only the coordinator writes. A result is accepted only for the job's current attempt
-// (its fencing token), in one transaction with the job's status change, so a late result of an abandoned
-// attempt can never overwrite or duplicate the accepted one.
+// During a sweep only the coordinator writes. A result is accepted only for the job's current
+// attempt (its fencing token), in one transaction with the job's status change, so a late result of
+// an abandoned attempt can never overwrite or duplicate the accepted one.
 #pragma once
 
 #include <cstdint>
@@ -59,8 +59,8 @@ struct BatchSummary {
   std::string host;
   std::string git_rev;
   int64_t total = 0, pending = 0, running = 0, done = 0, failed = 0;
-  double elapsed_s = 0;          // from creation to finish (or to now, when unfinished)
-  double done_job_seconds = 0;   // summed duration of done jobs, for the ETA
+  double elapsed_s = 0;         // from creation to finish (or to now, when unfinished)
+  double done_job_seconds = 0;  // summed duration of done jobs, for the ETA
 };
 
 struct JobRecord {
@@ -91,8 +91,8 @@ class ResultStore {
   // Pending jobs of the batch, most expensive first.
   std::vector<JobRecord> PendingJobs(int64_t batch_id);
 
-  // Moves a pending job to running under a new attempt number, which it returns. Returns 0 if the job
-  // was not pending (someone else took it).
+  // Moves a pending job to running under a new attempt number, which it returns. Returns 0 if the
+  // job was not pending (someone else took it).
   int StartAttempt(int64_t job_id, const AttemptPlace& place);
 
   // Stores a done result: metrics, curves, status and the attempt's outcome in one transaction.
@@ -100,9 +100,9 @@ class ResultStore {
   bool CommitResult(int64_t job_id, int attempt, const std::vector<Metric>& metrics,
                     const std::vector<CurvePoint>& curves);
 
-  // Ends an attempt that produced no result; `outcome` is one of attempts.outcome's kinds (error, oom,
-  // diverged, invalid, interrupted, ...). `retry` puts the job back to pending; otherwise it fails
-  // with `outcome` as its error_kind. Fenced like CommitResult.
+  // Ends an attempt that produced no result; `outcome` is one of attempts.outcome's kinds (error,
+  // oom, diverged, invalid, interrupted, ...). `retry` puts the job back to pending; otherwise it
+  // fails with `outcome` as its error_kind. Fenced like CommitResult.
   bool RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
                      const std::string& message, bool retry);
 

@@ -8,9 +8,9 @@ namespace {
 
 // Figures that get a column of their own in the `results` view; every figure is in `metric_values`.
 const char* const kResultColumns[] = {
-    "seconds",    "fwd_ms",     "fwd_ms_min", "fwd_ms_max",   "fwdbwd_ms",    "fwdbwd_ms_min",
-    "fwdbwd_ms_max", "tokens_per_s", "fwdbwd_tokens_per_s", "peak_mb", "fwdbwd_peak_mb",
-    "rss_mb",     "test_auc",   "test_accuracy", "test_logloss"};
+    "seconds",        "fwd_ms",        "fwd_ms_min",   "fwd_ms_max",          "fwdbwd_ms",
+    "fwdbwd_ms_min",  "fwdbwd_ms_max", "tokens_per_s", "fwdbwd_tokens_per_s", "peak_mb",
+    "fwdbwd_peak_mb", "rss_mb",        "test_auc",     "test_accuracy",       "test_logloss"};
 
 std::string ResultsView() {
   std::string sql =
@@ -23,14 +23,15 @@ std::string ResultsView() {
       "json_extract(j.config, '$.bench.batch_size') AS batch_size, "
       "json_extract(j.config, '$.seed') AS seed, j.threads, j.host, j.config";
   for (const char* name : kResultColumns) {
-    sql += std::string(", (SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") + name +
-           "') AS " + name;
+    sql += std::string(", (SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") +
+           name + "') AS " + name;
   }
   sql += " FROM jobs j JOIN batches b ON b.id = j.batch_id;";
   return sql;
 }
 
-// Each entry moves the schema from version i to i + 1. Never edit one that has shipped: add another.
+// Each entry moves the schema from version i to i + 1. Never edit one that has shipped: add
+// another.
 std::vector<std::string> Migrations() {
   return {
       R"sql(

@@ -1,5 +1,7 @@
 #include "store/sqlite_handle.h"
 
+#include <cstdio>
+
 namespace attnsweep {
 
 namespace {
@@ -9,9 +11,24 @@ constexpr int kBusyTimeoutMs = 10000;
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
   sqlite3* raw = nullptr;
-  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  int flags = mode == Mode::kReadWriteCreate ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                             : SQLITE_OPEN_READONLY;
+  std::string name = path;
+  if (mode == Mode::kImmutableSnapshot) {
+    name = "file:";
+    for (char c : path) {
+      if (c == '?' || c == '#' || c == '%') {
+        char escaped[4];
+        std::snprintf(escaped, sizeof(escaped), "%%%02X", static_cast<unsigned char>(c));
+        name += escaped;
+      } else {
+        name += c;
+      }
+    }
+    name += "?immutable=1";
+    flags |= SQLITE_OPEN_URI;
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) Fail("open", rc);
   sqlite3_extended_result_codes(raw, 1);
@@ -64,7 +81,8 @@ void Database::Exec(const std::string& sql) {
 
 Statement::Statement(const Database& db, std::string_view sql) : db_(db) {
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  const int rc =
+      sqlite3_prepare_v2(db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
   stmt_.reset(raw);
   if (rc != SQLITE_OK) db.Fail("prepare '" + std::string(sql.substr(0, 60)) + "'", rc);
 }

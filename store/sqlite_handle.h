@@ -24,7 +24,9 @@ class StoreError : public std::runtime_error {
 
 class Database {
  public:
-  enum class Mode { kReadWriteCreate, kReadOnly };
+  // kImmutableSnapshot reads a store whose folder we cannot write (so SQLite cannot create the
+  // WAL's shared-memory file): it sees what was checkpointed, not what is still in the WAL.
+  enum class Mode { kReadWriteCreate, kReadOnly, kImmutableSnapshot };
 
   // Opens `path`; a read-write open refuses a file it could only read. Not thread-safe: one thread
   // uses one Database.
@@ -86,8 +88,8 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
 };
 
-// BEGIN IMMEDIATE (takes the write lock at once, so a busy store fails here, not mid-way); rolls back
-// in the destructor unless committed.
+// BEGIN IMMEDIATE (takes the write lock at once, so a busy store fails here, not mid-way); rolls
+// back in the destructor unless committed.
 class Transaction {
  public:
   explicit Transaction(Database& db);

@@ -1,1 +1,295 @@
+// The attnsweep binary end to end: run, status, results, query, and their failure modes, as a user
+// meets them from a shell. Each test works in a folder of its own.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "store/readonly_query.h"
+#include "store/result_store.h"
+#include "tests/test_process.h"
+
+namespace attnsweep {
+namespace {
+namespace fs = std::filesystem;
+using testing::Attnsweep;
+using testing::RunShell;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() /
+            ("attnsweep_e2e_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(fs::path(dir_) / name) << text;
+  }
+  testing::CommandResult Run(const std::string& args) {
+    return RunShell(Attnsweep() + " " + args, dir_);
+  }
+  // One value from the store, read as the user would with `attnsweep query`.
+  int64_t QueryInt(const std::string& sql, const std::string& db = "a.db") {
+    Database d = OpenGuardedReadOnly(dir_ + "/" + db);
+    return std::get<int64_t>(RunReadOnlyQuery(d, sql).rows.at(0).at(0));
+  }
+
+  // Starts a sweep of eight sleep jobs and waits until at least `done` are done; returns its pid
+  // and the count seen.
+  std::pair<pid_t, int64_t> StartSlowSweepAndWait(int64_t done, const std::string& stderr_to) {
+    Write("slow.yaml", R"(experiments:
+  - name: slow
+    task: sleep
+    params: {sleep.seconds: 0.3}
+    grid: {seed: [1, 2, 3, 4, 5, 6, 7, 8]}
+)");
+    const pid_t pid = testing::StartShell(
+        "exec " + Attnsweep() + " run slow.yaml --db a.db 2>" + stderr_to, dir_);
+    int64_t seen = 0;
+    for (int i = 0; i < 200 && seen < done; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      try {
+        seen = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
+      } catch (const std::exception&) {
+        // the store or its schema may not exist yet
+      }
+    }
+    return {pid, seen};
+  }
+
+  std::string dir_;
+};
+
+const char* kSmallGrid = R"(name: small
+defaults:
+  model: {d_model: 32, heads: 2}
+experiments:
+  - name: speed
+    task: benchmark
+    params: {bench: {batch_size: 2, warmup: 1, repeats: 2}}
+    grid:
+      data.max_len: [64, 128]
+  - name: dispatch
+    task: sleep
+    params: {sleep.seconds: 0.05}
+    grid: {seed: [1, 2, 3]}
+)";
+
+TEST_F(CliTest, RunThenStatusResultsAndQuery) {
+  Write("grid.yaml", kSmallGrid);
+  auto run = Run("run grid.yaml --db a.db --threads-per-rank 1");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("batch 1 finished: 5 done, 0 failed"), std::string::npos) << run.err;
+
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 5);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'done'"), 5);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE threads = 1 AND attempts = 1"), 5);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'fwd_ms' AND value > 0"), 2);
+  EXPECT_EQ(QueryInt("SELECT grid_yaml = '" + std::string(kSmallGrid) + "' FROM batches"), 1);
+  EXPECT_EQ(QueryInt("SELECT status = 'done' AND finished_at IS NOT NULL FROM batches"), 1);
+
+  auto status = Run("status --db a.db");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("small  done"), std::string::npos) << status.out;
+  auto one = Run("status small --db a.db");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_NE(one.out.find("batch 1 'small': done, 5/5 done, 0 failed"), std::string::npos)
+      << one.out;
+
+  auto csv = Run("results --db a.db --by data.max_len --metrics fwd_ms,peak_mb --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
+            "data.max_len,fwd_ms,fwd_ms_std,peak_mb,peak_mb_std,n,failed");
+  EXPECT_NE(csv.out.find("\n64,"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("\n128,"), std::string::npos) << csv.out;
+
+  auto table = Run("results --db a.db --experiment dispatch --metrics seconds");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find(" ± "), std::string::npos) << "three seeds give a spread: " << table.out;
+  EXPECT_NE(table.out.find("  3"), std::string::npos) << table.out;
+
+  auto query =
+      Run("query --db a.db \"SELECT count(*) AS n FROM jobs WHERE status = 'done'\" --format json");
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  EXPECT_EQ(query.out, "[\n  {\"n\": 5}\n]\n");
+}
+
+TEST_F(CliTest, InvalidGridExitsTwoWithEveryProblemAndTouchesNoStore) {
+  Write("bad.yaml", R"(experiments:
+  - name: a
+    task: benchmark
+    grid:
+      model.atention: [softmax]
+      data.max_len: [0]
+)");
+  auto run = Run("run bad.yaml --db a.db");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("bad.yaml:5:7: error: unknown key 'model.atention'; did you mean "
+                         "'model.attention'?"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(
+      run.err.find("bad.yaml:6:22: error: 'data.max_len' must be between 1 and 16777216, got 0"),
+      std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("2 problems in bad.yaml; nothing was run or stored"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ + "/a.db"));
+
+  auto missing = Run("run nowhere.yaml --db a.db");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("cannot read grid file 'nowhere.yaml'"), std::string::npos);
+}
+
+TEST_F(CliTest, DryRunListsJobsAndStoresNothing) {
+  Write("grid.yaml", kSmallGrid);
+  auto run = Run("run grid.yaml --db a.db --dry-run --format csv");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 6) << run.out;  // header + 5 jobs
+  EXPECT_FALSE(fs::exists(dir_ + "/a.db"));
+}
+
+TEST_F(CliTest, OutOfMemoryJobIsAStoredResultAndExitIsOne) {
+  // Exact attention at L = 2^20 needs a 16 TiB score matrix: a real allocation failure, at once.
+  Write("oom.yaml", R"(experiments:
+  - name: huge
+    task: benchmark
+    params: {bench: {batch_size: 1, warmup: 0, repeats: 1, backward: false}}
+    grid: {data.max_len: [128, 1048576]}
+)");
+  auto run = RunShell("ulimit -v 8000000; " + Attnsweep() + " run oom.yaml --db a.db", dir_);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'failed' AND error_kind = 'oom' "
+                     "AND error LIKE '%can''t allocate memory%'"),
+            1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 1);
+  EXPECT_EQ(QueryInt("SELECT status = 'failed' FROM batches"), 1);
+  auto results = Run("results --db a.db --by data.max_len --metrics fwd_ms");
+  EXPECT_NE(results.out.find("1048576  OOM"), std::string::npos) << results.out;
+}
+
+TEST_F(CliTest, InterruptMarksTheJobInFlightAndKeepsWhatIsDone) {
+  const auto [pid, done] = StartSlowSweepAndWait(2, "err.txt");
+  ASSERT_GE(done, 2);
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(testing::WaitExitCode(pid), 130) << testing::ReadFileText(dir_ + "/err.txt");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count(), 1.0);
+
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'running'"), 0);
+  const int64_t done_after = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
+  EXPECT_GE(done_after, done);
+  EXPECT_LT(done_after, 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'pending'"), 8 - done_after);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'interrupted'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), done_after);
+  EXPECT_EQ(QueryInt("SELECT status = 'interrupted' FROM batches"), 1);
+  EXPECT_NE(testing::ReadFileText(dir_ + "/err.txt").find("interrupted"), std::string::npos);
+}
+
+TEST_F(CliTest, KillNineLosesNoCommittedResult) {
+  const auto [pid, done] = StartSlowSweepAndWait(3, "/dev/null");
+  ASSERT_GE(done, 3);
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(testing::WaitExitCode(pid), 128 + SIGKILL);
+  // Every result committed before the kill is there, whole: job done <=> its metric and attempt
+  // exist.
+  Database d = OpenGuardedReadOnly(dir_ + "/a.db");
+  EXPECT_EQ(std::get<std::string>(RunReadOnlyQuery(d, "PRAGMA quick_check").rows.at(0).at(0)),
+            "ok");
+  const int64_t after = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
+  EXPECT_GE(after, done);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'seconds'"), after);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'done'"), after);
+  // Nothing could mark the job in flight: it stays `running` until a resume takes the batch over.
+  EXPECT_LE(QueryInt("SELECT count(*) FROM jobs WHERE status = 'running'"), 1);
+}
+
+TEST_F(CliTest, QueryRefusesWritesWithExitTwo) {
+  Write("grid.yaml", "experiments: [{name: a, task: sleep, params: {sleep.seconds: 0}}]\n");
+  ASSERT_EQ(Run("run grid.yaml --db a.db -q").exit_code, 0);
+  for (const char* sql : {"DELETE FROM jobs", "WITH x AS (SELECT 1) DELETE FROM jobs",
+                          "ATTACH DATABASE 'b.db' AS b", "PRAGMA user_version = 9"}) {
+    auto query = Run(std::string("query --db a.db \"") + sql + "\"");
+    EXPECT_EQ(query.exit_code, 2) << sql;
+    EXPECT_NE(query.err.find("error: query refused: attnsweep query is read-only"),
+              std::string::npos)
+        << sql << ": " << query.err;
+  }
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs"), 1);
+  EXPECT_FALSE(fs::exists(dir_ + "/b.db"));
+}
+
+TEST_F(CliTest, StoreErrorsExitThree) {
+  auto missing = Run("status --db nothere.db");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("error: no store at 'nothere.db'"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/nothere.db"));
+
+  const std::string junk =
+      "not a database, only words. not a database, only words. 0123456789abcdef";
+  Write("junk.db", junk);
+  Write("grid.yaml", "experiments: [{name: a, task: sleep}]\n");
+  auto run = Run("run grid.yaml --db junk.db");
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_NE(run.err.find("not an attnsweep store"), std::string::npos) << run.err;
+  EXPECT_EQ(testing::ReadFileText(dir_ + "/junk.db"), junk) << "the file was changed";
+}
+
+TEST_F(CliTest, ReadOnlyStoreExitsThreeAndKeepsItsData) {
+  Write("grid.yaml", "experiments: [{name: a, task: sleep, params: {sleep.seconds: 0}}]\n");
+  ASSERT_EQ(Run("run grid.yaml --db a.db -q").exit_code, 0);
+  fs::permissions(dir_ + "/a.db",
+                  fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  // File modes do not bind root: run as nobody then, as a user on a read-only share would be.
+  const std::string as_user =
+      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  auto run = RunShell(as_user + Attnsweep() + " run grid.yaml --db a.db 2>&1", dir_);
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  EXPECT_NE(run.out.find("store 'a.db' is read-only"), std::string::npos) << run.out;
+  // Reading it still works.
+  auto status = RunShell(as_user + Attnsweep() + " status --db a.db", dir_);
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 1);
+}
+
+TEST_F(CliTest, UnknownBatchAndBadOptionsExitTwo) {
+  Write("grid.yaml", "experiments: [{name: a, task: sleep, params: {sleep.seconds: 0}}]\n");
+  ASSERT_EQ(Run("run grid.yaml --db a.db -q").exit_code, 0);
+  auto batch = Run("results nosuch --db a.db");
+  EXPECT_EQ(batch.exit_code, 2);
+  EXPECT_NE(batch.err.find("no batch 'nosuch'"), std::string::npos);
+  EXPECT_EQ(Run("results --db a.db --format xml").exit_code, 2);
+  auto by = Run("results --db a.db --by model.atention");
+  EXPECT_EQ(by.exit_code, 2);
+  EXPECT_NE(by.err.find("did you mean 'model.attention'?"), std::string::npos) << by.err;
+  auto metric = Run("results --db a.db --metrics nope");
+  EXPECT_EQ(metric.exit_code, 2);
+  EXPECT_NE(metric.err.find("(they have: seconds)"), std::string::npos) << metric.err;
+  EXPECT_EQ(Run("frobnicate").exit_code, 2);
+}
+
+TEST_F(CliTest, HelpOnEveryCommand) {
+  for (const char* command : {"", "run", "status", "results", "query", "keys"}) {
+    auto help = Run(std::string(command) + " --help");
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find("Usage:"), std::string::npos) << command << ": " << help.out;
+  }
+  auto keys = Run("keys --format csv");
+  EXPECT_NE(keys.out.find("model.attention,string,softmax,softmax,"), std::string::npos)
+      << keys.out;
+}
+
+}  // namespace
+}  // namespace attnsweep

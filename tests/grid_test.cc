@@ -17,7 +17,8 @@ Grid MustParse(const std::string& yaml) {
 }
 
 // The set of values one dotted key takes across the jobs, as JSON text.
-std::multiset<std::string> Values(const Grid& grid, const std::string& section, const std::string& key) {
+std::multiset<std::string> Values(const Grid& grid, const std::string& section,
+                                  const std::string& key) {
   std::multiset<std::string> values;
   for (const auto& job : grid.jobs) {
     const auto& node = section.empty() ? job.config : job.config[section];
@@ -38,7 +39,8 @@ experiments:
   ASSERT_EQ(grid.jobs.size(), 6u);
   std::set<std::pair<int64_t, int64_t>> points;
   for (const auto& job : grid.jobs) {
-    points.insert({job.config["data"]["max_len"].get<int64_t>(), job.config["seed"].get<int64_t>()});
+    points.insert(
+        {job.config["data"]["max_len"].get<int64_t>(), job.config["seed"].get<int64_t>()});
     EXPECT_EQ(job.experiment, "speed");
     EXPECT_EQ(job.config["task"], "benchmark");
   }
@@ -114,12 +116,12 @@ experiments:
 )");
   ASSERT_EQ(grid.jobs.size(), 1u);
   const auto& c = grid.jobs[0].config;
-  EXPECT_EQ(c["model"]["d_model"], 128);     // from defaults
-  EXPECT_EQ(c["bench"]["repeats"], 3);       // params over defaults
-  EXPECT_EQ(c["bench"]["warmup"], 0);        // params
-  EXPECT_EQ(c["model"]["heads"], 4);         // grid over params
-  EXPECT_EQ(c["bench"]["batch_size"], 4);    // schema default
-  EXPECT_EQ(c["data"]["max_len"], 512);      // schema default
+  EXPECT_EQ(c["model"]["d_model"], 128);   // from defaults
+  EXPECT_EQ(c["bench"]["repeats"], 3);     // params over defaults
+  EXPECT_EQ(c["bench"]["warmup"], 0);      // params
+  EXPECT_EQ(c["model"]["heads"], 4);       // grid over params
+  EXPECT_EQ(c["bench"]["batch_size"], 4);  // schema default
+  EXPECT_EQ(c["data"]["max_len"], 512);    // schema default
 }
 
 TEST(Grid, ResolvedConfigHoldsOnlyWhatTheTaskReads) {
@@ -135,7 +137,8 @@ experiments:
 )");
   ASSERT_EQ(grid.jobs.size(), 2u);
   const auto& sleep = grid.jobs[0].config;
-  EXPECT_EQ(sleep, nlohmann::json::parse(R"({"seed": 1, "sleep": {"seconds": 0.5}, "task": "sleep"})"));
+  EXPECT_EQ(sleep,
+            nlohmann::json::parse(R"({"seed": 1, "sleep": {"seconds": 0.5}, "task": "sleep"})"));
   const auto& bench = grid.jobs[1].config;
   EXPECT_FALSE(bench.contains("sleep"));
   EXPECT_FALSE(bench.contains("train"));
@@ -231,13 +234,16 @@ experiments:
   - {name: s, task: benchmark, grid: {data.max_len: [256, 4096]}}
 )");
   ASSERT_EQ(grid.jobs.size(), 2u);
-  const auto& short_job = grid.jobs[0].config["data"]["max_len"] == 256 ? grid.jobs[0] : grid.jobs[1];
-  const auto& long_job = grid.jobs[0].config["data"]["max_len"] == 256 ? grid.jobs[1] : grid.jobs[0];
+  const auto& short_job =
+      grid.jobs[0].config["data"]["max_len"] == 256 ? grid.jobs[0] : grid.jobs[1];
+  const auto& long_job =
+      grid.jobs[0].config["data"]["max_len"] == 256 ? grid.jobs[1] : grid.jobs[0];
   EXPECT_GT(long_job.cost, 100 * short_job.cost);  // ~ L^2: 256x
 }
 
 TEST(Grid, StoreAndName) {
-  Grid grid = MustParse("name: study\nstore: out/study.db\nexperiments:\n  - {name: a, task: sleep}\n");
+  Grid grid =
+      MustParse("name: study\nstore: out/study.db\nexperiments:\n  - {name: a, task: sleep}\n");
   EXPECT_EQ(grid.name, "study");
   EXPECT_EQ(grid.store_path, "out/study.db");
 }

@@ -143,7 +143,8 @@ TEST(GridValidation, KeyNotReadByTheTask) {
     params: {bench.repeats: 3}
 )");
   ASSERT_EQ(p.size(), 1u) << Joined(p);
-  EXPECT_EQ(p[0], "g.yaml:4:29: 'bench.repeats' is not read by task 'sleep' (it is read by: benchmark)");
+  EXPECT_EQ(p[0],
+            "g.yaml:4:29: 'bench.repeats' is not read by task 'sleep' (it is read by: benchmark)");
 }
 
 TEST(GridValidation, SettingsThatConflict) {

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <unistd.h>
 
 #include "experiments/data_fingerprint.h"
 #include "experiments/grid.h"
@@ -51,9 +51,12 @@ experiments:
 }
 
 TEST(JobKey, FloatSpellings) {
-  const std::string a = OnlyKey("experiments: [{name: a, task: sleep, params: {sleep.seconds: 3e-4}}]");
-  const std::string b = OnlyKey("experiments: [{name: a, task: sleep, params: {sleep.seconds: 0.0003}}]");
-  const std::string c = OnlyKey("experiments: [{name: a, task: sleep, params: {sleep.seconds: 0.0004}}]");
+  const std::string a =
+      OnlyKey("experiments: [{name: a, task: sleep, params: {sleep.seconds: 3e-4}}]");
+  const std::string b =
+      OnlyKey("experiments: [{name: a, task: sleep, params: {sleep.seconds: 0.0003}}]");
+  const std::string c =
+      OnlyKey("experiments: [{name: a, task: sleep, params: {sleep.seconds: 0.0004}}]");
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
 }
@@ -91,9 +94,11 @@ TEST(JobKey, DataFingerprintDependsOnTheFilesContent) {
   auto write = [&](const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;
   };
-  write("transactions.csv", "customer_id,tr_datetime,mcc_code,tr_type,amount,term_id\n1,0 10:00:00,4814,1030,-1.5,\n");
+  write("transactions.csv",
+        "customer_id,tr_datetime,mcc_code,tr_type,amount,term_id\n1,0 10:00:00,4814,1030,-1.5,\n");
   write("gender_train.csv", "customer_id,gender\n1,0\n");
-  nlohmann::json config = {{"task", "train"}, {"data", {{"source", "csv"}, {"path", dir.string()}}}};
+  nlohmann::json config = {{"task", "train"},
+                           {"data", {{"source", "csv"}, {"path", dir.string()}}}};
   std::string first, error;
   ASSERT_TRUE(DataFingerprint(config, &first, &error)) << error;
   EXPECT_EQ(first.rfind("csv-sha256:", 0), 0u);

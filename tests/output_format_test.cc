@@ -42,7 +42,8 @@ TEST(OutputFormat, Markdown) {
   Table t;
   t.columns = {"a", "b"};
   t.rows = {{"x|y", 2}};
-  EXPECT_EQ(RenderTable(t, OutputFormat::kMarkdown), "| a    | b   |\n| ---- | --: |\n| x\\|y |   2 |\n");
+  EXPECT_EQ(RenderTable(t, OutputFormat::kMarkdown),
+            "| a    | b   |\n| ---- | --: |\n| x\\|y |   2 |\n");
 }
 
 TEST(OutputFormat, NumbersForPeople) {
@@ -65,10 +66,14 @@ JobRecord Job(const std::string& config, const std::string& status,
 
 TEST(ResultsAggregate, MeanAndSampleStdOverSeeds) {
   std::vector<JobRecord> jobs = {
-      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":256},"seed":1})", "done", {{"t", 1.0}}),
-      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":256},"seed":2})", "done", {{"t", 3.0}}),
-      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":512},"seed":1})", "done", {{"t", 10.0}}),
-      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":1024},"seed":1})", "failed", {}, "oom"),
+      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":256},"seed":1})", "done",
+          {{"t", 1.0}}),
+      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":256},"seed":2})", "done",
+          {{"t", 3.0}}),
+      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":512},"seed":1})", "done",
+          {{"t", 10.0}}),
+      Job(R"({"model":{"attention":"softmax"},"data":{"max_len":1024},"seed":1})", "failed", {},
+          "oom"),
   };
   EXPECT_EQ(VaryingKeys(jobs), (std::vector<std::string>{"data.max_len"}));
   ResultsTable r = AggregateResults(jobs, {{"data.max_len"}, {}});
@@ -83,7 +88,8 @@ TEST(ResultsAggregate, MeanAndSampleStdOverSeeds) {
   EXPECT_EQ(people.rows[0][1], "2 ± 1.414");
   EXPECT_EQ(people.rows[2][1], "OOM") << "a group with only failures shows why";
   Table machines = ResultsToTable(r, OutputFormat::kCsv);
-  EXPECT_EQ(machines.columns, (std::vector<std::string>{"data.max_len", "t", "t_std", "n", "failed"}));
+  EXPECT_EQ(machines.columns,
+            (std::vector<std::string>{"data.max_len", "t", "t_std", "n", "failed"}));
   EXPECT_DOUBLE_EQ(machines.rows[0][2].get<double>(), std::sqrt(2.0));
 }
 

@@ -60,9 +60,10 @@ TEST_F(ReadOnlyQueryTest, SelectReturnsColumnsAndTypedCells) {
 }
 
 TEST_F(ReadOnlyQueryTest, DeleteIsRefused) {
-  EXPECT_EQ(Refusal("DELETE FROM jobs"),
-            "query refused: attnsweep query is read-only, and this statement does DELETE from jobs; "
-            "use sqlite3 on a copy of the store to change it");
+  EXPECT_EQ(
+      Refusal("DELETE FROM jobs"),
+      "query refused: attnsweep query is read-only, and this statement does DELETE from jobs; "
+      "use sqlite3 on a copy of the store to change it");
   EXPECT_EQ(JobCount(), 2);
 }
 

@@ -2,7 +2,6 @@
 #include "store/result_store.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -32,8 +31,8 @@ class StoreTest : public ::testing::Test {
   int64_t MakeBatch(ResultStore& store, int jobs) {
     std::vector<NewJob> new_jobs;
     for (int i = 0; i < jobs; ++i) {
-      new_jobs.push_back({"exp", "key" + std::to_string(i), "{\"task\":\"sleep\",\"seed\":" +
-                                                                 std::to_string(i) + "}",
+      new_jobs.push_back({"exp", "key" + std::to_string(i),
+                          "{\"task\":\"sleep\",\"seed\":" + std::to_string(i) + "}",
                           static_cast<double>(i)});
     }
     return store.CreateBatch({"b", "experiments: []", "g.yaml", "host", "rev", "{}"}, new_jobs);
@@ -62,10 +61,10 @@ TEST_F(StoreTest, CreatesSchemaInWalMode) {
     ASSERT_TRUE(version.Step());
     EXPECT_EQ(version.Int(0), CurrentSchemaVersion());
   }
-  for (const char* table : {"batches", "jobs", "attempts", "metrics", "curves", "results",
-                            "metric_values"}) {
-    EXPECT_EQ(Count(store, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table +
-                               "'"),
+  for (const char* table :
+       {"batches", "jobs", "attempts", "metrics", "curves", "results", "metric_values"}) {
+    EXPECT_EQ(Count(store,
+                    std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table + "'"),
               1)
         << table;
   }
@@ -177,23 +176,6 @@ TEST_F(StoreTest, FindsBatchesByIdOrName) {
   EXPECT_EQ(*store.FindBatchId(std::to_string(first)), first);
   EXPECT_EQ(*store.FindBatchId("b"), second) << "a name means its newest batch";
   EXPECT_FALSE(store.FindBatchId("nope"));
-}
-
-TEST_F(StoreTest, ReadOnlyFileIsRefusedForWritingWithAClearMessage) {
-  { ResultStore::OpenForWriting(path_); }
-  ::chmod(path_.c_str(), 0444);
-  if (::geteuid() == 0) {
-    // root ignores file modes; a read-only open is what we can still check.
-    ResultStore ro = ResultStore::OpenReadOnly(path_);
-    EXPECT_THROW(ro.db().Exec("CREATE TABLE x (a)"), StoreError);
-    GTEST_SKIP() << "running as root: file permissions do not bind";
-  }
-  try {
-    ResultStore::OpenForWriting(path_);
-    FAIL() << "opened a read-only store for writing";
-  } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
-  }
 }
 
 TEST_F(StoreTest, LockedStoreFailsWithAClearMessage) {

@@ -1,1 +1,114 @@
+// The tasks through RunJob, as the workers call them.
+#include "experiments/job_runner.h"
 
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace attnsweep {
+namespace {
+
+std::map<std::string, double> Metrics(const JobOutput& output) {
+  return {output.metrics.begin(), output.metrics.end()};
+}
+
+nlohmann::json BenchmarkConfig(int64_t length) {
+  return nlohmann::json::parse(R"({"task": "benchmark", "seed": 1,
+    "model": {"attention": "softmax", "d_model": 32, "heads": 2},
+    "data": {"max_len": )" + std::to_string(length) +
+                               R"(},
+    "bench": {"batch_size": 2, "warmup": 1, "repeats": 3, "backward": true}})");
+}
+
+TEST(BenchmarkTask, ReportsTimesAndMemory) {
+  JobContext context;
+  context.threads = 1;
+  const JobOutput output = RunJob(BenchmarkConfig(256), context);
+  ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
+  auto m = Metrics(output);
+  for (const char* name : {"fwd_ms", "fwd_ms_min", "fwd_ms_max", "fwdbwd_ms", "tokens_per_s",
+                           "fwdbwd_tokens_per_s", "peak_mb", "fwdbwd_peak_mb", "rss_mb"}) {
+    ASSERT_TRUE(m.count(name)) << name;
+    EXPECT_GT(m[name], 0) << name;
+  }
+  EXPECT_LE(m["fwd_ms_min"], m["fwd_ms"]);
+  EXPECT_LE(m["fwd_ms"], m["fwd_ms_max"]);
+  EXPECT_NEAR(m["tokens_per_s"], 2 * 256 / (m["fwd_ms"] / 1000), 1e-6 * m["tokens_per_s"]);
+  EXPECT_EQ(m["threads"], 1);
+  // Forward peak: the B*H*L*L scores and their softmax (2 x 1 MiB here) plus activations of B*L*d.
+  const double scores_mb = 2.0 * 2 * 256 * 256 * 4 / (1 << 20);
+  const double activations_mb = 2.0 * 256 * 32 * 4 / (1 << 20);
+  EXPECT_GE(m["peak_mb"], 2 * scores_mb);
+  EXPECT_LE(m["peak_mb"], 2 * scores_mb + 8 * activations_mb);
+  // Backward keeps the softmax for the gradient and builds gradients of the same size.
+  EXPECT_GT(m["fwdbwd_peak_mb"], m["peak_mb"]);
+}
+
+TEST(BenchmarkTask, MemoryGrowsQuadraticallyWithLength) {
+  JobContext context;
+  auto small = RunJob(BenchmarkConfig(256), context);
+  auto large = RunJob(BenchmarkConfig(1024), context);
+  ASSERT_EQ(small.outcome, JobOutcome::kDone);
+  ASSERT_EQ(large.outcome, JobOutcome::kDone);
+  const double ratio = Metrics(large)["peak_mb"] / Metrics(small)["peak_mb"];
+  EXPECT_GT(ratio, 12.0);  // 16 for the L^2 part, diluted by the linear part
+  EXPECT_LT(ratio, 16.5);
+}
+
+TEST(BenchmarkTask, UnknownVariantIsInvalid) {
+  auto config = BenchmarkConfig(64);
+  config["model"]["attention"] = "nonesuch";
+  const JobOutput output = RunJob(config, {});
+  EXPECT_EQ(output.outcome, JobOutcome::kInvalid);
+  EXPECT_NE(output.error.find("nonesuch"), std::string::npos);
+}
+
+TEST(BenchmarkTask, StopRequestInterrupts) {
+  JobContext context;
+  context.stop_requested = [] { return true; };
+  const JobOutput output = RunJob(BenchmarkConfig(64), context);
+  EXPECT_EQ(output.outcome, JobOutcome::kInterrupted);
+  EXPECT_TRUE(output.metrics.empty());
+}
+
+TEST(SleepTask, SleepsAndReports) {
+  const auto start = std::chrono::steady_clock::now();
+  const JobOutput output =
+      RunJob(nlohmann::json::parse(R"({"task":"sleep","seed":1,"sleep":{"seconds":0.12}})"), {});
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(output.outcome, JobOutcome::kDone);
+  EXPECT_GE(Metrics(output)["seconds"], 0.12);
+  EXPECT_GE(wall, 0.12);
+}
+
+TEST(SleepTask, InterruptIsNoticedQuickly) {
+  std::atomic<bool> stop{false};
+  JobContext context;
+  context.stop_requested = [&] { return stop.load(); };
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const JobOutput output =
+      RunJob(nlohmann::json::parse(R"({"task":"sleep","seed":1,"sleep":{"seconds":30}})"), context);
+  stopper.join();
+  EXPECT_EQ(output.outcome, JobOutcome::kInterrupted);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
+}
+
+TEST(RunJob, UnknownTaskIsInvalidAndMalformedConfigIsAnError) {
+  EXPECT_EQ(RunJob(nlohmann::json::parse(R"({"task":"nope"})"), {}).outcome, JobOutcome::kInvalid);
+  const JobOutput broken = RunJob(nlohmann::json::parse(R"({"task":"sleep"})"), {});
+  EXPECT_EQ(broken.outcome, JobOutcome::kError);
+  EXPECT_FALSE(broken.error.empty());
+}
+
+}  // namespace
+}  // namespace attnsweep

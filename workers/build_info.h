@@ -1,4 +1,5 @@
-// Facts about this build, recorded with every batch so a result can be traced to the code behind it.
+// Facts about this build, recorded with every batch so a result can be traced to the code behind
+// it.
 #pragma once
 
 namespace attnsweep {

@@ -1,8 +1,8 @@
 // Ctrl-C and friends, turned into flags the sweep loop and running jobs poll.
 //
-// SIGINT/SIGTERM: stop now; the job in flight ends as `interrupted` (not counted as a failure) and goes
-// back to pending. A second SIGINT while stopping restores the default action, so a user can always kill
-// a stuck process.
+// SIGINT/SIGTERM: stop now; the job in flight ends as `interrupted` (not counted as a failure) and
+// goes back to pending. A second SIGINT while stopping restores the default action, so a user can
+// always kill a stuck process.
 #pragma once
 
 namespace attnsweep {

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "experiments/job_runner.h"
 #include "workers/interrupts.h"
@@ -17,7 +17,8 @@ std::string Describe(const JobRecord& job, const nlohmann::json& config) {
   std::string text = job.experiment + " #" + std::to_string(job.id) + " [" +
                      config.value("task", std::string("?"));
   if (config.contains("model")) text += ", " + config["model"].value("attention", std::string());
-  if (config.contains("data")) text += ", max_len=" + std::to_string(config["data"].value("max_len", 0));
+  if (config.contains("data"))
+    text += ", max_len=" + std::to_string(config["data"].value("max_len", 0));
   text += ", seed=" + std::to_string(config.value("seed", 0)) + "]";
   return text;
 }
@@ -85,7 +86,7 @@ SweepReport RunLocalSweep(ResultStore& store, int64_t batch_id, const SweepOptio
 
   // A stop that came after the last job finished leaves nothing undone: the batch is complete.
   report.interrupted = InterruptRequested() && store.FindBatch(batch_id)->pending > 0;
-  store.FinishBatch(batch_id, report.interrupted ? "interrupted"
+  store.FinishBatch(batch_id, report.interrupted  ? "interrupted"
                               : report.failed > 0 ? "failed"
                                                   : "done");
   return report;

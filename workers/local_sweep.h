@@ -1,5 +1,5 @@
-// Runs a batch's pending jobs in this process, one after another, most expensive first, committing each
-// result to the store as soon as it is known.
+// Runs a batch's pending jobs in this process, one after another, most expensive first, committing
+// each result to the store as soon as it is known.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +18,8 @@ struct SweepReport {
   bool interrupted = false;
 };
 
-// Returns when no job is pending or a stop was requested (see interrupts.h). The batch's status is set
-// to done, failed (some jobs failed) or interrupted before returning.
+// Returns when no job is pending or a stop was requested (see interrupts.h). The batch's status is
+// set to done, failed (some jobs failed) or interrupted before returning.
 SweepReport RunLocalSweep(ResultStore& store, int64_t batch_id, const SweepOptions& options);
 
 }  // namespace attnsweep

@@ -1,6 +1,6 @@
-// The coordinator's progress line: jobs finished out of the total, failures, elapsed time and an ETA
-// weighted by each job's cost estimate. On a terminal it rewrites one line; otherwise it logs a line at
-// most every few seconds, so batch logs stay short.
+// The coordinator's progress line: jobs finished out of the total, failures, elapsed time and an
+// ETA weighted by each job's cost estimate. On a terminal it rewrites one line; otherwise it logs a
+// line at most every few seconds, so batch logs stay short.
 #pragma once
 
 #include <chrono>

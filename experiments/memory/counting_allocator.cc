@@ -25,7 +25,8 @@ class CountingCpuAllocator final : public c10::Allocator {
       std::lock_guard<std::mutex> lock(mutex_);
       live_[data] = {bytes, deleter, context};
     }
-    const int64_t now = current_.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
+    const int64_t now =
+        current_.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
     int64_t peak = peak_.load();
     while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
     }

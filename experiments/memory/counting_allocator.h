@@ -1,6 +1,6 @@
-// Exact accounting of the bytes LibTorch allocates on the CPU, by wrapping its CPU allocator. Unlike the
-// process's RSS it is immune to the C library's reuse of freed pages, so the peak of one computation can
-// be measured above what was allocated before it.
+// Exact accounting of the bytes LibTorch allocates on the CPU, by wrapping its CPU allocator.
+// Unlike the process's RSS it is immune to the C library's reuse of freed pages, so the peak of one
+// computation can be measured above what was allocated before it.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +25,9 @@ class CpuMemoryCounter {
 // Measures the peak allocation of a region above the allocation at its start.
 class ScopedPeakMeasure {
  public:
-  ScopedPeakMeasure() : baseline_(CpuMemoryCounter::CurrentBytes()) { CpuMemoryCounter::ResetPeak(); }
+  ScopedPeakMeasure() : baseline_(CpuMemoryCounter::CurrentBytes()) {
+    CpuMemoryCounter::ResetPeak();
+  }
   int64_t PeakAboveBaseline() const { return CpuMemoryCounter::PeakBytes() - baseline_; }
 
  private:

@@ -33,7 +33,8 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x,
   const int64_t heads = options.heads(), head_dim = options.d_model() / heads;
 
   // (B, L, 3, H, Dh) -> three (B, H, L, Dh)
-  auto qkv = qkv_projection->forward(x).view({batch, length, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
+  auto qkv =
+      qkv_projection->forward(x).view({batch, length, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
   // Scaling q (L x Dh) is cheaper than scaling the L x L scores.
   auto q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   auto k = qkv[1];
@@ -48,9 +49,11 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x,
                         -std::numeric_limits<float>::infinity());
   }
   auto weights = at::softmax(scores, -1);
-  if (is_training() && options.dropout() > 0) weights = at::dropout(weights, options.dropout(), true);
+  if (is_training() && options.dropout() > 0)
+    weights = at::dropout(weights, options.dropout(), true);
   auto context = at::matmul(weights, v);  // (B, H, L, Dh)
-  return output_projection->forward(context.transpose(1, 2).reshape({batch, length, options.d_model()}));
+  return output_projection->forward(
+      context.transpose(1, 2).reshape({batch, length, options.d_model()}));
 }
 
 }  // namespace attnsweep

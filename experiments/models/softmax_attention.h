@@ -1,5 +1,6 @@
-// Exact multi-head scaled dot-product attention (Vaswani et al. 2017): the reference every efficient
-// variant is measured against. Forms the full L x L score matrix, so its memory grows as L^2.
+// Exact multi-head scaled dot-product attention (Vaswani et al. 2017): the reference every
+// efficient variant is measured against. Forms the full L x L score matrix, so its memory grows as
+// L^2.
 #pragma once
 
 #include <torch/arg.h>

@@ -1,7 +1,7 @@
 // `benchmark`: wall time and memory of one attention layer's forward pass, and of forward+backward.
 //
-// Forward runs under NoGradGuard (inference: nothing is kept for backward). Each figure is the median
-// of bench.repeats timed passes after bench.warmup untimed ones, with min and max beside it.
+// Forward runs under NoGradGuard (inference: nothing is kept for backward). Each figure is the
+// median of bench.repeats timed passes after bench.warmup untimed ones, with min and max beside it.
 // Memory: peak_mb is the counting allocator's peak above what was allocated just before the pass
 // (exact bytes); rss_mb is the process's resident high-water mark over the timed passes.
 #include <algorithm>
@@ -10,8 +10,8 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <nlohmann/json.hpp>
 #include <torch/utils.h>
+#include <nlohmann/json.hpp>
 
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/process_memory.h"
@@ -67,18 +67,19 @@ void Report(const std::string& prefix, const PassStats& stats, JobOutput* output
 }  // namespace
 
 void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
-  const auto& model = config["model"];
-  const auto& bench = config["bench"];
-  const int64_t batch = bench["batch_size"].get<int64_t>();
-  const int64_t length = config["data"]["max_len"].get<int64_t>();
-  const int64_t d_model = model["d_model"].get<int64_t>();
-  const int64_t heads = model["heads"].get<int64_t>();
-  const int warmup = bench["warmup"].get<int>();
-  const int repeats = bench["repeats"].get<int>();
-  const std::string variant = model["attention"].get<std::string>();
-  if (variant != "softmax") throw InvalidJobConfig("benchmark has no attention variant '" + variant + "'");
+  const auto& model = config.at("model");
+  const auto& bench = config.at("bench");
+  const int64_t batch = bench.at("batch_size").get<int64_t>();
+  const int64_t length = config.at("data").at("max_len").get<int64_t>();
+  const int64_t d_model = model.at("d_model").get<int64_t>();
+  const int64_t heads = model.at("heads").get<int64_t>();
+  const int warmup = bench.at("warmup").get<int>();
+  const int repeats = bench.at("repeats").get<int>();
+  const std::string variant = model.at("attention").get<std::string>();
+  if (variant != "softmax")
+    throw InvalidJobConfig("benchmark has no attention variant '" + variant + "'");
 
-  torch::manual_seed(config["seed"].get<uint64_t>());
+  torch::manual_seed(config.at("seed").get<uint64_t>());
   SoftmaxAttention attention(SoftmaxAttentionOptions(d_model, heads));
   const at::Tensor input = at::randn({batch, length, d_model});
   const double tokens = static_cast<double>(batch * length);
@@ -94,7 +95,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   output->metrics.emplace_back("peak_mb", forward.peak_mb);
   output->metrics.emplace_back("rss_mb", forward.rss_mb);
 
-  if (bench["backward"].get<bool>()) {
+  if (bench.at("backward").get<bool>()) {
     attention->train();
     PassStats both = TimePasses(warmup, repeats, context, [&] {
       attention->zero_grad(/*set_to_none=*/true);

@@ -1,5 +1,5 @@
-// The task implementations behind RunJob. Each fills `output` or throws; RunJob turns exceptions into
-// outcomes.
+// The task implementations behind RunJob. Each fills `output` or throws; RunJob turns exceptions
+// into outcomes.
 #pragma once
 
 #include <stdexcept>

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make bench`: the BLAS check, then each bench/*.yaml grid into build/bench.db, with each figure as a
+# ratio to the shortest length of the same run and the log-log slope of time against length.
+set -euo pipefail
+build=${1:-build}
+"$build/bench_matmul_gflops"
+db="$build/bench.db"
+rm -f "$db" "$db-wal" "$db-shm"
+for grid in bench/*.yaml; do
+  echo
+  echo "== $grid on $(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  "$build/attnsweep" run "$grid" --db "$db" -q
+  "$build/attnsweep" results --db "$db" --by model.attention,data.max_len \
+    --metrics fwd_ms,fwdbwd_ms,peak_mb,fwdbwd_peak_mb,rss_mb,tokens_per_s
+  # Ratios to the shortest length, and the slope of log(time) against log(length) between neighbours.
+  "$build/attnsweep" query --db "$db" --format csv \
+    "SELECT attention, max_len, fwd_ms, peak_mb FROM results WHERE batch_id = (SELECT max(id) FROM batches) AND status = 'done' ORDER BY attention, max_len" |
+    awk -F, 'NR == 1 { next }
+      { if ($1 != a) { a = $1; l0 = $2; t0 = $3; m0 = $4; pl = 0 }
+        slope = pl ? sprintf("%.2f", log($3 / pt) / log($2 / pl)) : "-"
+        printf "%-10s L=%-6d time x%-8.2f memory x%-8.2f slope %s\n", $1, $2, $3 / t0, $4 / m0, slope
+        pl = $2; pt = $3 }'
+done
