@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
-#include "cli/exit_codes.h"
+#include "workers/exit_codes.h"
 #include "cli/results_aggregate.h"
 #include "experiments/config_schema.h"
 #include "store/readonly_query.h"

@@ -14,14 +14,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "cli/exit_codes.h"
+#include "workers/exit_codes.h"
 #include "experiments/grid.h"
 #include "experiments/job_key.h"
 #include "experiments/job_runner.h"
 #include "store/result_store.h"
 #include "workers/build_info.h"
+#include "cli/sweep_command.h"
 #include "workers/interrupts.h"
-#include "workers/local_sweep.h"
 #include "workers/placement.h"
 
 namespace attnsweep {
@@ -34,16 +34,11 @@ CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
       "--db", options->db,
       "the result store (SQLite file); default: the grid's `store:`, else attnsweep.db");
   run->add_flag("--dry-run", options->dry_run, "validate and list the jobs; run and store nothing");
-  run->add_option("--threads-per-rank", options->threads_per_rank,
-                  "intra-op threads per job (default: the cores this process may use)")
-      ->check(CLI::Range(1, 4096));
   run->add_option("--device", options->device, "where jobs run: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   AddFormatOption(run, &options->format);
-  run->footer(
-      "Exit codes: 0 all jobs done, 1 some jobs failed, 2 bad grid or options (nothing stored), "
-      "3 store error, 130 interrupted (the batch can be resumed).");
+  AddSweepOptions(run, &options->sweep);
   return run;
 }
 
@@ -68,27 +63,33 @@ Table JobListing(const Grid& grid) {
   return table;
 }
 
-std::string VersionsJson() {
+std::string VersionsJson(const MpiRuntime& mpi) {
   nlohmann::json versions = {{"attnsweep", AttnsweepVersion()},
                              {"libtorch", LibTorchVersion()},
-                             {"sqlite", sqlite3_libversion()}};
+                             {"sqlite", sqlite3_libversion()},
+                             {"mpi", mpi.LibraryVersion()}};
   return versions.dump();
 }
 
 }  // namespace
 
-int RunRunCommand(const RunOptions& options) {
+int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
+  SweepRanks ranks(mpi);
+  InstallInterruptHandlers();
+  if (!ranks.is_coordinator()) return ranks.ServeAsWorker(options.sweep);
+
   std::string text;
   if (!ReadFile(options.grid_path, &text)) {
     PrintError("cannot read grid file '" + options.grid_path + "': " + std::strerror(errno));
+    ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
   const std::string stem = std::filesystem::path(options.grid_path).stem().string();
   const GridParseResult parsed = ParseGrid(text, stem);
   for (const auto& warning : parsed.grid.warnings) {
-    std::fprintf(
-        stderr, "%s\n",
-        FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message}).c_str());
+    std::fprintf(stderr, "%s\n",
+                 FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message})
+                     .c_str());
   }
   if (!parsed.ok()) {
     for (const auto& error : parsed.errors) {
@@ -98,6 +99,7 @@ int RunRunCommand(const RunOptions& options) {
     }
     std::fprintf(stderr, "%zu problem%s in %s; nothing was run or stored\n", parsed.errors.size(),
                  parsed.errors.size() == 1 ? "" : "s", options.grid_path.c_str());
+    ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
   const Grid& grid = parsed.grid;
@@ -105,15 +107,17 @@ int RunRunCommand(const RunOptions& options) {
     PrintTable(JobListing(grid), options.format);
     spdlog::info("{} jobs in grid '{}'; --dry-run: nothing run or stored", grid.jobs.size(),
                  grid.name);
+    ranks.Dismiss(kExitOk);
     return kExitOk;
   }
   if (options.device == "cuda") {
-    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " +
-               LibTorchVersion() + "); use --device cpu");
+    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " + LibTorchVersion() +
+               "); use --device cpu");
+    ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
 
-  const std::string db_path = !options.db.empty()        ? options.db
+  const std::string db_path = !options.db.empty()           ? options.db
                               : !grid.store_path.empty() ? grid.store_path
                                                          : kDefaultStorePath;
   ResultStore store = ResultStore::OpenForWriting(db_path);
@@ -121,32 +125,13 @@ int RunRunCommand(const RunOptions& options) {
   for (const auto& job : grid.jobs) {
     jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.cost});
   }
-  const std::string host = HostName();
-  const int64_t batch_id =
-      store.CreateBatch({grid.name, text, std::filesystem::absolute(options.grid_path).string(),
-                         host, GitRevision(), VersionsJson()},
-                        jobs);
-
-  SweepOptions sweep;
-  sweep.place.rank = 0;
-  sweep.place.host = host;
-  sweep.place.device = "cpu";
-  sweep.place.threads = ThreadsPerWorker(options.threads_per_rank, 1);
-  spdlog::info("batch {} '{}': {} jobs into {} ({} threads per job)", batch_id, grid.name,
-               jobs.size(), db_path, sweep.place.threads);
-  InstallInterruptHandlers();
-  const SweepReport report = RunLocalSweep(store, batch_id, sweep);
-
-  if (report.interrupted) {
-    spdlog::warn(
-        "batch {} interrupted: {} done, {} failed, the rest pending; everything finished "
-        "is stored in {}",
-        batch_id, report.done, report.failed, db_path);
-    return kExitInterrupted;
-  }
-  spdlog::info("batch {} finished: {} done, {} failed. See: attnsweep results --db {}", batch_id,
-               report.done, report.failed, db_path);
-  return report.failed > 0 ? kExitJobsFailed : kExitOk;
+  const int64_t batch_id = store.CreateBatch(
+      {grid.name, text, std::filesystem::absolute(options.grid_path).string(), HostName(),
+       GitRevision(), VersionsJson(mpi)},
+      jobs);
+  store.AcquireLease(batch_id, LeaseOwner(), CoordinatorOptions().lease_ttl_s,
+                     [](const std::string&) { return false; });
+  return CoordinateAndReport(ranks, store, batch_id, options.sweep, db_path);
 }
 
 }  // namespace attnsweep

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "workers/sweep.h"
+
 namespace CLI {
 class App;
 }
@@ -13,12 +15,13 @@ struct RunOptions {
   std::string grid_path;
   std::string db;  // empty: the grid's `store:`, else attnsweep.db
   bool dry_run = false;
-  int threads_per_rank = 0;  // 0: the usable cores
+  SweepSettings sweep;
   std::string device = "auto";
   std::string format = "table";  // of the --dry-run listing
 };
 
 CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options);
-int RunRunCommand(const RunOptions& options);
+// Every rank calls it: rank 0 validates, stores and coordinates; the others run jobs.
+int RunRunCommand(const RunOptions& options, MpiRuntime& mpi);
 
 }  // namespace attnsweep

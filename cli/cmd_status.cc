@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
-#include "cli/exit_codes.h"
+#include "workers/exit_codes.h"
 #include "store/result_store.h"
 
 namespace attnsweep {

@@ -2,6 +2,7 @@
 // Errors are stopped here, once: a store failure is exit 3, a refused query or bad option exit 2.
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -9,14 +10,17 @@
 #include "cli/cmd_keys.h"
 #include "cli/cmd_query.h"
 #include "cli/cmd_results.h"
+#include "cli/cmd_resume.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_status.h"
+#include "cli/cmd_stop.h"
 #include "cli/common.h"
-#include "cli/exit_codes.h"
+#include "workers/exit_codes.h"
 #include "cli/logging.h"
 #include "store/readonly_query.h"
 #include "store/sqlite_handle.h"
 #include "workers/build_info.h"
+#include "workers/mpi_runtime.h"
 
 namespace {
 
@@ -34,11 +38,15 @@ int Main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "only warnings and errors");
 
   RunOptions run_options;
+  ResumeOptions resume_options;
+  StopOptions stop_options;
   StatusOptions status_options;
   ResultsOptions results_options;
   QueryOptions query_options;
   KeysOptions keys_options;
   CLI::App* run = SetupRunCommand(app, &run_options);
+  CLI::App* resume = SetupResumeCommand(app, &resume_options);
+  CLI::App* stop = SetupStopCommand(app, &stop_options);
   CLI::App* status = SetupStatusCommand(app, &status_options);
   CLI::App* results = SetupResultsCommand(app, &results_options);
   CLI::App* query = SetupQueryCommand(app, &query_options);
@@ -50,10 +58,28 @@ int Main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help, version, or the parse error
     return code == 0 ? kExitOk : kExitBadInput;
   }
-  SetupLogging(quiet ? -1 : verbose > 0 ? 1 : 0, /*rank=*/0);
+  // MPI only for the commands that distribute work; main owns its lifetime.
+  std::unique_ptr<MpiRuntime> mpi;
+  if (*run || *resume) {
+    try {
+      mpi = std::make_unique<MpiRuntime>(&argc, &argv);
+    } catch (const std::exception& e) {
+      PrintError(e.what());
+      return kExitStoreError;
+    }
+    DieWithParentUnderMpirun();
+  }
+  SetupLogging(quiet ? -1 : verbose > 0 ? 1 : 0, mpi ? mpi->rank() : 0);
 
+  // After a stop signal under mpirun other ranks may be gone: MPI_Finalize would wait for them.
+  auto sweep_exit = [&](int code) {
+    if (code == kExitInterrupted && mpi->launched_by_mpirun()) mpi->Abandon();
+    return code;
+  };
   try {
-    if (*run) return RunRunCommand(run_options);
+    if (*run) return sweep_exit(RunRunCommand(run_options, *mpi));
+    if (*resume) return sweep_exit(RunResumeCommand(resume_options, *mpi));
+    if (*stop) return RunStopCommand(stop_options);
     if (*status) return RunStatusCommand(status_options);
     if (*results) return RunResultsCommand(results_options);
     if (*query) return RunQueryCommand(query_options);

@@ -154,6 +154,121 @@ void ResultStore::FinishBatch(int64_t batch_id, const std::string& status) {
   update.Bind(1, status).Bind(2, status).Bind(3, batch_id).Run();
 }
 
+std::optional<BatchRecord> ResultStore::FindBatchRecord(int64_t batch_id) {
+  Statement s(db_,
+              "SELECT id, name, grid_yaml, COALESCE(grid_path, ''), status, "
+              "COALESCE(lease_owner, ''), COALESCE(lease_expires, ''), "
+              "lease_owner IS NOT NULL AND lease_expires > strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+              "FROM batches WHERE id = ?");
+  s.Bind(1, batch_id);
+  if (!s.Step()) return std::nullopt;
+  return BatchRecord{s.Int(0),  s.Text(1), s.Text(2), s.Text(3),
+                     s.Text(4), s.Text(5), s.Text(6), s.Int(7) != 0};
+}
+
+namespace {
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+std::string ExpiresIn(double ttl_s) {
+  return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+" + std::to_string(ttl_s) + " seconds')";
+}
+}  // namespace
+
+LeaseClaim ResultStore::AcquireLease(
+    int64_t batch_id, const std::string& owner, double ttl_s,
+    const std::function<bool(const std::string& holder)>& holder_is_dead) {
+  Transaction txn(db_);
+  Statement current(db_,
+                    std::string("SELECT COALESCE(lease_owner, ''), COALESCE(lease_expires, ''), "
+                                "COALESCE(lease_expires, '') < ") +
+                        kNow + " FROM batches WHERE id = ?");
+  current.Bind(1, batch_id);
+  if (!current.Step()) throw StoreError("no batch " + std::to_string(batch_id) + " in the store");
+  LeaseClaim claim;
+  const std::string holder = current.Text(0);
+  const bool expired = current.Int(2) != 0;
+  if (!holder.empty() && holder != owner && !expired && !holder_is_dead(holder)) {
+    claim.holder = holder;
+    claim.expires = current.Text(1);
+    return claim;
+  }
+  claim.took_over = !holder.empty() && holder != owner;
+  Statement take(db_, "UPDATE batches SET lease_owner = ?, lease_expires = " + ExpiresIn(ttl_s) +
+                          " WHERE id = ?");
+  take.Bind(1, owner).Bind(2, batch_id).Run();
+  txn.Commit();
+  claim.acquired = true;
+  return claim;
+}
+
+bool ResultStore::RenewLease(int64_t batch_id, const std::string& owner, double ttl_s) {
+  Statement renew(db_, "UPDATE batches SET lease_expires = " + ExpiresIn(ttl_s) +
+                           " WHERE id = ? AND lease_owner = ?");
+  renew.Bind(1, batch_id).Bind(2, owner).Run();
+  return db_.Changes() == 1;
+}
+
+void ResultStore::ReleaseLease(int64_t batch_id, const std::string& owner) {
+  Statement release(db_,
+                    "UPDATE batches SET lease_owner = NULL, lease_expires = NULL "
+                    "WHERE id = ? AND lease_owner = ?");
+  release.Bind(1, batch_id).Bind(2, owner).Run();
+}
+
+int ResultStore::CountedAttempts(int64_t job_id) {
+  Statement s(db_,
+              "SELECT count(*) FROM attempts WHERE job_id = ? "
+              "AND outcome IN ('crash', 'timeout', 'lost')");
+  s.Bind(1, job_id);
+  s.Step();
+  return static_cast<int>(s.Int(0));
+}
+
+int64_t ResultStore::RequeueRunning(int64_t batch_id, int max_attempts) {
+  std::vector<std::pair<int64_t, int>> running;
+  {
+    Statement s(db_, "SELECT id, attempts FROM jobs WHERE batch_id = ? AND status = 'running'");
+    s.Bind(1, batch_id);
+    while (s.Step()) running.emplace_back(s.Int(0), static_cast<int>(s.Int(1)));
+  }
+  for (const auto& [job_id, attempt] : running) {
+    const bool retry = CountedAttempts(job_id) + 1 < max_attempts;
+    RecordFailure(job_id, attempt, "lost",
+                  "its coordinator stopped while the job ran (the attempt was lost)", retry);
+  }
+  return static_cast<int64_t>(running.size());
+}
+
+int64_t ResultStore::RetryFailed(int64_t batch_id) {
+  Statement s(db_,
+              "UPDATE jobs SET status = 'pending', error_kind = NULL, error = NULL, "
+              "finished_at = NULL WHERE batch_id = ? AND status = 'failed'");
+  s.Bind(1, batch_id).Run();
+  return db_.Changes();
+}
+
+void ResultStore::RequestStop(int64_t batch_id) {
+  Statement s(db_, std::string("UPDATE batches SET stop_requested_at = ") + kNow + " WHERE id = ?");
+  s.Bind(1, batch_id).Run();
+}
+
+bool ResultStore::StopRequested(int64_t batch_id) {
+  Statement s(db_, "SELECT stop_requested_at IS NOT NULL FROM batches WHERE id = ?");
+  s.Bind(1, batch_id);
+  return s.Step() && s.Int(0) != 0;
+}
+
+void ResultStore::ClearStopRequest(int64_t batch_id) {
+  Statement s(db_, "UPDATE batches SET stop_requested_at = NULL WHERE id = ?");
+  s.Bind(1, batch_id).Run();
+}
+
+std::optional<int64_t> ResultStore::LatestUnfinishedBatchId() {
+  Statement s(db_, "SELECT max(id) FROM batches WHERE status NOT IN ('done', 'failed')");
+  if (!s.Step() || s.IsNull(0)) return std::nullopt;
+  return s.Int(0);
+}
+
 namespace {
 constexpr const char* kBatchSummarySql = R"sql(
 SELECT b.id, b.name, b.status, b.created_at, COALESCE(b.finished_at, ''), COALESCE(b.host, ''),

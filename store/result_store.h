@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,6 +49,25 @@ struct CurvePoint {
   int64_t step;
   std::string name;
   double value;
+};
+
+// The batch fields resume needs: what it was started from.
+struct BatchRecord {
+  int64_t id = 0;
+  std::string name;
+  std::string grid_yaml;
+  std::string grid_path;
+  std::string status;
+  std::string lease_owner;    // empty when no coordinator holds it
+  std::string lease_expires;
+  bool lease_live = false;    // held and not expired
+};
+
+struct LeaseClaim {
+  bool acquired = false;
+  bool took_over = false;  // the previous holder was dead or its lease expired
+  std::string holder;      // when refused: who holds it
+  std::string expires;     // when refused: until when
 };
 
 struct BatchSummary {
@@ -106,7 +126,34 @@ class ResultStore {
   bool RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
                      const std::string& message, bool retry);
 
+  // Sets the batch's status: running, done, failed, interrupted or stopped (drained).
   void FinishBatch(int64_t batch_id, const std::string& status);
+  std::optional<BatchRecord> FindBatchRecord(int64_t batch_id);
+
+  // --- Leases: one coordinator per batch. Times are UTC; `ttl_s` from now. ---
+  // Takes the lease for `owner` when it is free, expired, already ours, or its holder is dead by
+  // `holder_is_dead` (the store knows nothing of processes: the caller checks pids).
+  LeaseClaim AcquireLease(int64_t batch_id, const std::string& owner, double ttl_s,
+                          const std::function<bool(const std::string& holder)>& holder_is_dead);
+  // Extends our lease; false when it is no longer ours.
+  bool RenewLease(int64_t batch_id, const std::string& owner, double ttl_s);
+  void ReleaseLease(int64_t batch_id, const std::string& owner);
+
+  // Jobs left `running` by a coordinator that is gone: their attempts end as `lost` and they return
+  // to pending, or fail when their crash/timeout/lost attempts reach `max_attempts`. Returns how many.
+  int64_t RequeueRunning(int64_t batch_id, int max_attempts);
+  // Failed jobs back to pending (resume --retry-failed). Returns how many.
+  int64_t RetryFailed(int64_t batch_id);
+  // Attempts of a job that count against its retry budget: crash, timeout, lost.
+  int CountedAttempts(int64_t job_id);
+
+  // `attnsweep stop`: asks the batch's coordinator to drain.
+  void RequestStop(int64_t batch_id);
+  bool StopRequested(int64_t batch_id);
+  void ClearStopRequest(int64_t batch_id);
+
+  // The newest batch that is not done or failed, for `resume` without an argument.
+  std::optional<int64_t> LatestUnfinishedBatchId();
 
   std::vector<BatchSummary> ListBatches();
   std::optional<BatchSummary> FindBatch(int64_t batch_id);

@@ -40,14 +40,16 @@ CREATE TABLE batches (
   name          TEXT NOT NULL,
   grid_yaml     TEXT NOT NULL,
   grid_path     TEXT,
-  status        TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+  status        TEXT NOT NULL
+                CHECK (status IN ('running', 'done', 'failed', 'interrupted', 'stopped')),
   created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   finished_at   TEXT,
   host          TEXT,
   git_rev       TEXT,
   versions      TEXT,
   lease_owner   TEXT,
-  lease_expires TEXT
+  lease_expires TEXT,
+  stop_requested_at TEXT
 );
 CREATE TABLE jobs (
   id          INTEGER PRIMARY KEY,

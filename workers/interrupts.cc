@@ -6,6 +6,9 @@ namespace attnsweep {
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
+volatile std::sig_atomic_t g_drain = 0;
+
+void OnDrainSignal(int) { g_drain = 1; }
 
 void OnStopSignal(int signal) {
   if (g_signal != 0) {
@@ -25,9 +28,14 @@ void InstallInterruptHandlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  struct sigaction drain = {};
+  drain.sa_handler = OnDrainSignal;
+  sigemptyset(&drain.sa_mask);
+  sigaction(SIGUSR1, &drain, nullptr);
 }
 
 bool InterruptRequested() { return g_signal != 0; }
 int InterruptSignal() { return g_signal; }
+bool DrainRequested() { return g_drain != 0; }
 
 }  // namespace attnsweep

@@ -9,6 +9,8 @@ namespace attnsweep {
 
 void InstallInterruptHandlers();
 bool InterruptRequested();
+// SIGUSR1 (mpirun forwards it; Slurm's --signal sends it): finish the running jobs, start no more.
+bool DrainRequested();
 // The signal that asked to stop (SIGINT, SIGTERM), 0 when none.
 int InterruptSignal();
 

@@ -1,0 +1,91 @@
+#include "cli/cmd_resume.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/common.h"
+#include "cli/sweep_command.h"
+#include "workers/exit_codes.h"
+#include "workers/interrupts.h"
+
+namespace attnsweep {
+
+CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options) {
+  CLI::App* resume = app.add_subcommand(
+      "resume",
+      "Finish a batch: its pending jobs, and those a dead coordinator left running. Done jobs never "
+      "run again. Runs the grid stored with the batch, not the file.");
+  resume->add_option("batch", options->batch,
+                     "a batch id or name (default: the newest batch not done or failed)");
+  AddDbOption(resume, &options->db);
+  resume->add_flag("--retry-failed", options->retry_failed,
+                   "also run again the jobs that failed (error, oom, diverged, ...)");
+  AddSweepOptions(resume, &options->sweep);
+  return resume;
+}
+
+namespace {
+
+// Warns when the grid file the batch came from has changed: resume still runs what is stored.
+void WarnIfGridFileChanged(const BatchRecord& batch) {
+  if (batch.grid_path.empty() || !std::filesystem::exists(batch.grid_path)) return;
+  std::ifstream in(batch.grid_path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str() != batch.grid_yaml) {
+    spdlog::warn("{} has changed since batch {} started; resume runs the batch's jobs as stored "
+                 "(start a new batch with `attnsweep run` to use the new grid)",
+                 batch.grid_path, batch.id);
+  }
+}
+
+}  // namespace
+
+int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
+  SweepRanks ranks(mpi);
+  InstallInterruptHandlers();
+  if (!ranks.is_coordinator()) return ranks.ServeAsWorker(options.sweep);
+
+  ResultStore store = ResultStore::OpenForWriting(options.db);
+  const auto batch_id =
+      options.batch.empty() ? store.LatestUnfinishedBatchId() : store.FindBatchId(options.batch);
+  if (!batch_id) {
+    PrintError(options.batch.empty()
+                   ? "no unfinished batch in '" + options.db + "' (`attnsweep status` lists them)"
+                   : "no batch '" + options.batch + "' in '" + options.db + "'");
+    ranks.Dismiss(kExitBadInput);
+    return kExitBadInput;
+  }
+  const BatchRecord batch = *store.FindBatchRecord(*batch_id);
+  WarnIfGridFileChanged(batch);
+
+  const LeaseClaim claim = store.AcquireLease(*batch_id, LeaseOwner(),
+                                              CoordinatorOptions().lease_ttl_s, LeaseHolderIsDead);
+  if (!claim.acquired) {
+    PrintError("batch " + std::to_string(*batch_id) + " is being run by " + claim.holder +
+               " (lease until " + claim.expires + "); wait for it, or drain it with `attnsweep stop " +
+               std::to_string(*batch_id) + "`");
+    ranks.Dismiss(kExitStoreError);
+    return kExitStoreError;
+  }
+  if (claim.took_over) {
+    spdlog::warn("took over batch {}: its previous coordinator is gone", *batch_id);
+  }
+  if (const int64_t lost = store.RequeueRunning(*batch_id, options.sweep.max_attempts); lost > 0) {
+    spdlog::warn("{} job{} left running by the previous coordinator: attempt recorded as lost, "
+                 "run again",
+                 lost, lost == 1 ? "" : "s");
+  }
+  if (options.retry_failed) {
+    const int64_t again = store.RetryFailed(*batch_id);
+    if (again > 0) spdlog::info("{} failed job{} will run again", again, again == 1 ? "" : "s");
+  }
+  store.FinishBatch(*batch_id, "running");
+  return CoordinateAndReport(ranks, store, *batch_id, options.sweep, options.db);
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,69 @@
+#include "cli/sweep_command.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "workers/exit_codes.h"
+
+namespace attnsweep {
+
+void AddSweepOptions(CLI::App* command, SweepSettings* settings) {
+  command
+      ->add_option("--threads-per-rank", settings->threads_per_rank,
+                   "intra-op threads per job (default: the node's cores over its worker ranks)")
+      ->check(CLI::Range(1, 4096));
+  command
+      ->add_option("--max-attempts", settings->max_attempts,
+                   "tries of a job whose attempts are lost, crash or time out")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  command
+      ->add_option("--worker-timeout", settings->worker_timeout_s,
+                   "seconds without a heartbeat before a busy worker's attempt counts as lost")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
+  command->footer(
+      "Exit codes: 0 all jobs done, 1 some jobs failed, 2 bad input (nothing stored), 3 store "
+      "error or batch held by another coordinator, 130 interrupted or drained (resume finishes "
+      "the batch). Under mpirun rank 0 coordinates and every other rank runs jobs; pass "
+      "--bind-to none (scripts/mpirun.sh does).");
+}
+
+int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
+                        const SweepSettings& settings, const std::string& db_path) {
+  const auto summary = store.FindBatch(batch_id);
+  spdlog::info("batch {} '{}': {} pending of {} jobs, {} worker rank{} x {} threads, store {}",
+               batch_id, summary->name, summary->pending, summary->total, ranks.worker_ranks(),
+               ranks.worker_ranks() == 1 ? "" : "s", ranks.ThreadsPerJob(settings), db_path);
+  const SweepReport report = ranks.Coordinate(store, batch_id, settings);
+  const auto after = store.FindBatch(batch_id);
+  switch (report.end) {
+    case SweepEnd::kFinished:
+      spdlog::info("batch {} finished: {} done, {} failed in all. See: attnsweep results {} --db {}",
+                   batch_id, after->done, after->failed, batch_id, db_path);
+      break;
+    case SweepEnd::kInterrupted:
+      spdlog::warn("batch {} interrupted: {} done, {} failed, {} pending; all that finished is "
+                   "stored. Continue with: attnsweep resume {} --db {}",
+                   batch_id, after->done, after->failed, after->pending, batch_id, db_path);
+      break;
+    case SweepEnd::kDrained:
+      spdlog::warn("batch {} drained: {} done, {} failed, {} pending. Continue with: attnsweep "
+                   "resume {} --db {}",
+                   batch_id, after->done, after->failed, after->pending, batch_id, db_path);
+      break;
+    case SweepEnd::kLeaseLost:
+      spdlog::error("batch {}: another coordinator took it over; this one stopped", batch_id);
+      break;
+  }
+  spdlog::info("coordinator: {:.2f} s of CPU over {:.1f} s ({:.1f} %), {} attempts handed out",
+               report.coordinator_cpu_s, report.wall_s,
+               report.wall_s > 0 ? 100.0 * report.coordinator_cpu_s / report.wall_s : 0.0,
+               report.started);
+  if (report.stale_dropped > 0) {
+    spdlog::warn("{} late results of abandoned attempts were dropped", report.stale_dropped);
+  }
+  return report.exit_code;
+}
+
+}  // namespace attnsweep

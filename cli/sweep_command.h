@@ -1,0 +1,22 @@
+// What `run` and `resume` share: their sweep options, and running a batch whose lease rank 0 holds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "workers/sweep.h"
+
+namespace CLI {
+class App;
+}
+
+namespace attnsweep {
+
+void AddSweepOptions(CLI::App* command, SweepSettings* settings);
+
+// Rank 0 with the batch's lease: runs its pending jobs over every rank and says how it ended.
+// Returns the exit code.
+int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
+                        const SweepSettings& settings, const std::string& db_path);
+
+}  // namespace attnsweep

@@ -1,0 +1,101 @@
+// Rank 0's side of the protocol: hands out a batch's pending jobs to workers, most expensive first,
+// and commits each result to the store as it arrives. A single-threaded event loop (RunOnce) that
+// sleeps with back-off when idle, so it does not spin a core.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/result_store.h"
+#include "workers/progress.h"
+#include "workers/transport.h"
+
+namespace attnsweep {
+
+struct CoordinatorOptions {
+  std::string lease_owner;  // "host:pid", held on the batch while it runs
+  double lease_ttl_s = 30;
+  double lease_renew_s = 5;
+  // A busy worker not heard from for this long has lost its attempt; the job goes to another worker.
+  double worker_timeout_s = 60;
+  double stop_poll_s = 1;  // how often the store is asked whether `attnsweep stop` was run
+  // Attempts that end as crash, timeout or lost before a job counts as failed.
+  int max_attempts = 2;
+  std::function<bool()> interrupt_requested = [] { return false; };  // SIGINT/SIGTERM
+  std::function<bool()> drain_requested = [] { return false; };      // SIGUSR1
+  // The one-rank run: the worker is a thread of the coordinator's process, recorded as its rank.
+  bool worker_in_process = false;
+};
+
+enum class SweepEnd { kFinished, kInterrupted, kDrained, kLeaseLost };
+
+struct SweepReport {
+  SweepEnd end = SweepEnd::kFinished;
+  int64_t started = 0;  // attempts handed out
+  int64_t done = 0;
+  int64_t failed = 0;
+  int64_t lost = 0;           // attempts given up on (silent worker)
+  int64_t stale_dropped = 0;  // results that arrived for an attempt no longer current
+  int exit_code = 0;          // what every rank exits with
+  std::vector<int> ranks_used;  // ranks that ran at least one attempt
+  double wall_s = 0;            // Run()'s duration
+  double coordinator_cpu_s = 0;  // CPU time of the coordinator's thread during Run()
+};
+
+class Coordinator {
+ public:
+  // The batch must be `running` with its lease held by options.lease_owner.
+  Coordinator(Transport& transport, ResultStore& store, int64_t batch_id, CoordinatorOptions options);
+
+  // One turn of the loop: handle arrived messages, check signals, timeouts and the lease, hand out
+  // work. Returns false once the sweep has ended and the workers were told to shut down.
+  bool RunOnce();
+  // RunOnce until the end, sleeping 1 to 20 ms between idle turns.
+  const SweepReport& Run();
+  const SweepReport& report() const { return report_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Worker {
+    std::string host;
+    int threads = 0;
+    bool dead = false;  // gave up on it: never assigned again
+    int64_t job_id = 0;  // 0 when idle
+    int attempt = 0;
+    double cost = 0;
+    std::string description;
+    Clock::time_point last_heard;
+    Clock::time_point started;
+  };
+
+  void Handle(int source, const Message& message);
+  void HandleResult(int source, Worker& worker, const Message& message);
+  void AssignWork();
+  void CheckSilentWorkers(Clock::time_point now);
+  void ReturnToPending(const JobRecord& job);
+  void Interrupt();
+  void Finish(SweepEnd end);
+  int InFlight() const;
+
+  Transport& transport_;
+  ResultStore& store_;
+  int64_t batch_id_;
+  CoordinatorOptions options_;
+  std::vector<JobRecord> pending_;  // most expensive last, so the next job is pop_back()
+  std::map<int, Worker> workers_;   // by rank, once they said hello
+  std::map<int64_t, JobRecord> running_;
+  std::unique_ptr<ProgressLine> progress_;
+  SweepReport report_;
+  bool draining_ = false;
+  bool finished_ = false;
+  bool progressed_ = false;
+  Clock::time_point last_lease_renewal_ = Clock::now();
+  Clock::time_point last_stop_poll_ = Clock::now();
+};
+
+}  // namespace attnsweep

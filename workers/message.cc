@@ -1,0 +1,159 @@
+#include "workers/message.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace attnsweep {
+namespace {
+
+constexpr MessageType kAllTypes[] = {MessageType::kHello,  MessageType::kAssign,
+                                     MessageType::kHeartbeat, MessageType::kResult,
+                                     MessageType::kCancel, MessageType::kShutdown};
+
+const JobOutcome kAllOutcomes[] = {JobOutcome::kDone,     JobOutcome::kError,
+                                   JobOutcome::kOom,      JobOutcome::kDiverged,
+                                   JobOutcome::kInvalid,  JobOutcome::kInterrupted};
+
+}  // namespace
+
+const char* MessageTypeName(MessageType type) {
+  switch (type) {
+    case MessageType::kHello:
+      return "hello";
+    case MessageType::kAssign:
+      return "assign";
+    case MessageType::kHeartbeat:
+      return "heartbeat";
+    case MessageType::kResult:
+      return "result";
+    case MessageType::kCancel:
+      return "cancel";
+    case MessageType::kShutdown:
+      return "shutdown";
+  }
+  return "?";
+}
+
+std::string EncodeMessage(const Message& m) {
+  nlohmann::json j = {{"v", kProtocolVersion}, {"type", MessageTypeName(m.type)}};
+  switch (m.type) {
+    case MessageType::kHello:
+      j["host"] = m.host;
+      j["pid"] = m.pid;
+      j["threads"] = m.threads;
+      break;
+    case MessageType::kAssign:
+      j["config"] = m.config;
+      [[fallthrough]];
+    case MessageType::kHeartbeat:
+    case MessageType::kCancel:
+      j["job_id"] = m.job_id;
+      j["attempt"] = m.attempt;
+      break;
+    case MessageType::kResult: {
+      j["job_id"] = m.job_id;
+      j["attempt"] = m.attempt;
+      j["outcome"] = JobOutcomeName(m.output.outcome);
+      j["error"] = m.output.error;
+      j["seconds"] = m.seconds;
+      // Metrics as pairs, not an object: a NaN value must survive as null, and order is kept.
+      nlohmann::json metrics = nlohmann::json::array();
+      for (const auto& [name, value] : m.output.metrics) metrics.push_back({name, value});
+      j["metrics"] = std::move(metrics);
+      nlohmann::json curves = nlohmann::json::array();
+      for (const auto& c : m.output.curves) curves.push_back({c.step, c.name, c.value});
+      j["curves"] = std::move(curves);
+      break;
+    }
+    case MessageType::kShutdown:
+      j["exit_code"] = m.exit_code;
+      break;
+  }
+  return j.dump();
+}
+
+std::optional<Message> DecodeMessage(const std::string& bytes, std::string* error) {
+  nlohmann::json j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    *error = "not a JSON object";
+    return std::nullopt;
+  }
+  if (!j.contains("v") || !j["v"].is_number_integer() || j["v"].get<int>() != kProtocolVersion) {
+    *error = "protocol version " + (j.contains("v") ? j["v"].dump() : std::string("missing")) +
+             ", expected " + std::to_string(kProtocolVersion) + " (ranks of different builds?)";
+    return std::nullopt;
+  }
+  Message m;
+  const std::string type = j.value("type", "");
+  bool known = false;
+  for (MessageType t : kAllTypes) {
+    if (type == MessageTypeName(t)) {
+      m.type = t;
+      known = true;
+    }
+  }
+  if (!known) {
+    *error = "unknown message type '" + type + "'";
+    return std::nullopt;
+  }
+  try {
+    switch (m.type) {
+      case MessageType::kHello:
+        m.host = j.at("host").get<std::string>();
+        m.pid = j.at("pid").get<int>();
+        m.threads = j.at("threads").get<int>();
+        break;
+      case MessageType::kAssign:
+        m.config = j.at("config").get<std::string>();
+        [[fallthrough]];
+      case MessageType::kHeartbeat:
+      case MessageType::kCancel:
+        m.job_id = j.at("job_id").get<int64_t>();
+        m.attempt = j.at("attempt").get<int>();
+        break;
+      case MessageType::kResult: {
+        m.job_id = j.at("job_id").get<int64_t>();
+        m.attempt = j.at("attempt").get<int>();
+        const std::string outcome = j.at("outcome").get<std::string>();
+        bool valid_outcome = false;
+        for (JobOutcome o : kAllOutcomes) {
+          if (outcome == JobOutcomeName(o)) {
+            m.output.outcome = o;
+            valid_outcome = true;
+          }
+        }
+        if (!valid_outcome) {
+          *error = "unknown outcome '" + outcome + "'";
+          return std::nullopt;
+        }
+        m.output.error = j.at("error").get<std::string>();
+        m.seconds = j.at("seconds").get<double>();
+        for (const auto& metric : j.at("metrics")) {
+          const auto& value = metric.at(1);
+          m.output.metrics.emplace_back(metric.at(0).get<std::string>(),
+                                        value.is_null() ? std::nan("") : value.get<double>());
+        }
+        for (const auto& c : j.at("curves")) {
+          m.output.curves.push_back({c.at(0).get<int64_t>(), c.at(1).get<std::string>(),
+                                     c.at(2).is_null() ? std::nan("") : c.at(2).get<double>()});
+        }
+        break;
+      }
+      case MessageType::kShutdown:
+        m.exit_code = j.at("exit_code").get<int>();
+        break;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    *error = std::string("malformed ") + type + " message: " + e.what();
+    return std::nullopt;
+  }
+  if ((m.type == MessageType::kAssign || m.type == MessageType::kResult) &&
+      (m.job_id <= 0 || m.attempt <= 0)) {
+    *error = std::string(type) + " message without a valid job id and attempt";
+    return std::nullopt;
+  }
+  return m;
+}
+
+}  // namespace attnsweep

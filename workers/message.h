@@ -1,0 +1,48 @@
+// The coordinator/worker protocol: typed messages with a version, serialised as JSON and validated on
+// receipt (a message of another version, or missing a field its type needs, is refused, not guessed at).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "experiments/job_runner.h"
+
+namespace attnsweep {
+
+// Bumped on any change to a message's fields or meaning; ranks of different builds refuse each other.
+constexpr int kProtocolVersion = 1;
+
+enum class MessageType {
+  kHello,      // worker -> coordinator: I am up (host, pid, threads)
+  kAssign,     // coordinator -> worker: run this job attempt
+  kHeartbeat,  // worker -> coordinator: still running job_id/attempt
+  kResult,     // worker -> coordinator: how the attempt ended, with its figures
+  kCancel,     // coordinator -> worker: stop job_id/attempt, report it interrupted
+  kShutdown,   // coordinator -> worker: exit with exit_code
+};
+
+const char* MessageTypeName(MessageType type);
+
+struct Message {
+  MessageType type = MessageType::kHello;
+  // kHello
+  std::string host;
+  int pid = 0;
+  int threads = 0;
+  // kAssign, kHeartbeat, kResult, kCancel
+  int64_t job_id = 0;
+  int attempt = 0;
+  std::string config;  // kAssign: the resolved config, canonical JSON
+  // kResult
+  JobOutput output;
+  double seconds = 0;  // wall time of the attempt on the worker
+  // kShutdown
+  int exit_code = 0;
+};
+
+std::string EncodeMessage(const Message& message);
+// nullopt, with `error` saying why, for bytes that are not a valid message of kProtocolVersion.
+std::optional<Message> DecodeMessage(const std::string& bytes, std::string* error);
+
+}  // namespace attnsweep

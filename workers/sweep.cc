@@ -1,0 +1,109 @@
+#include "workers/sweep.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "workers/exit_codes.h"
+#include "workers/inprocess_transport.h"
+#include "workers/interrupts.h"
+#include "workers/placement.h"
+#include "workers/worker.h"
+
+namespace attnsweep {
+
+SweepRanks::SweepRanks(MpiRuntime& mpi) : mpi_(mpi), placement_(mpi.Placement()) {
+  if (mpi_.size() > 1) transport_ = mpi_.MakeTransport();
+}
+
+SweepRanks::~SweepRanks() {
+  // Most likely a store error escaping as an exception; the workers exit as rank 0 will.
+  if (is_coordinator() && !settled_) Dismiss(kExitStoreError);
+}
+
+int SweepRanks::ThreadsPerJob(const SweepSettings& settings) const {
+  return ThreadsPerWorker(settings.threads_per_rank, placement_.workers_on_node);
+}
+
+namespace {
+WorkerOptions MakeWorkerOptions(int threads) {
+  WorkerOptions options;
+  options.host = HostName();
+  options.threads = threads;
+  options.interrupt_requested = [] { return InterruptRequested(); };
+  return options;
+}
+}  // namespace
+
+int SweepRanks::ServeAsWorker(const SweepSettings& settings) {
+  const int threads = ThreadsPerJob(settings);
+  spdlog::debug("worker on {} (local rank {}, {} workers on this node): {} threads per job",
+                HostName(), placement_.local_rank, placement_.workers_on_node, threads);
+  return RunWorker(*transport_, MakeWorkerOptions(threads));
+}
+
+SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
+                                   const SweepSettings& settings) {
+  settled_ = true;
+  CoordinatorOptions options;
+  options.lease_owner = LeaseOwner();
+  options.max_attempts = settings.max_attempts;
+  options.worker_timeout_s = settings.worker_timeout_s;
+  options.interrupt_requested = [] { return InterruptRequested(); };
+  options.drain_requested = [] { return DrainRequested(); };
+  if (transport_) {
+    Coordinator coordinator(*transport_, store, batch_id, options);
+    return coordinator.Run();
+  }
+  // One rank: the worker is a thread of this process.
+  options.worker_in_process = true;
+  auto endpoints = MakeInProcessTransports(2);
+  const WorkerOptions worker_options = MakeWorkerOptions(ThreadsPerJob(settings));
+  std::thread worker([&] { RunWorker(*endpoints[1], worker_options); });
+  Coordinator coordinator(*endpoints[0], store, batch_id, options);
+  const SweepReport report = coordinator.Run();
+  worker.join();
+  return report;
+}
+
+void SweepRanks::Dismiss(int exit_code) {
+  settled_ = true;
+  if (!transport_) return;
+  Message shutdown;
+  shutdown.type = MessageType::kShutdown;
+  shutdown.exit_code = exit_code;
+  for (int rank = 1; rank < mpi_.size(); ++rank) SendMessage(*transport_, rank, shutdown);
+  transport_->Flush(2.0);
+}
+
+std::string LeaseOwner() { return HostName() + ":" + std::to_string(getpid()); }
+
+bool LeaseHolderIsDead(const std::string& holder) {
+  const size_t colon = holder.rfind(':');
+  if (colon == std::string::npos || holder.substr(0, colon) != HostName()) return false;
+  const pid_t pid = static_cast<pid_t>(std::strtol(holder.c_str() + colon + 1, nullptr, 10));
+  if (pid <= 0) return false;
+  if (kill(pid, 0) != 0) return errno == ESRCH;
+  // Alive as far as kill() can tell: a zombie not yet reaped is dead, and so is a pid that the kernel
+  // has since given to another program.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t close = line.rfind(')');
+  if (close != std::string::npos && close + 2 < line.size()) {
+    const char state = line[close + 2];
+    if (state == 'Z' || state == 'X') return true;
+  }
+  const size_t open = line.find('(');
+  const std::string command =
+      open != std::string::npos && close != std::string::npos ? line.substr(open + 1, close - open - 1)
+                                                              : "";
+  return !command.empty() && command != "attnsweep";
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,28 @@
+// A worker rank's side of the protocol: say hello, run each assigned job in a thread of its own while
+// the main thread (the only one that talks to MPI) sends heartbeats and listens for cancel and
+// shutdown, and report how each attempt ended.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "workers/transport.h"
+
+namespace attnsweep {
+
+struct WorkerOptions {
+  std::string host;
+  int threads = 1;           // intra-op threads for each job
+  double heartbeat_s = 2.0;  // while a job runs
+  int coordinator = 0;       // rank of the coordinator
+  // SIGINT/SIGTERM: stop the job in flight and leave.
+  std::function<bool()> interrupt_requested = [] { return false; };
+  // After an interrupt, how long to wait for the coordinator's shutdown before leaving anyway.
+  double interrupt_grace_s = 2.0;
+};
+
+// Serves the coordinator until it says shut down; returns the exit code it sent (130 when interrupted
+// without one).
+int RunWorker(Transport& transport, const WorkerOptions& options);
+
+}  // namespace attnsweep
