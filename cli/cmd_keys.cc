@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
-#include "workers/exit_codes.h"
 #include "experiments/config_schema.h"
+#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

@@ -6,11 +6,11 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
-#include "workers/exit_codes.h"
 #include "cli/results_aggregate.h"
 #include "experiments/config_schema.h"
 #include "store/readonly_query.h"
 #include "store/result_store.h"
+#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

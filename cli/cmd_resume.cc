@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/common.h"
 #include "cli/sweep_command.h"
@@ -15,10 +15,11 @@
 namespace attnsweep {
 
 CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options) {
-  CLI::App* resume = app.add_subcommand(
-      "resume",
-      "Finish a batch: its pending jobs, and those a dead coordinator left running. Done jobs never "
-      "run again. Runs the grid stored with the batch, not the file.");
+  CLI::App* resume =
+      app.add_subcommand("resume",
+                         "Finish a batch: its pending jobs, and those a dead coordinator left "
+                         "running. Done jobs never "
+                         "run again. Runs the grid stored with the batch, not the file.");
   resume->add_option("batch", options->batch,
                      "a batch id or name (default: the newest batch not done or failed)");
   AddDbOption(resume, &options->db);
@@ -37,9 +38,10 @@ void WarnIfGridFileChanged(const BatchRecord& batch) {
   std::ostringstream text;
   text << in.rdbuf();
   if (text.str() != batch.grid_yaml) {
-    spdlog::warn("{} has changed since batch {} started; resume runs the batch's jobs as stored "
-                 "(start a new batch with `attnsweep run` to use the new grid)",
-                 batch.grid_path, batch.id);
+    spdlog::warn(
+        "{} has changed since batch {} started; resume runs the batch's jobs as stored "
+        "(start a new batch with `attnsweep run` to use the new grid)",
+        batch.grid_path, batch.id);
   }
 }
 
@@ -50,13 +52,13 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
   InstallInterruptHandlers();
   if (!ranks.is_coordinator()) return ranks.ServeAsWorker(options.sweep);
 
+  if (!ExistingStore(options.db)) {
+    ranks.Dismiss(kExitStoreError);
+    return kExitStoreError;
+  }
   ResultStore store = ResultStore::OpenForWriting(options.db);
-  const auto batch_id =
-      options.batch.empty() ? store.LatestUnfinishedBatchId() : store.FindBatchId(options.batch);
+  const auto batch_id = ResolveBatch(store, options.batch, options.db, /*unfinished=*/true);
   if (!batch_id) {
-    PrintError(options.batch.empty()
-                   ? "no unfinished batch in '" + options.db + "' (`attnsweep status` lists them)"
-                   : "no batch '" + options.batch + "' in '" + options.db + "'");
     ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
@@ -67,8 +69,9 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
                                               CoordinatorOptions().lease_ttl_s, LeaseHolderIsDead);
   if (!claim.acquired) {
     PrintError("batch " + std::to_string(*batch_id) + " is being run by " + claim.holder +
-               " (lease until " + claim.expires + "); wait for it, or drain it with `attnsweep stop " +
-               std::to_string(*batch_id) + "`");
+               " (lease until " + claim.expires +
+               "); wait for it, or drain it with `attnsweep stop " + std::to_string(*batch_id) +
+               "`");
     ranks.Dismiss(kExitStoreError);
     return kExitStoreError;
   }
@@ -76,9 +79,10 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
     spdlog::warn("took over batch {}: its previous coordinator is gone", *batch_id);
   }
   if (const int64_t lost = store.RequeueRunning(*batch_id, options.sweep.max_attempts); lost > 0) {
-    spdlog::warn("{} job{} left running by the previous coordinator: attempt recorded as lost, "
-                 "run again",
-                 lost, lost == 1 ? "" : "s");
+    spdlog::warn(
+        "{} job{} left running by the previous coordinator: attempt recorded as lost, "
+        "run again",
+        lost, lost == 1 ? "" : "s");
   }
   if (options.retry_failed) {
     const int64_t again = store.RetryFailed(*batch_id);

@@ -14,13 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "workers/exit_codes.h"
+#include "cli/sweep_command.h"
 #include "experiments/grid.h"
 #include "experiments/job_key.h"
 #include "experiments/job_runner.h"
 #include "store/result_store.h"
 #include "workers/build_info.h"
-#include "cli/sweep_command.h"
+#include "workers/exit_codes.h"
 #include "workers/interrupts.h"
 #include "workers/placement.h"
 
@@ -87,9 +87,9 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
   const std::string stem = std::filesystem::path(options.grid_path).stem().string();
   const GridParseResult parsed = ParseGrid(text, stem);
   for (const auto& warning : parsed.grid.warnings) {
-    std::fprintf(stderr, "%s\n",
-                 FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message})
-                     .c_str());
+    std::fprintf(
+        stderr, "%s\n",
+        FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message}).c_str());
   }
   if (!parsed.ok()) {
     for (const auto& error : parsed.errors) {
@@ -111,13 +111,13 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
     return kExitOk;
   }
   if (options.device == "cuda") {
-    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " + LibTorchVersion() +
-               "); use --device cpu");
+    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " +
+               LibTorchVersion() + "); use --device cpu");
     ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
 
-  const std::string db_path = !options.db.empty()           ? options.db
+  const std::string db_path = !options.db.empty()        ? options.db
                               : !grid.store_path.empty() ? grid.store_path
                                                          : kDefaultStorePath;
   ResultStore store = ResultStore::OpenForWriting(db_path);
@@ -125,10 +125,10 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
   for (const auto& job : grid.jobs) {
     jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.cost});
   }
-  const int64_t batch_id = store.CreateBatch(
-      {grid.name, text, std::filesystem::absolute(options.grid_path).string(), HostName(),
-       GitRevision(), VersionsJson(mpi)},
-      jobs);
+  const int64_t batch_id =
+      store.CreateBatch({grid.name, text, std::filesystem::absolute(options.grid_path).string(),
+                         HostName(), GitRevision(), VersionsJson(mpi)},
+                        jobs);
   store.AcquireLease(batch_id, LeaseOwner(), CoordinatorOptions().lease_ttl_s,
                      [](const std::string&) { return false; });
   return CoordinateAndReport(ranks, store, batch_id, options.sweep, db_path);

@@ -12,20 +12,19 @@ namespace attnsweep {
 
 CLI::App* SetupStopCommand(CLI::App& app, StopOptions* options) {
   CLI::App* stop = app.add_subcommand(
-      "stop", "Drain a running batch: its running jobs finish, no new ones start (SIGUSR1 to the "
-              "coordinator does the same)");
+      "stop",
+      "Drain a running batch: its running jobs finish, no new ones start (SIGUSR1 to the "
+      "coordinator does the same)");
   stop->add_option("batch", options->batch, "a batch id or name (default: the newest unfinished)");
   AddDbOption(stop, &options->db);
   return stop;
 }
 
 int RunStopCommand(const StopOptions& options) {
+  if (!ExistingStore(options.db)) return kExitStoreError;
   ResultStore store = ResultStore::OpenForWriting(options.db);
-  const auto batch_id =
-      options.batch.empty() ? store.LatestUnfinishedBatchId() : store.FindBatchId(options.batch);
+  const auto batch_id = ResolveBatch(store, options.batch, options.db, /*unfinished=*/true);
   if (!batch_id) {
-    PrintError(options.batch.empty() ? "no unfinished batch in '" + options.db + "'"
-                                     : "no batch '" + options.batch + "' in '" + options.db + "'");
     return kExitBadInput;
   }
   const BatchRecord batch = *store.FindBatchRecord(*batch_id);
@@ -35,10 +34,11 @@ int RunStopCommand(const StopOptions& options) {
     return kExitOk;
   }
   store.RequestStop(*batch_id);
-  std::printf("asked batch %lld (coordinator %s) to drain: its running jobs finish and no new ones "
-              "start; `attnsweep resume %lld` continues it\n",
-              static_cast<long long>(*batch_id), batch.lease_owner.c_str(),
-              static_cast<long long>(*batch_id));
+  std::printf(
+      "asked batch %lld (coordinator %s) to drain: its running jobs finish and no new ones "
+      "start; `attnsweep resume %lld` continues it\n",
+      static_cast<long long>(*batch_id), batch.lease_owner.c_str(),
+      static_cast<long long>(*batch_id));
   return kExitOk;
 }
 

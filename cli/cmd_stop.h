@@ -1,5 +1,5 @@
-// `attnsweep stop [BATCH]`: from another shell, ask a running batch to drain: its running jobs finish,
-// no new ones start, and `attnsweep resume` continues it later.
+// `attnsweep stop [BATCH]`: from another shell, ask a running batch to drain: its running jobs
+// finish, no new ones start, and `attnsweep resume` continues it later.
 #pragma once
 
 #include <string>

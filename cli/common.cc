@@ -1,6 +1,7 @@
 #include "cli/common.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -20,19 +21,32 @@ void AddFormatOption(CLI::App* command, std::string* format) {
 }
 
 std::optional<int64_t> ResolveBatch(ResultStore& store, const std::string& id_or_name,
-                                    const std::string& db_path) {
-  auto id = id_or_name.empty() ? store.LatestBatchId() : store.FindBatchId(id_or_name);
-  if (!id) {
-    PrintError(id_or_name.empty()
-                   ? "store '" + db_path + "' has no batches yet: run `attnsweep run GRID.yaml`"
-                   : "no batch '" + id_or_name + "' in '" + db_path +
-                         "': `attnsweep status` lists the batches");
+                                    const std::string& db_path, bool unfinished) {
+  if (!id_or_name.empty()) {
+    auto id = store.FindBatchId(id_or_name);
+    if (!id) {
+      PrintError("no batch '" + id_or_name + "' in '" + db_path +
+                 "': `attnsweep status` lists the batches");
+    }
+    return id;
+  }
+  auto id = unfinished ? store.LatestUnfinishedBatchId() : store.LatestBatchId();
+  if (!id && unfinished) {
+    PrintError("no unfinished batch in '" + db_path + "': `attnsweep status` lists the batches");
+  } else if (!id) {
+    PrintError("store '" + db_path + "' has no batches yet: run `attnsweep run GRID.yaml`");
   }
   return id;
 }
 
 void PrintTable(const Table& table, const std::string& format) {
   std::cout << RenderTable(table, ParseOutputFormat(format)) << std::flush;
+}
+
+bool ExistingStore(const std::string& db_path) {
+  if (std::filesystem::exists(db_path)) return true;
+  PrintError("no store at '" + db_path + "': pass --db with the store the batch was run into");
+  return false;
 }
 
 void PrintError(const std::string& message) {

@@ -15,11 +15,11 @@
 #include "cli/cmd_status.h"
 #include "cli/cmd_stop.h"
 #include "cli/common.h"
-#include "workers/exit_codes.h"
 #include "cli/logging.h"
 #include "store/readonly_query.h"
 #include "store/sqlite_handle.h"
 #include "workers/build_info.h"
+#include "workers/exit_codes.h"
 #include "workers/mpi_runtime.h"
 
 namespace {

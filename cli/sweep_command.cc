@@ -1,7 +1,7 @@
 #include "cli/sweep_command.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "workers/exit_codes.h"
 
@@ -39,18 +39,21 @@ int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
   const auto after = store.FindBatch(batch_id);
   switch (report.end) {
     case SweepEnd::kFinished:
-      spdlog::info("batch {} finished: {} done, {} failed in all. See: attnsweep results {} --db {}",
-                   batch_id, after->done, after->failed, batch_id, db_path);
+      spdlog::info(
+          "batch {} finished: {} done, {} failed in all. See: attnsweep results {} --db {}",
+          batch_id, after->done, after->failed, batch_id, db_path);
       break;
     case SweepEnd::kInterrupted:
-      spdlog::warn("batch {} interrupted: {} done, {} failed, {} pending; all that finished is "
-                   "stored. Continue with: attnsweep resume {} --db {}",
-                   batch_id, after->done, after->failed, after->pending, batch_id, db_path);
+      spdlog::warn(
+          "batch {} interrupted: {} done, {} failed, {} pending; all that finished is "
+          "stored. Continue with: attnsweep resume {} --db {}",
+          batch_id, after->done, after->failed, after->pending, batch_id, db_path);
       break;
     case SweepEnd::kDrained:
-      spdlog::warn("batch {} drained: {} done, {} failed, {} pending. Continue with: attnsweep "
-                   "resume {} --db {}",
-                   batch_id, after->done, after->failed, after->pending, batch_id, db_path);
+      spdlog::warn(
+          "batch {} drained: {} done, {} failed, {} pending. Continue with: attnsweep "
+          "resume {} --db {}",
+          batch_id, after->done, after->failed, after->pending, batch_id, db_path);
       break;
     case SweepEnd::kLeaseLost:
       spdlog::error("batch {}: another coordinator took it over; this one stopped", batch_id);

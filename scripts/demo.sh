@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# `make demo`: runs examples/quick.yaml into a fresh store and prints its results table.
+# `make demo`: runs examples/quick.yaml through mpirun on the local cores into a fresh store, and
+# prints its results table.
 set -euo pipefail
 build=${1:-build}
 db="$build/demo.db"
 rm -f "$db" "$db-wal" "$db-shm"
-"$build/attnsweep" run examples/quick.yaml --db "$db"
+# Rank 0 coordinates; one worker rank per core, each with one LibTorch thread.
+ranks=$(( $(nproc) + 1 ))
+echo "scripts/mpirun.sh -np $ranks $build/attnsweep run examples/quick.yaml --db $db"
+scripts/mpirun.sh -np "$ranks" "$build/attnsweep" run examples/quick.yaml --db "$db"
 echo
 "$build/attnsweep" results --db "$db" --by model.attention,data.max_len \
   --metrics fwd_ms,fwdbwd_ms,peak_mb,fwdbwd_peak_mb,tokens_per_s

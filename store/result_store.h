@@ -58,9 +58,9 @@ struct BatchRecord {
   std::string grid_yaml;
   std::string grid_path;
   std::string status;
-  std::string lease_owner;    // empty when no coordinator holds it
+  std::string lease_owner;  // empty when no coordinator holds it
   std::string lease_expires;
-  bool lease_live = false;    // held and not expired
+  bool lease_live = false;  // held and not expired
 };
 
 struct LeaseClaim {
@@ -140,7 +140,8 @@ class ResultStore {
   void ReleaseLease(int64_t batch_id, const std::string& owner);
 
   // Jobs left `running` by a coordinator that is gone: their attempts end as `lost` and they return
-  // to pending, or fail when their crash/timeout/lost attempts reach `max_attempts`. Returns how many.
+  // to pending, or fail when their crash/timeout/lost attempts reach `max_attempts`. Returns how
+  // many.
   int64_t RequeueRunning(int64_t batch_id, int max_attempts);
   // Failed jobs back to pending (resume --retry-failed). Returns how many.
   int64_t RetryFailed(int64_t batch_id);

@@ -12,6 +12,7 @@
 
 #include "store/readonly_query.h"
 #include "store/result_store.h"
+#include "tests/cli_test_fixture.h"
 #include "tests/test_process.h"
 
 namespace attnsweep {
@@ -19,56 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Attnsweep;
 using testing::RunShell;
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = (fs::temp_directory_path() /
-            ("attnsweep_e2e_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(fs::path(dir_) / name) << text;
-  }
-  testing::CommandResult Run(const std::string& args) {
-    return RunShell(Attnsweep() + " " + args, dir_);
-  }
-  // One value from the store, read as the user would with `attnsweep query`.
-  int64_t QueryInt(const std::string& sql, const std::string& db = "a.db") {
-    Database d = OpenGuardedReadOnly(dir_ + "/" + db);
-    return std::get<int64_t>(RunReadOnlyQuery(d, sql).rows.at(0).at(0));
-  }
-
-  // Starts a sweep of eight sleep jobs and waits until at least `done` are done; returns its pid
-  // and the count seen.
-  std::pair<pid_t, int64_t> StartSlowSweepAndWait(int64_t done, const std::string& stderr_to) {
-    Write("slow.yaml", R"(experiments:
-  - name: slow
-    task: sleep
-    params: {sleep.seconds: 0.3}
-    grid: {seed: [1, 2, 3, 4, 5, 6, 7, 8]}
-)");
-    const pid_t pid = testing::StartShell(
-        "exec " + Attnsweep() + " run slow.yaml --db a.db 2>" + stderr_to, dir_);
-    int64_t seen = 0;
-    for (int i = 0; i < 200 && seen < done; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      try {
-        seen = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
-      } catch (const std::exception&) {
-        // the store or its schema may not exist yet
-      }
-    }
-    return {pid, seen};
-  }
-
-  std::string dir_;
-};
 
 const char* kSmallGrid = R"(name: small
 defaults:
@@ -230,10 +181,13 @@ TEST_F(CliTest, QueryRefusesWritesWithExitTwo) {
 }
 
 TEST_F(CliTest, StoreErrorsExitThree) {
-  auto missing = Run("status --db nothere.db");
-  EXPECT_EQ(missing.exit_code, 3);
-  EXPECT_NE(missing.err.find("error: no store at 'nothere.db'"), std::string::npos) << missing.err;
-  EXPECT_FALSE(fs::exists(dir_ + "/nothere.db"));
+  for (const char* command : {"status", "results", "resume", "stop", "query 'SELECT 1'"}) {
+    auto missing = Run(std::string(command) + " --db nothere.db");
+    EXPECT_EQ(missing.exit_code, 3) << command;
+    EXPECT_NE(missing.err.find("error: no store at 'nothere.db'"), std::string::npos)
+        << command << ": " << missing.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/nothere.db")) << command << " created the store";
+  }
 
   const std::string junk =
       "not a database, only words. not a database, only words. 0123456789abcdef";

@@ -178,6 +178,68 @@ TEST_F(StoreTest, FindsBatchesByIdOrName) {
   EXPECT_FALSE(store.FindBatchId("nope"));
 }
 
+TEST_F(StoreTest, LeaseIsExclusiveUntilItExpiresOrItsHolderDies) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 1);
+  auto alive = [](const std::string&) { return false; };
+  auto dead = [](const std::string&) { return true; };
+  LeaseClaim first = store.AcquireLease(batch, "a:1", 30, alive);
+  EXPECT_TRUE(first.acquired);
+  EXPECT_FALSE(first.took_over);
+  LeaseClaim refused = store.AcquireLease(batch, "b:2", 30, alive);
+  EXPECT_FALSE(refused.acquired);
+  EXPECT_EQ(refused.holder, "a:1");
+  EXPECT_FALSE(refused.expires.empty());
+  EXPECT_TRUE(store.AcquireLease(batch, "a:1", 30, alive).acquired) << "the holder may renew";
+  EXPECT_FALSE(store.RenewLease(batch, "b:2", 30));
+  EXPECT_TRUE(store.RenewLease(batch, "a:1", 30));
+
+  LeaseClaim over_dead = store.AcquireLease(batch, "b:2", 30, dead);
+  EXPECT_TRUE(over_dead.acquired);
+  EXPECT_TRUE(over_dead.took_over);
+  EXPECT_FALSE(store.RenewLease(batch, "a:1", 30)) << "the old holder has lost it";
+
+  ASSERT_TRUE(store.RenewLease(batch, "b:2", -1));  // expired a second ago
+  LeaseClaim over_expired = store.AcquireLease(batch, "c:3", 30, alive);
+  EXPECT_TRUE(over_expired.acquired);
+  EXPECT_TRUE(over_expired.took_over);
+  store.ReleaseLease(batch, "c:3");
+  EXPECT_FALSE(store.FindBatchRecord(batch)->lease_live);
+}
+
+TEST_F(StoreTest, RunningJobsOfAGoneCoordinatorAreLostThenRetriedWithinTheirBudget) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 2);
+  auto jobs = store.PendingJobs(batch);
+  store.StartAttempt(jobs[0].id, {1, "h", "cpu", 1});
+  store.StartAttempt(jobs[1].id, {2, "h", "cpu", 1});
+  EXPECT_EQ(store.RequeueRunning(batch, /*max_attempts=*/2), 2);
+  EXPECT_EQ(store.FindBatch(batch)->pending, 2);
+  EXPECT_EQ(store.CountedAttempts(jobs[0].id), 1);
+  // Lost again: the second lost attempt uses up a budget of two.
+  store.StartAttempt(jobs[0].id, {1, "h", "cpu", 1});
+  EXPECT_EQ(store.RequeueRunning(batch, 2), 1);
+  auto failed = store.JobsWithMetrics(batch, "failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].error_kind, "lost");
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts WHERE outcome = 'lost'"), 3);
+  EXPECT_EQ(store.RetryFailed(batch), 1);
+  EXPECT_EQ(store.FindBatch(batch)->pending, 2);
+}
+
+TEST_F(StoreTest, StopRequestAndUnfinishedBatches) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t first = MakeBatch(store, 1);
+  const int64_t second = MakeBatch(store, 1);
+  store.FinishBatch(second, "done");
+  EXPECT_EQ(*store.LatestUnfinishedBatchId(), first);
+  EXPECT_FALSE(store.StopRequested(first));
+  store.RequestStop(first);
+  EXPECT_TRUE(store.StopRequested(first));
+  store.ClearStopRequest(first);
+  EXPECT_FALSE(store.StopRequested(first));
+}
+
 TEST_F(StoreTest, LockedStoreFailsWithAClearMessage) {
   ResultStore store = ResultStore::OpenForWriting(path_);
   Database holder(path_, Database::Mode::kReadWriteCreate);

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace attnsweep {
 namespace {
@@ -120,9 +120,10 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
   }
   if (!stored) {
     ++report_.stale_dropped;
-    spdlog::warn("dropped a late result of job #{} attempt {} from rank {}: that attempt is no "
-                 "longer current",
-                 message.job_id, message.attempt, source);
+    spdlog::warn(
+        "dropped a late result of job #{} attempt {} from rank {}: that attempt is no "
+        "longer current",
+        message.job_id, message.attempt, source);
   }
   if (current) {
     running_.erase(worker.job_id);
@@ -176,10 +177,11 @@ void Coordinator::CheckSilentWorkers(Clock::time_point now) {
     const JobRecord job = running_.at(worker.job_id);
     const bool retry = store_.CountedAttempts(job.id) + 1 < options_.max_attempts;
     progress_->ClearForLog();
-    spdlog::error("rank {} has not been heard from for {:.0f} s while running {}: its attempt is "
-                  "lost{}",
-                  rank, options_.worker_timeout_s, worker.description,
-                  retry ? "; the job goes to another worker" : " and the job has no attempts left");
+    spdlog::error(
+        "rank {} has not been heard from for {:.0f} s while running {}: its attempt is "
+        "lost{}",
+        rank, options_.worker_timeout_s, worker.description,
+        retry ? "; the job goes to another worker" : " and the job has no attempts left");
     store_.RecordFailure(job.id, worker.attempt, "lost",
                          "rank " + std::to_string(rank) + " went silent", retry);
     ++report_.lost;
@@ -270,9 +272,10 @@ bool Coordinator::RunOnce() {
     last_stop_poll_ = now;
     if (store_.StopRequested(batch_id_)) {
       draining_ = true;
-      spdlog::warn("`attnsweep stop` asked batch {} to drain: finishing {} running jobs, starting "
-                   "no new ones",
-                   batch_id_, InFlight());
+      spdlog::warn(
+          "`attnsweep stop` asked batch {} to drain: finishing {} running jobs, starting "
+          "no new ones",
+          batch_id_, InFlight());
     }
   }
   if (!draining_ && options_.drain_requested()) {

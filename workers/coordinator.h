@@ -21,7 +21,8 @@ struct CoordinatorOptions {
   std::string lease_owner;  // "host:pid", held on the batch while it runs
   double lease_ttl_s = 30;
   double lease_renew_s = 5;
-  // A busy worker not heard from for this long has lost its attempt; the job goes to another worker.
+  // A busy worker not heard from for this long has lost its attempt; the job goes to another
+  // worker.
   double worker_timeout_s = 60;
   double stop_poll_s = 1;  // how often the store is asked whether `attnsweep stop` was run
   // Attempts that end as crash, timeout or lost before a job counts as failed.
@@ -39,18 +40,19 @@ struct SweepReport {
   int64_t started = 0;  // attempts handed out
   int64_t done = 0;
   int64_t failed = 0;
-  int64_t lost = 0;           // attempts given up on (silent worker)
-  int64_t stale_dropped = 0;  // results that arrived for an attempt no longer current
-  int exit_code = 0;          // what every rank exits with
-  std::vector<int> ranks_used;  // ranks that ran at least one attempt
-  double wall_s = 0;            // Run()'s duration
+  int64_t lost = 0;              // attempts given up on (silent worker)
+  int64_t stale_dropped = 0;     // results that arrived for an attempt no longer current
+  int exit_code = 0;             // what every rank exits with
+  std::vector<int> ranks_used;   // ranks that ran at least one attempt
+  double wall_s = 0;             // Run()'s duration
   double coordinator_cpu_s = 0;  // CPU time of the coordinator's thread during Run()
 };
 
 class Coordinator {
  public:
   // The batch must be `running` with its lease held by options.lease_owner.
-  Coordinator(Transport& transport, ResultStore& store, int64_t batch_id, CoordinatorOptions options);
+  Coordinator(Transport& transport, ResultStore& store, int64_t batch_id,
+              CoordinatorOptions options);
 
   // One turn of the loop: handle arrived messages, check signals, timeouts and the lease, hand out
   // work. Returns false once the sweep has ended and the workers were told to shut down.
@@ -64,7 +66,7 @@ class Coordinator {
   struct Worker {
     std::string host;
     int threads = 0;
-    bool dead = false;  // gave up on it: never assigned again
+    bool dead = false;   // gave up on it: never assigned again
     int64_t job_id = 0;  // 0 when idle
     int attempt = 0;
     double cost = 0;

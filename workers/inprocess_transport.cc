@@ -38,7 +38,8 @@ namespace {
 
 class InProcessTransport final : public Transport {
  public:
-  InProcessTransport(std::shared_ptr<InProcessHub> hub, int rank) : hub_(std::move(hub)), rank_(rank) {}
+  InProcessTransport(std::shared_ptr<InProcessHub> hub, int rank)
+      : hub_(std::move(hub)), rank_(rank) {}
   int rank() const override { return rank_; }
   int size() const override { return hub_->size(); }
   void Send(int destination, std::string bytes) override {

@@ -7,13 +7,13 @@
 namespace attnsweep {
 namespace {
 
-constexpr MessageType kAllTypes[] = {MessageType::kHello,  MessageType::kAssign,
+constexpr MessageType kAllTypes[] = {MessageType::kHello,     MessageType::kAssign,
                                      MessageType::kHeartbeat, MessageType::kResult,
-                                     MessageType::kCancel, MessageType::kShutdown};
+                                     MessageType::kCancel,    MessageType::kShutdown};
 
-const JobOutcome kAllOutcomes[] = {JobOutcome::kDone,     JobOutcome::kError,
-                                   JobOutcome::kOom,      JobOutcome::kDiverged,
-                                   JobOutcome::kInvalid,  JobOutcome::kInterrupted};
+const JobOutcome kAllOutcomes[] = {JobOutcome::kDone,    JobOutcome::kError,
+                                   JobOutcome::kOom,     JobOutcome::kDiverged,
+                                   JobOutcome::kInvalid, JobOutcome::kInterrupted};
 
 }  // namespace
 

@@ -1,5 +1,6 @@
-// The coordinator/worker protocol: typed messages with a version, serialised as JSON and validated on
-// receipt (a message of another version, or missing a field its type needs, is refused, not guessed at).
+// The coordinator/worker protocol: typed messages with a version, serialised as JSON and validated
+// on receipt (a message of another version, or missing a field its type needs, is refused, not
+// guessed at).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,8 @@
 
 namespace attnsweep {
 
-// Bumped on any change to a message's fields or meaning; ranks of different builds refuse each other.
+// Bumped on any change to a message's fields or meaning; ranks of different builds refuse each
+// other.
 constexpr int kProtocolVersion = 1;
 
 enum class MessageType {

@@ -81,7 +81,9 @@ class MpiTransport final : public Transport {
   }
 
  private:
-  void Reap() { pending_.remove_if([](PendingSend& send) { return send.Done(); }); }
+  void Reap() {
+    pending_.remove_if([](PendingSend& send) { return send.Done(); });
+  }
 
   int rank_, size_;
   std::list<PendingSend> pending_;

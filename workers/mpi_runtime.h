@@ -1,5 +1,6 @@
-// MPI's lifetime, owned by main() alone, and only for the commands that distribute work (run, resume):
-// the others never start MPI (a singleton init spawns a helper daemon). Keeps <mpi.h> out of headers.
+// MPI's lifetime, owned by main() alone, and only for the commands that distribute work (run,
+// resume): the others never start MPI (a singleton init spawns a helper daemon). Keeps <mpi.h> out
+// of headers.
 #pragma once
 
 #include <memory>
@@ -10,15 +11,15 @@
 namespace attnsweep {
 
 struct NodePlacement {
-  int local_rank = 0;        // rank among the processes on this node
-  int workers_on_node = 1;   // worker ranks on this node, the coordinator excluded
+  int local_rank = 0;       // rank among the processes on this node
+  int workers_on_node = 1;  // worker ranks on this node, the coordinator excluded
   bool coordinator_here = false;
 };
 
 class MpiRuntime {
  public:
-  // MPI_Init_thread asking for FUNNELED (only the main thread calls MPI; jobs run in other threads).
-  // Throws std::runtime_error when MPI cannot start or grants less.
+  // MPI_Init_thread asking for FUNNELED (only the main thread calls MPI; jobs run in other
+  // threads). Throws std::runtime_error when MPI cannot start or grants less.
   MpiRuntime(int* argc, char*** argv);
   // MPI_Finalize; call Abandon() first on a path where other ranks may not finalize (a signal).
   ~MpiRuntime();

@@ -89,8 +89,8 @@ bool LeaseHolderIsDead(const std::string& holder) {
   const pid_t pid = static_cast<pid_t>(std::strtol(holder.c_str() + colon + 1, nullptr, 10));
   if (pid <= 0) return false;
   if (kill(pid, 0) != 0) return errno == ESRCH;
-  // Alive as far as kill() can tell: a zombie not yet reaped is dead, and so is a pid that the kernel
-  // has since given to another program.
+  // Alive as far as kill() can tell: a zombie not yet reaped is dead, and so is a pid that the
+  // kernel has since given to another program.
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   std::getline(stat, line);
@@ -100,9 +100,9 @@ bool LeaseHolderIsDead(const std::string& holder) {
     if (state == 'Z' || state == 'X') return true;
   }
   const size_t open = line.find('(');
-  const std::string command =
-      open != std::string::npos && close != std::string::npos ? line.substr(open + 1, close - open - 1)
-                                                              : "";
+  const std::string command = open != std::string::npos && close != std::string::npos
+                                  ? line.substr(open + 1, close - open - 1)
+                                  : "";
   return !command.empty() && command != "attnsweep";
 }
 

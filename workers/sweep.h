@@ -1,6 +1,6 @@
-// The processes of one `run` or `resume`: rank 0 coordinates, every other rank works. With one rank,
-// rank 0 does both: its worker is a thread talking to it over an in-process transport, so the same
-// protocol (heartbeats, cancel, fencing) runs whether or not there is an mpirun.
+// The processes of one `run` or `resume`: rank 0 coordinates, every other rank works. With one
+// rank, rank 0 does both: its worker is a thread talking to it over an in-process transport, so the
+// same protocol (heartbeats, cancel, fencing) runs whether or not there is an mpirun.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-// The primitives the protocol needs from a transport: send bytes to a rank, poll for bytes from any.
-// MpiTransport carries them between processes; InProcessTransport between threads (tests, and the
-// one-rank run, where the coordinator and its worker share the process).
+// The primitives the protocol needs from a transport: send bytes to a rank, poll for bytes from
+// any. MpiTransport carries them between processes; InProcessTransport between threads (tests, and
+// the one-rank run, where the coordinator and its worker share the process).
 #pragma once
 
 #include <memory>

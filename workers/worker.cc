@@ -7,8 +7,8 @@
 #include <memory>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "experiments/job_runner.h"
 #include "workers/exit_codes.h"
@@ -129,7 +129,8 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
     if (options.interrupt_requested()) {
       // The job sees the same flag and stops; leave once it has, or the coordinator is gone.
       if (interrupted_at == Clock::time_point{}) interrupted_at = now;
-      if (!job && now - interrupted_at >= std::chrono::duration<double>(options.interrupt_grace_s)) {
+      if (!job &&
+          now - interrupted_at >= std::chrono::duration<double>(options.interrupt_grace_s)) {
         transport.Flush(0.5);
         return kExitInterrupted;
       }

@@ -1,6 +1,6 @@
-// A worker rank's side of the protocol: say hello, run each assigned job in a thread of its own while
-// the main thread (the only one that talks to MPI) sends heartbeats and listens for cancel and
-// shutdown, and report how each attempt ended.
+// A worker rank's side of the protocol: say hello, run each assigned job in a thread of its own
+// while the main thread (the only one that talks to MPI) sends heartbeats and listens for cancel
+// and shutdown, and report how each attempt ended.
 #pragma once
 
 #include <functional>
@@ -21,8 +21,8 @@ struct WorkerOptions {
   double interrupt_grace_s = 2.0;
 };
 
-// Serves the coordinator until it says shut down; returns the exit code it sent (130 when interrupted
-// without one).
+// Serves the coordinator until it says shut down; returns the exit code it sent (130 when
+// interrupted without one).
 int RunWorker(Transport& transport, const WorkerOptions& options);
 
 }  // namespace attnsweep

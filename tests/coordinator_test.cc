@@ -1,0 +1,305 @@
+// The coordinator/worker protocol on the in-process transport: no mpirun, real store, real
+// messages.
+#include "workers/coordinator.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include "store/readonly_query.h"
+#include "workers/inprocess_transport.h"
+#include "workers/worker.h"
+
+namespace attnsweep {
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (fs::temp_directory_path() /
+             ("attnsweep_coord_" + std::to_string(::getpid()) + "_" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
+                .string();
+    Remove();
+    store_ = std::make_unique<ResultStore>(ResultStore::OpenForWriting(path_));
+  }
+  void TearDown() override {
+    store_.reset();
+    Remove();
+  }
+  void Remove() {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_ + suffix);
+  }
+
+  // A batch of sleep jobs of the given costs (sleep.seconds = `seconds` each), its lease held.
+  int64_t MakeBatch(const std::vector<double>& costs, double seconds = 0) {
+    std::vector<NewJob> jobs;
+    for (size_t i = 0; i < costs.size(); ++i) {
+      jobs.push_back({"e", "key" + std::to_string(i),
+                      R"({"seed":)" + std::to_string(i) + R"(,"sleep":{"seconds":)" +
+                          std::to_string(seconds) + R"(},"task":"sleep"})",
+                      costs[i]});
+    }
+    const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
+    store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+    return batch;
+  }
+
+  CoordinatorOptions Options() {
+    CoordinatorOptions options;
+    options.lease_owner = kOwner;
+    return options;
+  }
+
+  int64_t Count(const std::string& sql) {
+    return std::get<int64_t>(RunReadOnlyQuery(store_->db(), sql).rows.at(0).at(0));
+  }
+
+  static constexpr const char* kOwner = "test:1";
+  std::string path_;
+  std::unique_ptr<ResultStore> store_;
+};
+
+Message Hello() {
+  Message m;
+  m.type = MessageType::kHello;
+  m.host = "testhost";
+  m.pid = 1;
+  m.threads = 1;
+  return m;
+}
+
+Message DoneResult(const Message& assign, double value) {
+  Message m;
+  m.type = MessageType::kResult;
+  m.job_id = assign.job_id;
+  m.attempt = assign.attempt;
+  m.output.metrics = {{"value", value}};
+  return m;
+}
+
+// Polls `transport` while turning the coordinator's loop, until a message arrives or time runs out.
+std::optional<Received> Await(Coordinator& coordinator, Transport& transport, double seconds = 5) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < deadline) {
+    coordinator.RunOnce();
+    if (auto received = PollMessage(transport)) return received;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return std::nullopt;
+}
+
+TEST_F(CoordinatorTest, HandsOutTheMostExpensiveJobFirst) {
+  const int64_t batch = MakeBatch({5, 50, 1, 20, 20, 7});
+  auto endpoints = MakeInProcessTransports(2);
+  Coordinator coordinator(*endpoints[0], *store_, batch, Options());
+  SendMessage(*endpoints[1], 0, Hello());
+  std::vector<double> costs;
+  for (int i = 0; i < 6; ++i) {
+    auto assign = Await(coordinator, *endpoints[1]);
+    ASSERT_TRUE(assign);
+    ASSERT_EQ(assign->message.type, MessageType::kAssign);
+    costs.push_back(Count("SELECT CAST(cost AS INTEGER) FROM jobs WHERE id = " +
+                          std::to_string(assign->message.job_id)) +
+                    0.0);
+    SendMessage(*endpoints[1], 0, DoneResult(assign->message, i));
+  }
+  EXPECT_EQ(costs, (std::vector<double>{50, 20, 20, 7, 5, 1}));
+  auto shutdown = Await(coordinator, *endpoints[1]);
+  ASSERT_TRUE(shutdown);
+  EXPECT_EQ(shutdown->message.type, MessageType::kShutdown);
+  EXPECT_EQ(shutdown->message.exit_code, 0);
+  EXPECT_FALSE(coordinator.RunOnce());
+  EXPECT_EQ(coordinator.report().done, 6);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'done'"), 6);
+  EXPECT_EQ(Count("SELECT status = 'done' AND lease_owner IS NULL FROM batches"), 1);
+}
+
+TEST_F(CoordinatorTest, SilentWorkerLosesItsAttemptToAnotherWorker) {
+  const int64_t batch = MakeBatch({10, 1});
+  auto endpoints = MakeInProcessTransports(3);
+  CoordinatorOptions options = Options();
+  options.worker_timeout_s = 0.3;
+  Coordinator coordinator(*endpoints[0], *store_, batch, options);
+  Transport& silent = *endpoints[1];
+  Transport& good = *endpoints[2];
+
+  SendMessage(silent, 0, Hello());
+  auto taken = Await(coordinator, silent);  // the expensive job goes to rank 1, which goes quiet
+  ASSERT_TRUE(taken);
+  ASSERT_EQ(taken->message.type, MessageType::kAssign);
+  SendMessage(good, 0, Hello());
+  std::vector<int64_t> done_by_good;
+  for (int i = 0; i < 2; ++i) {
+    auto assign = Await(coordinator, good);
+    ASSERT_TRUE(assign) << "the silent worker's job must reach the good one";
+    ASSERT_EQ(assign->message.type, MessageType::kAssign);
+    done_by_good.push_back(assign->message.job_id);
+    SendMessage(good, 0, DoneResult(assign->message, 1.0));
+  }
+  EXPECT_NE(std::find(done_by_good.begin(), done_by_good.end(), taken->message.job_id),
+            done_by_good.end());
+  EXPECT_FALSE(coordinator.RunOnce() && coordinator.RunOnce());
+  EXPECT_EQ(coordinator.report().lost, 1);
+
+  EXPECT_EQ(Count("SELECT count(*) FROM metrics"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'done'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE outcome = 'lost'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE outcome = 'done'"), 2);
+}
+
+TEST_F(CoordinatorTest, LateResultOfAnAbandonedAttemptIsDropped) {
+  const int64_t batch = MakeBatch({10});
+  auto endpoints = MakeInProcessTransports(3);
+  CoordinatorOptions options = Options();
+  options.worker_timeout_s = 0.3;
+  Coordinator coordinator(*endpoints[0], *store_, batch, options);
+  SendMessage(*endpoints[1], 0, Hello());
+  auto first = Await(coordinator, *endpoints[1]);
+  ASSERT_TRUE(first);
+  SendMessage(*endpoints[2], 0, Hello());
+  auto second = Await(coordinator, *endpoints[2]);  // after rank 1 timed out
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->message.job_id, first->message.job_id);
+  EXPECT_EQ(second->message.attempt, first->message.attempt + 1);
+  // Rank 1's result arrives late, before rank 2's: dropped; rank 2's is the one stored.
+  SendMessage(*endpoints[1], 0, DoneResult(first->message, 99.0));
+  coordinator.RunOnce();
+  EXPECT_EQ(coordinator.report().stale_dropped, 1);
+  SendMessage(*endpoints[2], 0, DoneResult(second->message, 2.0));
+  while (coordinator.RunOnce()) {
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM metrics"), 1);
+  EXPECT_EQ(Count("SELECT CAST(value AS INTEGER) FROM metrics"), 2);
+}
+
+TEST_F(CoordinatorTest, RealWorkersShareTheBatch) {
+  const int64_t batch = MakeBatch(std::vector<double>(8, 1.0), 0.05);
+  auto endpoints = MakeInProcessTransports(3);
+  std::vector<std::thread> workers;
+  for (int rank = 1; rank <= 2; ++rank) {
+    workers.emplace_back([&, rank] {
+      WorkerOptions options;
+      options.host = "h";
+      EXPECT_EQ(RunWorker(*endpoints[rank], options), 0);
+    });
+  }
+  Coordinator coordinator(*endpoints[0], *store_, batch, Options());
+  const SweepReport& report = coordinator.Run();
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(report.end, SweepEnd::kFinished);
+  EXPECT_EQ(report.done, 8);
+  EXPECT_EQ(report.exit_code, 0);
+  EXPECT_EQ(report.ranks_used.size(), 2u) << "both workers ran jobs";
+  EXPECT_EQ(Count("SELECT count(DISTINCT rank) FROM attempts"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM metrics WHERE name = 'seconds' AND value >= 0.05"), 8);
+  EXPECT_LT(report.coordinator_cpu_s, 0.5 * report.wall_s) << "the loop must not spin";
+}
+
+TEST_F(CoordinatorTest, InterruptMarksInFlightAttemptsAndShutsWorkersDown) {
+  const int64_t batch = MakeBatch({3, 2, 1}, 30);
+  auto endpoints = MakeInProcessTransports(2);
+  std::atomic<bool> interrupt{false};
+  int worker_exit = -1;
+  std::thread worker([&] {
+    WorkerOptions options;
+    options.interrupt_requested = [&] { return interrupt.load(); };
+    worker_exit = RunWorker(*endpoints[1], options);
+  });
+  CoordinatorOptions options = Options();
+  options.interrupt_requested = [&] { return interrupt.load(); };
+  Coordinator coordinator(*endpoints[0], *store_, batch, options);
+  for (int i = 0; i < 200 && Count("SELECT count(*) FROM jobs WHERE status = 'running'") == 0;
+       ++i) {
+    coordinator.RunOnce();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'running'"), 1);
+  interrupt = true;
+  const auto start = Clock::now();
+  EXPECT_FALSE(coordinator.RunOnce());
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 1.0);
+  worker.join();
+  EXPECT_EQ(worker_exit, 130);
+  EXPECT_EQ(coordinator.report().exit_code, 130);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'running'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE outcome = 'interrupted'"), 1);
+  EXPECT_EQ(Count("SELECT status = 'interrupted' AND lease_owner IS NULL FROM batches"), 1);
+}
+
+TEST_F(CoordinatorTest, StopRequestDrains) {
+  const int64_t batch = MakeBatch({3, 2, 1}, 0.2);
+  auto endpoints = MakeInProcessTransports(2);
+  std::thread worker([&] { RunWorker(*endpoints[1], WorkerOptions()); });
+  CoordinatorOptions options = Options();
+  options.stop_poll_s = 0.01;
+  Coordinator coordinator(*endpoints[0], *store_, batch, options);
+  for (int i = 0; i < 200 && Count("SELECT count(*) FROM jobs WHERE status = 'running'") == 0;
+       ++i) {
+    coordinator.RunOnce();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  store_->RequestStop(batch);
+  coordinator.Run();
+  worker.join();
+  EXPECT_EQ(coordinator.report().end, SweepEnd::kDrained);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'done'"), 1)
+      << "the running job finished";
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 2);
+  EXPECT_EQ(Count("SELECT status = 'stopped' AND stop_requested_at IS NULL FROM batches"), 1);
+}
+
+TEST_F(CoordinatorTest, LostLeaseStopsTheCoordinator) {
+  const int64_t batch = MakeBatch({1}, 5);
+  auto endpoints = MakeInProcessTransports(2);
+  CoordinatorOptions options = Options();
+  options.lease_renew_s = 0;
+  Coordinator coordinator(*endpoints[0], *store_, batch, options);
+  store_->ReleaseLease(batch, kOwner);
+  store_->AcquireLease(batch, "other:2", 30, [](const std::string&) { return false; });
+  EXPECT_FALSE(coordinator.RunOnce());
+  EXPECT_EQ(coordinator.report().end, SweepEnd::kLeaseLost);
+  EXPECT_EQ(coordinator.report().exit_code, 3);
+}
+
+TEST(Messages, RoundTripAndValidation) {
+  Message result;
+  result.type = MessageType::kResult;
+  result.job_id = 4;
+  result.attempt = 2;
+  result.output.outcome = JobOutcome::kDiverged;
+  result.output.error = "loss is nan";
+  result.output.metrics = {{"loss", std::nan("")}, {"auc", 0.75}};
+  result.output.curves = {{1, "loss", 0.5}};
+  std::string error;
+  auto decoded = DecodeMessage(EncodeMessage(result), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->type, MessageType::kResult);
+  EXPECT_EQ(decoded->output.outcome, JobOutcome::kDiverged);
+  EXPECT_TRUE(std::isnan(decoded->output.metrics[0].second));
+  EXPECT_EQ(decoded->output.metrics[1].second, 0.75);
+  EXPECT_EQ(decoded->output.curves[0].name, "loss");
+
+  EXPECT_FALSE(DecodeMessage("garbage", &error));
+  EXPECT_EQ(error, "not a JSON object");
+  EXPECT_FALSE(DecodeMessage(R"({"v": 99, "type": "hello"})", &error));
+  EXPECT_NE(error.find("protocol version 99, expected 1"), std::string::npos) << error;
+  EXPECT_FALSE(DecodeMessage(R"({"v": 1, "type": "launch"})", &error));
+  EXPECT_EQ(error, "unknown message type 'launch'");
+  EXPECT_FALSE(DecodeMessage(R"({"v": 1, "type": "assign", "job_id": 3})", &error));
+  EXPECT_NE(error.find("malformed assign message"), std::string::npos) << error;
+  EXPECT_FALSE(DecodeMessage(
+      R"({"v": 1, "type": "assign", "job_id": 0, "attempt": 1, "config": "{}"})", &error));
+  EXPECT_NE(error.find("without a valid job id"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace attnsweep

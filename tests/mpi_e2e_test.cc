@@ -1,0 +1,131 @@
+// attnsweep under a real mpirun: distribution, exactly-once results across a kill -9 and a resume,
+// leases, and errors.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+
+#include "tests/cli_test_fixture.h"
+
+namespace attnsweep {
+namespace {
+
+std::string Mpirun(int ranks) {
+  return std::string(ATTNSWEEP_SOURCE_DIR) + "/scripts/mpirun.sh -np " + std::to_string(ranks) +
+         " ";
+}
+
+const char* kTwelveSleeps = R"(experiments:
+  - name: naps
+    task: sleep
+    params: {sleep.seconds: 0.1}
+    grid: {seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}
+)";
+
+TEST_F(CliTest, ThreeRanksStoreOneResultPerJobFromSeveralWorkers) {
+  Write("naps.yaml", kTwelveSleeps);
+  auto run = testing::RunShell(Mpirun(3) + testing::Attnsweep() + " run naps.yaml --db a.db", dir_);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 12);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 12);
+  EXPECT_EQ(QueryInt("SELECT count(DISTINCT job_id) FROM metrics"), 12);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts"), 12);
+  EXPECT_EQ(QueryInt("SELECT count(DISTINCT rank) FROM attempts"), 2)
+      << "both worker ranks ran jobs";
+  EXPECT_EQ(QueryInt("SELECT min(rank) FROM attempts"), 1) << "rank 0 only coordinates";
+  // Two worker ranks share the two cores: one thread each.
+  EXPECT_EQ(QueryInt("SELECT max(threads) FROM jobs"), 1);
+  EXPECT_NE(QueryInt("SELECT instr(versions, 'Open MPI') FROM batches"), 0);
+}
+
+TEST_F(CliTest, KillNineOfMpirunThenResumeRunsExactlyTheMissingJobs) {
+  const auto [pid, done] = StartSlowSweepAndWait(2, "/dev/null", "setsid " + Mpirun(3));
+  ASSERT_GE(done, 2);
+  ::kill(-pid, SIGKILL);  // mpirun's whole session; its ranks die with it (PR_SET_PDEATHSIG)
+  testing::WaitExitCode(pid);
+  const int64_t done_at_kill = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
+  ASSERT_GE(done_at_kill, 2);
+  ASSERT_LT(done_at_kill, 8) << "the kill came too late to test anything";
+  const int64_t attempts_before = QueryInt("SELECT count(*) FROM attempts");
+
+  auto resume = testing::RunShell(Mpirun(3) + testing::Attnsweep() + " resume --db a.db", dir_);
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  // The resume started exactly the jobs not done at the kill, each once.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts") - attempts_before, 8 - done_at_kill);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 8) << "nothing stored twice";
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'done'"), 8);
+  EXPECT_EQ(QueryInt("SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE outcome = "
+                     "'done' GROUP BY job_id)"),
+            1);
+  EXPECT_EQ(QueryInt("SELECT status = 'done' AND lease_owner IS NULL FROM batches"), 1);
+  EXPECT_NE(resume.err.find("took over batch 1"), std::string::npos) << resume.err;
+}
+
+TEST_F(CliTest, SecondResumeIsRefusedWhileTheFirstHoldsTheLease) {
+  const auto [pid, done] = StartSlowSweepAndWait(1, "/dev/null");
+  ASSERT_GE(done, 1);
+  ::kill(pid, SIGINT);
+  ASSERT_EQ(testing::WaitExitCode(pid), 130);
+  const pid_t first =
+      testing::StartShell("exec " + testing::Attnsweep() + " resume --db a.db 2>first.txt", dir_);
+  for (int i = 0; i < 100; ++i) {  // until the first resume holds the lease
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (QueryInt("SELECT lease_owner IS NOT NULL FROM batches") == 1) break;
+  }
+  auto second = Run("resume --db a.db");
+  EXPECT_EQ(second.exit_code, 3);
+  EXPECT_NE(second.err.find("error: batch 1 is being run by "), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("attnsweep stop 1"), std::string::npos) << second.err;
+  EXPECT_EQ(testing::WaitExitCode(first), 0) << testing::ReadFileText(dir_ + "/first.txt");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 8);
+}
+
+TEST_F(CliTest, SingletonInterruptThenResumeCompletes) {
+  const auto [pid, done] = StartSlowSweepAndWait(2, "err.txt");
+  ASSERT_GE(done, 2);
+  ::kill(pid, SIGINT);
+  ASSERT_EQ(testing::WaitExitCode(pid), 130);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'running'"), 0);
+  const int64_t pending = QueryInt("SELECT count(*) FROM jobs WHERE status = 'pending'");
+  const int64_t attempts_before = QueryInt("SELECT count(*) FROM attempts");
+  auto resume = Run("resume --db a.db");
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts") - attempts_before, pending);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 8);
+}
+
+TEST_F(CliTest, ValidationErrorUnderMpirunExitsTwoAndIsPrintedOnce) {
+  Write("bad.yaml", "experiments:\n  - name: a\n    task: sleap\n");
+  auto run =
+      testing::RunShell(Mpirun(3) + testing::Attnsweep() + " run bad.yaml --db a.db 2>&1", dir_);
+  EXPECT_EQ(run.exit_code, 2) << run.out;
+  const std::string message = "bad.yaml:3:11: error: unknown task 'sleap'";
+  const size_t first = run.out.find(message);
+  ASSERT_NE(first, std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find(message, first + 1), std::string::npos) << "printed more than once:\n"
+                                                                 << run.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/a.db"));
+}
+
+TEST_F(CliTest, StopFromAnotherShellDrainsTheBatch) {
+  const auto [pid, done] = StartSlowSweepAndWait(1, "err.txt", Mpirun(3));
+  ASSERT_GE(done, 1);
+  auto stop = Run("stop --db a.db");
+  ASSERT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_NE(stop.out.find("asked batch 1"), std::string::npos) << stop.out;
+  EXPECT_EQ(testing::WaitExitCode(pid), 130) << testing::ReadFileText(dir_ + "/err.txt");
+  EXPECT_EQ(QueryInt("SELECT status = 'stopped' FROM batches"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'running'"), 0);
+  EXPECT_GT(QueryInt("SELECT count(*) FROM jobs WHERE status = 'pending'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome IS NOT 'done'"), 0)
+      << "a drain lets running jobs finish";
+  auto again = Run("stop --db a.db");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.out.find("is not running"), std::string::npos) << again.out;
+}
+
+}  // namespace
+}  // namespace attnsweep
