@@ -25,7 +25,7 @@ CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options) {
   AddDbOption(resume, &options->db);
   resume->add_flag("--retry-failed", options->retry_failed,
                    "also run again the jobs that failed (error, oom, diverged, ...)");
-  AddSweepOptions(resume, &options->sweep);
+  AddSweepOptions(resume, &options->sweep, &options->job_timeout, &options->job_memory);
   return resume;
 }
 
@@ -52,6 +52,11 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
   InstallInterruptHandlers();
   if (!ranks.is_coordinator()) return ranks.ServeAsWorker(options.sweep);
 
+  SweepSettings settings = options.sweep;
+  if (!ApplySweepOptions(options.job_timeout, options.job_memory, options.db, &settings)) {
+    ranks.Dismiss(kExitBadInput);
+    return kExitBadInput;
+  }
   if (!ExistingStore(options.db)) {
     ranks.Dismiss(kExitStoreError);
     return kExitStoreError;
@@ -89,7 +94,7 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
     if (again > 0) spdlog::info("{} failed job{} will run again", again, again == 1 ? "" : "s");
   }
   store.FinishBatch(*batch_id, "running");
-  return CoordinateAndReport(ranks, store, *batch_id, options.sweep, options.db);
+  return CoordinateAndReport(ranks, store, *batch_id, settings, options.db);
 }
 
 }  // namespace attnsweep

@@ -16,6 +16,8 @@ struct ResumeOptions {
   std::string db = "attnsweep.db";
   bool retry_failed = false;
   SweepSettings sweep;
+  std::string job_timeout;  // as given: "30m"
+  std::string job_memory;   // as given: "16G"
 };
 
 CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options);

@@ -38,7 +38,7 @@ CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   AddFormatOption(run, &options->format);
-  AddSweepOptions(run, &options->sweep);
+  AddSweepOptions(run, &options->sweep, &options->job_timeout, &options->job_memory);
   return run;
 }
 
@@ -120,10 +120,16 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
   const std::string db_path = !options.db.empty()        ? options.db
                               : !grid.store_path.empty() ? grid.store_path
                                                          : kDefaultStorePath;
+  SweepSettings settings = options.sweep;
+  if (!ApplySweepOptions(options.job_timeout, options.job_memory, db_path, &settings)) {
+    ranks.Dismiss(kExitBadInput);
+    return kExitBadInput;
+  }
   ResultStore store = ResultStore::OpenForWriting(db_path);
   std::vector<NewJob> jobs;
   for (const auto& job : grid.jobs) {
-    jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.cost});
+    jobs.push_back(
+        {job.experiment, job.job_key, CanonicalJson(job.config), job.cost, job.limits.dump()});
   }
   const int64_t batch_id =
       store.CreateBatch({grid.name, text, std::filesystem::absolute(options.grid_path).string(),
@@ -131,7 +137,7 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
                         jobs);
   store.AcquireLease(batch_id, LeaseOwner(), CoordinatorOptions().lease_ttl_s,
                      [](const std::string&) { return false; });
-  return CoordinateAndReport(ranks, store, batch_id, options.sweep, db_path);
+  return CoordinateAndReport(ranks, store, batch_id, settings, db_path);
 }
 
 }  // namespace attnsweep

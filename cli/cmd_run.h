@@ -16,6 +16,8 @@ struct RunOptions {
   std::string db;  // empty: the grid's `store:`, else attnsweep.db
   bool dry_run = false;
   SweepSettings sweep;
+  std::string job_timeout;  // as given: "30m"
+  std::string job_memory;   // as given: "16G"
   std::string device = "auto";
   std::string format = "table";  // of the --dry-run listing
 };

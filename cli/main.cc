@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cmd_keys.h"
+#include "cli/cmd_logs.h"
 #include "cli/cmd_query.h"
 #include "cli/cmd_results.h"
 #include "cli/cmd_resume.h"
@@ -20,6 +21,7 @@
 #include "store/sqlite_handle.h"
 #include "workers/build_info.h"
 #include "workers/exit_codes.h"
+#include "workers/job_process_main.h"
 #include "workers/mpi_runtime.h"
 
 namespace {
@@ -44,6 +46,7 @@ int Main(int argc, char** argv) {
   ResultsOptions results_options;
   QueryOptions query_options;
   KeysOptions keys_options;
+  LogsOptions logs_options;
   CLI::App* run = SetupRunCommand(app, &run_options);
   CLI::App* resume = SetupResumeCommand(app, &resume_options);
   CLI::App* stop = SetupStopCommand(app, &stop_options);
@@ -51,6 +54,13 @@ int Main(int argc, char** argv) {
   CLI::App* results = SetupResultsCommand(app, &results_options);
   CLI::App* query = SetupQueryCommand(app, &query_options);
   CLI::App* keys = SetupKeysCommand(app, &keys_options);
+  CLI::App* logs = SetupLogsCommand(app, &logs_options);
+  // The body of a job process, started by workers only: hidden from --help.
+  int64_t job_memory_bytes = 0;
+  int job_threads = 1;
+  CLI::App* job = app.add_subcommand("__job", "")->group("");
+  job->add_option("--memory-bytes", job_memory_bytes);
+  job->add_option("--threads", job_threads);
 
   try {
     app.parse(argc, argv);
@@ -58,6 +68,7 @@ int Main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help, version, or the parse error
     return code == 0 ? kExitOk : kExitBadInput;
   }
+  if (*job) return RunJobProcessMain(job_memory_bytes, job_threads);
   // MPI only for the commands that distribute work; main owns its lifetime.
   std::unique_ptr<MpiRuntime> mpi;
   if (*run || *resume) {
@@ -84,6 +95,7 @@ int Main(int argc, char** argv) {
     if (*results) return RunResultsCommand(results_options);
     if (*query) return RunQueryCommand(query_options);
     if (*keys) return RunKeysCommand(keys_options);
+    if (*logs) return RunLogsCommand(logs_options);
   } catch (const QueryRefused& e) {
     PrintError(e.what());
     return kExitBadInput;

@@ -3,11 +3,27 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/common.h"
+#include "experiments/units.h"
 #include "workers/exit_codes.h"
 
 namespace attnsweep {
 
-void AddSweepOptions(CLI::App* command, SweepSettings* settings) {
+void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* job_timeout,
+                     std::string* job_memory) {
+  command
+      ->add_option("--isolation", settings->isolation,
+                   "how jobs run: process (a fresh process each), host (one process per worker, "
+                   "replaced after a failure), inproc (a thread of the worker), auto (inproc for "
+                   "sleep jobs, process otherwise); an experiment's limits.isolation wins")
+      ->check(CLI::IsMember({"auto", "process", "host", "inproc"}))
+      ->capture_default_str();
+  command->add_option("--job-timeout", *job_timeout,
+                      "kill a job running longer than this (90s, 30m, 2h; process and host "
+                      "isolation); an experiment's limits.timeout wins");
+  command->add_option("--job-memory", *job_memory,
+                      "cap each job process's address space (512M, 16G): past it allocations fail "
+                      "and the job ends as oom; an experiment's limits.memory wins");
   command
       ->add_option("--threads-per-rank", settings->threads_per_rank,
                    "intra-op threads per job (default: the node's cores over its worker ranks)")
@@ -27,6 +43,28 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings) {
       "error or batch held by another coordinator, 130 interrupted or drained (resume finishes "
       "the batch). Under mpirun rank 0 coordinates and every other rank runs jobs; pass "
       "--bind-to none (scripts/mpirun.sh does).");
+}
+
+bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_memory,
+                       const std::string& db_path, SweepSettings* settings) {
+  if (!job_timeout.empty()) {
+    auto seconds = ParseDurationSeconds(job_timeout);
+    if (!seconds) {
+      PrintError("--job-timeout: '" + job_timeout + "' is not a duration such as 90s, 30m or 2h");
+      return false;
+    }
+    settings->job_timeout_s = *seconds;
+  }
+  if (!job_memory.empty()) {
+    auto bytes = ParseSizeBytes(job_memory);
+    if (!bytes) {
+      PrintError("--job-memory: '" + job_memory + "' is not a size such as 512M or 16G");
+      return false;
+    }
+    settings->job_memory_bytes = *bytes;
+  }
+  settings->log_root = db_path + ".logs";
+  return true;
 }
 
 int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
@@ -59,7 +97,7 @@ int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
       spdlog::error("batch {}: another coordinator took it over; this one stopped", batch_id);
       break;
   }
-  spdlog::info("coordinator: {:.2f} s of CPU over {:.1f} s ({:.1f} %), {} attempts handed out",
+  spdlog::info("coordinator: {:.2f} s of CPU over {:.2f} s ({:.1f} %), {} attempts handed out",
                report.coordinator_cpu_s, report.wall_s,
                report.wall_s > 0 ? 100.0 * report.coordinator_cpu_s / report.wall_s : 0.0,
                report.started);

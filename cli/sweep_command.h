@@ -12,7 +12,13 @@ class App;
 
 namespace attnsweep {
 
-void AddSweepOptions(CLI::App* command, SweepSettings* settings);
+// `job_timeout` and `job_memory` receive the texts of --job-timeout and --job-memory;
+// ApplySweepOptions parses them into `settings`.
+void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* job_timeout,
+                     std::string* job_memory);
+// False, with the reason printed, when --job-timeout or --job-memory do not parse.
+bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_memory,
+                       const std::string& db_path, SweepSettings* settings);
 
 // Rank 0 with the batch's lease: runs its pending jobs over every rank and says how it ended.
 // Returns the exit code.

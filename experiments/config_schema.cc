@@ -34,6 +34,39 @@ std::vector<ParamSpec> BuildSchema() {
        "",
        "how long a sleep job sleeps"});
 
+  // `fault`: jobs that fail for real, to test the machinery that must survive them.
+  add({"fault.kind",
+       ParamType::kString,
+       "none",
+       {},
+       {},
+       false,
+       {"none", "throw", "segfault", "abort", "sleep", "allocate", "nan"},
+       {"fault"},
+       "",
+       "how the job fails: throw an exception, dereference null, abort(), sleep fault.seconds, "
+       "allocate fault.gigabytes, report a NaN; none finishes normally"});
+  add({"fault.seconds",
+       ParamType::kFloat,
+       "1",
+       0,
+       86400,
+       false,
+       {},
+       {"fault"},
+       "",
+       "how long a fault job runs before failing (sleep: the whole time)"});
+  add({"fault.gigabytes",
+       ParamType::kFloat,
+       "1",
+       0,
+       1 << 20,
+       false,
+       {},
+       {"fault"},
+       "",
+       "how much a fault job of kind allocate allocates and touches"});
+
   add({"data.max_len",
        ParamType::kInt,
        "512",
@@ -228,7 +261,7 @@ const char* ParamTypeName(ParamType type) {
 }
 
 const std::vector<std::string>& KnownTasks() {
-  static const std::vector<std::string> tasks = {"sleep", "benchmark"};
+  static const std::vector<std::string> tasks = {"sleep", "benchmark", "fault"};
   return tasks;
 }
 

@@ -7,6 +7,7 @@ namespace attnsweep {
 double EstimateCost(const nlohmann::json& config) {
   const std::string task = config.value("task", "");
   if (task == "sleep") return config.at("sleep").at("seconds").get<double>() * 1e6;
+  if (task == "fault") return config.at("fault").at("seconds").get<double>() * 1e6;
   if (task == "benchmark") {
     const double batch = config.at("bench").at("batch_size").get<double>();
     const double length = config.at("data").at("max_len").get<double>();

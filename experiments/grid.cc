@@ -10,6 +10,7 @@
 #include "experiments/cost_model.h"
 #include "experiments/data_fingerprint.h"
 #include "experiments/job_key.h"
+#include "experiments/units.h"
 #include "experiments/yaml_values.h"
 
 namespace attnsweep {
@@ -87,7 +88,9 @@ class GridParser {
   Point Merge(const Point& params, const Point& point, const std::string& task,
               SourceMark task_mark);
   std::optional<nlohmann::json> Resolve(const Point& merged, const std::string& task);
-  void AddJob(const std::string& experiment, nlohmann::json config, SourceMark where);
+  void AddJob(const std::string& experiment, nlohmann::json config, SourceMark where,
+              const nlohmann::json& limits);
+  nlohmann::json ParseLimits(const YAML::Node& node);
 
   GridParseResult* result_;
   Point defaults_;
@@ -371,7 +374,65 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
   return config;
 }
 
-void GridParser::AddJob(const std::string& experiment, nlohmann::json config, SourceMark where) {
+nlohmann::json GridParser::ParseLimits(const YAML::Node& node) {
+  nlohmann::json limits = nlohmann::json::object();
+  if (!node.IsMap()) {
+    Error(MarkOf(node), "'limits' takes a mapping: isolation, timeout, memory, max_attempts");
+    return limits;
+  }
+  static const std::vector<std::string> kLimitKeys = {"isolation", "timeout", "memory",
+                                                      "max_attempts"};
+  CheckStructureKeys(node, kLimitKeys, "limit");
+  auto scalar = [&](const char* key) -> std::optional<std::string> {
+    if (!node[key]) return std::nullopt;
+    if (!node[key].IsScalar()) {
+      Error(MarkOf(node[key]), std::string("'limits.") + key + "' takes a single value");
+      return std::nullopt;
+    }
+    return node[key].Scalar();
+  };
+  if (auto isolation = scalar("isolation")) {
+    if (*isolation == "process" || *isolation == "host" || *isolation == "inproc" ||
+        *isolation == "auto") {
+      limits["isolation"] = *isolation;
+    } else {
+      Error(MarkOf(node["isolation"]),
+            "'limits.isolation' must be process, host, inproc or auto, "
+            "got '" +
+                *isolation + "'");
+    }
+  }
+  if (auto timeout = scalar("timeout")) {
+    if (auto seconds = ParseDurationSeconds(*timeout)) {
+      limits["timeout_s"] = *seconds;
+    } else {
+      Error(MarkOf(node["timeout"]),
+            "'limits.timeout' must be a duration such as 90s, 30m or 2h, got '" + *timeout + "'");
+    }
+  }
+  if (auto memory = scalar("memory")) {
+    if (auto bytes = ParseSizeBytes(*memory)) {
+      limits["memory_bytes"] = *bytes;
+    } else {
+      Error(MarkOf(node["memory"]),
+            "'limits.memory' must be a size such as 512M or 16G, got '" + *memory + "'");
+    }
+  }
+  if (auto attempts = scalar("max_attempts")) {
+    char* end = nullptr;
+    const long n = std::strtol(attempts->c_str(), &end, 10);
+    if (*end == '\0' && n >= 1 && n <= 100) {
+      limits["max_attempts"] = n;
+    } else {
+      Error(MarkOf(node["max_attempts"]),
+            "'limits.max_attempts' must be an integer from 1 to 100, got '" + *attempts + "'");
+    }
+  }
+  return limits;
+}
+
+void GridParser::AddJob(const std::string& experiment, nlohmann::json config, SourceMark where,
+                        const nlohmann::json& limits) {
   std::string fingerprint, error;
   if (!DataFingerprint(config, &fingerprint, &error)) {
     Error(where, error);
@@ -389,7 +450,7 @@ void GridParser::AddJob(const std::string& experiment, nlohmann::json config, So
   }
   job_index_[key] = result_->grid.jobs.size();
   const double cost = EstimateCost(config);
-  result_->grid.jobs.push_back({experiment, std::move(config), key, cost});
+  result_->grid.jobs.push_back({experiment, std::move(config), key, cost, limits});
 }
 
 void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* names) {
@@ -399,7 +460,7 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     return;
   }
   static const std::vector<std::string> kExperimentKeys = {
-      "name", "task", "params", "grid", "zip", "include", "exclude", "description"};
+      "name", "task", "params", "grid", "zip", "include", "exclude", "limits", "description"};
   CheckStructureKeys(node, kExperimentKeys, "experiment key");
   std::string name;
   if (!node["name"] || !node["name"].IsScalar() || node["name"].Scalar().empty()) {
@@ -425,6 +486,8 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
   }
 
   const size_t errors_before = result_->errors.size();
+  const nlohmann::json limits =
+      node["limits"] ? ParseLimits(node["limits"]) : nlohmann::json::object();
   Point params = node["params"] ? ParseSettings(node["params"], true, "params") : Point{};
   std::vector<Axis> axes;
   if (node["grid"]) axes = ParseGridAxes(node["grid"]);
@@ -476,7 +539,7 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     return;
   }
   for (const auto& [merged, mark] : kept) {
-    if (auto config = Resolve(merged, task)) AddJob(name, std::move(*config), mark);
+    if (auto config = Resolve(merged, task)) AddJob(name, std::move(*config), mark, limits);
   }
 }
 

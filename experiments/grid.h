@@ -20,6 +20,9 @@ struct JobSpec {
   nlohmann::json config;  // every key the job's task reads, nested by section, normalised
   std::string job_key;    // SHA-256 hex of the canonical config, key version and data fingerprint
   double cost = 0;        // relative cost estimate, for handing out the most expensive job first
+  // The experiment's `limits` (isolation, timeout_s, memory_bytes, max_attempts), those it sets.
+  // How a job runs, not what it is: not part of the job key.
+  nlohmann::json limits = nlohmann::json::object();
 };
 
 struct Grid {

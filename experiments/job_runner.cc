@@ -27,6 +27,10 @@ const char* JobOutcomeName(JobOutcome outcome) {
       return "invalid";
     case JobOutcome::kInterrupted:
       return "interrupted";
+    case JobOutcome::kCrash:
+      return "crash";
+    case JobOutcome::kTimeout:
+      return "timeout";
   }
   return "error";
 }
@@ -62,6 +66,8 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
       RunSleepTask(config, context, &output);
     } else if (task == "benchmark") {
       RunBenchmarkTask(config, context, &output);
+    } else if (task == "fault") {
+      RunFaultTask(config, context, &output);
     } else {
       return Failure(JobOutcome::kInvalid, "no task named '" + task + "' in this build");
     }

@@ -12,7 +12,9 @@
 namespace attnsweep {
 
 // How an attempt ended; the names are those of attempts.outcome in the store.
-enum class JobOutcome { kDone, kError, kOom, kDiverged, kInvalid, kInterrupted };
+// kCrash and kTimeout are decided by the worker that watches a job process, never by the job
+// itself.
+enum class JobOutcome { kDone, kError, kOom, kDiverged, kInvalid, kInterrupted, kCrash, kTimeout };
 const char* JobOutcomeName(JobOutcome outcome);
 
 struct JobContext {

@@ -5,8 +5,8 @@ set -euo pipefail
 build=${1:-build}
 "$build/bench_matmul_gflops"
 db="$build/bench.db"
-rm -f "$db" "$db-wal" "$db-shm"
-for grid in bench/*.yaml; do
+rm -rf "$db" "$db-wal" "$db-shm" "$db.logs"
+for grid in bench/softmax_scaling.yaml; do
   echo
   echo "== $grid on $(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   "$build/attnsweep" run "$grid" --db "$db" -q
@@ -20,4 +20,20 @@ for grid in bench/*.yaml; do
         slope = pl ? sprintf("%.2f", log($3 / pt) / log($2 / pl)) : "-"
         printf "%-10s L=%-6d time x%-8.2f memory x%-8.2f slope %s\n", $1, $2, $3 / t0, $4 / m0, slope
         pl = $2; pt = $3 }'
+done
+
+# Dispatch cost of each isolation mode: 40 no-op jobs, one rank (worker thread) and mpirun -np 3.
+echo
+echo "== dispatch: no-op jobs per second (bench/dispatch.yaml)"
+jobs=$(grep -o '[0-9][0-9]*' <<<"$(sed -n '/seed:/,$p' bench/dispatch.yaml)" | wc -l)
+for mode in inproc host process; do
+  for ranks in 1 3; do
+    rm -rf "$build/dispatch.db" "$build/dispatch.db-wal" "$build/dispatch.db-shm" "$build/dispatch.db.logs"
+    launcher=()
+    [ "$ranks" -gt 1 ] && launcher=(scripts/mpirun.sh -np "$ranks")
+    wall=$("${launcher[@]}" "$build/attnsweep" run bench/dispatch.yaml --db "$build/dispatch.db" \
+      --isolation "$mode" 2>&1 | sed -n 's/.*coordinator: .* over \([0-9.]*\) s.*/\1/p')
+    awk -v m="$mode" -v r="$ranks" -v n="$jobs" -v w="$wall" \
+      'BEGIN { printf "%-8s %d rank%s: %d jobs in %.1f s = %.1f jobs/s\n", m, r, (r > 1 ? "s" : " "), n, w, n / w }'
+  done
 done

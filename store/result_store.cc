@@ -29,8 +29,8 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
       .Run();
   const int64_t batch_id = db_.LastInsertId();
   Statement insert_job(db_,
-                       "INSERT INTO jobs (batch_id, experiment, job_key, config, cost) "
-                       "VALUES (?, ?, ?, ?, ?)");
+                       "INSERT INTO jobs (batch_id, experiment, job_key, config, cost, limits) "
+                       "VALUES (?, ?, ?, ?, ?, ?)");
   for (const NewJob& job : jobs) {
     insert_job.Reset();
     insert_job.Bind(1, batch_id)
@@ -38,6 +38,7 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
         .Bind(3, job.job_key)
         .Bind(4, job.config)
         .Bind(5, job.cost)
+        .Bind(6, job.limits)
         .Run();
   }
   txn.Commit();
@@ -56,10 +57,11 @@ JobRecord ReadJob(const Statement& s) {
   job.cost = s.Double(6);
   job.error_kind = s.Text(7);
   job.error = s.Text(8);
+  job.limits = s.Text(9);
   return job;
 }
 constexpr const char* kJobColumns =
-    "id, experiment, job_key, config, status, attempts, cost, error_kind, error";
+    "id, experiment, job_key, config, status, attempts, cost, error_kind, error, limits";
 }  // namespace
 
 std::vector<JobRecord> ResultStore::PendingJobs(int64_t batch_id) {

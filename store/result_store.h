@@ -30,6 +30,8 @@ struct NewJob {
   std::string job_key;
   std::string config;  // canonical JSON
   double cost = 0;
+  std::string limits =
+      "{}";  // JSON: the experiment's isolation, timeout_s, memory_bytes, max_attempts
 };
 
 // Where an attempt runs.
@@ -91,6 +93,7 @@ struct JobRecord {
   std::string status;
   int attempts = 0;
   double cost = 0;
+  std::string limits = "{}";
   std::string error_kind;
   std::string error;
   std::map<std::string, double> metrics;  // filled by JobsWithMetrics only

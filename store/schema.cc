@@ -58,6 +58,7 @@ CREATE TABLE jobs (
   job_key     TEXT NOT NULL,
   config      TEXT NOT NULL,
   cost        REAL NOT NULL DEFAULT 0,
+  limits      TEXT NOT NULL DEFAULT '{}',
   status      TEXT NOT NULL DEFAULT 'pending'
               CHECK (status IN ('pending', 'running', 'done', 'failed')),
   attempts    INTEGER NOT NULL DEFAULT 0,

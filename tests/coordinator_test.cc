@@ -296,9 +296,14 @@ TEST(Messages, RoundTripAndValidation) {
   EXPECT_EQ(error, "unknown message type 'launch'");
   EXPECT_FALSE(DecodeMessage(R"({"v": 1, "type": "assign", "job_id": 3})", &error));
   EXPECT_NE(error.find("malformed assign message"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(
-      R"({"v": 1, "type": "assign", "job_id": 0, "attempt": 1, "config": "{}"})", &error));
+  EXPECT_FALSE(DecodeMessage(R"({"v": 1, "type": "assign", "job_id": 0, "attempt": 1,
+      "config": "{}", "isolation": "inproc", "timeout_s": 0, "memory_bytes": 0})",
+                             &error));
   EXPECT_NE(error.find("without a valid job id"), std::string::npos) << error;
+  EXPECT_FALSE(DecodeMessage(R"({"v": 1, "type": "assign", "job_id": 1, "attempt": 1,
+      "config": "{}", "isolation": "docker", "timeout_s": 0, "memory_bytes": 0})",
+                             &error));
+  EXPECT_EQ(error, "unknown isolation 'docker'");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -55,6 +57,73 @@ int Coordinator::InFlight() const {
 
 void Coordinator::ReturnToPending(const JobRecord& job) {
   pending_.insert(std::upper_bound(pending_.begin(), pending_.end(), job, CheaperFirst), job);
+}
+
+std::optional<JobRecord> Coordinator::TakeJobFor(int rank) {
+  if (pending_.empty()) return std::nullopt;
+  auto chosen = std::prev(pending_.end());
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+    const auto tried = tried_on_.find(it->id);
+    if (tried == tried_on_.end() ||
+        std::find(tried->second.begin(), tried->second.end(), rank) == tried->second.end()) {
+      chosen = std::prev(it.base());
+      break;
+    }
+  }
+  JobRecord job = *chosen;
+  pending_.erase(chosen);
+  return job;
+}
+
+Message Coordinator::AssignmentFor(const JobRecord& job, int attempt) const {
+  const nlohmann::json limits = nlohmann::json::parse(job.limits, nullptr, false);
+  auto limit = [&](const char* key, auto fallback) {
+    return limits.is_object() && limits.contains(key) ? limits[key].get<decltype(fallback)>()
+                                                      : fallback;
+  };
+  Message assign;
+  assign.type = MessageType::kAssign;
+  assign.job_id = job.id;
+  assign.attempt = attempt;
+  assign.config = job.config;
+  assign.isolation = limit("isolation", options_.isolation);
+  if (assign.isolation == "auto") {
+    // Sleep jobs do no LibTorch work: a thread is enough. Anything else gets a process of its own.
+    const bool sleep =
+        nlohmann::json::parse(job.config, nullptr, false).value("task", "") == "sleep";
+    assign.isolation = sleep ? "inproc" : "process";
+  }
+  assign.timeout_s = limit("timeout_s", options_.job_timeout_s);
+  assign.memory_bytes = limit("memory_bytes", options_.job_memory_bytes);
+  return assign;
+}
+
+int Coordinator::MaxAttempts(const JobRecord& job) const {
+  const nlohmann::json limits = nlohmann::json::parse(job.limits, nullptr, false);
+  return limits.is_object() && limits.contains("max_attempts") ? limits["max_attempts"].get<int>()
+                                                               : options_.max_attempts;
+}
+
+void Coordinator::KeepLog(const Worker& worker, int rank, const Message& result) {
+  if (options_.log_root.empty()) return;
+  const std::filesystem::path dir =
+      std::filesystem::path(options_.log_root) / std::to_string(batch_id_);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  std::ofstream log(dir / (std::to_string(result.job_id) + ".log"), std::ios::app);
+  log << "=== attempt " << result.attempt << " on rank " << rank << " (" << worker.host
+      << "): " << JobOutcomeName(result.output.outcome) << " after " << result.seconds << " s\n";
+  if (result.log.empty()) {
+    log << "(no output captured: the job ran in the worker's own thread)\n";
+  } else {
+    log << result.log << (result.log.back() == '\n' ? "" : "\n");
+  }
+  if (result.output.outcome != JobOutcome::kDone) {
+    log << "--- " << JobOutcomeName(result.output.outcome) << ": "
+        << result.output.error.substr(0, result.output.error.find("\n--- last lines")) << "\n";
+  }
+  if (!log)
+    spdlog::warn("could not write the log of job #{} under {}", result.job_id, dir.string());
 }
 
 void Coordinator::Handle(int source, const Message& message) {
@@ -109,15 +178,28 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
     // A worker reports an interruption only when it was signalled itself: it is shutting down.
     worker.dead = true;
   } else {
+    // A crash or a timeout may be the machine's fault: try again, elsewhere if possible, within the
+    // job's budget. An error, oom, diverged or invalid job would only fail again.
+    const bool retriable =
+        output.outcome == JobOutcome::kCrash || output.outcome == JobOutcome::kTimeout;
+    const int budget = current ? MaxAttempts(running_.at(message.job_id)) : options_.max_attempts;
+    const bool retry = retriable && current && store_.CountedAttempts(message.job_id) + 1 < budget;
     stored = store_.RecordFailure(message.job_id, message.attempt, JobOutcomeName(output.outcome),
-                                  output.error, /*retry=*/false);
-    if (stored) {
+                                  output.error, retry);
+    const std::string first_line = output.error.substr(0, output.error.find('\n'));
+    if (stored && retry) {
+      tried_on_[message.job_id].push_back(source);
+      ReturnToPending(running_.at(message.job_id));
+      spdlog::warn("{} {} on rank {}: {}; it will run again", JobOutcomeName(output.outcome), name,
+                   source, first_line);
+    } else if (stored) {
       ++report_.failed;
       progress_->JobFinished(false, worker.cost);
       spdlog::error("[{}] {} {} on rank {}: {}", progress_->Count(), JobOutcomeName(output.outcome),
-                    name, source, output.error);
+                    name, source, first_line);
     }
   }
+  if (current) KeepLog(worker, source, message);
   if (!stored) {
     ++report_.stale_dropped;
     spdlog::warn(
@@ -139,9 +221,8 @@ void Coordinator::AssignWork() {
   for (auto& [rank, worker] : workers_) {
     if (pending_.empty()) return;
     if (worker.dead || worker.job_id != 0) continue;
-    while (!pending_.empty()) {
-      JobRecord job = pending_.back();
-      pending_.pop_back();
+    while (auto next = TakeJobFor(rank)) {
+      const JobRecord job = *next;
       const int recorded_rank = options_.worker_in_process ? transport_.rank() : rank;
       AttemptPlace place{recorded_rank, worker.host, "cpu", worker.threads};
       const int attempt = store_.StartAttempt(job.id, place);
@@ -152,12 +233,7 @@ void Coordinator::AssignWork() {
       worker.description = Describe(job);
       worker.started = worker.last_heard = Clock::now();
       running_[job.id] = job;
-      Message assign;
-      assign.type = MessageType::kAssign;
-      assign.job_id = job.id;
-      assign.attempt = attempt;
-      assign.config = job.config;
-      SendMessage(transport_, rank, assign);
+      SendMessage(transport_, rank, AssignmentFor(job, attempt));
       ++report_.started;
       if (std::find(report_.ranks_used.begin(), report_.ranks_used.end(), rank) ==
           report_.ranks_used.end()) {
@@ -175,7 +251,7 @@ void Coordinator::CheckSilentWorkers(Clock::time_point now) {
     if (worker.dead || worker.job_id == 0) continue;
     if (SecondsBetween(worker.last_heard, now) < options_.worker_timeout_s) continue;
     const JobRecord job = running_.at(worker.job_id);
-    const bool retry = store_.CountedAttempts(job.id) + 1 < options_.max_attempts;
+    const bool retry = store_.CountedAttempts(job.id) + 1 < MaxAttempts(job);
     progress_->ClearForLog();
     spdlog::error(
         "rank {} has not been heard from for {:.0f} s while running {}: its attempt is "
@@ -186,6 +262,7 @@ void Coordinator::CheckSilentWorkers(Clock::time_point now) {
                          "rank " + std::to_string(rank) + " went silent", retry);
     ++report_.lost;
     if (retry) {
+      tried_on_[job.id].push_back(rank);
       ReturnToPending(job);
     } else {
       ++report_.failed;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,13 @@ struct CoordinatorOptions {
   double stop_poll_s = 1;  // how often the store is asked whether `attnsweep stop` was run
   // Attempts that end as crash, timeout or lost before a job counts as failed.
   int max_attempts = 2;
+  // How jobs run, unless their experiment's `limits` say otherwise. isolation: process | host |
+  // inproc | auto (inproc for sleep jobs, process for the rest).
+  std::string isolation = "auto";
+  double job_timeout_s = 0;      // 0: none
+  int64_t job_memory_bytes = 0;  // 0: no cap
+  // Each attempt's output is appended to <log_root>/<batch>/<job>.log; empty: not kept.
+  std::string log_root;
   std::function<bool()> interrupt_requested = [] { return false; };  // SIGINT/SIGTERM
   std::function<bool()> drain_requested = [] { return false; };      // SIGUSR1
   // The one-rank run: the worker is a thread of the coordinator's process, recorded as its rank.
@@ -80,6 +88,12 @@ class Coordinator {
   void AssignWork();
   void CheckSilentWorkers(Clock::time_point now);
   void ReturnToPending(const JobRecord& job);
+  // Takes the next job for `rank`: the most expensive one, preferring one not yet tried there.
+  std::optional<JobRecord> TakeJobFor(int rank);
+  Message AssignmentFor(const JobRecord& job, int attempt) const;
+  // The job's retry budget: its experiment's max_attempts, else the sweep's.
+  int MaxAttempts(const JobRecord& job) const;
+  void KeepLog(const Worker& worker, int rank, const Message& result);
   void Interrupt();
   void Finish(SweepEnd end);
   int InFlight() const;
@@ -91,6 +105,7 @@ class Coordinator {
   std::vector<JobRecord> pending_;  // most expensive last, so the next job is pop_back()
   std::map<int, Worker> workers_;   // by rank, once they said hello
   std::map<int64_t, JobRecord> running_;
+  std::map<int64_t, std::vector<int>> tried_on_;  // job -> ranks its earlier attempts ran on
   std::unique_ptr<ProgressLine> progress_;
   SweepReport report_;
   bool draining_ = false;

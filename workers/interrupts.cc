@@ -32,6 +32,8 @@ void InstallInterruptHandlers() {
   drain.sa_handler = OnDrainSignal;
   sigemptyset(&drain.sa_mask);
   sigaction(SIGUSR1, &drain, nullptr);
+  // A job process that died leaves a closed pipe: writing to it must fail, not kill the worker.
+  std::signal(SIGPIPE, SIG_IGN);
 }
 
 bool InterruptRequested() { return g_signal != 0; }

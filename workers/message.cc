@@ -11,9 +11,9 @@ constexpr MessageType kAllTypes[] = {MessageType::kHello,     MessageType::kAssi
                                      MessageType::kHeartbeat, MessageType::kResult,
                                      MessageType::kCancel,    MessageType::kShutdown};
 
-const JobOutcome kAllOutcomes[] = {JobOutcome::kDone,    JobOutcome::kError,
-                                   JobOutcome::kOom,     JobOutcome::kDiverged,
-                                   JobOutcome::kInvalid, JobOutcome::kInterrupted};
+const JobOutcome kAllOutcomes[] = {
+    JobOutcome::kDone,    JobOutcome::kError,       JobOutcome::kOom,   JobOutcome::kDiverged,
+    JobOutcome::kInvalid, JobOutcome::kInterrupted, JobOutcome::kCrash, JobOutcome::kTimeout};
 
 }  // namespace
 
@@ -45,6 +45,9 @@ std::string EncodeMessage(const Message& m) {
       break;
     case MessageType::kAssign:
       j["config"] = m.config;
+      j["isolation"] = m.isolation;
+      j["timeout_s"] = m.timeout_s;
+      j["memory_bytes"] = m.memory_bytes;
       [[fallthrough]];
     case MessageType::kHeartbeat:
     case MessageType::kCancel:
@@ -57,6 +60,7 @@ std::string EncodeMessage(const Message& m) {
       j["outcome"] = JobOutcomeName(m.output.outcome);
       j["error"] = m.output.error;
       j["seconds"] = m.seconds;
+      j["log"] = m.log;
       // Metrics as pairs, not an object: a NaN value must survive as null, and order is kept.
       nlohmann::json metrics = nlohmann::json::array();
       for (const auto& [name, value] : m.output.metrics) metrics.push_back({name, value});
@@ -106,6 +110,13 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         break;
       case MessageType::kAssign:
         m.config = j.at("config").get<std::string>();
+        m.isolation = j.at("isolation").get<std::string>();
+        m.timeout_s = j.at("timeout_s").get<double>();
+        m.memory_bytes = j.at("memory_bytes").get<int64_t>();
+        if (m.isolation != "process" && m.isolation != "host" && m.isolation != "inproc") {
+          *error = "unknown isolation '" + m.isolation + "'";
+          return std::nullopt;
+        }
         [[fallthrough]];
       case MessageType::kHeartbeat:
       case MessageType::kCancel:
@@ -129,6 +140,7 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         }
         m.output.error = j.at("error").get<std::string>();
         m.seconds = j.at("seconds").get<double>();
+        m.log = j.at("log").get<std::string>();
         for (const auto& metric : j.at("metrics")) {
           const auto& value = metric.at(1);
           m.output.metrics.emplace_back(metric.at(0).get<std::string>(),

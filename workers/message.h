@@ -36,9 +36,14 @@ struct Message {
   int64_t job_id = 0;
   int attempt = 0;
   std::string config;  // kAssign: the resolved config, canonical JSON
+  // kAssign: how to run it
+  std::string isolation = "inproc";  // process | host | inproc
+  double timeout_s = 0;              // 0: none
+  int64_t memory_bytes = 0;          // 0: no cap
   // kResult
   JobOutput output;
   double seconds = 0;  // wall time of the attempt on the worker
+  std::string log;     // the end of the job's own output (stdout and stderr), when it was captured
   // kShutdown
   int exit_code = 0;
 };

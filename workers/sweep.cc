@@ -54,6 +54,10 @@ SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
   options.lease_owner = LeaseOwner();
   options.max_attempts = settings.max_attempts;
   options.worker_timeout_s = settings.worker_timeout_s;
+  options.isolation = settings.isolation;
+  options.job_timeout_s = settings.job_timeout_s;
+  options.job_memory_bytes = settings.job_memory_bytes;
+  options.log_root = settings.log_root;
   options.interrupt_requested = [] { return InterruptRequested(); };
   options.drain_requested = [] { return DrainRequested(); };
   if (transport_) {

@@ -17,6 +17,10 @@ struct SweepSettings {
   int threads_per_rank = 0;  // 0: the node's usable cores over its worker ranks
   int max_attempts = 2;
   double worker_timeout_s = 60;
+  std::string isolation = "auto";  // process | host | inproc | auto; an experiment's limits win
+  double job_timeout_s = 0;        // 0: none
+  int64_t job_memory_bytes = 0;    // 0: no cap
+  std::string log_root;            // where job logs are kept (<db>.logs); empty: not kept
 };
 
 class SweepRanks {

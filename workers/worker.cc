@@ -1,9 +1,11 @@
 #include "workers/worker.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -12,17 +14,51 @@
 
 #include "experiments/job_runner.h"
 #include "workers/exit_codes.h"
+#include "workers/job_process.h"
 
 namespace attnsweep {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// One attempt running in its own thread. The thread touches only this object until `finished`.
-class RunningJob {
+// How much of a job's own output travels back with its result, and how much goes into its error.
+constexpr size_t kLogBytesReturned = 64 * 1024;
+constexpr int kErrorLogLines = 12;
+// After a cancel, how long a job process may take to stop before it is killed.
+constexpr double kCancelGraceSeconds = 3.0;
+
+// One attempt, however it runs. The worker's main thread polls it; it never blocks.
+class Execution {
  public:
-  RunningJob(const Message& assign, int threads, std::function<bool()> interrupted)
-      : job_id_(assign.job_id), attempt_(assign.attempt) {
+  explicit Execution(const Message& assign) : job_id_(assign.job_id), attempt_(assign.attempt) {}
+  virtual ~Execution() = default;
+  int64_t job_id() const { return job_id_; }
+  int attempt() const { return attempt_; }
+  // Advances the attempt; true once it has ended and TakeResult() may be called.
+  virtual bool Finished() = 0;
+  virtual Message TakeResult() = 0;
+  // Asks the job to stop; it then ends as interrupted.
+  virtual void Cancel() = 0;
+
+ protected:
+  Message NewResult() const {
+    Message result;
+    result.type = MessageType::kResult;
+    result.job_id = job_id_;
+    result.attempt = attempt_;
+    return result;
+  }
+
+ private:
+  int64_t job_id_;
+  int attempt_;
+};
+
+// inproc: the job runs in a thread of the worker itself. Cheap; a crash takes the worker down.
+class ThreadExecution final : public Execution {
+ public:
+  ThreadExecution(const Message& assign, int threads, std::function<bool()> interrupted)
+      : Execution(assign) {
     JobContext context;
     context.threads = threads;
     context.stop_requested = [this, interrupted] { return cancel_.load() || interrupted(); };
@@ -39,35 +75,186 @@ class RunningJob {
       finished_ = true;
     });
   }
-  ~RunningJob() {
+  ~ThreadExecution() override {
     cancel_ = true;
     if (thread_.joinable()) thread_.join();
   }
-
-  int64_t job_id() const { return job_id_; }
-  int attempt() const { return attempt_; }
-  bool finished() const { return finished_.load(); }
-  void Cancel() { cancel_ = true; }
-
-  Message ResultMessage() {
+  bool Finished() override { return finished_.load(); }
+  void Cancel() override { cancel_ = true; }
+  Message TakeResult() override {
     thread_.join();
-    Message result;
-    result.type = MessageType::kResult;
-    result.job_id = job_id_;
-    result.attempt = attempt_;
+    Message result = NewResult();
     result.output = std::move(output_);
     result.seconds = seconds_;
     return result;
   }
 
  private:
-  int64_t job_id_;
-  int attempt_;
   std::atomic<bool> cancel_{false};
   std::atomic<bool> finished_{false};
   JobOutput output_;
   double seconds_ = 0;
   std::thread thread_;
+};
+
+// process and host: the job runs in a job process, which the worker watches for its result, its
+// exit, and its deadline. A crash, a kill or a timeout ends the attempt, never the worker.
+class ChildExecution final : public Execution {
+ public:
+  // `process` outlives the execution (the worker owns it).
+  ChildExecution(const Message& assign, JobProcess* process)
+      : Execution(assign), process_(process), start_(Clock::now()) {
+    if (assign.timeout_s > 0) {
+      deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(assign.timeout_s));
+    }
+    timeout_s_ = assign.timeout_s;
+    log_offset_ = static_cast<int64_t>(std::filesystem::exists(process->log_path())
+                                           ? std::filesystem::file_size(process->log_path())
+                                           : 0);
+    if (!process_->Send(assign)) End(JobOutcome::kCrash, "the job process did not take the job");
+  }
+
+  bool Finished() override {
+    if (ended_) return true;
+    if (auto result = process_->PollResult()) {
+      if (result->job_id == job_id() && result->attempt == attempt()) {
+        result_ = std::move(*result);
+        ended_ = true;
+        return true;
+      }
+    }
+    const auto now = Clock::now();
+    if (process_->Exited()) {
+      if (auto result = process_->PollResult()) {  // written just before it exited
+        result_ = std::move(*result);
+        ended_ = true;
+        return true;
+      }
+      const int status = process_->wait_status();
+      if (cancelled_) {
+        End(JobOutcome::kInterrupted, "stopped when the sweep was interrupted");
+      } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+        End(JobOutcome::kOom, "the job process was " + DescribeWaitStatus(status) +
+                                  ": most likely the kernel's OOM killer (job processes have "
+                                  "oom_score_adj 1000)");
+      } else {
+        End(JobOutcome::kCrash,
+            "the job process was " + DescribeWaitStatus(status) + " before reporting a result");
+      }
+      return true;
+    }
+    if (deadline_ && now >= *deadline_) {
+      process_->Signal(SIGKILL);
+      WaitForExit();
+      End(JobOutcome::kTimeout,
+          "still running after the job timeout of " + Seconds(timeout_s_) + ": killed");
+      return true;
+    }
+    if (cancelled_ && now - cancelled_at_ > std::chrono::duration<double>(kCancelGraceSeconds)) {
+      process_->Signal(SIGKILL);
+      WaitForExit();
+      End(JobOutcome::kInterrupted,
+          "did not stop within " + Seconds(kCancelGraceSeconds) + " of being cancelled: killed");
+      return true;
+    }
+    return false;
+  }
+
+  void Cancel() override {
+    if (cancelled_) return;
+    cancelled_ = true;
+    cancelled_at_ = Clock::now();
+    process_->Signal(SIGTERM);
+  }
+
+  Message TakeResult() override {
+    Message result = std::move(result_);
+    result.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    result.log = ReadLogTail(process_->log_path(), log_offset_, kLogBytesReturned);
+    if (result.output.outcome != JobOutcome::kDone && !result.log.empty()) {
+      result.output.error +=
+          "\n--- last lines of the job's output ---\n" + LastLines(result.log, kErrorLogLines);
+    }
+    return result;
+  }
+
+  // Whether the job process can serve another job (host mode).
+  bool ProcessReusable() { return !process_->Exited(); }
+
+ private:
+  static std::string Seconds(double s) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.3g s", s);
+    return text;
+  }
+  void WaitForExit() {
+    while (!process_->Exited()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  void End(JobOutcome outcome, const std::string& error) {
+    result_ = NewResult();
+    result_.output.outcome = outcome;
+    result_.output.error = error;
+    ended_ = true;
+  }
+
+  JobProcess* process_;
+  Clock::time_point start_;
+  std::optional<Clock::time_point> deadline_;
+  double timeout_s_ = 0;
+  int64_t log_offset_ = 0;
+  bool cancelled_ = false;
+  Clock::time_point cancelled_at_{};
+  bool ended_ = false;
+  Message result_;
+};
+
+// The worker's job processes: a fresh one per attempt (process), or one kept for job after job and
+// replaced after a failure (host).
+class JobProcesses {
+ public:
+  JobProcesses(std::string log_dir, int threads)
+      : log_dir_(std::move(log_dir)), threads_(threads) {}
+  ~JobProcesses() {
+    host_.reset();
+    per_job_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(log_dir_, ignored);
+  }
+
+  // The process to run `assign` in, or nullptr with `error` set.
+  JobProcess* For(const Message& assign, std::string* error) {
+    std::filesystem::create_directories(log_dir_);
+    if (assign.isolation == "host") {
+      if (host_ && (host_->Exited() || host_->memory_bytes() != assign.memory_bytes)) host_.reset();
+      if (!host_) {
+        host_ = JobProcess::Spawn(log_dir_ + "/host-" + std::to_string(++spawned_) + ".log",
+                                  assign.memory_bytes, threads_, error);
+      }
+      return host_.get();
+    }
+    per_job_ = JobProcess::Spawn(log_dir_ + "/job-" + std::to_string(assign.job_id) + "-" +
+                                     std::to_string(assign.attempt) + ".log",
+                                 assign.memory_bytes, threads_, error);
+    return per_job_.get();
+  }
+
+  // After an attempt: a per-job process is done with; a host process that failed is replaced.
+  void Release(bool host_still_usable) {
+    if (per_job_) {
+      const std::string log = per_job_->log_path();
+      per_job_.reset();
+      std::filesystem::remove(log);
+    }
+    if (host_ && !host_still_usable) host_.reset();
+  }
+
+ private:
+  std::string log_dir_;
+  int threads_;
+  int spawned_ = 0;
+  std::unique_ptr<JobProcess> host_;
+  std::unique_ptr<JobProcess> per_job_;
 };
 
 }  // namespace
@@ -80,7 +267,23 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
   hello.threads = options.threads;
   SendMessage(transport, options.coordinator, hello);
 
-  std::unique_ptr<RunningJob> job;
+  const std::string log_dir = options.log_dir.empty()
+                                  ? (std::filesystem::temp_directory_path() /
+                                     ("attnsweep-jobs-" + std::to_string(getpid()) + "-" +
+                                      std::to_string(transport.rank())))
+                                        .string()
+                                  : options.log_dir;
+  JobProcesses processes(log_dir, options.threads);
+  std::unique_ptr<Execution> job;
+  auto finish_job = [&] {
+    auto* child = dynamic_cast<ChildExecution*>(job.get());
+    const bool reusable = child == nullptr || child->ProcessReusable();
+    Message result = job->TakeResult();
+    job.reset();
+    processes.Release(reusable && result.output.outcome != JobOutcome::kTimeout);
+    SendMessage(transport, options.coordinator, result);
+  };
+
   auto last_heartbeat = Clock::now();
   Clock::time_point interrupted_at{};
   auto idle_sleep = std::chrono::milliseconds(1);
@@ -90,31 +293,49 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
       progressed = true;
       const Message& message = received->message;
       switch (message.type) {
-        case MessageType::kAssign:
+        case MessageType::kAssign: {
           if (job) {
             spdlog::error("assigned job #{} while still running job #{}; refusing it",
                           message.job_id, job->job_id());
             break;
           }
-          job = std::make_unique<RunningJob>(message, options.threads, options.interrupt_requested);
+          if (message.isolation == "inproc") {
+            job = std::make_unique<ThreadExecution>(message, options.threads,
+                                                    options.interrupt_requested);
+            break;
+          }
+          std::string error;
+          JobProcess* process = processes.For(message, &error);
+          if (process == nullptr) {
+            Message failed;
+            failed.type = MessageType::kResult;
+            failed.job_id = message.job_id;
+            failed.attempt = message.attempt;
+            failed.output.outcome = JobOutcome::kCrash;
+            failed.output.error = error;
+            SendMessage(transport, options.coordinator, failed);
+            break;
+          }
+          job = std::make_unique<ChildExecution>(message, process);
           last_heartbeat = Clock::now();
           break;
+        }
         case MessageType::kCancel:
           if (job && job->job_id() == message.job_id && job->attempt() == message.attempt) {
             job->Cancel();
           }
           break;
         case MessageType::kShutdown:
-          job.reset();  // cancels and joins
+          if (job) job->Cancel();
+          job.reset();
           return message.exit_code;
         default:
           spdlog::warn("ignored an unexpected {} message from rank {}",
                        MessageTypeName(message.type), received->source);
       }
     }
-    if (job && job->finished()) {
-      SendMessage(transport, options.coordinator, job->ResultMessage());
-      job.reset();
+    if (job && job->Finished()) {
+      finish_job();
       progressed = true;
     }
     const auto now = Clock::now();
@@ -127,7 +348,9 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
       last_heartbeat = now;
     }
     if (options.interrupt_requested()) {
-      // The job sees the same flag and stops; leave once it has, or the coordinator is gone.
+      // A job process has no signal of its own here (its group is not the worker's): pass it on.
+      if (job) job->Cancel();
+      // Leave once the job has stopped and the coordinator had time to say shut down.
       if (interrupted_at == Clock::time_point{}) interrupted_at = now;
       if (!job &&
           now - interrupted_at >= std::chrono::duration<double>(options.interrupt_grace_s)) {

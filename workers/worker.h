@@ -15,6 +15,9 @@ struct WorkerOptions {
   int threads = 1;           // intra-op threads for each job
   double heartbeat_s = 2.0;  // while a job runs
   int coordinator = 0;       // rank of the coordinator
+  // Where job processes write their output while they run (it travels back with each result);
+  // empty: a folder of the worker's own under the temporary directory, removed at the end.
+  std::string log_dir;
   // SIGINT/SIGTERM: stop the job in flight and leave.
   std::function<bool()> interrupt_requested = [] { return false; };
   // After an interrupt, how long to wait for the coordinator's shutdown before leaving anyway.

@@ -21,6 +21,9 @@ struct InvalidJobConfig : std::runtime_error {
 };
 
 void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+// Fails as fault.kind says, for real (a segfault is a real null dereference): for testing
+// isolation.
+void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
 void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
 
 }  // namespace attnsweep

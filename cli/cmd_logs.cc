@@ -1,0 +1,54 @@
+#include "cli/cmd_logs.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.h"
+#include "store/readonly_query.h"
+#include "store/result_store.h"
+#include "workers/exit_codes.h"
+
+namespace attnsweep {
+
+CLI::App* SetupLogsCommand(CLI::App& app, LogsOptions* options) {
+  CLI::App* logs = app.add_subcommand(
+      "logs",
+      "Print a job's own output (stdout and stderr of every attempt), kept beside the store");
+  logs->add_option("job", options->job_id, "the job's id (the `jobs` table's id, as in `results`)")
+      ->required();
+  AddDbOption(logs, &options->db);
+  return logs;
+}
+
+std::string JobLogPath(const std::string& db_path, int64_t batch_id, int64_t job_id) {
+  return (std::filesystem::path(db_path + ".logs") / std::to_string(batch_id) /
+          (std::to_string(job_id) + ".log"))
+      .string();
+}
+
+int RunLogsCommand(const LogsOptions& options) {
+  ResultStore store = ResultStore::OpenReadOnly(options.db);
+  const QueryResult found = RunReadOnlyQuery(
+      store.db(), "SELECT batch_id, status FROM jobs WHERE id = " + std::to_string(options.job_id));
+  if (found.rows.empty()) {
+    PrintError("no job " + std::to_string(options.job_id) + " in '" + options.db +
+               "' (`attnsweep query \"SELECT id, experiment, status FROM jobs\"` lists them)");
+    return kExitBadInput;
+  }
+  const int64_t batch_id = std::get<int64_t>(found.rows[0][0]);
+  const std::string path = JobLogPath(options.db, batch_id, options.job_id);
+  std::ifstream log(path);
+  if (!log) {
+    PrintError("no log for job " + std::to_string(options.job_id) + " (status " +
+               std::get<std::string>(found.rows[0][1]) + ") at " + path +
+               ": it has not run yet, or its store's logs folder was not kept with it");
+    return kExitBadInput;
+  }
+  std::cout << log.rdbuf() << std::flush;
+  return kExitOk;
+}
+
+}  // namespace attnsweep

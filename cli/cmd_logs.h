@@ -1,0 +1,24 @@
+// `attnsweep logs JOB`: a job's own output, every attempt, as kept beside the store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace attnsweep {
+
+struct LogsOptions {
+  int64_t job_id = 0;
+  std::string db = "attnsweep.db";
+};
+
+CLI::App* SetupLogsCommand(CLI::App& app, LogsOptions* options);
+int RunLogsCommand(const LogsOptions& options);
+
+// Where the log of a job of a batch is kept: <db>.logs/<batch>/<job>.log.
+std::string JobLogPath(const std::string& db_path, int64_t batch_id, int64_t job_id);
+
+}  // namespace attnsweep

@@ -1,0 +1,48 @@
+#include "experiments/units.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+namespace attnsweep {
+namespace {
+
+// Splits "1.5G" into 1.5 and "G"; nullopt when the number part is not one.
+std::optional<std::pair<double, std::string>> NumberAndSuffix(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || !std::isfinite(value) || value < 0) return std::nullopt;
+  std::string suffix(end);
+  for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::make_pair(value, suffix);
+}
+
+}  // namespace
+
+std::optional<double> ParseDurationSeconds(const std::string& text) {
+  auto parsed = NumberAndSuffix(text);
+  if (!parsed) return std::nullopt;
+  const auto& [value, suffix] = *parsed;
+  if (suffix.empty() || suffix == "s") return value;
+  if (suffix == "m" || suffix == "min") return value * 60;
+  if (suffix == "h") return value * 3600;
+  if (suffix == "d") return value * 86400;
+  return std::nullopt;
+}
+
+std::optional<int64_t> ParseSizeBytes(const std::string& text) {
+  auto parsed = NumberAndSuffix(text);
+  if (!parsed) return std::nullopt;
+  const auto& [value, suffix] = *parsed;
+  double scale = 0;
+  if (suffix.empty() || suffix == "b") scale = 1;
+  if (suffix == "k" || suffix == "kb" || suffix == "kib") scale = 1024.0;
+  if (suffix == "m" || suffix == "mb" || suffix == "mib") scale = 1024.0 * 1024;
+  if (suffix == "g" || suffix == "gb" || suffix == "gib") scale = 1024.0 * 1024 * 1024;
+  if (suffix == "t" || suffix == "tb" || suffix == "tib") scale = 1024.0 * 1024 * 1024 * 1024;
+  if (scale == 0) return std::nullopt;
+  return static_cast<int64_t>(value * scale);
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,14 @@
+// Durations and sizes as people write them on a command line or in a grid: "90s", "30m", "2h",
+// "512M", "16G". Plain numbers are seconds and bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace attnsweep {
+
+std::optional<double> ParseDurationSeconds(const std::string& text);
+std::optional<int64_t> ParseSizeBytes(const std::string& text);
+
+}  // namespace attnsweep

@@ -1,0 +1,146 @@
+// Jobs that throw, segfault, abort, overrun their timeout, allocate past their memory cap or
+// produce NaN, all in one batch under mpirun with two workers: each becomes an outcome of its kind,
+// the rest of the sweep is done, and no worker rank dies.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/cli_test_fixture.h"
+
+namespace attnsweep {
+namespace {
+
+const char* kFaultGrid = R"(name: faults
+experiments:
+  - name: fine
+    task: fault
+    params: {fault.kind: none, fault.seconds: 0.05}
+    grid: {seed: [1, 2, 3]}
+  - name: broken
+    task: fault
+    limits: {timeout: 2s, memory: 2G, max_attempts: 2}
+    params: {fault.seconds: 30, fault.gigabytes: 4}
+    grid:
+      fault.kind: [throw, segfault, abort, sleep, allocate, nan]
+)";
+
+std::string Mpirun3() { return std::string(ATTNSWEEP_SOURCE_DIR) + "/scripts/mpirun.sh -np 3 "; }
+
+class IsolationTest : public CliTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(IsolationTest, EveryFailureIsAnOutcomeAndTheSweepFinishes) {
+  const std::string isolation = GetParam();
+  Write("faults.yaml", kFaultGrid);
+  auto run = testing::RunShell(Mpirun3() + testing::Attnsweep() + " run faults.yaml --db a.db " +
+                                   "--isolation " + isolation + " 2>&1",
+                               dir_);
+  // 1: the sweep ran to its end with failed jobs; a dead rank would have made mpirun fail instead.
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_EQ(run.out.find("exited on signal"), std::string::npos) << run.out;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status IN ('pending', 'running')"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE experiment = 'fine' AND status = 'done'"), 3);
+
+  auto kind_of = [&](const char* fault) {
+    return "SELECT error_kind || '/' || attempts FROM jobs WHERE json_extract(config, "
+           "'$.fault.kind') = '" +
+           std::string(fault) + "'";
+  };
+  auto text = [&](const std::string& sql) {
+    Database d = OpenGuardedReadOnly(dir_ + "/a.db");
+    return std::get<std::string>(RunReadOnlyQuery(d, sql).rows.at(0).at(0));
+  };
+  // error, oom, diverged: not retried. crash and timeout: retried up to max_attempts (2).
+  EXPECT_EQ(text(kind_of("throw")), "error/1");
+  EXPECT_EQ(text(kind_of("segfault")), "crash/2");
+  EXPECT_EQ(text(kind_of("abort")), "crash/2");
+  EXPECT_EQ(text(kind_of("sleep")), "timeout/2");
+  EXPECT_EQ(text(kind_of("allocate")), "oom/1");
+  EXPECT_EQ(text(kind_of("nan")), "diverged/1");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts"), 3 + 6 + 3);
+  EXPECT_NE(text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'segfault'")
+                .find("killed by SIGSEGV"),
+            std::string::npos);
+  EXPECT_NE(text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'abort'")
+                .find("killed by SIGABRT"),
+            std::string::npos);
+  EXPECT_NE(text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'allocate'")
+                .find("can't allocate memory"),
+            std::string::npos);
+  // The job's own output comes with its error, and is kept beside the store.
+  EXPECT_NE(text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'throw'")
+                .find("last lines of the job's output"),
+            std::string::npos);
+  const int64_t segfault_job =
+      QueryInt("SELECT id FROM jobs WHERE json_extract(config, '$.fault.kind') = 'segfault'");
+  auto logs = Run("logs " + std::to_string(segfault_job) + " --db a.db");
+  ASSERT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("=== attempt 1 on rank"), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("=== attempt 2 on rank"), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("\"kind\":\"segfault\""), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("--- crash: the job process was killed by SIGSEGV"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, IsolationTest, ::testing::Values("process", "host"));
+
+TEST_F(CliTest, HostIsolationKeepsOneJobProcessForJobAfterJob) {
+  Write("fine.yaml", R"(experiments:
+  - name: fine
+    task: fault
+    params: {fault.kind: none, fault.seconds: 0}
+    grid: {seed: [1, 2, 3, 4]}
+)");
+  ASSERT_EQ(Run("run fine.yaml --db a.db --isolation host -q").exit_code, 0);
+  std::set<std::string> pids;
+  for (int job = 1; job <= 4; ++job) {
+    const std::string log = Run("logs " + std::to_string(job) + " --db a.db").out;
+    const size_t at = log.find(", pid ");
+    ASSERT_NE(at, std::string::npos) << log;
+    pids.insert(log.substr(at + 6, log.find(']', at) - at - 6));
+  }
+  EXPECT_EQ(pids.size(), 1u) << "one process served the four jobs";
+  ASSERT_EQ(Run("run fine.yaml --db b.db --isolation process -q").exit_code, 0);
+  std::set<std::string> fresh;
+  for (int job = 1; job <= 4; ++job) {
+    const std::string log = Run("logs " + std::to_string(job) + " --db b.db").out;
+    const size_t at = log.find(", pid ");
+    ASSERT_NE(at, std::string::npos) << log;
+    fresh.insert(log.substr(at + 6, log.find(']', at) - at - 6));
+  }
+  EXPECT_EQ(fresh.size(), 4u) << "a process per job";
+}
+
+TEST_F(CliTest, LogsOfAnUnknownJobOrAnInprocJob) {
+  Write("s.yaml", "experiments: [{name: a, task: sleep, params: {sleep.seconds: 0}}]\n");
+  ASSERT_EQ(Run("run s.yaml --db a.db -q").exit_code, 0);
+  auto none = Run("logs 99 --db a.db");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("no job 99"), std::string::npos) << none.err;
+  auto inproc = Run("logs 1 --db a.db");
+  EXPECT_EQ(inproc.exit_code, 0);
+  EXPECT_NE(inproc.out.find("no output captured: the job ran in the worker's own thread"),
+            std::string::npos)
+      << inproc.out;
+}
+
+TEST_F(CliTest, BadLimitsAreGridErrors) {
+  Write("bad.yaml", R"(experiments:
+  - name: a
+    task: fault
+    limits: {timeout: soon, memory: lots, isolation: docker, max_attempts: 0, retries: 3}
+)");
+  auto run = Run("run bad.yaml --db a.db");
+  EXPECT_EQ(run.exit_code, 2);
+  for (const char* message :
+       {"bad.yaml:4:23: error: 'limits.timeout' must be a duration such as 90s, 30m or 2h",
+        "bad.yaml:4:37: error: 'limits.memory' must be a size such as 512M or 16G",
+        "bad.yaml:4:54: error: 'limits.isolation' must be process, host, inproc or auto",
+        "bad.yaml:4:76: error: 'limits.max_attempts' must be an integer from 1 to 100",
+        "bad.yaml:4:79: error: unknown limit 'retries'"}) {
+    EXPECT_NE(run.err.find(message), std::string::npos) << message << "\n" << run.err;
+  }
+  auto option = Run("run bad.yaml --db a.db --job-timeout soon");
+  EXPECT_EQ(option.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace attnsweep

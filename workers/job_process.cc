@@ -1,0 +1,200 @@
+#include "workers/job_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "workers/job_process_main.h"
+
+extern char** environ;
+
+namespace attnsweep {
+namespace {
+
+std::string SelfExecutable() {
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return {};
+  return std::string(path, static_cast<size_t>(n));
+}
+
+// The worker's environment without what would make the child believe it is an MPI rank.
+std::vector<std::string> ChildEnvironment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    bool mpi = false;
+    for (const char* prefix : {"OMPI_", "PMIX_", "OPAL_", "ORTE_", "PRTE_", "PMI_"}) {
+      mpi = mpi || entry.rfind(prefix, 0) == 0;
+    }
+    if (!mpi && entry.rfind(kJobParentEnv, 0) != 0) env.push_back(entry);
+  }
+  env.push_back(std::string(kJobParentEnv) + "=" + std::to_string(getpid()));
+  return env;
+}
+
+// Closes the descriptors of a spawn that failed half-way.
+void CloseAll(std::initializer_list<int> fds) {
+  for (int fd : fds) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64_t memory_bytes,
+                                              int threads, std::string* error) {
+  const std::string exe = SelfExecutable();
+  int to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
+  if (exe.empty() || pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
+    *error = std::string("cannot start a job process: ") + std::strerror(errno);
+    CloseAll({to_child[0], to_child[1], from_child[0], from_child[1]});
+    return nullptr;
+  }
+  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) {
+    *error = "cannot open the job log '" + log_path + "': " + std::strerror(errno);
+    CloseAll({to_child[0], to_child[1], from_child[0], from_child[1]});
+    return nullptr;
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, from_child[1], kJobResultFd);
+  // MPI and LibTorch leave descriptors without close-on-exec: none of them belongs in a job.
+  posix_spawn_file_actions_addclosefrom_np(&actions, kJobResultFd + 1);
+
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigfillset(&defaults);  // the worker ignores SIGPIPE and handles others: the job starts clean
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  const std::string memory = std::to_string(memory_bytes);
+  const std::string thread_count = std::to_string(threads);
+  std::vector<const char*> argv = {exe.c_str(),    "__job",     "--memory-bytes",
+                                   memory.c_str(), "--threads", thread_count.c_str(),
+                                   nullptr};
+  const std::vector<std::string> env_strings = ChildEnvironment();
+  std::vector<char*> env;
+  for (const auto& e : env_strings) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, exe.c_str(), &actions, &attributes,
+                             const_cast<char* const*>(argv.data()), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  CloseAll({to_child[0], from_child[1], log});
+  if (rc != 0) {
+    *error = std::string("cannot start a job process: ") + std::strerror(rc);
+    CloseAll({to_child[1], from_child[0]});
+    return nullptr;
+  }
+  fcntl(from_child[0], F_SETFL, fcntl(from_child[0], F_GETFL) | O_NONBLOCK);
+
+  std::unique_ptr<JobProcess> process(new JobProcess());
+  process->pid_ = pid;
+  process->to_child_ = to_child[1];
+  process->from_child_ = from_child[0];
+  process->log_path_ = log_path;
+  process->memory_bytes_ = memory_bytes;
+  process->threads_ = threads;
+  return process;
+}
+
+JobProcess::~JobProcess() {
+  if (!exited_ && pid_ > 0) {
+    Signal(SIGKILL);
+    waitpid(pid_, &wait_status_, 0);
+  }
+  CloseAll({to_child_, from_child_});
+}
+
+bool JobProcess::Send(const Message& assign) {
+  return to_child_ >= 0 && WriteFrame(to_child_, EncodeMessage(assign));
+}
+
+std::optional<Message> JobProcess::PollResult() {
+  reader_.ReadAvailable(from_child_);
+  while (auto frame = reader_.Next()) {
+    std::string error;
+    if (auto message = DecodeMessage(*frame, &error)) {
+      if (message->type == MessageType::kResult) return message;
+    }
+  }
+  return std::nullopt;
+}
+
+bool JobProcess::Exited() {
+  if (exited_) return true;
+  const pid_t done = waitpid(pid_, &wait_status_, WNOHANG);
+  if (done == pid_) {
+    exited_ = true;
+    // The group may have children of the job still running: they go too.
+    kill(-pid_, SIGKILL);
+  }
+  return exited_;
+}
+
+void JobProcess::Signal(int signal) {
+  if (!exited_ && pid_ > 0) kill(-pid_, signal);
+}
+
+std::string DescribeWaitStatus(int wait_status) {
+  if (WIFSIGNALED(wait_status)) {
+    const int signal = WTERMSIG(wait_status);
+    const char* name = sigabbrev_np(signal);
+    return std::string("killed by SIG") + (name ? name : std::to_string(signal).c_str()) + " (" +
+           strsignal(signal) + ")";
+  }
+  if (WIFEXITED(wait_status)) return "exited with code " + std::to_string(WEXITSTATUS(wait_status));
+  return "ended (status " + std::to_string(wait_status) + ")";
+}
+
+std::string ReadLogTail(const std::string& path, int64_t offset, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(0, std::ios::end);
+  const int64_t end = in.tellg();
+  const int64_t start = std::max<int64_t>(offset, end - static_cast<int64_t>(max_bytes));
+  if (start >= end) return {};
+  in.seekg(start);
+  std::string text(static_cast<size_t>(end - start), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (start > offset) {
+    const size_t newline = text.find('\n');
+    if (newline != std::string::npos) text.erase(0, newline + 1);
+  }
+  return text;
+}
+
+std::string LastLines(const std::string& text, int lines) {
+  size_t end = text.size();
+  while (end > 0 && text[end - 1] == '\n') --end;
+  size_t start = end;
+  int newlines = 0;
+  while (start > 0) {
+    if (text[start - 1] == '\n' && ++newlines == lines) break;
+    --start;
+  }
+  return text.substr(start, end - start);
+}
+
+}  // namespace attnsweep

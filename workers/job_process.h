@@ -1,0 +1,66 @@
+// A job process as its worker sees it: spawned with posix_spawn of this very binary (never fork,
+// which is unsafe once LibTorch or MPI have started threads), fed jobs over a pipe, watched without
+// blocking.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "workers/message.h"
+#include "workers/pipe_frames.h"
+
+namespace attnsweep {
+
+class JobProcess {
+ public:
+  // Starts `attnsweep __job` in a process group of its own, with an environment stripped of
+  // OMPI_*/PMIX_* (it must not take itself for an MPI rank), no descriptors but its pipes and the
+  // log, stdout and stderr appended to `log_path`. nullptr with `error` set when it cannot start.
+  static std::unique_ptr<JobProcess> Spawn(const std::string& log_path, int64_t memory_bytes,
+                                           int threads, std::string* error);
+  // Kills the process group if it still runs, and reaps the process.
+  ~JobProcess();
+  JobProcess(const JobProcess&) = delete;
+  JobProcess& operator=(const JobProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+  int64_t memory_bytes() const { return memory_bytes_; }
+  int threads() const { return threads_; }
+
+  // False when the process no longer reads its pipe.
+  bool Send(const Message& assign);
+  // A result, if one has arrived; never blocks.
+  std::optional<Message> PollResult();
+  // True once the process has exited (reaped); never blocks. Then wait_status() says how.
+  bool Exited();
+  int wait_status() const { return wait_status_; }
+  // Sends `signal` to the whole process group (what the job started too).
+  void Signal(int signal);
+
+ private:
+  JobProcess() = default;
+
+  pid_t pid_ = -1;
+  int to_child_ = -1;    // its stdin
+  int from_child_ = -1;  // its fd 3, non-blocking
+  FrameReader reader_;
+  bool exited_ = false;
+  int wait_status_ = 0;
+  std::string log_path_;
+  int64_t memory_bytes_ = 0;
+  int threads_ = 1;
+};
+
+// "killed by SIGSEGV (Segmentation fault)" or "exited with code 3".
+std::string DescribeWaitStatus(int wait_status);
+
+// The last `max_bytes` of a file from `offset` on, cut at a line start.
+std::string ReadLogTail(const std::string& path, int64_t offset, size_t max_bytes);
+// The last `lines` lines of a text.
+std::string LastLines(const std::string& text, int lines);
+
+}  // namespace attnsweep

@@ -1,0 +1,18 @@
+// The body of a job process: the hidden `attnsweep __job` command a worker spawns. It reads assign
+// frames on stdin, runs each job, and writes a result frame to fd 3, until stdin closes. It never
+// starts MPI, and it dies with the worker that spawned it.
+#pragma once
+
+#include <cstdint>
+
+namespace attnsweep {
+
+constexpr int kJobResultFd = 3;
+// Set by the worker in the child's environment: the pid the child must have as its parent.
+constexpr const char* kJobParentEnv = "ATTNSWEEP_JOB_PARENT";
+
+// memory_bytes > 0 caps the process's address space (RLIMIT_AS), so an allocation past it fails in
+// LibTorch (an `oom` outcome) instead of drawing the kernel's OOM killer. Returns the exit code.
+int RunJobProcessMain(int64_t memory_bytes, int threads);
+
+}  // namespace attnsweep
