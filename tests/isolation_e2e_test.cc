@@ -89,23 +89,21 @@ TEST_F(CliTest, HostIsolationKeepsOneJobProcessForJobAfterJob) {
     params: {fault.kind: none, fault.seconds: 0}
     grid: {seed: [1, 2, 3, 4]}
 )");
+  // The pids of the job processes that ran jobs 1 to 4, from their logs.
+  auto job_pids = [&](const std::string& db) {
+    std::set<std::string> pids;
+    for (int job = 1; job <= 4; ++job) {
+      const std::string log = Run("logs " + std::to_string(job) + " --db " + db).out;
+      const size_t at = log.find(", pid ");
+      EXPECT_NE(at, std::string::npos) << log;
+      if (at != std::string::npos) pids.insert(log.substr(at + 6, log.find(']', at) - at - 6));
+    }
+    return pids;
+  };
   ASSERT_EQ(Run("run fine.yaml --db a.db --isolation host -q").exit_code, 0);
-  std::set<std::string> pids;
-  for (int job = 1; job <= 4; ++job) {
-    const std::string log = Run("logs " + std::to_string(job) + " --db a.db").out;
-    const size_t at = log.find(", pid ");
-    ASSERT_NE(at, std::string::npos) << log;
-    pids.insert(log.substr(at + 6, log.find(']', at) - at - 6));
-  }
-  EXPECT_EQ(pids.size(), 1u) << "one process served the four jobs";
+  EXPECT_EQ(job_pids("a.db").size(), 1u) << "one process served the four jobs";
   ASSERT_EQ(Run("run fine.yaml --db b.db --isolation process -q").exit_code, 0);
-  std::set<std::string> fresh;
-  for (int job = 1; job <= 4; ++job) {
-    const std::string log = Run("logs " + std::to_string(job) + " --db b.db").out;
-    const size_t at = log.find(", pid ");
-    ASSERT_NE(at, std::string::npos) << log;
-    fresh.insert(log.substr(at + 6, log.find(']', at) - at - 6));
-  }
+  const auto fresh = job_pids("b.db");
   EXPECT_EQ(fresh.size(), 4u) << "a process per job";
 }
 
