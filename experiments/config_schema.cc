@@ -7,6 +7,8 @@ namespace {
 
 const std::vector<std::string> kModelTasks = {"benchmark", "train", "approximation"};
 const std::vector<std::string> kTrainOnly = {"train"};
+// Tasks that build the whole encoder (benchmark only with bench.scope: model).
+const std::vector<std::string> kEncoderTasks = {"benchmark", "train"};
 
 std::vector<ParamSpec> BuildSchema() {
   std::vector<ParamSpec> s;
@@ -148,7 +150,18 @@ std::vector<ParamSpec> BuildSchema() {
        kModelTasks,
        "",
        "attention heads"});
-  add({"model.layers", ParamType::kInt, "2", 1, 256, false, {}, kTrainOnly, "", "encoder layers"});
+  add({"model.layers",
+       ParamType::kInt,
+       "2",
+       1,
+       256,
+       false,
+       {},
+       kEncoderTasks,
+       "",
+       "encoder layers",
+       "bench.scope",
+       "model"});
   add({"model.ff_dim",
        ParamType::kInt,
        "128",
@@ -156,9 +169,11 @@ std::vector<ParamSpec> BuildSchema() {
        1 << 20,
        false,
        {},
-       kTrainOnly,
+       kEncoderTasks,
        "",
-       "inner width of the feed-forward block"});
+       "inner width of the feed-forward block",
+       "bench.scope",
+       "model"});
   add({"model.dropout",
        ParamType::kFloat,
        "0.1",
@@ -166,9 +181,64 @@ std::vector<ParamSpec> BuildSchema() {
        1,
        true,
        {},
-       kTrainOnly,
+       kEncoderTasks,
        "",
-       "dropout probability"});
+       "dropout probability",
+       "bench.scope",
+       "model"});
+
+  add({"model.positions",
+       ParamType::kString,
+       "sinusoidal",
+       {},
+       {},
+       false,
+       {"sinusoidal", "learned"},
+       kEncoderTasks,
+       "",
+       "position encoding added to the inputs",
+       "bench.scope",
+       "model"});
+  add({"model.chunked.block",
+       ParamType::kInt,
+       "256",
+       1,
+       1 << 20,
+       false,
+       {},
+       kModelTasks,
+       "softmax_chunked",
+       "queries and keys per block of softmax_chunked"});
+  add({"model.linformer.k",
+       ParamType::kInt,
+       "256",
+       1,
+       1 << 20,
+       false,
+       {},
+       kModelTasks,
+       "linformer",
+       "projected length of Linformer's keys and values"});
+  add({"model.linformer.sharing",
+       ParamType::kString,
+       "kv",
+       {},
+       {},
+       false,
+       {"none", "headwise", "kv", "layerwise"},
+       kModelTasks,
+       "linformer",
+       "Linformer projections: per head (none), shared by heads, by keys and values, by layers"});
+  add({"model.linformer.max_len",
+       ParamType::kInt,
+       "0",
+       0,
+       1 << 24,
+       false,
+       {},
+       kModelTasks,
+       "linformer",
+       "length of Linformer's projections (0: data.max_len); longer inputs are refused"});
 
   add({"train.epochs",
        ParamType::kInt,
@@ -201,6 +271,16 @@ std::vector<ParamSpec> BuildSchema() {
        "",
        "peak learning rate"});
 
+  add({"bench.scope",
+       ParamType::kString,
+       "layer",
+       {},
+       {},
+       false,
+       {"layer", "model"},
+       {"benchmark"},
+       "",
+       "what a benchmark times: one attention layer, or the whole classifier"});
   add({"bench.batch_size",
        ParamType::kInt,
        "4",
@@ -266,7 +346,8 @@ const std::vector<std::string>& KnownTasks() {
 }
 
 const std::vector<std::string>& KnownAttentionVariants() {
-  static const std::vector<std::string> variants = {"softmax"};
+  static const std::vector<std::string> variants = {"softmax", "softmax_chunked", "linformer",
+                                                    "gru"};
   return variants;
 }
 
@@ -293,6 +374,13 @@ bool IsSectionPrefix(const std::string& prefix) {
 bool ParamAppliesToTask(const ParamSpec& spec, const std::string& task) {
   return spec.tasks.empty() ||
          std::find(spec.tasks.begin(), spec.tasks.end(), task) != spec.tasks.end();
+}
+
+bool ParamConditionHolds(const ParamSpec& spec, const std::string& task, const std::string& value) {
+  if (spec.when_key.empty()) return true;
+  const ParamSpec* condition = FindParam(spec.when_key);
+  return condition == nullptr || !ParamAppliesToTask(*condition, task) ||
+         value == "\"" + spec.when_value + "\"";
 }
 
 bool ParamAppliesTo(const ParamSpec& spec, const std::string& task, const std::string& variant) {

@@ -28,6 +28,10 @@ struct ParamSpec {
   // Read only when model.attention equals this variant; empty = whatever the variant.
   std::string variant;
   std::string help;
+  // Read only when the key `when_key` (for tasks that read it) equals `when_value`: the model's
+  // depth matters to a benchmark only when bench.scope is model.
+  std::string when_key;
+  std::string when_value;
 };
 
 // Names of the tasks that can run, and of the attention variants the models implement.
@@ -42,6 +46,10 @@ bool IsSectionPrefix(const std::string& prefix);
 
 // Whether a job of `task` using attention `variant` reads the key.
 bool ParamAppliesTo(const ParamSpec& spec, const std::string& task, const std::string& variant);
+// Whether the key's `when` condition holds for a job whose `when_key` (if its task reads it) has
+// `value` (its JSON text).
+bool ParamConditionHolds(const ParamSpec& spec, const std::string& task, const std::string& value);
+
 // Whether a job of `task` reads the key under any variant.
 bool ParamAppliesToTask(const ParamSpec& spec, const std::string& task);
 

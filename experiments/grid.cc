@@ -334,7 +334,9 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
   bool ok = true;
   for (const auto& [key, assigned] : merged) {
     const ParamSpec& spec = *FindParam(key);
-    if (ParamAppliesTo(spec, task, variant)) {
+    const bool condition = spec.when_key.empty() ||
+                           ParamConditionHolds(spec, task, merged.at(spec.when_key).value.dump());
+    if (ParamAppliesTo(spec, task, variant) && condition) {
       nlohmann::json* slot = &config;
       size_t start = 0;
       for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', start)) {
@@ -362,6 +364,17 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
       Error(written_at({"model.heads", "model.d_model"}),
             "model.d_model (" + std::to_string(d_model) + ") must be a multiple of model.heads (" +
                 std::to_string(heads) + ")");
+      ok = false;
+    }
+  }
+  if (config.contains("model") && config["model"].contains("linformer")) {
+    const int64_t projection = config["model"]["linformer"]["max_len"].get<int64_t>();
+    const int64_t length = config["data"]["max_len"].get<int64_t>();
+    if (projection > 0 && projection < length) {
+      Error(written_at({"model.linformer.max_len", "data.max_len"}),
+            "model.linformer.max_len (" + std::to_string(projection) +
+                ") is shorter than data.max_len (" + std::to_string(length) +
+                "): Linformer cannot take inputs longer than its projection");
       ok = false;
     }
   }

@@ -52,8 +52,8 @@ TEST(GridValidation, UnknownVariant) {
 )");
   ASSERT_EQ(p.size(), 1u) << Joined(p);
   EXPECT_EQ(p[0],
-            "g.yaml:5:34: unknown attention variant 'sofmax' (known: softmax); did you mean "
-            "'softmax'?");
+            "g.yaml:5:34: unknown attention variant 'sofmax' (known: softmax, softmax_chunked, "
+            "linformer, gru); did you mean 'softmax'?");
 }
 
 TEST(GridValidation, WrongTypeAndOutOfRange) {

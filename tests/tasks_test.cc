@@ -22,7 +22,7 @@ nlohmann::json BenchmarkConfig(int64_t length) {
     "model": {"attention": "softmax", "d_model": 32, "heads": 2},
     "data": {"max_len": )" + std::to_string(length) +
                                R"(},
-    "bench": {"batch_size": 2, "warmup": 1, "repeats": 3, "backward": true}})");
+    "bench": {"batch_size": 2, "warmup": 1, "repeats": 3, "backward": true, "scope": "layer"}})");
 }
 
 TEST(BenchmarkTask, ReportsTimesAndMemory) {

@@ -4,9 +4,10 @@
 #pragma once
 
 #include <torch/arg.h>
-#include <torch/nn/cloneable.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
+
+#include "experiments/models/attention.h"
+#include "experiments/models/multihead_projections.h"
 
 namespace attnsweep {
 
@@ -19,20 +20,20 @@ struct SoftmaxAttentionOptions {
   TORCH_ARG(double, dropout) = 0.0;
 };
 
-class SoftmaxAttentionImpl : public torch::nn::Cloneable<SoftmaxAttentionImpl> {
+class SoftmaxAttentionImpl : public AttentionImpl, public MultiHeadProjections {
  public:
   explicit SoftmaxAttentionImpl(const SoftmaxAttentionOptions& options);
-  void reset() override;
-
-  // x: (B, L, d_model). key_padding_mask: undefined, or (B, L) bool with true at padded positions,
-  // which no query attends to. Returns (B, L, d_model).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask = {});
+  void reset();
+  torch::Tensor forward(const torch::Tensor& x,
+                        const torch::Tensor& key_padding_mask = {}) override;
 
   SoftmaxAttentionOptions options;
-  torch::nn::Linear qkv_projection{nullptr};
-  torch::nn::Linear output_projection{nullptr};
 };
 
 TORCH_MODULE(SoftmaxAttention);
+
+// softmax(q k^T + mask) v for q already scaled, on (B, H, L, Dh) tensors: the exact reference.
+torch::Tensor ExactAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             const torch::Tensor& key_padding_mask, double dropout, bool training);
 
 }  // namespace attnsweep

@@ -1,4 +1,5 @@
-// `benchmark`: wall time and memory of one attention layer's forward pass, and of forward+backward.
+// `benchmark`: wall time and memory of one attention layer's forward pass (bench.scope: layer), or
+// of the whole classifier's (bench.scope: model), and of forward+backward.
 //
 // Forward runs under NoGradGuard (inference: nothing is kept for backward). Each figure is the
 // median of bench.repeats timed passes after bench.warmup untimed ones, with min and max beside it.
@@ -6,6 +7,8 @@
 // (exact bytes); rss_mb is the process's resident high-water mark over the timed passes.
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -15,7 +18,8 @@
 
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/process_memory.h"
-#include "experiments/models/softmax_attention.h"
+#include "experiments/models/attention_factory.h"
+#include "experiments/models/encoder.h"
 #include "experiments/tasks/tasks.h"
 
 namespace attnsweep {
@@ -72,34 +76,42 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   const int64_t batch = bench.at("batch_size").get<int64_t>();
   const int64_t length = config.at("data").at("max_len").get<int64_t>();
   const int64_t d_model = model.at("d_model").get<int64_t>();
-  const int64_t heads = model.at("heads").get<int64_t>();
   const int warmup = bench.at("warmup").get<int>();
   const int repeats = bench.at("repeats").get<int>();
-  const std::string variant = model.at("attention").get<std::string>();
-  if (variant != "softmax")
-    throw InvalidJobConfig("benchmark has no attention variant '" + variant + "'");
+  const bool whole_model = bench.at("scope").get<std::string>() == "model";
 
   torch::manual_seed(config.at("seed").get<uint64_t>());
-  SoftmaxAttention attention(SoftmaxAttentionOptions(d_model, heads));
+  // One attention layer, or the whole classifier (encoder layers and head) around it.
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<at::Tensor(const at::Tensor&)> forward;
+  if (whole_model) {
+    SequenceClassifier classifier = MakeClassifier(model, length);
+    module = classifier.ptr();
+    forward = [classifier](const at::Tensor& x) mutable { return classifier->forward(x); };
+  } else {
+    std::shared_ptr<AttentionImpl> attention = MakeAttention(model, length);
+    module = attention;
+    forward = [attention](const at::Tensor& x) { return attention->forward(x, {}); };
+  }
   const at::Tensor input = at::randn({batch, length, d_model});
   const double tokens = static_cast<double>(batch * length);
 
-  attention->eval();
-  PassStats forward;
+  module->eval();
+  PassStats fwd;
   {
     torch::NoGradGuard no_grad;
-    forward = TimePasses(warmup, repeats, context, [&] { attention->forward(input); });
+    fwd = TimePasses(warmup, repeats, context, [&] { forward(input); });
   }
-  Report("fwd", forward, output);
-  output->metrics.emplace_back("tokens_per_s", tokens / (forward.median_ms / 1000.0));
-  output->metrics.emplace_back("peak_mb", forward.peak_mb);
-  output->metrics.emplace_back("rss_mb", forward.rss_mb);
+  Report("fwd", fwd, output);
+  output->metrics.emplace_back("tokens_per_s", tokens / (fwd.median_ms / 1000.0));
+  output->metrics.emplace_back("peak_mb", fwd.peak_mb);
+  output->metrics.emplace_back("rss_mb", fwd.rss_mb);
 
   if (bench.at("backward").get<bool>()) {
-    attention->train();
+    module->train();
     PassStats both = TimePasses(warmup, repeats, context, [&] {
-      attention->zero_grad(/*set_to_none=*/true);
-      attention->forward(input).sum().backward();
+      module->zero_grad(/*set_to_none=*/true);
+      forward(input).sum().backward();
     });
     Report("fwdbwd", both, output);
     output->metrics.emplace_back("fwdbwd_tokens_per_s", tokens / (both.median_ms / 1000.0));

@@ -1,0 +1,17 @@
+// Builds the attention variant a model config names (model.attention and its own keys).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "experiments/models/attention.h"
+
+namespace attnsweep {
+
+// `model` is the config's "model" section; `max_len` the longest input it will see. Throws
+// InvalidJobConfig (experiments/tasks/tasks.h) for a config the variant refuses.
+std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_t max_len);
+
+}  // namespace attnsweep

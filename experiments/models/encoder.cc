@@ -1,0 +1,111 @@
+#include "experiments/models/encoder.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include "experiments/models/attention_factory.h"
+#include "experiments/models/linformer_attention.h"
+
+namespace attnsweep {
+
+EncoderLayerImpl::EncoderLayerImpl(std::shared_ptr<AttentionImpl> attention_,
+                                   const EncoderOptions& options)
+    : attention(register_module("attention", std::move(attention_))) {
+  attention_norm = register_module(
+      "attention_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.d_model()})));
+  feed_forward_norm = register_module(
+      "feed_forward_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.d_model()})));
+  feed_forward_in =
+      register_module("feed_forward_in", torch::nn::Linear(options.d_model(), options.ff_dim()));
+  feed_forward_out =
+      register_module("feed_forward_out", torch::nn::Linear(options.ff_dim(), options.d_model()));
+  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+}
+
+torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x,
+                                        const torch::Tensor& key_padding_mask) {
+  auto h = x + dropout->forward(attention->forward(attention_norm->forward(x), key_padding_mask));
+  auto ff = feed_forward_out->forward(
+      dropout->forward(at::gelu(feed_forward_in->forward(feed_forward_norm->forward(h)))));
+  return h + dropout->forward(ff);
+}
+
+EncoderImpl::EncoderImpl(const EncoderOptions& options_, const AttentionFactory& make_attention)
+    : options(options_) {
+  TORCH_CHECK(options.positions() == "sinusoidal" || options.positions() == "learned",
+              "positions must be sinusoidal or learned, got ", options.positions());
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < options.layers(); ++i) {
+    layers->push_back(EncoderLayer(make_attention(), options));
+  }
+  if (options.positions() == "learned") {
+    learned_positions = register_module("learned_positions",
+                                        torch::nn::Embedding(options.max_len(), options.d_model()));
+  } else {
+    // PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(...)
+    auto position = at::arange(options.max_len(), at::kFloat).unsqueeze(1);
+    auto frequency = at::exp(at::arange(0, options.d_model(), 2, at::kFloat) *
+                             (-std::log(10000.0) / static_cast<double>(options.d_model())));
+    auto table = at::zeros({options.max_len(), options.d_model()});
+    table.slice(1, 0, options.d_model(), 2).copy_(at::sin(position * frequency));
+    table.slice(1, 1, options.d_model(), 2)
+        .copy_(at::cos(position * frequency).slice(1, 0, options.d_model() / 2));
+    sinusoidal_positions = register_buffer("sinusoidal_positions", table);
+  }
+  final_norm = register_module(
+      "final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.d_model()})));
+  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+}
+
+torch::Tensor EncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask) {
+  const int64_t length = x.size(1);
+  TORCH_CHECK(length <= options.max_len(), "input length ", length, " exceeds max_len ",
+              options.max_len());
+  auto positions = learned_positions ? learned_positions->weight.slice(0, 0, length)
+                                     : sinusoidal_positions.slice(0, 0, length);
+  auto h = dropout->forward(x + positions.unsqueeze(0));
+  for (const auto& layer : *layers) h = layer->as<EncoderLayer>()->forward(h, key_padding_mask);
+  return final_norm->forward(h);
+}
+
+SequenceClassifierImpl::SequenceClassifierImpl(const EncoderOptions& options,
+                                               const AttentionFactory& make_attention) {
+  encoder = register_module("encoder", Encoder(options, make_attention));
+  head = register_module("head", torch::nn::Linear(options.d_model(), 1));
+}
+
+torch::Tensor SequenceClassifierImpl::forward(const torch::Tensor& x,
+                                              const torch::Tensor& key_padding_mask) {
+  auto h = encoder->forward(x, key_padding_mask);
+  torch::Tensor pooled;
+  if (key_padding_mask.defined()) {
+    auto keep = key_padding_mask.logical_not().unsqueeze(-1).to(h.dtype());
+    pooled = (h * keep).sum(1) / keep.sum(1).clamp_min(1.0);
+  } else {
+    pooled = h.mean(1);
+  }
+  return head->forward(pooled).squeeze(-1);
+}
+
+SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) {
+  EncoderOptions options(model.at("d_model").get<int64_t>(), model.at("layers").get<int64_t>(),
+                         model.at("ff_dim").get<int64_t>(), max_len);
+  options.dropout(model.at("dropout").get<double>())
+      .positions(model.at("positions").get<std::string>());
+  SequenceClassifier classifier(options, [&] { return MakeAttention(model, max_len); });
+  // Linformer's layerwise sharing: every layer uses the first layer's projection.
+  if (model.at("attention") == "linformer" && model.at("linformer").at("sharing") == "layerwise") {
+    auto& layers = *classifier->encoder->layers;
+    auto first =
+        std::dynamic_pointer_cast<LinformerAttentionImpl>(layers[0]->as<EncoderLayer>()->attention);
+    for (size_t i = 1; i < layers.size(); ++i) {
+      std::dynamic_pointer_cast<LinformerAttentionImpl>(layers[i]->as<EncoderLayer>()->attention)
+          ->ShareProjectionWith(*first);
+    }
+  }
+  return classifier;
+}
+
+}  // namespace attnsweep

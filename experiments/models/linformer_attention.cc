@@ -1,0 +1,76 @@
+#include "experiments/models/linformer_attention.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <torch/nn/init.h>
+
+#include "experiments/models/softmax_attention.h"
+
+namespace attnsweep {
+
+LinformerAttentionImpl::LinformerAttentionImpl(const LinformerAttentionOptions& options_)
+    : options(options_) {
+  reset();
+}
+
+void LinformerAttentionImpl::reset() {
+  const std::string& sharing = options.sharing();
+  TORCH_CHECK(
+      sharing == "none" || sharing == "headwise" || sharing == "kv" || sharing == "layerwise",
+      "unknown Linformer sharing '", sharing, "' (none, headwise, kv, layerwise)");
+  TORCH_CHECK(options.k() > 0 && options.max_len() > 0, "Linformer k and max_len must be positive");
+  Register(*this, options.d_model(), options.heads());
+  const std::vector<int64_t> shape =
+      sharing == "none" ? std::vector<int64_t>{options.heads(), options.k(), options.max_len()}
+                        : std::vector<int64_t>{options.k(), options.max_len()};
+  // Scaled so that a projected key has about the norm of a key (each row sums ~k^-1/2 N(0,1)
+  // terms).
+  auto init = [&](const char* name) {
+    auto weight = torch::empty(shape);
+    torch::nn::init::normal_(weight, 0.0, 1.0 / std::sqrt(static_cast<double>(options.k())));
+    return register_parameter(name, weight);
+  };
+  key_projection = init("key_projection");
+  value_projection =
+      sharing == "none" || sharing == "headwise" ? init("value_projection") : key_projection;
+}
+
+void LinformerAttentionImpl::ShareProjectionWith(const LinformerAttentionImpl& other) {
+  TORCH_CHECK(options.sharing() == "layerwise" && other.options.sharing() == "layerwise",
+              "only layerwise Linformer layers share their projection");
+  // The same tensor, not a copy: one parameter for every layer, trained once.
+  key_projection = other.key_projection;
+  value_projection = key_projection;
+  parameters_["key_projection"] = key_projection;
+}
+
+namespace {
+// (B, H, L, Dh) projected along L by (k, max_len) or (H, k, max_len), first L columns.
+torch::Tensor ProjectAlongSequence(const torch::Tensor& x, const torch::Tensor& projection) {
+  const int64_t length = x.size(2);
+  const auto used = projection.narrow(projection.dim() - 1, 0, length);
+  // (k, L) @ (B, H, L, Dh) broadcasts to (B, H, k, Dh); (H, k, L) likewise per head.
+  return at::matmul(used, x);
+}
+}  // namespace
+
+torch::Tensor LinformerAttentionImpl::forward(const torch::Tensor& x,
+                                              const torch::Tensor& key_padding_mask) {
+  CheckAttentionInput(x, key_padding_mask, options.d_model());
+  TORCH_CHECK(x.size(1) <= options.max_len(), "Linformer: input length ", x.size(1),
+              " exceeds its max_len ", options.max_len());
+  QkvHeads heads = Split(x);
+  if (key_padding_mask.defined()) {
+    const auto keep =
+        key_padding_mask.logical_not().view({x.size(0), 1, x.size(1), 1}).to(x.dtype());
+    heads.k = heads.k * keep;
+    heads.v = heads.v * keep;
+  }
+  const auto keys = ProjectAlongSequence(heads.k, key_projection);
+  const auto values = ProjectAlongSequence(heads.v, value_projection);
+  // Every projected key is real: no mask past the projection.
+  return Merge(ExactAttention(heads.q, keys, values, /*key_padding_mask=*/{}, 0.0, false));
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,48 @@
+// Linformer (Wang et al. 2020): keys and values are projected along the sequence, from L positions
+// to k, by learned E and F (k x max_len), so attention costs O(L k) time and memory. Padded keys
+// and values are zeroed before projecting, so padding never enters the projection; an input shorter
+// than max_len uses the first L columns of E and F; a longer one is refused.
+#pragma once
+
+#include <string>
+
+#include <torch/arg.h>
+#include <torch/nn/pimpl.h>
+
+#include "experiments/models/attention.h"
+#include "experiments/models/multihead_projections.h"
+
+namespace attnsweep {
+
+struct LinformerAttentionOptions {
+  LinformerAttentionOptions(int64_t d_model, int64_t heads, int64_t max_len)
+      : d_model_(d_model), heads_(heads), max_len_(max_len) {}
+  TORCH_ARG(int64_t, d_model);
+  TORCH_ARG(int64_t, heads);
+  // The longest input; E and F have this many columns.
+  TORCH_ARG(int64_t, max_len);
+  // Projected length.
+  TORCH_ARG(int64_t, k) = 256;
+  // none: E and F for each head; headwise: one E and one F for all heads; kv: one matrix for keys
+  // and values, all heads; layerwise: as kv, and one matrix for all layers (the encoder shares it).
+  TORCH_ARG(std::string, sharing) = "kv";
+};
+
+class LinformerAttentionImpl : public AttentionImpl, public MultiHeadProjections {
+ public:
+  explicit LinformerAttentionImpl(const LinformerAttentionOptions& options);
+  void reset();
+  torch::Tensor forward(const torch::Tensor& x,
+                        const torch::Tensor& key_padding_mask = {}) override;
+  // layerwise sharing: use `other`'s projection instead of this layer's own.
+  void ShareProjectionWith(const LinformerAttentionImpl& other);
+
+  LinformerAttentionOptions options;
+  // (k, max_len), or (H, k, max_len) with sharing none. F is E under kv and layerwise sharing.
+  torch::Tensor key_projection;
+  torch::Tensor value_projection;
+};
+
+TORCH_MODULE(LinformerAttention);
+
+}  // namespace attnsweep
