@@ -22,6 +22,8 @@ for grid in bench/softmax_scaling.yaml; do
         pl = $2; pt = $3 }'
 done
 
+bash scripts/bench_zoo.sh "$build"
+
 # Dispatch cost of each isolation mode: 40 no-op jobs, one rank (worker thread) and mpirun -np 3.
 echo
 echo "== dispatch: no-op jobs per second (bench/dispatch.yaml)"
