@@ -250,3 +250,61 @@ TEST(Grid, StoreAndName) {
 
 }  // namespace
 }  // namespace attnsweep
+
+namespace attnsweep {
+namespace {
+
+TEST(Grid, EncoderKeysBelongToABenchmarkOnlyWhenItTimesTheWholeModel) {
+  Grid grid = MustParse(R"(
+experiments:
+  - name: b
+    task: benchmark
+    params: {model.layers: 4}
+    grid: {bench.scope: [layer, model]}
+)");
+  ASSERT_EQ(grid.jobs.size(), 2u);
+  for (const auto& job : grid.jobs) {
+    const bool whole = job.config["bench"]["scope"] == "model";
+    EXPECT_EQ(job.config["model"].contains("layers"), whole) << job.config.dump();
+    EXPECT_EQ(job.config["model"].contains("positions"), whole) << job.config.dump();
+    if (whole) {
+      EXPECT_EQ(job.config["model"]["layers"], 4);
+    }
+  }
+}
+
+TEST(Grid, VariantKeysFollowTheirVariant) {
+  Grid grid = MustParse(R"(
+experiments:
+  - name: v
+    task: benchmark
+    grid:
+      model.attention:
+        softmax: {}
+        linformer: {model.linformer.k: [64, 128]}
+        softmax_chunked: {model.chunked.block: [128]}
+)");
+  ASSERT_EQ(grid.jobs.size(), 4u);
+  for (const auto& job : grid.jobs) {
+    const std::string variant = job.config["model"]["attention"];
+    EXPECT_EQ(job.config["model"].contains("linformer"), variant == "linformer");
+    EXPECT_EQ(job.config["model"].contains("chunked"), variant == "softmax_chunked");
+  }
+}
+
+TEST(Grid, LinformerShorterThanTheInputIsAnError) {
+  GridParseResult result = ParseGrid(R"(experiments:
+  - name: l
+    task: benchmark
+    params: {model.attention: linformer, data.max_len: 1024}
+    grid: {model.linformer.max_len: [512, 2048]}
+)",
+                                     "t");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(FormatGridIssue("g.yaml", result.errors[0]),
+            "g.yaml:5:38: model.linformer.max_len (512) is shorter than data.max_len (1024): "
+            "Linformer cannot take inputs longer than its projection");
+}
+
+}  // namespace
+}  // namespace attnsweep
