@@ -209,6 +209,56 @@ std::vector<ParamSpec> BuildSchema() {
        kModelTasks,
        "softmax_chunked",
        "queries and keys per block of softmax_chunked"});
+  add({"model.performer.features",
+       ParamType::kInt,
+       "0",
+       0,
+       1 << 20,
+       false,
+       {},
+       kModelTasks,
+       "performer",
+       "random features M of Performer (0: ceil(d_head ln d_head))"});
+  add({"model.performer.kernel",
+       ParamType::kString,
+       "positive",
+       {},
+       {},
+       false,
+       {"positive", "hyperbolic", "trig"},
+       kModelTasks,
+       "performer",
+       "Performer's feature map: positive or hyperbolic (FAVOR+), or trig (sin/cos)"});
+  add({"model.performer.sampling",
+       ParamType::kString,
+       "orthogonal",
+       {},
+       {},
+       false,
+       {"orthogonal", "iid"},
+       kModelTasks,
+       "performer",
+       "orthogonal random features (blocks of Q of QR), or iid Gaussian"});
+  add({"model.performer.scaling",
+       ParamType::kString,
+       "chi",
+       {},
+       {},
+       false,
+       {"chi", "sqrt_d"},
+       kModelTasks,
+       "performer",
+       "norms of orthogonal features: chi(d)-distributed, or all sqrt(d)"});
+  add({"model.performer.redraw",
+       ParamType::kInt,
+       "0",
+       0,
+       1 << 30,
+       false,
+       {},
+       kModelTasks,
+       "performer",
+       "redraw the features every this many training steps (0: never)"});
   add({"model.linformer.k",
        ParamType::kInt,
        "256",
@@ -346,8 +396,8 @@ const std::vector<std::string>& KnownTasks() {
 }
 
 const std::vector<std::string>& KnownAttentionVariants() {
-  static const std::vector<std::string> variants = {"softmax", "softmax_chunked", "linformer",
-                                                    "gru"};
+  static const std::vector<std::string> variants = {"softmax", "softmax_chunked", "performer",
+                                                    "linformer", "gru"};
   return variants;
 }
 

@@ -9,16 +9,20 @@ echo "== bench/zoo_layer.yaml on $(nproc) cores of $(grep -m1 'model name' /proc
 if [ "${2:-}" != "--report-only" ]; then
   rm -rf "$db" "$db-wal" "$db-shm" "$db.logs"
   "$build/attnsweep" run bench/zoo_layer.yaml --db "$db" --job-memory 16G -q || true
+  # The Performer layer on one thread, to compare with performer-pytorch's single-thread figure.
+  "$build/attnsweep" run bench/performer_one_thread.yaml --db "$db" --threads-per-rank 1 -q
 fi
 "$build/attnsweep" query --db "$db" --format csv "
-  SELECT r.attention, r.max_len, r.status, COALESCE(r.error_kind, ''),
+  SELECT r.attention || COALESCE('/' || json_extract(r.config, '$.model.performer.kernel'), ''),
+         r.max_len, r.status, COALESCE(r.error_kind, ''),
          r.fwd_ms, r.peak_mb, r.fwdbwd_ms, r.fwdbwd_peak_mb,
          s.fwd_ms AS softmax_ms, s.peak_mb AS softmax_mb
   FROM results r LEFT JOIN results s
     ON s.batch_id = r.batch_id AND s.attention = 'softmax' AND s.max_len = r.max_len AND s.status = 'done'
-  WHERE r.batch_id = (SELECT max(id) FROM batches)
+  WHERE r.batch_id = (SELECT max(batch_id) FROM jobs WHERE experiment = 'layer')
+    AND r.experiment = 'layer'
   ORDER BY CASE r.attention WHEN 'softmax' THEN 0 WHEN 'softmax_chunked' THEN 1
-           WHEN 'linformer' THEN 2 ELSE 3 END, r.max_len" |
+           WHEN 'performer' THEN 2 WHEN 'linformer' THEN 3 ELSE 4 END, 1, r.max_len" |
   awk -F, '
     # Least-squares slope of log(time) on log(length) over the lengths >= 2048, where fixed costs no
     # longer dominate; printed when a variant ends.
@@ -40,3 +44,6 @@ fi
       if ($2 >= 2048) { x = log($2); y = log($5); n++; sx += x; sy += y; sxy += x * y; sxx += x * x }
       pl = $2; pt = $5 }
     END { fit() }'
+"$build/attnsweep" query --db "$db" --format csv "
+  SELECT fwd_ms, threads FROM results WHERE experiment = 'performer-one-thread' AND status = 'done'" |
+  awk -F, 'NR == 2 { printf "performer/positive, one layer forward, B=4 L=4096 d_model=64 H=4, %d thread: %.1f ms\n", $2, $1 }'

@@ -177,7 +177,13 @@ nlohmann::json ModelConfig(const std::string& variant) {
           {"dropout", 0.1},
           {"positions", "sinusoidal"},
           {"chunked", {{"block", 5}}},
-          {"linformer", {{"k", 8}, {"sharing", "none"}, {"max_len", 0}}}};
+          {"linformer", {{"k", 8}, {"sharing", "none"}, {"max_len", 0}}},
+          {"performer",
+           {{"features", 16},
+            {"kernel", "positive"},
+            {"sampling", "orthogonal"},
+            {"scaling", "chi"},
+            {"redraw", 0}}}};
 }
 
 class EveryVariant : public ::testing::TestWithParam<const char*> {};
@@ -229,7 +235,8 @@ TEST_P(EveryVariant, FixedSeedGivesIdenticalOutputs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, EveryVariant,
-                         ::testing::Values("softmax", "softmax_chunked", "linformer", "gru"));
+                         ::testing::Values("softmax", "softmax_chunked", "performer", "linformer",
+                                           "gru"));
 
 TEST(Encoder, SinusoidalPositionsFollowTheFormula) {
   Encoder encoder(EncoderOptions(8, 1, 16, 50), [] {

@@ -5,6 +5,7 @@
 #include "experiments/models/chunked_attention.h"
 #include "experiments/models/gru_mixer.h"
 #include "experiments/models/linformer_attention.h"
+#include "experiments/models/performer_attention.h"
 #include "experiments/models/softmax_attention.h"
 #include "experiments/tasks/tasks.h"
 
@@ -22,6 +23,16 @@ std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_
     return std::make_shared<ChunkedAttentionImpl>(
         ChunkedAttentionOptions(d_model, heads)
             .block(model.at("chunked").at("block").get<int64_t>()));
+  }
+  if (variant == "performer") {
+    const auto& performer = model.at("performer");
+    return std::make_shared<PerformerAttentionImpl>(
+        PerformerAttentionOptions(d_model, heads)
+            .features(performer.at("features").get<int64_t>())
+            .kernel(performer.at("kernel").get<std::string>())
+            .sampling(performer.at("sampling").get<std::string>())
+            .scaling(performer.at("scaling").get<std::string>())
+            .redraw(performer.at("redraw").get<int64_t>()));
   }
   if (variant == "linformer") {
     const auto& linformer = model.at("linformer");

@@ -46,12 +46,19 @@ void LinformerAttentionImpl::ShareProjectionWith(const LinformerAttentionImpl& o
 }
 
 namespace {
-// (B, H, L, Dh) projected along L by (k, max_len) or (H, k, max_len), first L columns.
+// (B, H, L, Dh) projected along L by (k, max_len) or (H, k, max_len), first L columns, to (B, H, k,
+// Dh). Written as single large GEMMs: a broadcast matmul of E against (B, H, L, Dh) would first
+// copy E once per batch and head.
 torch::Tensor ProjectAlongSequence(const torch::Tensor& x, const torch::Tensor& projection) {
-  const int64_t length = x.size(2);
+  const int64_t batch = x.size(0), heads = x.size(1), length = x.size(2), head_dim = x.size(3);
   const auto used = projection.narrow(projection.dim() - 1, 0, length);
-  // (k, L) @ (B, H, L, Dh) broadcasts to (B, H, k, Dh); (H, k, L) likewise per head.
-  return at::matmul(used, x);
+  if (projection.dim() == 2) {
+    // (B, H, Dh, L) @ (L, k): batch, heads and Dh fold into the GEMM's rows.
+    return at::matmul(x.transpose(-2, -1), used.t()).transpose(-2, -1);
+  }
+  // A projection per head: (H, k, L) @ (H, L, B Dh), one batched GEMM.
+  const auto per_head = x.permute({1, 2, 0, 3}).reshape({heads, length, batch * head_dim});
+  return at::bmm(used, per_head).view({heads, used.size(1), batch, head_dim}).permute({2, 0, 1, 3});
 }
 }  // namespace
 

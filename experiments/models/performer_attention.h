@@ -1,0 +1,73 @@
+// Performer (Choromanski et al. 2020), FAVOR+: softmax attention estimated with random features,
+//   Attention(Q, K, V) ~ D^-1 phi(Q) (phi(K)^T V),  D = diag(phi(Q) phi(K)^T 1),
+// in time and memory linear in L (no L x L matrix). Features are computed in fp32 whatever the
+// model's dtype. Padded keys get phi(k) = 0 and stay out of the stabiliser, so padding never
+// reaches the normaliser (the public implementations only zero V).
+#pragma once
+
+#include <string>
+
+#include <ATen/core/Generator.h>
+#include <torch/arg.h>
+#include <torch/nn/pimpl.h>
+
+#include "experiments/models/attention.h"
+#include "experiments/models/multihead_projections.h"
+
+namespace attnsweep {
+
+struct PerformerAttentionOptions {
+  PerformerAttentionOptions(int64_t d_model, int64_t heads) : d_model_(d_model), heads_(heads) {}
+  TORCH_ARG(int64_t, d_model);
+  TORCH_ARG(int64_t, heads);
+  // Random features M; 0: ceil(d_head ln d_head).
+  TORCH_ARG(int64_t, features) = 0;
+  // positive: exp(w.x - |x|^2/2)/sqrt(M); hyperbolic: [exp(w.x), exp(-w.x)] exp(-|x|^2/2)/sqrt(2M);
+  // trig: [cos w.x, sin w.x] exp(|x|^2/2)/sqrt(M).
+  TORCH_ARG(std::string, kernel) = "positive";
+  // orthogonal: blocks of the Q of QR of Gaussian d x d matrices; iid: Gaussian rows.
+  TORCH_ARG(std::string, sampling) = "orthogonal";
+  // chi: orthogonal rows rescaled to chi(d)-distributed norms (as Gaussian rows have); sqrt_d: all
+  // rows of norm sqrt(d).
+  TORCH_ARG(std::string, scaling) = "chi";
+  // Redraw the features every `redraw` training forward passes; 0: never. Never in evaluation.
+  TORCH_ARG(int64_t, redraw) = 0;
+};
+
+class PerformerAttentionImpl : public AttentionImpl, public MultiHeadProjections {
+ public:
+  explicit PerformerAttentionImpl(const PerformerAttentionOptions& options);
+  void reset();
+  torch::Tensor forward(const torch::Tensor& x,
+                        const torch::Tensor& key_padding_mask = {}) override;
+
+  int64_t feature_count() const { return projection.size(0); }
+  // Draw number `draw` from this module's seed: the same seed and draw give the same features, so a
+  // checkpoint needs only `draws` (and the seed) to restore them.
+  void DrawFeatures(int64_t draw);
+
+  PerformerAttentionOptions options;
+  torch::Tensor projection;  // buffer (M, d_head): the random directions w
+  int64_t seed = 0;          // taken from LibTorch's generator at construction
+  int64_t draws = 0;         // features drawn so far (1 after construction)
+  int64_t training_steps = 0;
+};
+
+TORCH_MODULE(PerformerAttention);
+
+// M random directions in R^d (M x d), as the options say, from `generator`.
+torch::Tensor DrawRandomFeatures(int64_t m, int64_t d, const std::string& sampling,
+                                 const std::string& scaling, at::Generator generator);
+
+// phi(x) for x (..., L, d) already multiplied by d^-1/4, without a stabiliser: the unbiased
+// estimate of exp(x.y) is phi(x).phi(y). For tests and for reference.
+torch::Tensor PerformerFeatures(const torch::Tensor& x, const torch::Tensor& w,
+                                const std::string& kernel);
+
+// FAVOR+ on (B, H, L, Dh) tensors, q and k unscaled (the d^-1/4 normaliser is applied here),
+// with stabilised features; the key padding mask zeroes padded keys' features.
+torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             const torch::Tensor& w, const std::string& kernel,
+                             const torch::Tensor& key_padding_mask);
+
+}  // namespace attnsweep
