@@ -1,9 +1,6 @@
 #include "experiments/job_runner.h"
 
-#include <malloc.h>
-
 #include <cmath>
-#include <mutex>
 #include <new>
 
 #include <ATen/Parallel.h>
@@ -40,21 +37,7 @@ const char* JobOutcomeName(JobOutcome outcome) {
 
 std::string LibTorchVersion() { return TORCH_VERSION; }
 
-void PrepareJobProcess() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // glibc serves blocks of 32 MiB and more with a fresh mmap and returns them with munmap, so
-    // every pass over long sequences pays page faults for each large tensor again, and time jumps
-    // where tensors cross that size. Keep freed memory in the heap for reuse instead, as a training
-    // loop's steady state would (jemalloc and PyTorch's caching allocators do the same). peak_mb,
-    // counted by the allocator wrapper, is unaffected; rss_mb then includes memory kept for reuse.
-    // (M_MMAP_THRESHOLD cannot exceed 32 MiB on 64-bit glibc: turn mmap off instead; a request no
-    // arena heap can hold is retried on the main arena, which grows with brk.)
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    CpuMemoryCounter::Install();
-  });
-}
+void PrepareJobProcess() { CpuMemoryCounter::Install(); }
 
 namespace {
 
