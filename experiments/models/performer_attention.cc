@@ -4,6 +4,7 @@
 #include <limits>
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 namespace attnsweep {
@@ -62,19 +63,27 @@ at::Tensor StableFeatures(const at::Tensor& x, const at::Tensor& w, const std::s
                               : std::get<0>(source.flatten(-2).max(-1, true)).unsqueeze(-1);
     return at::where(at::isinf(max), at::zeros_like(max), max);  // all keys padded: no shift
   };
+  // Without autograd (inference, the forward benchmark) the steps run in place on one (.., L, M)
+  // tensor: at long lengths each extra temporary is a fresh allocation paid for in page faults.
+  const bool in_place = !at::GradMode::is_enabled();
   at::Tensor features;
-  if (kernel == "positive") {
-    const auto exponent = parts.projected - parts.half_norm_sq;
-    features = at::exp(exponent - stabiliser(exponent)) * scale;
-  } else if (kernel == "hyperbolic") {
-    const auto exponent = at::cat({parts.projected, -parts.projected}, -1) - parts.half_norm_sq;
-    features = at::exp(exponent - stabiliser(exponent)) * scale;
+  if (kernel == "positive" || kernel == "hyperbolic") {
+    at::Tensor exponent =
+        kernel == "positive" ? parts.projected : at::cat({parts.projected, -parts.projected}, -1);
+    if (in_place) {
+      exponent.sub_(parts.half_norm_sq);
+      const auto shift = stabiliser(exponent);
+      features = exponent.sub_(shift).exp_().mul_(scale);
+    } else {
+      exponent = exponent - parts.half_norm_sq;
+      features = at::exp(exponent - stabiliser(exponent)) * scale;
+    }
   } else {
     TORCH_CHECK(kernel == "trig", "unknown Performer kernel '", kernel, "'");
     const auto magnitude = at::exp(parts.half_norm_sq - stabiliser(parts.half_norm_sq)) * scale;
     features = at::cat({at::cos(parts.projected), at::sin(parts.projected)}, -1) * magnitude;
   }
-  if (keep.defined()) features = features * keep;
+  if (keep.defined()) features = in_place ? features.mul_(keep) : features * keep;
   return features;
 }
 
