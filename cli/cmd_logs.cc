@@ -1,6 +1,5 @@
 #include "cli/cmd_logs.h"
 
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -10,6 +9,7 @@
 #include "store/readonly_query.h"
 #include "store/result_store.h"
 #include "workers/exit_codes.h"
+#include "workers/job_logs.h"
 
 namespace attnsweep {
 
@@ -23,12 +23,6 @@ CLI::App* SetupLogsCommand(CLI::App& app, LogsOptions* options) {
   return logs;
 }
 
-std::string JobLogPath(const std::string& db_path, int64_t batch_id, int64_t job_id) {
-  return (std::filesystem::path(db_path + ".logs") / std::to_string(batch_id) /
-          (std::to_string(job_id) + ".log"))
-      .string();
-}
-
 int RunLogsCommand(const LogsOptions& options) {
   ResultStore store = ResultStore::OpenReadOnly(options.db);
   const QueryResult found = RunReadOnlyQuery(
@@ -39,7 +33,7 @@ int RunLogsCommand(const LogsOptions& options) {
     return kExitBadInput;
   }
   const int64_t batch_id = std::get<int64_t>(found.rows[0][0]);
-  const std::string path = JobLogPath(options.db, batch_id, options.job_id);
+  const std::string path = JobLogPath(JobLogRoot(options.db), batch_id, options.job_id);
   std::ifstream log(path);
   if (!log) {
     PrintError("no log for job " + std::to_string(options.job_id) + " (status " +

@@ -18,7 +18,4 @@ struct LogsOptions {
 CLI::App* SetupLogsCommand(CLI::App& app, LogsOptions* options);
 int RunLogsCommand(const LogsOptions& options);
 
-// Where the log of a job of a batch is kept: <db>.logs/<batch>/<job>.log.
-std::string JobLogPath(const std::string& db_path, int64_t batch_id, int64_t job_id);
-
 }  // namespace attnsweep

@@ -6,6 +6,7 @@
 #include "cli/common.h"
 #include "experiments/units.h"
 #include "workers/exit_codes.h"
+#include "workers/job_logs.h"
 
 namespace attnsweep {
 
@@ -63,7 +64,7 @@ bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_me
     }
     settings->job_memory_bytes = *bytes;
   }
-  settings->log_root = db_path + ".logs";
+  settings->log_root = JobLogRoot(db_path);
   return true;
 }
 

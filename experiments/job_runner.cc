@@ -35,6 +35,15 @@ const char* JobOutcomeName(JobOutcome outcome) {
   return "error";
 }
 
+std::optional<JobOutcome> JobOutcomeFromName(const std::string& name) {
+  // JobOutcomeName's switch is the one list of outcomes; walk the enum's values through it.
+  for (int value = 0; value <= static_cast<int>(JobOutcome::kTimeout); ++value) {
+    const auto outcome = static_cast<JobOutcome>(value);
+    if (name == JobOutcomeName(outcome)) return outcome;
+  }
+  return std::nullopt;
+}
+
 std::string LibTorchVersion() { return TORCH_VERSION; }
 
 void PrepareJobProcess() { CpuMemoryCounter::Install(); }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,9 +14,11 @@ namespace attnsweep {
 
 // How an attempt ended; the names are those of attempts.outcome in the store.
 // kCrash and kTimeout are decided by the worker that watches a job process, never by the job
-// itself.
+// itself. kTimeout stays last: JobOutcomeFromName walks the values up to it.
 enum class JobOutcome { kDone, kError, kOom, kDiverged, kInvalid, kInterrupted, kCrash, kTimeout };
 const char* JobOutcomeName(JobOutcome outcome);
+// The outcome JobOutcomeName gives `name`, or nullopt for a name it never gives.
+std::optional<JobOutcome> JobOutcomeFromName(const std::string& name);
 
 struct JobContext {
   int threads = 1;  // intra-op threads the job may use

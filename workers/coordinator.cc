@@ -1,6 +1,7 @@
 #include "workers/coordinator.h"
 
 #include "workers/exit_codes.h"
+#include "workers/job_logs.h"
 
 #include <sys/resource.h>
 
@@ -106,11 +107,10 @@ int Coordinator::MaxAttempts(const JobRecord& job) const {
 
 void Coordinator::KeepLog(const Worker& worker, int rank, const Message& result) {
   if (options_.log_root.empty()) return;
-  const std::filesystem::path dir =
-      std::filesystem::path(options_.log_root) / std::to_string(batch_id_);
+  const std::filesystem::path path = JobLogPath(options_.log_root, batch_id_, result.job_id);
   std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  std::ofstream log(dir / (std::to_string(result.job_id) + ".log"), std::ios::app);
+  std::filesystem::create_directories(path.parent_path(), error);
+  std::ofstream log(path, std::ios::app);
   log << "=== attempt " << result.attempt << " on rank " << rank << " (" << worker.host
       << "): " << JobOutcomeName(result.output.outcome) << " after " << result.seconds << " s\n";
   if (result.log.empty()) {
@@ -122,8 +122,9 @@ void Coordinator::KeepLog(const Worker& worker, int rank, const Message& result)
     log << "--- " << JobOutcomeName(result.output.outcome) << ": "
         << result.output.error.substr(0, result.output.error.find("\n--- last lines")) << "\n";
   }
-  if (!log)
-    spdlog::warn("could not write the log of job #{} under {}", result.job_id, dir.string());
+  if (!log) {
+    spdlog::warn("could not write the log of job #{} to {}", result.job_id, path.string());
+  }
 }
 
 void Coordinator::Handle(int source, const Message& message) {

@@ -11,10 +11,6 @@ constexpr MessageType kAllTypes[] = {MessageType::kHello,     MessageType::kAssi
                                      MessageType::kHeartbeat, MessageType::kResult,
                                      MessageType::kCancel,    MessageType::kShutdown};
 
-const JobOutcome kAllOutcomes[] = {
-    JobOutcome::kDone,    JobOutcome::kError,       JobOutcome::kOom,   JobOutcome::kDiverged,
-    JobOutcome::kInvalid, JobOutcome::kInterrupted, JobOutcome::kCrash, JobOutcome::kTimeout};
-
 }  // namespace
 
 const char* MessageTypeName(MessageType type) {
@@ -127,17 +123,12 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         m.job_id = j.at("job_id").get<int64_t>();
         m.attempt = j.at("attempt").get<int>();
         const std::string outcome = j.at("outcome").get<std::string>();
-        bool valid_outcome = false;
-        for (JobOutcome o : kAllOutcomes) {
-          if (outcome == JobOutcomeName(o)) {
-            m.output.outcome = o;
-            valid_outcome = true;
-          }
-        }
-        if (!valid_outcome) {
+        const auto parsed = JobOutcomeFromName(outcome);
+        if (!parsed) {
           *error = "unknown outcome '" + outcome + "'";
           return std::nullopt;
         }
+        m.output.outcome = *parsed;
         m.output.error = j.at("error").get<std::string>();
         m.seconds = j.at("seconds").get<double>();
         m.log = j.at("log").get<std::string>();
