@@ -34,13 +34,25 @@ void MultiHeadProjections::Register(torch::nn::Module& owner, int64_t d_model, i
 }
 
 QkvHeads MultiHeadProjections::Split(const torch::Tensor& x) {
-  const int64_t batch = x.size(0), length = x.size(1), head_dim = d_model_ / heads_;
-  // (B, L, 3, H, Dh) -> three (B, H, L, Dh)
-  auto qkv = qkv_projection->forward(x)
-                 .view({batch, length, 3, heads_, head_dim})
-                 .permute({2, 0, 3, 1, 4});
+  const auto qkv = Project(x, 0, 3);
   // Scaling q (L x Dh) is cheaper than scaling the L x L scores.
-  return {qkv[0] * (1.0 / std::sqrt(static_cast<double>(head_dim))), qkv[1], qkv[2]};
+  const double head_dim = static_cast<double>(d_model_ / heads_);
+  return {qkv[0] * (1.0 / std::sqrt(head_dim)), qkv[1], qkv[2]};
+}
+
+torch::Tensor MultiHeadProjections::Project(const torch::Tensor& x, int64_t first_part,
+                                            int64_t parts) {
+  TORCH_CHECK(first_part >= 0 && parts > 0 && first_part + parts <= 3,
+              "no such q|k|v parts: ", first_part, " + ", parts);
+  const int64_t batch = x.size(0), length = x.size(1), head_dim = d_model_ / heads_;
+  const auto rows = [&](const torch::Tensor& t) {
+    return t.narrow(0, first_part * d_model_, parts * d_model_);
+  };
+  const auto bias = qkv_projection->bias.defined() ? rows(qkv_projection->bias) : torch::Tensor();
+  // (B, n, parts, H, Dh) -> (parts, B, H, n, Dh)
+  return at::linear(x, rows(qkv_projection->weight), bias)
+      .view({batch, length, parts, heads_, head_dim})
+      .permute({2, 0, 3, 1, 4});
 }
 
 torch::Tensor MultiHeadProjections::Merge(const torch::Tensor& context) {

@@ -16,6 +16,10 @@ class MultiHeadProjections {
  public:
   void Register(torch::nn::Module& owner, int64_t d_model, int64_t heads);
   QkvHeads Split(const torch::Tensor& x);
+  // Rows x (B, n, d_model) projected to `parts` consecutive parts of q | k | v (first_part 0 = q,
+  // 1 = k, 2 = v), none scaled: (parts, B, H, n, Dh). Projecting only the rows and parts needed
+  // lets a variant stream over the sequence without holding all of q, k, v.
+  torch::Tensor Project(const torch::Tensor& x, int64_t first_part, int64_t parts);
   // (B, H, L, Dh) -> (B, L, d_model), then the output projection.
   torch::Tensor Merge(const torch::Tensor& context);
 

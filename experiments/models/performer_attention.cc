@@ -1,11 +1,15 @@
 #include "experiments/models/performer_attention.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include <ATen/ATen.h>
-#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/grad_mode.h>
 
 namespace attnsweep {
 
@@ -49,22 +53,29 @@ double Scale(const std::string& kernel, int64_t m) {
   return 1.0 / std::sqrt(static_cast<double>(kernel == "hyperbolic" ? 2 * m : m));
 }
 
-// Stabilised features: the exponent minus a max that is constant per query row (queries) or per
-// (batch, head) over real keys (keys), so it cancels in D^-1 and nothing overflows. Detached.
-at::Tensor StableFeatures(const at::Tensor& x, const at::Tensor& w, const std::string& kernel,
-                          bool is_query, const at::Tensor& keep /* (B, 1, L, 1) or undefined */) {
+// Features with the exponent shifted by a max, so nothing overflows: per query row (queries), or
+// per (batch, head) over the chunk's real keys (keys). `shift` is that max (B, H, 1, 1) for keys,
+// -inf where the chunk holds no real key (its features are then all zero). Detached.
+struct ShiftedFeatures {
+  at::Tensor phi;
+  at::Tensor shift;
+};
+
+ShiftedFeatures StableFeatures(const at::Tensor& x, const at::Tensor& w, const std::string& kernel,
+                               bool is_query,
+                               const at::Tensor& keep /* (B, 1, L, 1) or undefined */) {
   const auto parts = Parts(x, w);
   const double scale = Scale(kernel, w.size(0));
   const double neg_inf = -std::numeric_limits<double>::infinity();
+  at::Tensor key_shift;
   auto stabiliser = [&](const at::Tensor& exponent) {
     at::Tensor source = exponent.detach();
-    if (!is_query && keep.defined()) source = source.masked_fill(keep.logical_not(), neg_inf);
-    at::Tensor max = is_query ? std::get<0>(source.max(-1, true))
-                              : std::get<0>(source.flatten(-2).max(-1, true)).unsqueeze(-1);
-    return at::where(at::isinf(max), at::zeros_like(max), max);  // all keys padded: no shift
+    if (is_query) return std::get<0>(source.max(-1, true));
+    if (keep.defined()) source = source.masked_fill(keep.logical_not(), neg_inf);
+    key_shift = std::get<0>(source.flatten(-2).max(-1, true)).unsqueeze(-1);
+    return at::where(at::isinf(key_shift), at::zeros_like(key_shift), key_shift);
   };
-  // Without autograd (inference, the forward benchmark) the steps run in place on one (.., L, M)
-  // tensor: at long lengths each extra temporary is a fresh allocation paid for in page faults.
+  // Without autograd (inference, the forward benchmark) the steps run in place on one chunk.
   const bool in_place = !at::GradMode::is_enabled();
   at::Tensor features;
   if (kernel == "positive" || kernel == "hyperbolic") {
@@ -84,7 +95,80 @@ at::Tensor StableFeatures(const at::Tensor& x, const at::Tensor& w, const std::s
     features = at::cat({at::cos(parts.projected), at::sin(parts.projected)}, -1) * magnitude;
   }
   if (keep.defined()) features = in_place ? features.mul_(keep) : features * keep;
-  return features;
+  return {features, key_shift};
+}
+
+// Rows per chunk: a chunk's features, (B, H, rows, M'), stay near 2 MiB, small enough for the
+// cache and far below glibc's 32 MiB mmap threshold, so a long sequence costs no fresh page faults.
+int64_t DefaultChunkRows(int64_t batch_heads, int64_t feature_width) {
+  constexpr int64_t kChunkBytes = int64_t{2} << 20;
+  return std::max<int64_t>(64, kChunkBytes / (batch_heads * feature_width * 4));
+}
+
+// Where FAVOR+ reads its inputs and puts its output, a chunk of rows at a time.
+struct FavorStream {
+  int64_t batch = 0, heads = 0, head_dim = 0, query_length = 0, key_length = 0;
+  at::ScalarType output_type = at::kFloat;
+  // (start, count) -> q rows (B, H, count, Dh), unscaled.
+  std::function<at::Tensor(int64_t, int64_t)> queries;
+  // (start, count) -> k and v rows, each (B, H, count, Dh).
+  std::function<std::pair<at::Tensor, at::Tensor>(int64_t, int64_t)> keys_values;
+  // A chunk's context (B, H, count, Dh) -> the chunk's output, concatenated along output_dim.
+  std::function<at::Tensor(const at::Tensor&)> finish;
+  int64_t output_dim = 2;
+};
+
+at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& w, const std::string& kernel,
+                       const at::Tensor& key_padding_mask, int64_t chunk_rows) {
+  const int64_t batch = stream.batch, heads = stream.heads;
+  const double normaliser = std::pow(static_cast<double>(stream.head_dim), -0.25);
+  at::Tensor keep;
+  if (key_padding_mask.defined()) {
+    keep = key_padding_mask.logical_not().view({batch, 1, stream.key_length, 1}).to(at::kFloat);
+  }
+  const int64_t feature_width = kernel == "positive" ? w.size(0) : 2 * w.size(0);
+  const int64_t rows = chunk_rows > 0 ? chunk_rows : DefaultChunkRows(batch * heads, feature_width);
+  const auto fp32 = w.options().dtype(at::kFloat);
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+
+  // Keys, a chunk at a time: phi(K)^T V (B, H, M', Dh) and phi(K)^T 1 (B, H, M', 1), each kept
+  // relative to the largest key shift seen so far and rescaled when a chunk raises it (the shift
+  // cancels in D^-1, so the result is that of one max over the whole sequence). Features are fp32
+  // whatever the model's dtype: fp16 exponentials overflow.
+  at::Tensor kv = at::zeros({batch, heads, feature_width, stream.head_dim}, fp32);
+  at::Tensor key_sum = at::zeros({batch, heads, feature_width, 1}, fp32);
+  at::Tensor shift = at::full({batch, heads, 1, 1}, neg_inf, fp32);
+  for (int64_t start = 0; start < stream.key_length; start += rows) {
+    const int64_t count = std::min(rows, stream.key_length - start);
+    const auto [k, v] = stream.keys_values(start, count);
+    at::Tensor keys = k.to(at::kFloat) * normaliser, keep_chunk;
+    if (keep.defined()) {
+      // Padded keys are zeroed before their features too: what they hold (inf, huge) must not
+      // turn into inf * 0 = NaN.
+      keep_chunk = keep.narrow(2, start, count);
+      keys = keys * keep_chunk;
+    }
+    const auto chunk = StableFeatures(keys, w, kernel, false, keep_chunk);
+    const auto merged = at::maximum(shift, chunk.shift);
+    const auto reference = at::where(at::isinf(merged), at::zeros_like(merged), merged);
+    // exp(-inf - finite) = 0: an empty accumulator or an all-padding chunk contributes nothing.
+    const auto old_factor = at::exp(shift - reference);
+    const auto chunk_factor = at::exp(chunk.shift - reference);
+    kv = kv * old_factor + at::matmul(chunk.phi.transpose(-2, -1), v.to(at::kFloat)) * chunk_factor;
+    key_sum = key_sum * old_factor + chunk.phi.sum(-2).unsqueeze(-1) * chunk_factor;
+    shift = merged;
+  }
+
+  // Queries, a chunk at a time: each row's stabiliser is its own, so chunks are independent.
+  std::vector<at::Tensor> outputs;
+  for (int64_t start = 0; start < stream.query_length; start += rows) {
+    const int64_t count = std::min(rows, stream.query_length - start);
+    const auto queries = stream.queries(start, count).to(at::kFloat) * normaliser;
+    const auto phi_q = StableFeatures(queries, w, kernel, true, {}).phi;
+    const auto context = at::matmul(phi_q, kv) / at::matmul(phi_q, key_sum);
+    outputs.push_back(stream.finish(context.to(stream.output_type)));
+  }
+  return at::cat(outputs, stream.output_dim);
 }
 
 }  // namespace
@@ -104,21 +188,24 @@ torch::Tensor PerformerFeatures(const torch::Tensor& x, const torch::Tensor& w,
 
 torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& w, const std::string& kernel,
-                             const torch::Tensor& key_padding_mask) {
-  const auto input_type = v.scalar_type();
-  const double normaliser = std::pow(static_cast<double>(q.size(-1)), -0.25);
-  at::Tensor keep;
-  if (key_padding_mask.defined()) {
-    keep = key_padding_mask.logical_not().view({k.size(0), 1, k.size(2), 1}).to(at::kFloat);
-  }
-  // fp32 features whatever the model's dtype: fp16 exponentials overflow.
-  const auto phi_q = StableFeatures(q.to(at::kFloat) * normaliser, w, kernel, true, {});
-  const auto phi_k = StableFeatures(k.to(at::kFloat) * normaliser, w, kernel, false, keep);
-  const auto values = v.to(at::kFloat);
-  const auto kv = at::matmul(phi_k.transpose(-2, -1), values);              // (B, H, M, Dh)
-  const auto numerator = at::matmul(phi_q, kv);                             // (B, H, L, Dh)
-  const auto denominator = at::matmul(phi_q, phi_k.sum(-2).unsqueeze(-1));  // (B, H, L, 1)
-  return (numerator / denominator).to(input_type);
+                             const torch::Tensor& key_padding_mask, int64_t chunk_rows) {
+  TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && k.sizes() == v.sizes() && q.size(0) == k.size(0) &&
+                  q.size(1) == k.size(1) && q.size(3) == k.size(3),
+              "FavorAttention expects q (B, H, Lq, Dh), k and v (B, H, Lk, Dh), got ", q.sizes(),
+              ", ", k.sizes(), ", ", v.sizes());
+  FavorStream stream;
+  stream.batch = k.size(0);
+  stream.heads = k.size(1);
+  stream.head_dim = k.size(3);
+  stream.query_length = q.size(2);
+  stream.key_length = k.size(2);
+  stream.output_type = v.scalar_type();
+  stream.queries = [&](int64_t start, int64_t count) { return q.narrow(2, start, count); };
+  stream.keys_values = [&](int64_t start, int64_t count) {
+    return std::make_pair(k.narrow(2, start, count), v.narrow(2, start, count));
+  };
+  stream.finish = [](const at::Tensor& context) { return context; };
+  return StreamFavor(stream, w, kernel, key_padding_mask, chunk_rows);
 }
 
 PerformerAttentionImpl::PerformerAttentionImpl(const PerformerAttentionOptions& options_)
@@ -156,11 +243,25 @@ torch::Tensor PerformerAttentionImpl::forward(const torch::Tensor& x,
     }
     ++training_steps;
   }
-  const QkvHeads heads = Split(x);
-  // Split scaled q by d^-1/2 for exact attention; FAVOR+ applies its own d^-1/4 to q and k.
-  const double unscale = std::sqrt(static_cast<double>(heads.q.size(-1)));
-  return Merge(FavorAttention(heads.q * unscale, heads.k, heads.v, projection, options.kernel(),
-                              key_padding_mask));
+  // The layer streams over the sequence: each chunk of rows is projected to q, k, v, its features
+  // made and its output projected, so nothing of size L exists but the input and the output.
+  FavorStream stream;
+  stream.batch = x.size(0);
+  stream.heads = options.heads();
+  stream.head_dim = options.d_model() / options.heads();
+  stream.query_length = stream.key_length = x.size(1);
+  stream.output_type = x.scalar_type();
+  // FAVOR+ applies its own d^-1/4 to q and k, so q is taken unscaled.
+  stream.queries = [&](int64_t start, int64_t count) {
+    return Project(x.narrow(1, start, count), 0, 1)[0];
+  };
+  stream.keys_values = [&](int64_t start, int64_t count) {
+    const auto kv = Project(x.narrow(1, start, count), 1, 2);
+    return std::make_pair(kv[0], kv[1]);
+  };
+  stream.finish = [&](const at::Tensor& context) { return Merge(context); };
+  stream.output_dim = 1;
+  return StreamFavor(stream, projection, options.kernel(), key_padding_mask, /*chunk_rows=*/0);
 }
 
 }  // namespace attnsweep

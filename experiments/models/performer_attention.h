@@ -65,9 +65,11 @@ torch::Tensor PerformerFeatures(const torch::Tensor& x, const torch::Tensor& w,
                                 const std::string& kernel);
 
 // FAVOR+ on (B, H, L, Dh) tensors, q and k unscaled (the d^-1/4 normaliser is applied here),
-// with stabilised features; the key padding mask zeroes padded keys' features.
+// with stabilised features; the key padding mask zeroes padded keys' features. The sequence is
+// processed `chunk_rows` rows at a time (0: chunks of about 2 MiB of features), so no (B, H, L, M)
+// tensor ever exists: beyond q, k, v and the output, its memory does not grow with L.
 torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& w, const std::string& kernel,
-                             const torch::Tensor& key_padding_mask);
+                             const torch::Tensor& key_padding_mask, int64_t chunk_rows = 0);
 
 }  // namespace attnsweep
