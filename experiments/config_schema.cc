@@ -290,6 +290,87 @@ std::vector<ParamSpec> BuildSchema() {
        "linformer",
        "length of Linformer's projections (0: data.max_len); longer inputs are refused"});
 
+  add({"model.infinity.segment",
+       ParamType::kInt,
+       "128",
+       1,
+       1 << 20,
+       false,
+       {},
+       kModelTasks,
+       "infinity",
+       "events per segment of the ∞-former: exact attention within one, the memory across"});
+  add({"model.infinity.basis",
+       ParamType::kInt,
+       "64",
+       1,
+       4096,
+       false,
+       {},
+       kModelTasks,
+       "infinity",
+       "basis functions N of the ∞-former's long-term memory"});
+  add({"model.infinity.widths",
+       ParamType::kNumberList,
+       "0.01, 0.05",
+       1e-6,
+       {},
+       false,
+       {},
+       kModelTasks,
+       "infinity",
+       "widths of the memory's Gaussian basis functions on [0, 1]; N is split over them"});
+  add({"model.infinity.ridge",
+       ParamType::kFloat,
+       "0.5",
+       0,
+       {},
+       false,
+       {},
+       kModelTasks,
+       "infinity",
+       "ridge penalty lambda of the memory's fit"});
+  add({"model.infinity.samples",
+       ParamType::kInt,
+       "64",
+       1,
+       1 << 20,
+       false,
+       {},
+       kModelTasks,
+       "infinity",
+       "locations M where the old memory is sampled at each update"});
+  add({"model.infinity.tau",
+       ParamType::kFloat,
+       "0.75",
+       0.001,
+       1,
+       true,
+       {},
+       kModelTasks,
+       "infinity",
+       "the past is contracted into [0, tau], the new segment takes [tau, 1]"});
+  add({"model.infinity.sticky",
+       ParamType::kBool,
+       "false",
+       {},
+       {},
+       false,
+       {},
+       kModelTasks,
+       "infinity",
+       "sticky memories: sample the old memory where attention went, not evenly"});
+  add({"model.infinity.detach",
+       ParamType::kBool,
+       "true",
+       {},
+       {},
+       false,
+       {},
+       kModelTasks,
+       "infinity",
+       "no gradient into past segments through the memory (as in the paper)"});
+
   add({"train.epochs",
        ParamType::kInt,
        "5",
@@ -386,6 +467,8 @@ const char* ParamTypeName(ParamType type) {
       return "string";
     case ParamType::kBool:
       return "boolean";
+    case ParamType::kNumberList:
+      return "comma-separated list of numbers";
   }
   return "?";
 }
@@ -396,8 +479,8 @@ const std::vector<std::string>& KnownTasks() {
 }
 
 const std::vector<std::string>& KnownAttentionVariants() {
-  static const std::vector<std::string> variants = {"softmax", "softmax_chunked", "performer",
-                                                    "linformer", "gru"};
+  static const std::vector<std::string> variants = {"softmax",   "softmax_chunked", "performer",
+                                                    "linformer", "infinity",        "gru"};
   return variants;
 }
 

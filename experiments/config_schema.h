@@ -10,7 +10,9 @@
 
 namespace attnsweep {
 
-enum class ParamType { kInt, kFloat, kString, kBool };
+// kNumberList: numbers written as one comma-separated string ("0.01, 0.05"), held as a JSON array;
+// min and max bound each number.
+enum class ParamType { kInt, kFloat, kString, kBool, kNumberList };
 
 const char* ParamTypeName(ParamType type);
 

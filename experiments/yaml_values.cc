@@ -89,6 +89,33 @@ std::string RangeText(const ParamSpec& spec) {
   return "at most " + hi;
 }
 
+// A finite number within the key's range, for float keys and each item of a number list.
+std::optional<double> NumberFromText(const std::string& text, const ParamSpec& spec,
+                                     std::string* error) {
+  double v;
+  const std::string what = spec.type == ParamType::kNumberList ? "a list of numbers" : "a number";
+  if (!ParseDouble(text, &v)) {
+    *error = "'" + spec.key + "' must be " + what + ", got '" + text + "'";
+    return std::nullopt;
+  }
+  if (!std::isfinite(v)) {
+    *error =
+        "'" + spec.key + "' must be " +
+        (spec.type == ParamType::kNumberList ? "a list of finite numbers" : "a finite number") +
+        ", got " + text;
+    return std::nullopt;
+  }
+  bool low = spec.min && v < *spec.min;
+  bool high = spec.max && (spec.max_exclusive ? v >= *spec.max : v > *spec.max);
+  if (low || high) {
+    *error = "'" + spec.key + "' must be " + RangeText(spec) + ", got " + text;
+    return std::nullopt;
+  }
+  // -0.0 and 0.0 are the same setting; keep one spelling so they share a job key.
+  if (v == 0.0) v = 0.0;
+  return v;
+}
+
 std::optional<nlohmann::json> FromText(const std::string& text, const ParamSpec& spec,
                                        std::string* error) {
   switch (spec.type) {
@@ -107,24 +134,27 @@ std::optional<nlohmann::json> FromText(const std::string& text, const ParamSpec&
       return nlohmann::json(v);
     }
     case ParamType::kFloat: {
-      double v;
-      if (!ParseDouble(text, &v)) {
-        *error = "'" + spec.key + "' must be a number, got '" + text + "'";
+      auto v = NumberFromText(text, spec, error);
+      if (!v) return std::nullopt;
+      return nlohmann::json(*v);
+    }
+    case ParamType::kNumberList: {
+      nlohmann::json list = nlohmann::json::array();
+      std::stringstream items(text);
+      std::string item;
+      while (std::getline(items, item, ',')) {
+        const auto first = item.find_first_not_of(" \t");
+        const auto last = item.find_last_not_of(" \t");
+        auto v = NumberFromText(
+            first == std::string::npos ? "" : item.substr(first, last - first + 1), spec, error);
+        if (!v) return std::nullopt;
+        list.push_back(*v);
+      }
+      if (list.empty()) {
+        *error = "'" + spec.key + "' must list at least one number, got '" + text + "'";
         return std::nullopt;
       }
-      if (!std::isfinite(v)) {
-        *error = "'" + spec.key + "' must be a finite number, got " + text;
-        return std::nullopt;
-      }
-      bool low = spec.min && v < *spec.min;
-      bool high = spec.max && (spec.max_exclusive ? v >= *spec.max : v > *spec.max);
-      if (low || high) {
-        *error = "'" + spec.key + "' must be " + RangeText(spec) + ", got " + text;
-        return std::nullopt;
-      }
-      // -0.0 and 0.0 are the same setting; keep one spelling so they share a job key.
-      if (v == 0.0) v = 0.0;
-      return nlohmann::json(v);
+      return list;
     }
     case ParamType::kBool: {
       bool v;

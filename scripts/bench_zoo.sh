@@ -22,7 +22,7 @@ fi
   WHERE r.batch_id = (SELECT max(batch_id) FROM jobs WHERE experiment = 'layer')
     AND r.experiment = 'layer'
   ORDER BY CASE r.attention WHEN 'softmax' THEN 0 WHEN 'softmax_chunked' THEN 1
-           WHEN 'performer' THEN 2 WHEN 'linformer' THEN 3 ELSE 4 END, 1, r.max_len" |
+           WHEN 'performer' THEN 2 WHEN 'linformer' THEN 3 WHEN 'infinity' THEN 4 ELSE 5 END, 1, r.max_len" |
   awk -F, '
     # Least-squares slope of log(time) on log(length) over the lengths >= 2048, where fixed costs no
     # longer dominate; printed when a variant ends.

@@ -178,6 +178,17 @@ nlohmann::json ModelConfig(const std::string& variant) {
           {"positions", "sinusoidal"},
           {"chunked", {{"block", 5}}},
           {"linformer", {{"k", 8}, {"sharing", "none"}, {"max_len", 0}}},
+          // Segments of 4, so the memory is written and read several times; sticky, so the
+          // histogram of the attention paid must also leave padding out.
+          {"infinity",
+           {{"segment", 4},
+            {"basis", 8},
+            {"widths", {0.1, 0.3}},
+            {"ridge", 0.5},
+            {"samples", 8},
+            {"tau", 0.75},
+            {"sticky", true},
+            {"detach", true}}},
           {"performer",
            {{"features", 16},
             {"kernel", "positive"},
@@ -236,7 +247,7 @@ TEST_P(EveryVariant, FixedSeedGivesIdenticalOutputs) {
 
 INSTANTIATE_TEST_SUITE_P(Zoo, EveryVariant,
                          ::testing::Values("softmax", "softmax_chunked", "performer", "linformer",
-                                           "gru"));
+                                           "infinity", "gru"));
 
 TEST(Encoder, SinusoidalPositionsFollowTheFormula) {
   Encoder encoder(EncoderOptions(8, 1, 16, 50), [] {

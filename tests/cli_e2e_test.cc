@@ -242,7 +242,7 @@ TEST_F(CliTest, HelpOnEveryCommand) {
   }
   auto keys = Run("keys --format csv");
   EXPECT_NE(keys.out.find("model.attention,string,softmax,\"softmax, softmax_chunked, performer, "
-                          "linformer, gru\","),
+                          "linformer, infinity, gru\","),
             std::string::npos)
       << keys.out;
 }

@@ -216,6 +216,24 @@ experiments:
   EXPECT_EQ(grid.jobs[0].config["bench"]["backward"], false);
 }
 
+TEST(Grid, NumberListsAreOneValueSpelledOneWay) {
+  Grid grid = MustParse(R"(
+experiments:
+  - name: t
+    task: benchmark
+    params: {model.attention: infinity}
+    grid:
+      model.infinity.widths: ["0.01,0.05", " 0.01 , 5e-2 ", "0.2"]
+)");
+  // The first two are the same widths: one job.
+  ASSERT_EQ(grid.jobs.size(), 2u);
+  EXPECT_EQ(
+      Values(grid, "model", "infinity"),
+      (std::multiset<std::string>{
+          R"({"basis":64,"detach":true,"ridge":0.5,"samples":64,"segment":128,"sticky":false,"tau":0.75,"widths":[0.01,0.05]})",
+          R"({"basis":64,"detach":true,"ridge":0.5,"samples":64,"segment":128,"sticky":false,"tau":0.75,"widths":[0.2]})"}));
+}
+
 TEST(Grid, IncludeOnlyExperimentRunsJustTheIncludes) {
   Grid grid = MustParse(R"(
 experiments:

@@ -53,7 +53,21 @@ TEST(GridValidation, UnknownVariant) {
   ASSERT_EQ(p.size(), 1u) << Joined(p);
   EXPECT_EQ(p[0],
             "g.yaml:5:34: unknown attention variant 'sofmax' (known: softmax, softmax_chunked, "
-            "performer, linformer, gru); did you mean 'softmax'?");
+            "performer, linformer, infinity, gru); did you mean 'softmax'?");
+}
+
+TEST(GridValidation, BadNumberList) {
+  auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    params: {model.attention: infinity}
+    grid:
+      model.infinity.widths: ["0.01, x", "0.01,,0.05", "0.01, -1"]
+)");
+  ASSERT_EQ(p.size(), 3u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:6:31: 'model.infinity.widths' must be a list of numbers, got 'x'");
+  EXPECT_EQ(p[1], "g.yaml:6:42: 'model.infinity.widths' must be a list of numbers, got ''");
+  EXPECT_EQ(p[2], "g.yaml:6:56: 'model.infinity.widths' must be at least 1e-06, got -1");
 }
 
 TEST(GridValidation, WrongTypeAndOutOfRange) {

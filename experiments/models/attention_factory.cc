@@ -4,6 +4,7 @@
 
 #include "experiments/models/chunked_attention.h"
 #include "experiments/models/gru_mixer.h"
+#include "experiments/models/infinity_former.h"
 #include "experiments/models/linformer_attention.h"
 #include "experiments/models/performer_attention.h"
 #include "experiments/models/softmax_attention.h"
@@ -47,6 +48,19 @@ std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_
         LinformerAttentionOptions(d_model, heads, projection_length)
             .k(linformer.at("k").get<int64_t>())
             .sharing(linformer.at("sharing").get<std::string>()));
+  }
+  if (variant == "infinity") {
+    const auto& infinity = model.at("infinity");
+    return std::make_shared<InfinityFormerImpl>(
+        InfinityFormerOptions(d_model, heads)
+            .segment(infinity.at("segment").get<int64_t>())
+            .basis(infinity.at("basis").get<int64_t>())
+            .widths(infinity.at("widths").get<std::vector<double>>())
+            .ridge(infinity.at("ridge").get<double>())
+            .samples(infinity.at("samples").get<int64_t>())
+            .tau(infinity.at("tau").get<double>())
+            .sticky(infinity.at("sticky").get<bool>())
+            .detach(infinity.at("detach").get<bool>()));
   }
   if (variant == "gru") return std::make_shared<GruMixerImpl>(GruMixerOptions(d_model));
   throw InvalidJobConfig("no attention variant '" + variant + "' in this build");
