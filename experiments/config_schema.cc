@@ -452,6 +452,48 @@ std::vector<ParamSpec> BuildSchema() {
        {"benchmark"},
        "",
        "also time forward+backward"});
+
+  add({"approx.inputs",
+       ParamType::kString,
+       "random",
+       {},
+       {},
+       false,
+       {"random", "smooth"},
+       {"approximation"},
+       "",
+       "inputs of an approximation job: iid Gaussian, or smooth random signals along the "
+       "sequence"});
+  add({"approx.scale",
+       ParamType::kFloat,
+       "1",
+       0,
+       1e6,
+       false,
+       {},
+       {"approximation"},
+       "",
+       "standard deviation of the approximation inputs"});
+  add({"approx.batch_size",
+       ParamType::kInt,
+       "4",
+       1,
+       1 << 20,
+       false,
+       {},
+       {"approximation"},
+       "",
+       "sequences per approximation draw"});
+  add({"approx.draws",
+       ParamType::kInt,
+       "5",
+       1,
+       100000,
+       false,
+       {},
+       {"approximation"},
+       "",
+       "independent draws (weights, random features, inputs) the error is averaged over"});
   return s;
 }
 
@@ -474,7 +516,7 @@ const char* ParamTypeName(ParamType type) {
 }
 
 const std::vector<std::string>& KnownTasks() {
-  static const std::vector<std::string> tasks = {"sleep", "benchmark", "fault"};
+  static const std::vector<std::string> tasks = {"sleep", "benchmark", "approximation", "fault"};
   return tasks;
 }
 

@@ -378,6 +378,12 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
       ok = false;
     }
   }
+  if (config.at("task") == "approximation" && config["model"]["attention"] == "gru") {
+    Error(written_at({"model.attention", "task"}),
+          "the approximation task compares attention with exact softmax attention, and gru has "
+          "none: leave gru out of approximation experiments");
+    ok = false;
+  }
   if (config.contains("data") && config["data"].value("source", "") == "csv" &&
       config["data"].value("path", "").empty()) {
     Error(written_at({"data.source", "data.path"}), "data.source is csv but data.path is not set");

@@ -75,6 +75,8 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
       RunSleepTask(config, context, &output);
     } else if (task == "benchmark") {
       RunBenchmarkTask(config, context, &output);
+    } else if (task == "approximation") {
+      RunApproximationTask(config, context, &output);
     } else if (task == "fault") {
       RunFaultTask(config, context, &output);
     } else {

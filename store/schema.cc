@@ -10,7 +10,8 @@ namespace {
 const char* const kResultColumns[] = {
     "seconds",        "fwd_ms",        "fwd_ms_min",   "fwd_ms_max",          "fwdbwd_ms",
     "fwdbwd_ms_min",  "fwdbwd_ms_max", "tokens_per_s", "fwdbwd_tokens_per_s", "peak_mb",
-    "fwdbwd_peak_mb", "rss_mb",        "test_auc",     "test_accuracy",       "test_logloss"};
+    "fwdbwd_peak_mb", "rss_mb",        "test_auc",     "test_accuracy",       "test_logloss",
+    "rel_error",      "recon_error"};
 
 std::string ResultsView() {
   std::string sql =

@@ -1,6 +1,8 @@
 // The tasks through RunJob, as the workers call them.
 #include "experiments/job_runner.h"
 
+#include "experiments/grid.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -74,6 +76,75 @@ TEST(BenchmarkTask, StopRequestInterrupts) {
   const JobOutput output = RunJob(BenchmarkConfig(64), context);
   EXPECT_EQ(output.outcome, JobOutcome::kInterrupted);
   EXPECT_TRUE(output.metrics.empty());
+}
+
+// The jobs of a grid, resolved as `attnsweep run` resolves them (every default filled in).
+std::vector<nlohmann::json> JobsOf(const std::string& yaml) {
+  const GridParseResult parsed = ParseGrid(yaml, "test");
+  std::string errors;
+  for (const auto& e : parsed.errors) errors += FormatGridIssue("grid.yaml", e) + "\n";
+  EXPECT_TRUE(parsed.ok()) << errors;
+  std::vector<nlohmann::json> configs;
+  for (const auto& job : parsed.grid.jobs) configs.push_back(job.config);
+  return configs;
+}
+
+double ApproximationError(const std::string& params) {
+  const auto jobs = JobsOf(R"(experiments:
+  - name: a
+    task: approximation
+    params: {data.max_len: 64, model: {d_model: 16, heads: 2}, approx: {draws: 4}, )" +
+                           params + "}\n");
+  EXPECT_EQ(jobs.size(), 1u);
+  const JobOutput output = RunJob(jobs.at(0), JobContext());
+  EXPECT_EQ(output.outcome, JobOutcome::kDone) << output.error;
+  auto m = Metrics(output);
+  const std::string name = m.count("recon_error") ? "recon_error" : "rel_error";
+  EXPECT_TRUE(m.count(name + "_sd") && m.count(name + "_max")) << params;
+  EXPECT_LE(m[name], m[name + "_max"]) << params;
+  return m.count(name) ? m[name] : -1;
+}
+
+TEST(ApproximationTask, ErrorsAgainstExactAttentionForEveryVariant) {
+  // Exact variants reproduce softmax with the same projections.
+  EXPECT_LT(ApproximationError("model.attention: softmax"), 1e-7);
+  EXPECT_LT(ApproximationError("model.attention: softmax_chunked, model.chunked.block: 7"), 1e-5);
+  // Performer's estimate improves with more random features (inputs of scale 2, so attention is
+  // far from uniform and the estimate has something to get wrong).
+  const double few = ApproximationError(
+      "model.attention: performer, model.performer.features: 8, approx.scale: 2");
+  const double many = ApproximationError(
+      "model.attention: performer, model.performer.features: 512, approx.scale: 2");
+  EXPECT_GT(few, 0);
+  EXPECT_LT(many, few);
+  EXPECT_GT(ApproximationError("model.attention: linformer, model.linformer.k: 8"), 0);
+  // The ∞-former reports its memory's reconstruction error: smooth states are held better with
+  // more basis functions.
+  const double coarse = ApproximationError(
+      "model.attention: infinity, model.infinity: {segment: 16, basis: 4}, approx.inputs: smooth");
+  const double fine = ApproximationError(
+      "model.attention: infinity, model.infinity: {segment: 16, basis: 64, ridge: 0.001}, "
+      "approx.inputs: smooth");
+  EXPECT_GT(coarse, 0);
+  EXPECT_LT(fine, coarse / 2);
+}
+
+TEST(ApproximationTask, GruHasNoAttentionToCompare) {
+  const auto parsed = ParseGrid(R"(experiments:
+  - {name: a, task: approximation, params: {model.attention: gru}}
+)",
+                                "test");
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  EXPECT_NE(FormatGridIssue("g.yaml", parsed.errors[0]).find("gru has none"), std::string::npos);
+  // A config that got past validation anyway (an older store, say) is refused, not crashed on.
+  auto config = JobsOf(R"(experiments:
+  - {name: a, task: approximation, params: {model.attention: softmax}}
+)")
+                    .at(0);
+  config["model"]["attention"] = "gru";
+  const JobOutput output = RunJob(config, JobContext());
+  EXPECT_EQ(output.outcome, JobOutcome::kInvalid);
+  EXPECT_NE(output.error.find("gru has none"), std::string::npos) << output.error;
 }
 
 TEST(SleepTask, SleepsAndReports) {

@@ -25,5 +25,7 @@ void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOu
 // isolation.
 void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
 void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
+                          JobOutput* output);
 
 }  // namespace attnsweep

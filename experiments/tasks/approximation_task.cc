@@ -1,0 +1,106 @@
+// `approximation`: how far a variant's attention output is from exact softmax attention computed on
+// the same inputs with the same projections (the Performer paper's plots against M, Linformer's
+// against k), or, for the ∞-former, whose long-term memory is not an estimate of softmax
+// attention, how well that memory reconstructs the states it has read (against N).
+//
+// Each draw re-seeds everything random (inputs, projections, random features, Linformer's E and F)
+// from the job's seed and the draw number; the metrics are the mean, standard deviation and maximum
+// over the draws.
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <torch/utils.h>
+#include <nlohmann/json.hpp>
+
+#include "experiments/models/attention_factory.h"
+#include "experiments/models/infinity_former.h"
+#include "experiments/models/multihead_projections.h"
+#include "experiments/models/softmax_attention.h"
+#include "experiments/tasks/tasks.h"
+
+namespace attnsweep {
+namespace {
+
+// Smooth random signals along the sequence: per sequence and channel a sum of sinusoids of at most
+// 8 cycles over the whole length, with standard deviation `scale`.
+at::Tensor SmoothInputs(int64_t batch, int64_t length, int64_t channels, double scale) {
+  constexpr int kWaves = 8;
+  const auto t =
+      (at::arange(length, at::kFloat) / static_cast<double>(length)).view({1, length, 1});
+  auto signal = at::zeros({batch, length, channels});
+  auto power = at::zeros({batch, 1, channels});
+  for (int wave = 0; wave < kWaves; ++wave) {
+    const auto amplitude = at::randn({batch, 1, channels});
+    const auto cycles = at::rand({batch, 1, channels}) * 8.0;
+    const auto phase = at::rand({batch, 1, channels}) * (2 * M_PI);
+    signal += amplitude * at::sin(t * cycles * (2 * M_PI) + phase);
+    power += amplitude.pow(2) / 2;
+  }
+  return signal / power.sqrt() * scale;
+}
+
+void ReportSpread(const std::string& name, const std::vector<double>& values, JobOutput* output) {
+  const double n = static_cast<double>(values.size());
+  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
+  double squares = 0, largest = 0;
+  for (double v : values) {
+    squares += (v - mean) * (v - mean);
+    largest = std::max(largest, v);
+  }
+  output->metrics.emplace_back(name, mean);
+  output->metrics.emplace_back(name + "_sd", values.size() > 1 ? std::sqrt(squares / (n - 1)) : 0);
+  output->metrics.emplace_back(name + "_max", largest);
+}
+
+}  // namespace
+
+void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
+                          JobOutput* output) {
+  const auto& model = config.at("model");
+  const auto& approx = config.at("approx");
+  const std::string variant = model.at("attention").get<std::string>();
+  if (variant == "gru") {
+    throw InvalidJobConfig(
+        "the approximation task compares attention with exact softmax attention; gru has none");
+  }
+  const int64_t batch = approx.at("batch_size").get<int64_t>();
+  const int64_t length = config.at("data").at("max_len").get<int64_t>();
+  const int64_t d_model = model.at("d_model").get<int64_t>();
+  const int64_t heads = model.at("heads").get<int64_t>();
+  const double scale = approx.at("scale").get<double>();
+  const bool smooth = approx.at("inputs").get<std::string>() == "smooth";
+  const uint64_t seed = config.at("seed").get<uint64_t>();
+
+  torch::NoGradGuard no_grad;
+  std::vector<double> errors;
+  for (int64_t draw = 0; draw < approx.at("draws").get<int64_t>(); ++draw) {
+    if (context.stop_requested()) throw JobInterrupted();
+    torch::manual_seed(seed * 1000003 + static_cast<uint64_t>(draw));
+    const auto x = smooth ? SmoothInputs(batch, length, d_model, scale)
+                          : at::randn({batch, length, d_model}) * scale;
+    const std::shared_ptr<AttentionImpl> layer = MakeAttention(model, length);
+    layer->eval();
+    if (const auto* infinity = dynamic_cast<InfinityFormerImpl*>(layer.get())) {
+      errors.push_back(MemoryReconstructionError(infinity->options, x, {}));
+      continue;
+    }
+    // Exact attention with the variant's own projections: only the attention itself differs.
+    auto* projections = dynamic_cast<MultiHeadProjections*>(layer.get());
+    TORCH_CHECK(projections != nullptr, "variant '", variant, "' has no q/k/v projections");
+    SoftmaxAttention exact(SoftmaxAttentionOptions(d_model, heads));
+    exact->qkv_projection->weight.copy_(projections->qkv_projection->weight);
+    exact->qkv_projection->bias.copy_(projections->qkv_projection->bias);
+    exact->output_projection->weight.copy_(projections->output_projection->weight);
+    exact->output_projection->bias.copy_(projections->output_projection->bias);
+    exact->eval();
+    const auto reference = exact->forward(x, {});
+    const auto estimate = layer->forward(x, {});
+    errors.push_back(((estimate - reference).norm() / reference.norm()).item<double>());
+  }
+  ReportSpread(variant == "infinity" ? "recon_error" : "rel_error", errors, output);
+}
+
+}  // namespace attnsweep
