@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/cmd_data.h"
 #include "cli/cmd_keys.h"
 #include "cli/cmd_logs.h"
 #include "cli/cmd_query.h"
@@ -47,6 +48,7 @@ int Main(int argc, char** argv) {
   QueryOptions query_options;
   KeysOptions keys_options;
   LogsOptions logs_options;
+  DataOptions data_options;
   CLI::App* run = SetupRunCommand(app, &run_options);
   CLI::App* resume = SetupResumeCommand(app, &resume_options);
   CLI::App* stop = SetupStopCommand(app, &stop_options);
@@ -55,6 +57,7 @@ int Main(int argc, char** argv) {
   CLI::App* query = SetupQueryCommand(app, &query_options);
   CLI::App* keys = SetupKeysCommand(app, &keys_options);
   CLI::App* logs = SetupLogsCommand(app, &logs_options);
+  const DataCommands data = SetupDataCommand(app, &data_options);
   // The body of a job process, started by workers only: hidden from --help.
   int64_t job_memory_bytes = 0;
   int job_threads = 1;
@@ -96,6 +99,9 @@ int Main(int argc, char** argv) {
     if (*query) return RunQueryCommand(query_options);
     if (*keys) return RunKeysCommand(keys_options);
     if (*logs) return RunLogsCommand(logs_options);
+    if (data.generate->parsed() || data.prepare->parsed() || data.stats->parsed()) {
+      return RunDataCommand(data, data_options);
+    }
   } catch (const QueryRefused& e) {
     PrintError(e.what());
     return kExitBadInput;

@@ -1,9 +1,13 @@
 #include "experiments/data_fingerprint.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -12,18 +16,72 @@
 namespace attnsweep {
 namespace fs = std::filesystem;
 
-bool HashCsvFolder(const std::string& folder, std::string* digest, std::string* error) {
-  static std::mutex mutex;
-  static std::map<std::string, std::string> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = cache.find(folder); it != cache.end()) {
-    *digest = it->second;
-    return true;
+std::string CacheRoot() {
+  if (const char* root = std::getenv("ATTNSWEEP_CACHE"); root && *root) return root;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    return (fs::path(xdg) / "attnsweep").string();
   }
+  const char* home = std::getenv("HOME");
+  return (fs::path(home && *home ? home : "/tmp") / ".cache" / "attnsweep").string();
+}
+
+namespace {
+
+// The file's SHA-256, from the memo when its identity and stamp are unchanged.
+bool FileDigest(const fs::path& path, std::string* digest, std::string* error) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    *error = "cannot read '" + path.string() + "': " + std::strerror(errno);
+    return false;
+  }
+  const std::string stamp = std::to_string(info.st_size) + " " +
+                            std::to_string(info.st_mtim.tv_sec) + "." +
+                            std::to_string(info.st_mtim.tv_nsec) + " " +
+                            std::to_string(info.st_ino) + " " + std::to_string(info.st_dev);
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(path, ec);
+  Sha256 name_hash;
+  name_hash.Update(absolute.string());
+  const fs::path memo =
+      fs::path(CacheRoot()) / "fingerprints" / name_hash.HexDigest().substr(0, 32);
+  {
+    std::ifstream in(memo);
+    std::string line;
+    if (std::getline(in, line) && line.size() > 65 && line.compare(0, stamp.size(), stamp) == 0 &&
+        line[stamp.size()] == ' ') {
+      *digest = line.substr(stamp.size() + 1);
+      return true;
+    }
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot read '" + path.string() + "'";
+    return false;
+  }
+  Sha256 hasher;
+  std::string chunk(1 << 20, '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    hasher.Update(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
+  }
+  *digest = hasher.HexDigest();
+  // Remembering is an optimisation: a cache that cannot be written costs time, not correctness.
+  fs::create_directories(memo.parent_path(), ec);
+  const fs::path tmp = memo.string() + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp);
+    out << stamp << " " << *digest << "\n";
+  }
+  fs::rename(tmp, memo, ec);
+  return true;
+}
+
+}  // namespace
+
+bool HashCsvFolder(const std::string& folder, std::string* digest, std::string* error) {
   // The transactions may be gzipped; the optional dictionaries do not change what a model sees.
-  const char* transaction_names[] = {"transactions.csv", "transactions.csv.gz"};
   std::string transactions;
-  for (const char* name : transaction_names) {
+  for (const char* name : {"transactions.csv", "transactions.csv.gz"}) {
     if (fs::exists(fs::path(folder) / name)) {
       transactions = name;
       break;
@@ -35,21 +93,11 @@ bool HashCsvFolder(const std::string& folder, std::string* digest, std::string* 
   }
   Sha256 hasher;
   for (const std::string& name : {transactions, std::string("gender_train.csv")}) {
-    fs::path path = fs::path(folder) / name;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      *error = "cannot read '" + path.string() + "'";
-      return false;
-    }
-    hasher.Update(name + "\n");
-    std::string chunk(1 << 20, '\0');
-    while (in) {
-      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      hasher.Update(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
-    }
+    std::string file_digest;
+    if (!FileDigest(fs::path(folder) / name, &file_digest, error)) return false;
+    hasher.Update(name + " " + file_digest + "\n");
   }
   *digest = hasher.HexDigest();
-  cache[folder] = *digest;
   return true;
 }
 

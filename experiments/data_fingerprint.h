@@ -15,8 +15,13 @@ constexpr int kSyntheticGeneratorVersion = 1;
 // the data cannot be read (a csv folder without its files, say).
 bool DataFingerprint(const nlohmann::json& config, std::string* fingerprint, std::string* error);
 
-// SHA-256 of the data files a csv source reads, in a fixed order; cached per folder for the
-// process.
+// SHA-256 over the data files a csv source reads, in a fixed order. Each file's own digest is
+// remembered under CacheRoot()/fingerprints by its path, size, modification time and inode, so a
+// file is read through only when it changed.
 bool HashCsvFolder(const std::string& folder, std::string* digest, std::string* error);
+
+// Where attnsweep keeps what it can rebuild (file digests, synthetic sets, prepared data):
+// $ATTNSWEEP_CACHE, else $XDG_CACHE_HOME/attnsweep, else $HOME/.cache/attnsweep.
+std::string CacheRoot();
 
 }  // namespace attnsweep

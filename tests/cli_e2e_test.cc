@@ -235,7 +235,8 @@ TEST_F(CliTest, UnknownBatchAndBadOptionsExitTwo) {
 }
 
 TEST_F(CliTest, HelpOnEveryCommand) {
-  for (const char* command : {"", "run", "status", "results", "query", "keys"}) {
+  for (const char* command : {"", "run", "resume", "stop", "status", "results", "query", "keys",
+                              "logs", "data", "data generate", "data prepare", "data stats"}) {
     auto help = Run(std::string(command) + " --help");
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Usage:"), std::string::npos) << command << ": " << help.out;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -26,6 +27,8 @@ class CliTest : public ::testing::Test {
                .string();
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+    // Prepared and generated data go to the test's folder, never the user's cache.
+    setenv("ATTNSWEEP_CACHE", (dir_ + "/cache").c_str(), 1);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

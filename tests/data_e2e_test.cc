@@ -1,0 +1,64 @@
+// `attnsweep data`: generating, preparing once for many processes at once, and bad input as a user
+// meets it (the message, the exit code).
+#include <string>
+#include <vector>
+
+#include "tests/cli_test_fixture.h"
+
+namespace attnsweep {
+namespace {
+
+using attnsweep::testing::Attnsweep;
+using attnsweep::testing::ReadFileText;
+using attnsweep::testing::StartShell;
+using attnsweep::testing::WaitExitCode;
+
+TEST_F(CliTest, EightProcessesPrepareTheSameDataParsingItOnce) {
+  ASSERT_EQ(Run("data generate --out set --customers 400 --seed 2").exit_code, 0);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 8; ++i) {
+    pids.push_back(StartShell("ATTNSWEEP_CACHE=cache exec " + Attnsweep() +
+                                  " data prepare --path set --format csv > out" +
+                                  std::to_string(i) + ".csv 2>&1",
+                              dir_));
+  }
+  int parsed = 0, loaded = 0;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(WaitExitCode(pids[i]), 0);
+    const std::string out = ReadFileText(dir_ + "/out" + std::to_string(i) + ".csv");
+    parsed += out.find("action,parsed the CSV files") != std::string::npos;
+    loaded += out.find("action,loaded the cached preparation") != std::string::npos;
+    EXPECT_NE(out.find("labelled_customers,224"), std::string::npos) << out;
+  }
+  EXPECT_EQ(parsed, 1);
+  EXPECT_EQ(loaded, 7);
+  // No temporary file is left behind.
+  const auto listing = attnsweep::testing::RunShell("ls cache/prepared", dir_);
+  EXPECT_EQ(listing.exit_code, 0);
+  EXPECT_NE(listing.out.find(".bin"), std::string::npos) << listing.out;
+  EXPECT_EQ(listing.out.find(".tmp"), std::string::npos) << listing.out;
+}
+
+TEST_F(CliTest, BadDataGetsItsPlaceAndExitCodeTwo) {
+  ASSERT_EQ(attnsweep::testing::RunShell("mkdir bad", dir_).exit_code, 0);
+  Write("bad/transactions.csv",
+        "customer_id,tr_datetime,mcc_code,tr_type,amount,term_id\n1,0 10:00:00,5411,1010,-5,\n"
+        "1,3 10:00:61,5411,1010,-5,\n");
+  Write("bad/gender_train.csv", "customer_id,gender\n1,0\n");
+  const auto result = Run("data prepare --path bad");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("bad/transactions.csv:3:3: tr_datetime: expected \"<day> HH:MM:SS\", "
+                            "got '3 10:00:61' (data.skip_bad_rows: true skips such rows)"),
+            std::string::npos)
+      << result.err;
+  const auto skipped = Run("data prepare --path bad --skip-bad-rows --format csv");
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_NE(skipped.out.find("rows_skipped,1"), std::string::npos) << skipped.out;
+  const auto missing = Run("data stats --path nowhere");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nowhere: data.path is not a folder"), std::string::npos)
+      << missing.err;
+}
+
+}  // namespace
+}  // namespace attnsweep
