@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test bench format clean
+.PHONY: setup configure build demo test bench bench-data format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,9 @@ test: build
 
 bench: build
 	@bash scripts/bench.sh $(BUILD_DIR)
+
+bench-data: build
+	@bash scripts/bench_data.sh $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -8,6 +8,7 @@
 #include <torch/version.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/data/data_error.h"
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/tasks/tasks.h"
 
@@ -85,6 +86,9 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
   } catch (const JobInterrupted&) {
     return Failure(JobOutcome::kInterrupted, "interrupted before it finished");
   } catch (const InvalidJobConfig& e) {
+    return Failure(JobOutcome::kInvalid, e.what());
+  } catch (const DataError& e) {
+    // Bad input data fails every attempt alike: not worth retrying.
     return Failure(JobOutcome::kInvalid, e.what());
   } catch (const std::bad_alloc&) {
     return Failure(JobOutcome::kOom, "out of memory (std::bad_alloc)");

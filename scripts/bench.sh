@@ -24,6 +24,9 @@ done
 
 bash scripts/bench_zoo.sh "$build"
 
+echo
+bash scripts/bench_data.sh "$build"
+
 # Dispatch cost of each isolation mode: 40 no-op jobs, one rank (worker thread) and mpirun -np 3.
 echo
 echo "== dispatch: no-op jobs per second (bench/dispatch.yaml)"
