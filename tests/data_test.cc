@@ -285,6 +285,28 @@ TEST_F(DataTest, PreparedDataIsBuiltOnceThenLoaded) {
             std::string::npos);
 }
 
+TEST_F(DataTest, SyntheticSourceIsGeneratedOnceIntoTheCache) {
+  const nlohmann::json data = {{"source", "synthetic"},
+                               {"customers", 60},
+                               {"seed", 2},
+                               {"signal", 1.0},
+                               {"reach", 0.5},
+                               {"test_fraction", 0.1},
+                               {"validation_fraction", 0.1},
+                               {"skip_bad_rows", false}};
+  const PreparedData first = PrepareData(data);
+  EXPECT_TRUE(first.built);
+  EXPECT_TRUE(fs::exists(fs::path(first.folder) / "transactions.csv"));
+  EXPECT_EQ(fs::path(first.folder).parent_path().filename(), "synthetic");
+  EXPECT_EQ(first.dataset->customers() + first.dataset->unlabelled_customers, 60);
+  const PreparedData again = PrepareData(data);
+  EXPECT_FALSE(again.built);
+  EXPECT_EQ(again.folder, first.folder);
+  auto other = data;
+  other["signal"] = 0.0;
+  EXPECT_NE(PrepareData(other).folder, first.folder);
+}
+
 TEST(RocAuc, MatchesPairCounting) {
   const std::vector<double> scores = {0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.2, 0.4};
   const std::vector<int> labels = {0, 0, 1, 1, 1, 1, 0, 0};
