@@ -470,6 +470,67 @@ std::vector<ParamSpec> BuildSchema() {
        kTrainOnly,
        "",
        "peak learning rate"});
+  add({"train.weight_decay",
+       ParamType::kFloat,
+       "0.01",
+       0,
+       10,
+       false,
+       {},
+       kTrainOnly,
+       "",
+       "AdamW's decoupled weight decay"});
+  add({"train.warmup",
+       ParamType::kFloat,
+       "0.1",
+       0,
+       1,
+       false,
+       {},
+       kTrainOnly,
+       "",
+       "share of the steps over which the learning rate rises linearly; a cosine decay follows"});
+  add({"train.clip",
+       ParamType::kFloat,
+       "1",
+       0,
+       1e6,
+       false,
+       {},
+       kTrainOnly,
+       "",
+       "gradient norm clipped to this (0: no clipping)"});
+  add({"train.patience",
+       ParamType::kInt,
+       "3",
+       0,
+       100000,
+       false,
+       {},
+       kTrainOnly,
+       "",
+       "stop after this many epochs without a better validation ROC AUC (0: never stop early)"});
+  add({"train.nan_at_step",
+       ParamType::kInt,
+       "0",
+       0,
+       1 << 30,
+       false,
+       {},
+       kTrainOnly,
+       "",
+       "testing aid: the loss of this step (1-based) is made NaN, to exercise the diverged "
+       "outcome (0: never)"});
+  add({"train.keep_checkpoint",
+       ParamType::kBool,
+       "false",
+       {},
+       {},
+       false,
+       {},
+       kTrainOnly,
+       "",
+       "keep a finished job's checkpoint (it is removed otherwise)"});
 
   add({"bench.scope",
        ParamType::kString,
@@ -585,7 +646,8 @@ const char* ParamTypeName(ParamType type) {
 }
 
 const std::vector<std::string>& KnownTasks() {
-  static const std::vector<std::string> tasks = {"sleep", "benchmark", "approximation", "fault"};
+  static const std::vector<std::string> tasks = {"sleep", "benchmark", "approximation", "train",
+                                                 "fault"};
   return tasks;
 }
 

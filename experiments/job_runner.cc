@@ -76,6 +76,8 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
       RunSleepTask(config, context, &output);
     } else if (task == "benchmark") {
       RunBenchmarkTask(config, context, &output);
+    } else if (task == "train") {
+      RunTrainTask(config, context, &output);
     } else if (task == "approximation") {
       RunApproximationTask(config, context, &output);
     } else if (task == "fault") {
@@ -85,6 +87,8 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
     }
   } catch (const JobInterrupted&) {
     return Failure(JobOutcome::kInterrupted, "interrupted before it finished");
+  } catch (const JobDiverged& e) {
+    return Failure(JobOutcome::kDiverged, e.what());
   } catch (const InvalidJobConfig& e) {
     return Failure(JobOutcome::kInvalid, e.what());
   } catch (const DataError& e) {

@@ -24,6 +24,8 @@ struct JobContext {
   int threads = 1;  // intra-op threads the job may use
   // Polled between units of work (benchmark passes, sleep slices); true asks the job to stop early.
   std::function<bool()> stop_requested = [] { return false; };
+  // Where a job that checkpoints (train) keeps its state between attempts; "": it keeps none.
+  std::string checkpoint_path;
 };
 
 struct JobCurvePoint {

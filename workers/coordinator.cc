@@ -96,6 +96,9 @@ Message Coordinator::AssignmentFor(const JobRecord& job, int attempt) const {
   }
   assign.timeout_s = limit("timeout_s", options_.job_timeout_s);
   assign.memory_bytes = limit("memory_bytes", options_.job_memory_bytes);
+  if (!options_.checkpoint_root.empty()) {
+    assign.checkpoint = options_.checkpoint_root + "/" + job.job_key + ".pt";
+  }
   return assign;
 }
 

@@ -35,6 +35,8 @@ struct CoordinatorOptions {
   int64_t job_memory_bytes = 0;  // 0: no cap
   // Each attempt's output is appended to <log_root>/<batch>/<job>.log; empty: not kept.
   std::string log_root;
+  // Jobs that checkpoint (train) keep <checkpoint_root>/<job_key>.pt; empty: none.
+  std::string checkpoint_root;
   std::function<bool()> interrupt_requested = [] { return false; };  // SIGINT/SIGTERM
   std::function<bool()> drain_requested = [] { return false; };      // SIGUSR1
   // The one-rank run: the worker is a thread of the coordinator's process, recorded as its rank.

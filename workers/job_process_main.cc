@@ -57,6 +57,7 @@ int RunJobProcessMain(int64_t memory_bytes, int threads) {
     JobContext context;
     context.threads = threads;
     context.stop_requested = [] { return InterruptRequested(); };
+    context.checkpoint_path = assign->checkpoint;
     if (config.is_discarded()) {
       result.output.outcome = JobOutcome::kInvalid;
       result.output.error = "the job's config is not valid JSON";

@@ -44,6 +44,7 @@ std::string EncodeMessage(const Message& m) {
       j["isolation"] = m.isolation;
       j["timeout_s"] = m.timeout_s;
       j["memory_bytes"] = m.memory_bytes;
+      j["checkpoint"] = m.checkpoint;
       [[fallthrough]];
     case MessageType::kHeartbeat:
     case MessageType::kCancel:
@@ -109,6 +110,7 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         m.isolation = j.at("isolation").get<std::string>();
         m.timeout_s = j.at("timeout_s").get<double>();
         m.memory_bytes = j.at("memory_bytes").get<int64_t>();
+        m.checkpoint = j.at("checkpoint").get<std::string>();
         if (m.isolation != "process" && m.isolation != "host" && m.isolation != "inproc") {
           *error = "unknown isolation '" + m.isolation + "'";
           return std::nullopt;

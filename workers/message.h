@@ -13,7 +13,7 @@ namespace attnsweep {
 
 // Bumped on any change to a message's fields or meaning; ranks of different builds refuse each
 // other.
-constexpr int kProtocolVersion = 1;
+constexpr int kProtocolVersion = 2;
 
 enum class MessageType {
   kHello,      // worker -> coordinator: I am up (host, pid, threads)
@@ -40,6 +40,7 @@ struct Message {
   std::string isolation = "inproc";  // process | host | inproc
   double timeout_s = 0;              // 0: none
   int64_t memory_bytes = 0;          // 0: no cap
+  std::string checkpoint;            // where the job keeps its checkpoint; "": it keeps none
   // kResult
   JobOutput output;
   double seconds = 0;  // wall time of the attempt on the worker

@@ -58,6 +58,7 @@ SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
   options.job_timeout_s = settings.job_timeout_s;
   options.job_memory_bytes = settings.job_memory_bytes;
   options.log_root = settings.log_root;
+  options.checkpoint_root = settings.checkpoint_root;
   options.interrupt_requested = [] { return InterruptRequested(); };
   options.drain_requested = [] { return DrainRequested(); };
   if (transport_) {

@@ -21,6 +21,7 @@ struct SweepSettings {
   double job_timeout_s = 0;        // 0: none
   int64_t job_memory_bytes = 0;    // 0: no cap
   std::string log_root;            // where job logs are kept (<db>.logs); empty: not kept
+  std::string checkpoint_root;     // where train jobs checkpoint (<db>.checkpoints); empty: not
 };
 
 class SweepRanks {

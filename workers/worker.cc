@@ -62,6 +62,7 @@ class ThreadExecution final : public Execution {
     JobContext context;
     context.threads = threads;
     context.stop_requested = [this, interrupted] { return cancel_.load() || interrupted(); };
+    context.checkpoint_path = assign.checkpoint;
     thread_ = std::thread([this, context, config_text = assign.config] {
       const auto start = Clock::now();
       const nlohmann::json config = nlohmann::json::parse(config_text, nullptr, false);

@@ -15,6 +15,11 @@ struct JobInterrupted : std::runtime_error {
   JobInterrupted() : std::runtime_error("interrupted") {}
 };
 
+// Thrown when training blows up (a loss that is NaN or infinite): the attempt ends as `diverged`.
+struct JobDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Thrown for a config the task refuses before computing anything: the attempt ends as `invalid`.
 struct InvalidJobConfig : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -25,6 +30,7 @@ void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOu
 // isolation.
 void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
 void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
 void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
                           JobOutput* output);
 

@@ -1,0 +1,396 @@
+// `train`: the transaction classifier of any attention variant, trained for gender on the data
+// section's transactions. AdamW; the learning rate rises linearly over the first train.warmup of
+// the steps, then follows a cosine to zero; gradients clipped to train.clip; early stopping on
+// validation ROC AUC (train.patience); the best epoch's weights are tested.
+//
+// After every epoch the whole state goes to the job's checkpoint: weights, optimizer, step, every
+// random state (LibTorch's generator, shuffling, cropping), Performer's feature draws, the early
+// stopping state and its best weights, the curves so far. A job started again with a checkpoint
+// continues at the next epoch; with the same binary and thread count on CPU it ends with the same
+// metrics as an uninterrupted run (timings aside). A finished job's checkpoint is removed unless
+// train.keep_checkpoint.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <unordered_set>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/types.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <torch/utils.h>
+#include <nlohmann/json.hpp>
+
+#include "experiments/data/batches.h"
+#include "experiments/data/prepared_data.h"
+#include "experiments/memory/counting_allocator.h"
+#include "experiments/models/performer_attention.h"
+#include "experiments/models/transaction_classifier.h"
+#include "experiments/roc_auc.h"
+#include "experiments/tasks/tasks.h"
+
+namespace attnsweep {
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+struct TrainSettings {
+  int64_t epochs, batch_size, max_len, patience, nan_at_step;
+  double lr, weight_decay, warmup, clip;
+  bool keep_checkpoint;
+  Crop crop;
+  uint64_t seed;
+};
+
+TrainSettings SettingsOf(const nlohmann::json& config) {
+  const auto& train = config.at("train");
+  TrainSettings s;
+  s.epochs = train.at("epochs").get<int64_t>();
+  s.batch_size = train.at("batch_size").get<int64_t>();
+  s.patience = train.at("patience").get<int64_t>();
+  s.nan_at_step = train.at("nan_at_step").get<int64_t>();
+  s.lr = train.at("lr").get<double>();
+  s.weight_decay = train.at("weight_decay").get<double>();
+  s.warmup = train.at("warmup").get<double>();
+  s.clip = train.at("clip").get<double>();
+  s.keep_checkpoint = train.at("keep_checkpoint").get<bool>();
+  s.max_len = config.at("data").at("max_len").get<int64_t>();
+  s.crop = CropFromName(config.at("data").at("crop").get<std::string>());
+  s.seed = config.at("seed").get<uint64_t>();
+  return s;
+}
+
+// Linear warm-up, then a cosine from the peak to zero.
+double LearningRate(const TrainSettings& s, int64_t step, int64_t total_steps) {
+  const double warmup_steps = std::max(1.0, s.warmup * static_cast<double>(total_steps));
+  if (step < warmup_steps) return s.lr * (step + 1) / warmup_steps;
+  const double progress =
+      std::min(1.0, (step - warmup_steps) / std::max(1.0, total_steps - warmup_steps));
+  return s.lr * 0.5 * (1 + std::cos(M_PI * progress));
+}
+
+// Each parameter once: Linformer's layerwise sharing registers one tensor in every layer.
+std::vector<torch::Tensor> DistinctParameters(torch::nn::Module& module) {
+  std::vector<torch::Tensor> distinct;
+  std::unordered_set<const void*> seen;
+  for (const auto& p : module.parameters()) {
+    if (seen.insert(p.unsafeGetTensorImpl()).second) distinct.push_back(p);
+  }
+  return distinct;
+}
+
+std::vector<PerformerAttentionImpl*> PerformerLayers(torch::nn::Module& module) {
+  std::vector<PerformerAttentionImpl*> layers;
+  for (const auto& m : module.modules()) {
+    if (auto* p = dynamic_cast<PerformerAttentionImpl*>(m.get())) layers.push_back(p);
+  }
+  return layers;
+}
+
+at::Tensor BytesOf(const std::string& text) {
+  return at::from_blob(const_cast<char*>(text.data()), {static_cast<int64_t>(text.size())},
+                       at::kByte)
+      .clone();
+}
+
+std::string TextOf(const at::Tensor& bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()),
+                     static_cast<size_t>(bytes.numel()));
+}
+
+template <typename Engine>
+std::string EngineState(const Engine& engine) {
+  std::ostringstream out;
+  out << engine;
+  return out.str();
+}
+
+template <typename Engine>
+void RestoreEngine(const std::string& state, Engine* engine) {
+  std::istringstream in(state);
+  in >> *engine;
+}
+
+at::Generator& CpuGenerator() {
+  static at::Generator generator = at::detail::getDefaultCPUGenerator();
+  return generator;
+}
+
+// Weights and buffers by name, copied: the best epoch's, kept for testing.
+using Snapshot = std::vector<std::pair<std::string, at::Tensor>>;
+
+Snapshot TakeSnapshot(torch::nn::Module& module) {
+  Snapshot snapshot;
+  at::NoGradGuard no_grad;
+  for (const auto& p : module.named_parameters()) snapshot.emplace_back(p.key(), p.value().clone());
+  for (const auto& b : module.named_buffers()) snapshot.emplace_back(b.key(), b.value().clone());
+  return snapshot;
+}
+
+void RestoreSnapshot(const Snapshot& snapshot, torch::nn::Module& module) {
+  at::NoGradGuard no_grad;
+  std::map<std::string, at::Tensor> by_name(snapshot.begin(), snapshot.end());
+  for (auto& p : module.named_parameters()) p.value().copy_(by_name.at(p.key()));
+  for (auto& b : module.named_buffers()) b.value().copy_(by_name.at(b.key()));
+}
+
+// Everything that must survive between attempts besides weights and optimizer.
+struct Progress {
+  int64_t epochs_done = 0;
+  int64_t step = 0;
+  double best_auc = -1;
+  int64_t best_epoch = 0;
+  int64_t epochs_without_gain = 0;
+  double train_seconds = 0;
+  double train_tokens = 0;
+  std::vector<double> train_loss, val_auc;
+  Snapshot best;
+};
+
+struct Evaluation {
+  double auc = 0.5, accuracy = 0, logloss = 0;
+};
+
+Evaluation Evaluate(TransactionClassifier& model, const TransactionDataset& data,
+                    const std::vector<int64_t>& customers, const TrainSettings& s,
+                    const JobContext& context) {
+  model->eval();
+  at::NoGradGuard no_grad;
+  std::vector<double> probabilities;
+  std::vector<int> labels;
+  std::mt19937_64 unused;
+  for (size_t start = 0; start < customers.size(); start += s.batch_size) {
+    if (context.stop_requested()) throw JobInterrupted();
+    const std::vector<int64_t> chunk(
+        customers.begin() + start,
+        customers.begin() + std::min(customers.size(), start + static_cast<size_t>(s.batch_size)));
+    const TransactionBatch batch = MakeBatch(data, chunk, s.max_len, Crop::kLast, &unused);
+    const auto p = at::sigmoid(model->forward(batch)).to(at::kDouble).contiguous();
+    probabilities.insert(probabilities.end(), p.data_ptr<double>(),
+                         p.data_ptr<double>() + p.numel());
+    for (int64_t c : chunk) labels.push_back(data.labels[c]);
+  }
+  Evaluation e;
+  e.auc = RocAuc(probabilities, labels);
+  e.accuracy = Accuracy(probabilities, labels);
+  e.logloss = LogLoss(probabilities, labels);
+  return e;
+}
+
+void SaveCheckpoint(const std::string& path, TransactionClassifier& model,
+                    torch::optim::AdamW& optimizer, const Progress& progress,
+                    const std::mt19937_64& shuffle, const std::mt19937_64& crop) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive weights, optimizer_state, best;
+  model->save(weights);
+  optimizer.save(optimizer_state);
+  for (const auto& [name, tensor] : progress.best) best.write(name, tensor);
+  archive.write("model", weights);
+  archive.write("optimizer", optimizer_state);
+  archive.write("best", best);
+  archive.write("counters", at::tensor({progress.epochs_done, progress.step, progress.best_epoch,
+                                        progress.epochs_without_gain},
+                                       at::kLong));
+  archive.write(
+      "figures",
+      at::tensor({progress.best_auc, progress.train_seconds, progress.train_tokens}, at::kDouble));
+  archive.write("train_loss", at::tensor(progress.train_loss, at::kDouble));
+  archive.write("val_auc", at::tensor(progress.val_auc, at::kDouble));
+  {
+    std::lock_guard<std::mutex> lock(CpuGenerator().mutex());
+    archive.write("torch_rng", CpuGenerator().get_state());
+  }
+  archive.write("shuffle_rng", BytesOf(EngineState(shuffle)));
+  archive.write("crop_rng", BytesOf(EngineState(crop)));
+  const auto performers = PerformerLayers(*model);
+  std::vector<int64_t> draws;
+  for (auto* p : performers) {
+    draws.push_back(p->draws);
+    draws.push_back(p->training_steps);
+  }
+  archive.write("performer_draws", at::tensor(draws, at::kLong));
+  // Written beside and renamed: a crash while saving leaves the previous checkpoint whole.
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  std::filesystem::rename(tmp, path);
+}
+
+void LoadCheckpoint(const std::string& path, TransactionClassifier& model,
+                    torch::optim::AdamW& optimizer, Progress* progress, std::mt19937_64* shuffle,
+                    std::mt19937_64* crop) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  torch::serialize::InputArchive weights, optimizer_state, best;
+  archive.read("model", weights);
+  archive.read("optimizer", optimizer_state);
+  archive.read("best", best);
+  model->load(weights);
+  optimizer.load(optimizer_state);
+  progress->best.clear();
+  for (const auto& key : best.keys()) {
+    at::Tensor t;
+    best.read(key, t);
+    progress->best.emplace_back(key, t);
+  }
+  at::Tensor counters, figures, loss, auc, torch_rng, shuffle_state, crop_state, draws;
+  archive.read("counters", counters);
+  archive.read("figures", figures);
+  archive.read("train_loss", loss);
+  archive.read("val_auc", auc);
+  archive.read("torch_rng", torch_rng);
+  archive.read("shuffle_rng", shuffle_state);
+  archive.read("crop_rng", crop_state);
+  archive.read("performer_draws", draws);
+  progress->epochs_done = counters[0].item<int64_t>();
+  progress->step = counters[1].item<int64_t>();
+  progress->best_epoch = counters[2].item<int64_t>();
+  progress->epochs_without_gain = counters[3].item<int64_t>();
+  progress->best_auc = figures[0].item<double>();
+  progress->train_seconds = figures[1].item<double>();
+  progress->train_tokens = figures[2].item<double>();
+  progress->train_loss.assign(loss.data_ptr<double>(), loss.data_ptr<double>() + loss.numel());
+  progress->val_auc.assign(auc.data_ptr<double>(), auc.data_ptr<double>() + auc.numel());
+  {
+    std::lock_guard<std::mutex> lock(CpuGenerator().mutex());
+    CpuGenerator().set_state(torch_rng);
+  }
+  RestoreEngine(TextOf(shuffle_state), shuffle);
+  RestoreEngine(TextOf(crop_state), crop);
+  const auto performers = PerformerLayers(*model);
+  for (size_t i = 0; i < performers.size(); ++i) {
+    performers[i]->draws = draws[2 * i].item<int64_t>();
+    performers[i]->training_steps = draws[2 * i + 1].item<int64_t>();
+  }
+}
+
+}  // namespace
+
+void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
+  const TrainSettings s = SettingsOf(config);
+  const PreparedData prepared = PrepareData(config.at("data"));
+  const TransactionDataset& data = *prepared.dataset;
+  const auto train = data.CustomersOf(Split::kTrain);
+  const auto validation = data.CustomersOf(Split::kValidation);
+  const auto test = data.CustomersOf(Split::kTest);
+  if (train.empty() || test.empty()) {
+    throw InvalidJobConfig("the data holds " + std::to_string(train.size()) + " training and " +
+                           std::to_string(test.size()) +
+                           " test customers: both must be non-empty (more data.customers, or "
+                           "other data.test_fraction)");
+  }
+
+  torch::manual_seed(s.seed);
+  TransactionClassifier model(config.at("model"), s.max_len, data.mcc_vocabulary(),
+                              data.type_vocabulary());
+  torch::optim::AdamW optimizer(DistinctParameters(*model),
+                                torch::optim::AdamWOptions(s.lr).weight_decay(s.weight_decay));
+  std::mt19937_64 shuffle(s.seed * 0x9E3779B97F4A7C15ULL + 1);
+  std::mt19937_64 crop(s.seed * 0x9E3779B97F4A7C15ULL + 2);
+  Progress progress;
+  const bool checkpointing = !context.checkpoint_path.empty();
+  int64_t resumed_at = 1;
+  if (checkpointing && std::filesystem::exists(context.checkpoint_path)) {
+    LoadCheckpoint(context.checkpoint_path, model, optimizer, &progress, &shuffle, &crop);
+    resumed_at = progress.epochs_done + 1;
+  }
+  const int64_t steps_per_epoch =
+      (static_cast<int64_t>(train.size()) + s.batch_size - 1) / s.batch_size;
+  const int64_t total_steps = steps_per_epoch * s.epochs;
+  // Validation picks the best epoch; without a validation split, training loss does.
+  const bool stopping_early = s.patience > 0;
+
+  ScopedPeakMeasure memory;
+  std::vector<int64_t> order = train;
+  while (progress.epochs_done < s.epochs &&
+         !(stopping_early && progress.epochs_without_gain >= s.patience)) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    model->train();
+    std::sort(order.begin(), order.end());
+    std::shuffle(order.begin(), order.end(), shuffle);
+    double loss_sum = 0, tokens = 0;
+    for (int64_t b = 0; b < steps_per_epoch; ++b) {
+      if (context.stop_requested()) throw JobInterrupted();
+      const std::vector<int64_t> chunk(
+          order.begin() + b * s.batch_size,
+          order.begin() + std::min<int64_t>(order.size(), (b + 1) * s.batch_size));
+      const TransactionBatch batch = MakeBatch(data, chunk, s.max_len, s.crop, &crop);
+      for (auto& group : optimizer.param_groups()) {
+        static_cast<torch::optim::AdamWOptions&>(group.options())
+            .lr(LearningRate(s, progress.step, total_steps));
+      }
+      optimizer.zero_grad();
+      const auto loss = at::binary_cross_entropy_with_logits(model->forward(batch), batch.labels);
+      const double value =
+          progress.step + 1 == s.nan_at_step ? std::nan("") : loss.item<double>();
+      if (!std::isfinite(value)) {
+        throw JobDiverged("the training loss became " + std::to_string(value) + " at epoch " +
+                          std::to_string(progress.epochs_done + 1) + ", step " +
+                          std::to_string(progress.step + 1) + " (try a lower train.lr)");
+      }
+      loss.backward();
+      if (s.clip > 0)
+        torch::nn::utils::clip_grad_norm_(optimizer.param_groups()[0].params(), s.clip);
+      optimizer.step();
+      ++progress.step;
+      loss_sum += value * static_cast<double>(chunk.size());
+      tokens += static_cast<double>(batch.padding_mask.logical_not().sum().item<int64_t>());
+    }
+    progress.train_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+    progress.train_tokens += tokens;
+    progress.train_loss.push_back(loss_sum / static_cast<double>(train.size()));
+    ++progress.epochs_done;
+    const double auc = validation.empty() ? -progress.train_loss.back()
+                                          : Evaluate(model, data, validation, s, context).auc;
+    progress.val_auc.push_back(validation.empty() ? std::nan("") : auc);
+    if (auc > progress.best_auc) {
+      progress.best_auc = auc;
+      progress.best_epoch = progress.epochs_done;
+      progress.epochs_without_gain = 0;
+      progress.best = TakeSnapshot(*model);
+    } else {
+      ++progress.epochs_without_gain;
+    }
+    if (checkpointing) {
+      SaveCheckpoint(context.checkpoint_path, model, optimizer, progress, shuffle, crop);
+    }
+  }
+  const double peak_mb = static_cast<double>(memory.PeakAboveBaseline()) / kMiB;
+
+  RestoreSnapshot(progress.best, *model);
+  const Evaluation tested = Evaluate(model, data, test, s, context);
+  output->metrics = {
+      {"test_auc", tested.auc},
+      {"test_accuracy", tested.accuracy},
+      {"test_logloss", tested.logloss},
+      {"best_epoch", static_cast<double>(progress.best_epoch)},
+      {"epochs", static_cast<double>(progress.epochs_done)},
+      {"resumed_at_epoch", static_cast<double>(resumed_at)},
+      {"train_tokens_per_s", progress.train_tokens / std::max(1e-9, progress.train_seconds)},
+      {"epoch_s", progress.train_seconds / std::max<int64_t>(1, progress.epochs_done)},
+      {"peak_mb", peak_mb},
+      {"train_customers", static_cast<double>(train.size())},
+      {"test_customers", static_cast<double>(test.size())},
+      {"threads", static_cast<double>(at::get_num_threads())},
+  };
+  if (!validation.empty()) output->metrics.emplace_back("best_val_auc", progress.best_auc);
+  for (size_t e = 0; e < progress.train_loss.size(); ++e) {
+    const auto epoch = static_cast<int64_t>(e + 1);
+    output->curves.push_back({epoch, "train_loss", progress.train_loss[e]});
+    if (!validation.empty()) output->curves.push_back({epoch, "val_auc", progress.val_auc[e]});
+  }
+  if (checkpointing && !s.keep_checkpoint) std::filesystem::remove(context.checkpoint_path);
+}
+
+}  // namespace attnsweep
