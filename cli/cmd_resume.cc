@@ -93,6 +93,13 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
     const int64_t again = store.RetryFailed(*batch_id);
     if (again > 0) spdlog::info("{} failed job{} will run again", again, again == 1 ? "" : "s");
   }
+  std::vector<std::string> configs;
+  for (const auto& job : store.PendingJobs(*batch_id)) configs.push_back(job.config);
+  if (!PrepareJobsData(configs)) {
+    store.ReleaseLease(*batch_id, LeaseOwner());
+    ranks.Dismiss(kExitBadInput);
+    return kExitBadInput;
+  }
   store.FinishBatch(*batch_id, "running");
   return CoordinateAndReport(ranks, store, *batch_id, settings, options.db);
 }

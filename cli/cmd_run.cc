@@ -117,6 +117,15 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
     return kExitBadInput;
   }
 
+  std::vector<std::string> configs;
+  for (const auto& job : grid.jobs) configs.push_back(job.config.dump());
+  if (!PrepareJobsData(configs)) {
+    std::fprintf(stderr, "bad data in %s's jobs; nothing was run or stored\n",
+                 options.grid_path.c_str());
+    ranks.Dismiss(kExitBadInput);
+    return kExitBadInput;
+  }
+
   const std::string db_path = !options.db.empty()        ? options.db
                               : !grid.store_path.empty() ? grid.store_path
                                                          : kDefaultStorePath;

@@ -3,7 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <set>
+
+#include <nlohmann/json.hpp>
+
 #include "cli/common.h"
+#include "experiments/data/data_error.h"
+#include "experiments/data/prepared_data.h"
 #include "experiments/units.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
@@ -66,6 +72,37 @@ bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_me
   }
   settings->log_root = JobLogRoot(db_path);
   settings->checkpoint_root = db_path + ".checkpoints";
+  return true;
+}
+
+bool PrepareJobsData(const std::vector<std::string>& configs) {
+  std::set<std::string> sections;
+  for (const auto& text : configs) {
+    const auto config = nlohmann::json::parse(text, nullptr, false);
+    // Only train jobs read transactions; their data section says which.
+    if (config.is_object() && config.value("task", "") == "train" && config.contains("data")) {
+      nlohmann::json data = config["data"];
+      data.erase("max_len");  // a window length, not part of the preparation
+      data.erase("crop");
+      sections.insert(data.dump());
+    }
+  }
+  for (const auto& text : sections) {
+    try {
+      const PreparedData prepared = PrepareData(nlohmann::json::parse(text));
+      spdlog::info("data {}: {} {} labelled customers, {} events in {:.2f} s", prepared.folder,
+                   prepared.built ? "prepared" : "loaded", prepared.dataset->customers(),
+                   prepared.dataset->events(), prepared.seconds);
+      if (prepared.dataset->rows_skipped + prepared.dataset->labels_skipped > 0) {
+        spdlog::warn("data {}: skipped {} malformed rows and {} labels (data.skip_bad_rows)",
+                     prepared.folder, prepared.dataset->rows_skipped,
+                     prepared.dataset->labels_skipped);
+      }
+    } catch (const DataError& e) {
+      PrintError(e.what());
+      return false;
+    }
+  }
   return true;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "workers/sweep.h"
 
@@ -19,6 +20,11 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* jo
 // False, with the reason printed, when --job-timeout or --job-memory do not parse.
 bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_memory,
                        const std::string& db_path, SweepSettings* settings);
+
+// Prepares, once and before anything runs, the data that the jobs among `configs` (resolved
+// configs, JSON text) read: bad data is reported now, and the jobs then load the cached
+// preparation instead of racing to build it. False, with the reason printed, on bad data.
+bool PrepareJobsData(const std::vector<std::string>& configs);
 
 // Rank 0 with the batch's lease: runs its pending jobs over every rank and says how it ended.
 // Returns the exit code.

@@ -572,6 +572,17 @@ std::vector<ParamSpec> BuildSchema() {
        {"benchmark"},
        "",
        "timed passes; the median is reported"});
+  add({"bench.exclusive",
+       ParamType::kBool,
+       "true",
+       {},
+       {},
+       false,
+       {},
+       {"benchmark"},
+       "",
+       "run alone on its node: no other job starts there while it runs, and it waits for the "
+       "node to be free"});
   add({"bench.backward",
        ParamType::kBool,
        "true",

@@ -79,11 +79,11 @@ int ResultStore::StartAttempt(int64_t job_id, const AttemptPlace& place) {
   Statement update(
       db_,
       "UPDATE jobs SET status = 'running', attempts = attempts + 1, rank = ?, host = ?, "
-      "device = ?, threads = ?, started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+      "device = ?, threads = ?, isolation = ?, started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
       "finished_at = NULL, error_kind = NULL, error = NULL "
       "WHERE id = ? AND status = 'pending' RETURNING attempts");
   update.Bind(1, place.rank).Bind(2, place.host).Bind(3, place.device).Bind(4, place.threads);
-  update.Bind(5, job_id);
+  update.Bind(5, place.isolation).Bind(6, job_id);
   if (!update.Step()) return 0;
   const int attempt = static_cast<int>(update.Int(0));
   update.Run();

@@ -40,6 +40,7 @@ struct AttemptPlace {
   std::string host;
   std::string device;
   int threads = 0;
+  std::string isolation;  // process | host | inproc
 };
 
 struct Metric {

@@ -7,11 +7,27 @@ namespace attnsweep {
 namespace {
 
 // Figures that get a column of their own in the `results` view; every figure is in `metric_values`.
-const char* const kResultColumns[] = {
-    "seconds",        "fwd_ms",        "fwd_ms_min",   "fwd_ms_max",          "fwdbwd_ms",
-    "fwdbwd_ms_min",  "fwdbwd_ms_max", "tokens_per_s", "fwdbwd_tokens_per_s", "peak_mb",
-    "fwdbwd_peak_mb", "rss_mb",        "test_auc",     "test_accuracy",       "test_logloss",
-    "rel_error",      "recon_error"};
+const char* const kResultColumns[] = {"seconds",
+                                      "fwd_ms",
+                                      "fwd_ms_min",
+                                      "fwd_ms_max",
+                                      "fwdbwd_ms",
+                                      "fwdbwd_ms_min",
+                                      "fwdbwd_ms_max",
+                                      "tokens_per_s",
+                                      "fwdbwd_tokens_per_s",
+                                      "peak_mb",
+                                      "fwdbwd_peak_mb",
+                                      "rss_mb",
+                                      "test_auc",
+                                      "test_accuracy",
+                                      "test_logloss",
+                                      "rel_error",
+                                      "recon_error",
+                                      "best_epoch",
+                                      "epoch_s",
+                                      "train_tokens_per_s",
+                                      "node_jobs"};
 
 std::string ResultsView() {
   std::string sql =
@@ -22,7 +38,8 @@ std::string ResultsView() {
       "json_extract(j.config, '$.model.d_model') AS d_model, "
       "json_extract(j.config, '$.model.heads') AS heads, "
       "json_extract(j.config, '$.bench.batch_size') AS batch_size, "
-      "json_extract(j.config, '$.seed') AS seed, j.threads, j.host, j.config";
+      "json_extract(j.config, '$.seed') AS seed, j.threads, j.host, j.device, j.isolation, "
+      "j.config";
   for (const char* name : kResultColumns) {
     sql += std::string(", (SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") +
            name + "') AS " + name;
@@ -103,7 +120,11 @@ CREATE TABLE curves (
 CREATE VIEW metric_values AS
   SELECT j.batch_id, j.id AS job_id, j.experiment, j.config, m.name, m.value
   FROM jobs j JOIN metrics m ON m.job_id = j.id;
-)sql" + ResultsView(),
+)sql",
+      // 2: how each job was isolated; the results view (re)created with today's columns. A view
+      // holds no data: dropping and recreating it is how its columns change, so version 1 as
+      // written today leaves it to this step (stores made by earlier builds have one to drop).
+      "ALTER TABLE jobs ADD COLUMN isolation TEXT; DROP VIEW IF EXISTS results; " + ResultsView(),
   };
 }
 

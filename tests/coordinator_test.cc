@@ -122,6 +122,47 @@ TEST_F(CoordinatorTest, HandsOutTheMostExpensiveJobFirst) {
   EXPECT_EQ(Count("SELECT status = 'done' AND lease_owner IS NULL FROM batches"), 1);
 }
 
+TEST_F(CoordinatorTest, ExclusiveBenchmarksRunAloneOnTheirNode) {
+  // An exclusive benchmark (the most expensive job) and two sleep jobs; two workers on one host.
+  std::vector<NewJob> jobs = {
+      {"e", "bench", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
+      {"e", "s1", R"({"seed":2,"sleep":{"seconds":0},"task":"sleep"})", 2},
+      {"e", "s2", R"({"seed":3,"sleep":{"seconds":0},"task":"sleep"})", 1}};
+  const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
+  store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+  auto endpoints = MakeInProcessTransports(3);
+  Coordinator coordinator(*endpoints[0], *store_, batch, Options());
+  Transport& first = *endpoints[1];
+  Transport& second = *endpoints[2];
+  SendMessage(first, 0, Hello());
+  auto bench = Await(coordinator, first);
+  ASSERT_TRUE(bench);
+  ASSERT_EQ(bench->message.type, MessageType::kAssign);
+  EXPECT_NE(bench->message.config.find("benchmark"), std::string::npos);
+  // The second worker, on the same host, gets nothing while the benchmark runs.
+  SendMessage(second, 0, Hello());
+  EXPECT_FALSE(Await(coordinator, second, 0.3));
+  SendMessage(first, 0, DoneResult(bench->message, 1.0));
+  // Then the sleep jobs run side by side.
+  auto a = Await(coordinator, second);
+  auto b = Await(coordinator, first);
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->message.type, MessageType::kAssign);
+  ASSERT_EQ(b->message.type, MessageType::kAssign);
+  SendMessage(second, 0, DoneResult(a->message, 1.0));
+  SendMessage(first, 0, DoneResult(b->message, 1.0));
+  while (coordinator.RunOnce()) {
+  }
+  EXPECT_EQ(coordinator.report().done, 3);
+  // Each job records how many jobs its node ran at once while it ran.
+  EXPECT_EQ(Count("SELECT CAST(value AS INTEGER) FROM metrics m JOIN jobs j ON j.id = m.job_id "
+                  "WHERE j.job_key = 'bench' AND m.name = 'node_jobs'"),
+            1);
+  EXPECT_EQ(Count("SELECT min(CAST(value AS INTEGER)) FROM metrics m JOIN jobs j ON j.id = "
+                  "m.job_id WHERE j.job_key != 'bench' AND m.name = 'node_jobs'"),
+            2);
+}
+
 TEST_F(CoordinatorTest, SilentWorkerLosesItsAttemptToAnotherWorker) {
   const int64_t batch = MakeBatch({10, 1});
   auto endpoints = MakeInProcessTransports(3);
@@ -149,7 +190,7 @@ TEST_F(CoordinatorTest, SilentWorkerLosesItsAttemptToAnotherWorker) {
   EXPECT_FALSE(coordinator.RunOnce() && coordinator.RunOnce());
   EXPECT_EQ(coordinator.report().lost, 1);
 
-  EXPECT_EQ(Count("SELECT count(*) FROM metrics"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM metrics WHERE name = 'value'"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'done'"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE outcome = 'lost'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE outcome = 'done'"), 2);
@@ -176,8 +217,8 @@ TEST_F(CoordinatorTest, LateResultOfAnAbandonedAttemptIsDropped) {
   SendMessage(*endpoints[2], 0, DoneResult(second->message, 2.0));
   while (coordinator.RunOnce()) {
   }
-  EXPECT_EQ(Count("SELECT count(*) FROM metrics"), 1);
-  EXPECT_EQ(Count("SELECT CAST(value AS INTEGER) FROM metrics"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM metrics WHERE name = 'value'"), 1);
+  EXPECT_EQ(Count("SELECT CAST(value AS INTEGER) FROM metrics WHERE name = 'value'"), 2);
 }
 
 TEST_F(CoordinatorTest, RealWorkersShareTheBatch) {

@@ -1,6 +1,10 @@
 // `attnsweep data`: generating, preparing once for many processes at once, and bad input as a user
 // meets it (the message, the exit code).
+#include <signal.h>
+
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/cli_test_fixture.h"
@@ -58,6 +62,58 @@ TEST_F(CliTest, BadDataGetsItsPlaceAndExitCodeTwo) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nowhere: data.path is not a folder"), std::string::npos)
       << missing.err;
+}
+
+TEST_F(CliTest, RunRefusesBadTrainingDataBeforeStoringAnything) {
+  ASSERT_EQ(attnsweep::testing::RunShell("mkdir bad", dir_).exit_code, 0);
+  Write("bad/transactions.csv",
+        "customer_id,tr_datetime,mcc_code,tr_type,amount,term_id\n1,0 10:00:00,5411,1010,x,\n");
+  Write("bad/gender_train.csv", "customer_id,gender\n1,0\n");
+  Write("g.yaml", R"(experiments:
+  - name: q
+    task: train
+    params: {data: {source: csv, path: bad}}
+)");
+  const auto result = Run("run g.yaml --db a.db");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("bad/transactions.csv:2:24: amount: expected a number, got 'x'"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("nothing was run or stored"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/a.db"));
+}
+
+TEST_F(CliTest, InterruptedTrainSweepResumesAtTheNextEpoch) {
+  Write("t.yaml", R"(experiments:
+  - name: q
+    task: train
+    params:
+      data: {customers: 1500, max_len: 64, signal: 3}
+      model: {attention: softmax, d_model: 16, heads: 2, layers: 1, ff_dim: 32}
+      train: {epochs: 8, batch_size: 16, patience: 0}
+)");
+  const pid_t pid = StartShell("exec " + Attnsweep() + " run t.yaml --db a.db 2>run.err", dir_);
+  // Ctrl-C once the first epoch's checkpoint is there.
+  bool checkpointed = false;
+  for (int i = 0; i < 1200 && !checkpointed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    const auto listing = attnsweep::testing::RunShell("ls a.db.checkpoints 2>/dev/null", dir_);
+    checkpointed = listing.out.find(".pt") != std::string::npos;
+  }
+  ASSERT_TRUE(checkpointed) << ReadFileText(dir_ + "/run.err");
+  kill(pid, SIGINT);
+  EXPECT_EQ(WaitExitCode(pid), 130) << ReadFileText(dir_ + "/run.err");
+  const auto resumed = Run("resume --db a.db");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  const int64_t resumed_at =
+      QueryInt("SELECT CAST(value AS INTEGER) FROM metrics WHERE name = 'resumed_at_epoch'");
+  EXPECT_GE(resumed_at, 2);
+  EXPECT_LE(resumed_at, 8);
+  EXPECT_EQ(QueryInt("SELECT CAST(value AS INTEGER) FROM metrics WHERE name = 'epochs'"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM curves WHERE name = 'train_loss'"), 8);
+  // Finished: its checkpoint is gone.
+  EXPECT_EQ(attnsweep::testing::RunShell("ls a.db.checkpoints", dir_).out.find(".pt"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ TEST_F(CliTest, ThreeRanksStoreOneResultPerJobFromSeveralWorkers) {
   auto run = testing::RunShell(Mpirun(3) + testing::Attnsweep() + " run naps.yaml --db a.db", dir_);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 12);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 12);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'seconds'"), 12);
   EXPECT_EQ(QueryInt("SELECT count(DISTINCT job_id) FROM metrics"), 12);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts"), 12);
   EXPECT_EQ(QueryInt("SELECT count(DISTINCT rank) FROM attempts"), 2)
@@ -53,7 +53,8 @@ TEST_F(CliTest, KillNineOfMpirunThenResumeRunsExactlyTheMissingJobs) {
   // The resume started exactly the jobs not done at the kill, each once.
   EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts") - attempts_before, 8 - done_at_kill);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 8) << "nothing stored twice";
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'seconds'"), 8)
+      << "nothing stored twice";
   EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'done'"), 8);
   EXPECT_EQ(QueryInt("SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE outcome = "
                      "'done' GROUP BY job_id)"),
@@ -79,7 +80,7 @@ TEST_F(CliTest, SecondResumeIsRefusedWhileTheFirstHoldsTheLease) {
   EXPECT_NE(second.err.find("attnsweep stop 1"), std::string::npos) << second.err;
   EXPECT_EQ(testing::WaitExitCode(first), 0) << testing::ReadFileText(dir_ + "/first.txt");
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'seconds'"), 8);
 }
 
 TEST_F(CliTest, SingletonInterruptThenResumeCompletes) {
@@ -94,7 +95,7 @@ TEST_F(CliTest, SingletonInterruptThenResumeCompletes) {
   ASSERT_EQ(resume.exit_code, 0) << resume.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts") - attempts_before, pending);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'seconds'"), 8);
 }
 
 TEST_F(CliTest, ValidationErrorUnderMpirunExitsTwoAndIsPrintedOnce) {

@@ -104,7 +104,7 @@ TEST_F(StoreTest, ResultIsCommittedWithItsStatusAndAttempt) {
   ResultStore store = ResultStore::OpenForWriting(path_);
   const int64_t batch = MakeBatch(store, 1);
   const int64_t job = store.PendingJobs(batch)[0].id;
-  const int attempt = store.StartAttempt(job, {3, "node7", "cpu", 2});
+  const int attempt = store.StartAttempt(job, {3, "node7", "cpu", 2, "process"});
   ASSERT_EQ(attempt, 1);
   EXPECT_EQ(store.StartAttempt(job, {0, "h", "cpu", 1}), 0) << "a running job cannot start again";
   ASSERT_TRUE(store.CommitResult(job, attempt, {{"fwd_ms", 1.5}, {"peak_mb", 12}},
@@ -122,10 +122,12 @@ TEST_F(StoreTest, ResultIsCommittedWithItsStatusAndAttempt) {
   EXPECT_EQ(a.Text(2), "done");
   EXPECT_EQ(a.Int(3), 1);
   // The results view shows the figure in a column of its own.
-  Statement view(store.db(), "SELECT fwd_ms, peak_mb, task FROM results");
+  Statement view(store.db(), "SELECT fwd_ms, peak_mb, task, isolation, device FROM results");
   ASSERT_TRUE(view.Step());
   EXPECT_DOUBLE_EQ(view.Double(0), 1.5);
   EXPECT_DOUBLE_EQ(view.Double(1), 12);
+  EXPECT_EQ(view.Text(3), "process");
+  EXPECT_EQ(view.Text(4), "cpu");
   EXPECT_EQ(view.Text(2), "sleep");
 }
 

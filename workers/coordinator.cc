@@ -60,17 +60,55 @@ void Coordinator::ReturnToPending(const JobRecord& job) {
   pending_.insert(std::upper_bound(pending_.begin(), pending_.end(), job, CheaperFirst), job);
 }
 
+bool Coordinator::IsExclusive(const JobRecord& job) {
+  auto it = exclusive_.find(job.id);
+  if (it != exclusive_.end()) return it->second;
+  const auto config = nlohmann::json::parse(job.config, nullptr, false);
+  const bool exclusive = config.is_object() && config.value("task", "") == "benchmark" &&
+                         config.contains("bench") && config["bench"].value("exclusive", false);
+  return exclusive_[job.id] = exclusive;
+}
+
+int Coordinator::RunningOn(const std::string& host, bool* exclusive_running) {
+  int running = 0;
+  *exclusive_running = false;
+  for (const auto& [rank, worker] : workers_) {
+    if (worker.job_id == 0 || worker.host != host) continue;
+    ++running;
+    if (IsExclusive(running_.at(worker.job_id))) *exclusive_running = true;
+  }
+  return running;
+}
+
+void Coordinator::NoteNodeSharing(const std::string& host) {
+  bool exclusive_running;
+  const int running = RunningOn(host, &exclusive_running);
+  for (const auto& [rank, worker] : workers_) {
+    if (worker.job_id == 0 || worker.host != host) continue;
+    int& most = node_jobs_[worker.job_id];
+    most = std::max(most, running);
+  }
+}
+
 std::optional<JobRecord> Coordinator::TakeJobFor(int rank) {
   if (pending_.empty()) return std::nullopt;
-  auto chosen = std::prev(pending_.end());
+  bool exclusive_running;
+  const int busy = RunningOn(workers_.at(rank).host, &exclusive_running);
+  if (exclusive_running) return std::nullopt;
+  auto chosen = pending_.end();
   for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+    if (busy > 0 && IsExclusive(*it)) continue;  // it waits for an idle node
     const auto tried = tried_on_.find(it->id);
-    if (tried == tried_on_.end() ||
-        std::find(tried->second.begin(), tried->second.end(), rank) == tried->second.end()) {
+    const bool fresh =
+        tried == tried_on_.end() ||
+        std::find(tried->second.begin(), tried->second.end(), rank) == tried->second.end();
+    if (chosen == pending_.end()) chosen = std::prev(it.base());
+    if (fresh) {
       chosen = std::prev(it.base());
       break;
     }
   }
+  if (chosen == pending_.end()) return std::nullopt;
   JobRecord job = *chosen;
   pending_.erase(chosen);
   return job;
@@ -165,6 +203,9 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
   if (output.outcome == JobOutcome::kDone) {
     std::vector<Metric> metrics;
     for (const auto& [metric, value] : output.metrics) metrics.push_back({metric, value});
+    if (current) {
+      metrics.push_back({"node_jobs", static_cast<double>(node_jobs_[message.job_id])});
+    }
     std::vector<CurvePoint> curves;
     for (const auto& c : output.curves) curves.push_back({c.step, c.name, c.value});
     stored = store_.CommitResult(message.job_id, message.attempt, metrics, curves);
@@ -228,8 +269,10 @@ void Coordinator::AssignWork() {
     while (auto next = TakeJobFor(rank)) {
       const JobRecord job = *next;
       const int recorded_rank = options_.worker_in_process ? transport_.rank() : rank;
-      AttemptPlace place{recorded_rank, worker.host, "cpu", worker.threads};
+      Message assign = AssignmentFor(job, 0);
+      AttemptPlace place{recorded_rank, worker.host, "cpu", worker.threads, assign.isolation};
       const int attempt = store_.StartAttempt(job.id, place);
+      assign.attempt = attempt;
       if (attempt == 0) continue;  // no longer pending (taken over elsewhere)
       worker.job_id = job.id;
       worker.attempt = attempt;
@@ -237,7 +280,9 @@ void Coordinator::AssignWork() {
       worker.description = Describe(job);
       worker.started = worker.last_heard = Clock::now();
       running_[job.id] = job;
-      SendMessage(transport_, rank, AssignmentFor(job, attempt));
+      node_jobs_.erase(job.id);
+      NoteNodeSharing(worker.host);
+      SendMessage(transport_, rank, assign);
       ++report_.started;
       if (std::find(report_.ranks_used.begin(), report_.ranks_used.end(), rank) ==
           report_.ranks_used.end()) {

@@ -90,8 +90,16 @@ class Coordinator {
   void AssignWork();
   void CheckSilentWorkers(Clock::time_point now);
   void ReturnToPending(const JobRecord& job);
-  // Takes the next job for `rank`: the most expensive one, preferring one not yet tried there.
+  // Takes the next job for `rank`: the most expensive one that may start on its node now,
+  // preferring one not yet tried there. An exclusive benchmark starts only on an idle node, and
+  // nothing starts beside one.
   std::optional<JobRecord> TakeJobFor(int rank);
+  bool IsExclusive(const JobRecord& job);
+  // Jobs running on `host`, and whether one of them is exclusive.
+  int RunningOn(const std::string& host, bool* exclusive_running);
+  // Records, for the job just started and every job beside it on its node, how many jobs the node
+  // has run at once during their attempts (the metric node_jobs).
+  void NoteNodeSharing(const std::string& host);
   Message AssignmentFor(const JobRecord& job, int attempt) const;
   // The job's retry budget: its experiment's max_attempts, else the sweep's.
   int MaxAttempts(const JobRecord& job) const;
@@ -99,6 +107,8 @@ class Coordinator {
   void Interrupt();
   void Finish(SweepEnd end);
   int InFlight() const;
+  std::map<int64_t, bool> exclusive_;  // job id -> bench.exclusive, parsed once
+  std::map<int64_t, int> node_jobs_;   // job id -> most jobs its node ran at once during it
 
   Transport& transport_;
   ResultStore& store_;
