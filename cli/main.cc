@@ -30,8 +30,8 @@ namespace {
 int Main(int argc, char** argv) {
   using namespace attnsweep;
   CLI::App app{
-      "attnsweep: run grids of attention-variant experiments (benchmark and approximation jobs "
-      "today; train jobs are coming) and query their results in one SQLite store."};
+      "attnsweep: run grids of attention-variant experiments (train, benchmark and approximation "
+      "jobs) and query their results in one SQLite store."};
   app.set_version_flag("--version", std::string(AttnsweepVersion()) + " (" + GitRevision() + ")");
   app.require_subcommand(1);
   app.fallthrough();
