@@ -24,11 +24,14 @@ void LinformerAttentionImpl::reset() {
   const std::vector<int64_t> shape =
       sharing == "none" ? std::vector<int64_t>{options.heads(), options.k(), options.max_len()}
                         : std::vector<int64_t>{options.k(), options.max_len()};
-  // Scaled so that a projected key has about the norm of a key (each row sums ~k^-1/2 N(0,1)
-  // terms).
+  // As the authors' code (fairseq) does: Xavier-uniform over (k, max_len) with gain 1/sqrt(2),
+  // variance 1 / (max_len + k), so a projected row has about the scale of one key or value (a
+  // N(0, 1/k) draw makes them sqrt(max_len / k) times larger).
   auto init = [&](const char* name) {
     auto weight = torch::empty(shape);
-    torch::nn::init::normal_(weight, 0.0, 1.0 / std::sqrt(static_cast<double>(options.k())));
+    const double bound =
+        std::sqrt(6.0 / static_cast<double>(options.max_len() + options.k())) / std::sqrt(2.0);
+    torch::nn::init::uniform_(weight, -bound, bound);
     return register_parameter(name, weight);
   };
   key_projection = init("key_projection");
