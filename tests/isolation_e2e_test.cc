@@ -140,5 +140,34 @@ TEST_F(CliTest, BadLimitsAreGridErrors) {
   EXPECT_EQ(option.exit_code, 2);
 }
 
+TEST_F(CliTest, JobProcessesRunTheWorkersOwnBuildEvenAfterTheFileIsGone) {
+  // A sweep started from a copy of the binary; the copy is deleted while the sweep runs (as a
+  // rebuild replaces it): the remaining jobs still start, from the build the worker runs.
+  ASSERT_EQ(attnsweep::testing::RunShell("cp " + attnsweep::testing::Attnsweep() + " ./copy", dir_)
+                .exit_code,
+            0);
+  Write("six.yaml", R"(experiments:
+  - name: s
+    task: sleep
+    params: {sleep.seconds: 0.2}
+    grid: {seed: [1, 2, 3, 4, 5, 6]}
+)");
+  const pid_t pid = attnsweep::testing::StartShell(
+      "exec ./copy run six.yaml --db a.db --isolation process 2>run.err", dir_);
+  int64_t done = 0;
+  for (int i = 0; i < 400 && done < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (std::filesystem::exists(dir_ + "/a.db")) {
+      done = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
+    }
+  }
+  ASSERT_GE(done, 1);
+  std::filesystem::remove(dir_ + "/copy");
+  EXPECT_EQ(attnsweep::testing::WaitExitCode(pid), 0)
+      << attnsweep::testing::ReadFileText(dir_ + "/run.err");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 6);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome != 'done'"), 0);
+}
+
 }  // namespace
 }  // namespace attnsweep

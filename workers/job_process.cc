@@ -19,10 +19,16 @@ extern char** environ;
 namespace attnsweep {
 namespace {
 
-std::string SelfExecutable() {
+// The worker's own executable, by the kernel's link to it rather than by its path: a job process
+// then runs exactly the code of its worker, even after the file was rebuilt or deleted during a
+// sweep (its path would name the new build, or nothing).
+constexpr const char* kSelfExecutable = "/proc/self/exe";
+
+// What the worker was started as, for the child's argv[0] (ps, logs): "(deleted)" and all.
+std::string SelfExecutableName() {
   char path[4096];
-  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n <= 0) return {};
+  const ssize_t n = readlink(kSelfExecutable, path, sizeof(path) - 1);
+  if (n <= 0) return "attnsweep";
   return std::string(path, static_cast<size_t>(n));
 }
 
@@ -52,9 +58,9 @@ void CloseAll(std::initializer_list<int> fds) {
 
 std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64_t memory_bytes,
                                               int threads, std::string* error) {
-  const std::string exe = SelfExecutable();
+  const std::string name = SelfExecutableName();
   int to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
-  if (exe.empty() || pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
+  if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
     *error = std::string("cannot start a job process: ") + std::strerror(errno);
     CloseAll({to_child[0], to_child[1], from_child[0], from_child[1]});
     return nullptr;
@@ -88,7 +94,7 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
 
   const std::string memory = std::to_string(memory_bytes);
   const std::string thread_count = std::to_string(threads);
-  std::vector<const char*> argv = {exe.c_str(),    "__job",     "--memory-bytes",
+  std::vector<const char*> argv = {name.c_str(),   "__job",     "--memory-bytes",
                                    memory.c_str(), "--threads", thread_count.c_str(),
                                    nullptr};
   const std::vector<std::string> env_strings = ChildEnvironment();
@@ -97,7 +103,7 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
   env.push_back(nullptr);
 
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, exe.c_str(), &actions, &attributes,
+  const int rc = posix_spawn(&pid, kSelfExecutable, &actions, &attributes,
                              const_cast<char* const*>(argv.data()), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
