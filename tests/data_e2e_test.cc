@@ -116,5 +116,24 @@ TEST_F(CliTest, InterruptedTrainSweepResumesAtTheNextEpoch) {
             std::string::npos);
 }
 
+TEST_F(CliTest, TrainJobPastItsMemoryCapIsOom) {
+  // 256 windows of up to 1024 events: softmax's score matrices alone need more than 2 GB.
+  Write("oom.yaml", R"(experiments:
+  - name: big
+    task: train
+    params:
+      data: {customers: 600, max_len: 1024}
+      model: {attention: softmax, d_model: 16, heads: 2, layers: 1, ff_dim: 32}
+      train: {epochs: 1, batch_size: 256}
+    limits: {memory: 2G}
+)");
+  const auto result = Run("run oom.yaml --db a.db");
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'failed' AND error_kind = 'oom'"),
+            1);
+  const auto table = Run("results --db a.db --by model.attention --metrics test_auc");
+  EXPECT_NE(table.out.find("OOM"), std::string::npos) << table.out;
+}
+
 }  // namespace
 }  // namespace attnsweep
