@@ -79,8 +79,9 @@ bool PrepareJobsData(const std::vector<std::string>& configs) {
   std::set<std::string> sections;
   for (const auto& text : configs) {
     const auto config = nlohmann::json::parse(text, nullptr, false);
-    // Only train jobs read transactions; their data section says which.
-    if (config.is_object() && config.value("task", "") == "train" && config.contains("data")) {
+    // A job reads transactions when its data section names a source (train, approximation on
+    // transactions); that section says which.
+    if (config.is_object() && config.contains("data") && config["data"].contains("source")) {
       nlohmann::json data = config["data"];
       data.erase("max_len");  // a window length, not part of the preparation
       data.erase("crop");

@@ -7,6 +7,8 @@ namespace {
 
 const std::vector<std::string> kModelTasks = {"benchmark", "train", "approximation"};
 const std::vector<std::string> kTrainOnly = {"train"};
+// Tasks that read transaction data: train always, approximation when approx.inputs says so.
+const std::vector<std::string> kDataTasks = {"train", "approximation"};
 // Tasks that build the whole encoder (benchmark only with bench.scope: model).
 const std::vector<std::string> kEncoderTasks = {"benchmark", "train"};
 
@@ -86,9 +88,10 @@ std::vector<ParamSpec> BuildSchema() {
        {},
        false,
        {"synthetic", "csv"},
-       kTrainOnly,
+       kDataTasks,
        "",
-       "synthetic data from the built-in generator, or the real CSV files"});
+       "synthetic data from the built-in generator, or the real CSV files",
+       {{"approx.inputs", "transactions"}}});
   add({"data.path",
        ParamType::kString,
        "",
@@ -96,11 +99,10 @@ std::vector<ParamSpec> BuildSchema() {
        {},
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
        "folder holding transactions.csv and gender_train.csv (data.source: csv)",
-       "data.source",
-       "csv"});
+       {{"data.source", "csv"}, {"approx.inputs", "transactions"}}});
   add({"data.customers",
        ParamType::kInt,
        "8000",
@@ -108,11 +110,10 @@ std::vector<ParamSpec> BuildSchema() {
        10000000,
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
        "customers the synthetic generator writes",
-       "data.source",
-       "synthetic"});
+       {{"data.source", "synthetic"}, {"approx.inputs", "transactions"}}});
   add({"data.seed",
        ParamType::kInt,
        "1",
@@ -120,9 +121,10 @@ std::vector<ParamSpec> BuildSchema() {
        2147483647,
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
-       "seed of the synthetic data and of the train/validation/test split"});
+       "seed of the synthetic data and of the train/validation/test split",
+       {{"approx.inputs", "transactions"}}});
 
   add({"data.signal",
        ParamType::kFloat,
@@ -131,11 +133,10 @@ std::vector<ParamSpec> BuildSchema() {
        100,
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
        "strength of the synthetic data's planted gender signal (0: none)",
-       "data.source",
-       "synthetic"});
+       {{"data.source", "synthetic"}, {"approx.inputs", "transactions"}}});
   add({"data.reach",
        ParamType::kFloat,
        "0.5",
@@ -143,11 +144,10 @@ std::vector<ParamSpec> BuildSchema() {
        1,
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
        "share of the synthetic signal that only long spans of history show",
-       "data.source",
-       "synthetic"});
+       {{"data.source", "synthetic"}, {"approx.inputs", "transactions"}}});
   add({"data.test_fraction",
        ParamType::kFloat,
        "0.1",
@@ -155,9 +155,10 @@ std::vector<ParamSpec> BuildSchema() {
        0.9,
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
-       "share of labelled customers held out for testing"});
+       "share of labelled customers held out for testing",
+       {{"approx.inputs", "transactions"}}});
   add({"data.validation_fraction",
        ParamType::kFloat,
        "0.1",
@@ -165,9 +166,10 @@ std::vector<ParamSpec> BuildSchema() {
        0.9,
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
-       "share of labelled customers for validation (early stopping)"});
+       "share of labelled customers for validation (early stopping)",
+       {{"approx.inputs", "transactions"}}});
   add({"data.skip_bad_rows",
        ParamType::kBool,
        "false",
@@ -175,9 +177,10 @@ std::vector<ParamSpec> BuildSchema() {
        {},
        false,
        {},
-       kTrainOnly,
+       kDataTasks,
        "",
-       "skip and count malformed rows (and labels without transactions) instead of failing"});
+       "skip and count malformed rows (and labels without transactions) instead of failing",
+       {{"approx.inputs", "transactions"}}});
   add({"data.crop",
        ParamType::kString,
        "last",
@@ -229,8 +232,7 @@ std::vector<ParamSpec> BuildSchema() {
        kEncoderTasks,
        "",
        "encoder layers",
-       "bench.scope",
-       "model"});
+       {{"bench.scope", "model"}}});
   add({"model.ff_dim",
        ParamType::kInt,
        "128",
@@ -241,8 +243,7 @@ std::vector<ParamSpec> BuildSchema() {
        kEncoderTasks,
        "",
        "inner width of the feed-forward block",
-       "bench.scope",
-       "model"});
+       {{"bench.scope", "model"}}});
   add({"model.dropout",
        ParamType::kFloat,
        "0.1",
@@ -253,8 +254,7 @@ std::vector<ParamSpec> BuildSchema() {
        kEncoderTasks,
        "",
        "dropout probability",
-       "bench.scope",
-       "model"});
+       {{"bench.scope", "model"}}});
 
   add({"model.positions",
        ParamType::kString,
@@ -266,8 +266,7 @@ std::vector<ParamSpec> BuildSchema() {
        kEncoderTasks,
        "",
        "position encoding added to the inputs",
-       "bench.scope",
-       "model"});
+       {{"bench.scope", "model"}}});
   add({"model.chunked.block",
        ParamType::kInt,
        "256",
@@ -600,11 +599,11 @@ std::vector<ParamSpec> BuildSchema() {
        {},
        {},
        false,
-       {"random", "smooth"},
+       {"random", "smooth", "transactions"},
        {"approximation"},
        "",
-       "inputs of an approximation job: iid Gaussian, or smooth random signals along the "
-       "sequence"});
+       "inputs of an approximation job: iid Gaussian, smooth random signals along the sequence, "
+       "or embedded transaction windows (the data.* keys say which)"});
   add({"approx.scale",
        ParamType::kFloat,
        "1",
@@ -693,11 +692,14 @@ bool ParamAppliesToTask(const ParamSpec& spec, const std::string& task) {
          std::find(spec.tasks.begin(), spec.tasks.end(), task) != spec.tasks.end();
 }
 
-bool ParamConditionHolds(const ParamSpec& spec, const std::string& task, const std::string& value) {
-  if (spec.when_key.empty()) return true;
-  const ParamSpec* condition = FindParam(spec.when_key);
-  return condition == nullptr || !ParamAppliesToTask(*condition, task) ||
-         value == "\"" + spec.when_value + "\"";
+bool ParamConditionHolds(const ParamSpec& spec, const std::string& task,
+                         const std::function<std::string(const std::string&)>& value_of) {
+  for (const auto& condition : spec.when) {
+    const ParamSpec* key = FindParam(condition.key);
+    if (key == nullptr || !ParamAppliesToTask(*key, task)) continue;  // the task does not read it
+    if (value_of(condition.key) != "\"" + condition.value + "\"") return false;
+  }
+  return true;
 }
 
 bool ParamAppliesTo(const ParamSpec& spec, const std::string& task, const std::string& variant) {

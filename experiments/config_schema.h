@@ -2,6 +2,7 @@
 // attention variants read it. The single source of truth for validation, defaults and `--help`.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,10 +31,15 @@ struct ParamSpec {
   // Read only when model.attention equals this variant; empty = whatever the variant.
   std::string variant;
   std::string help;
-  // Read only when the key `when_key` (for tasks that read it) equals `when_value`: the model's
-  // depth matters to a benchmark only when bench.scope is model.
-  std::string when_key;
-  std::string when_value;
+  // Read only when each condition's key equals its value, for the tasks that read that key: the
+  // model's depth matters to a benchmark only when bench.scope is model; transaction data to an
+  // approximation job only when approx.inputs is transactions (train reads no approx.inputs, so
+  // that condition does not bind it).
+  struct Condition {
+    std::string key;
+    std::string value;
+  };
+  std::vector<Condition> when;
 };
 
 // Names of the tasks that can run, and of the attention variants the models implement.
@@ -48,9 +54,10 @@ bool IsSectionPrefix(const std::string& prefix);
 
 // Whether a job of `task` using attention `variant` reads the key.
 bool ParamAppliesTo(const ParamSpec& spec, const std::string& task, const std::string& variant);
-// Whether the key's `when` condition holds for a job whose `when_key` (if its task reads it) has
-// `value` (its JSON text).
-bool ParamConditionHolds(const ParamSpec& spec, const std::string& task, const std::string& value);
+// Whether every `when` condition of the key holds for a job of `task` whose values are given by
+// `value_of` (a key's JSON text).
+bool ParamConditionHolds(const ParamSpec& spec, const std::string& task,
+                         const std::function<std::string(const std::string&)>& value_of);
 
 // Whether a job of `task` reads the key under any variant.
 bool ParamAppliesToTask(const ParamSpec& spec, const std::string& task);

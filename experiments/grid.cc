@@ -334,8 +334,8 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
   bool ok = true;
   for (const auto& [key, assigned] : merged) {
     const ParamSpec& spec = *FindParam(key);
-    const bool condition = spec.when_key.empty() ||
-                           ParamConditionHolds(spec, task, merged.at(spec.when_key).value.dump());
+    const bool condition = ParamConditionHolds(
+        spec, task, [&](const std::string& key) { return merged.at(key).value.dump(); });
     if (ParamAppliesTo(spec, task, variant) && condition) {
       nlohmann::json* slot = &config;
       size_t start = 0;

@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -90,11 +94,14 @@ std::vector<nlohmann::json> JobsOf(const std::string& yaml) {
 }
 
 double ApproximationError(const std::string& params) {
-  const auto jobs = JobsOf(R"(experiments:
+  // The base in defaults, so the test's own params may override any of it.
+  const auto jobs =
+      JobsOf(R"(defaults: {data.max_len: 64, model: {d_model: 16, heads: 2}, approx: {draws: 4}}
+experiments:
   - name: a
     task: approximation
-    params: {data.max_len: 64, model: {d_model: 16, heads: 2}, approx: {draws: 4}, )" +
-                           params + "}\n");
+    params: {)" +
+             params + "}\n");
   EXPECT_EQ(jobs.size(), 1u);
   const JobOutput output = RunJob(jobs.at(0), JobContext());
   EXPECT_EQ(output.outcome, JobOutcome::kDone) << output.error;
@@ -127,6 +134,25 @@ TEST(ApproximationTask, ErrorsAgainstExactAttentionForEveryVariant) {
       "approx.inputs: smooth");
   EXPECT_GT(coarse, 0);
   EXPECT_LT(fine, coarse / 2);
+}
+
+TEST(ApproximationTask, OnEmbeddedTransactionWindows) {
+  const auto cache =
+      std::filesystem::temp_directory_path() / ("attnsweep-approx-" + std::to_string(getpid()));
+  setenv("ATTNSWEEP_CACHE", cache.c_str(), 1);
+  // Windows of up to 1024 events: most customers have fewer (median 330), so every batch is padded,
+  // and exact variants still match softmax at real positions: the mask reaches both sides.
+  const std::string tx = "approx.inputs: transactions, data.customers: 200, data.max_len: 1024, ";
+  EXPECT_LT(ApproximationError(tx + "model.attention: softmax"), 1e-7);
+  EXPECT_LT(ApproximationError(tx + "model.attention: softmax_chunked, model.chunked.block: 5"),
+            1e-5);
+  EXPECT_GT(ApproximationError(tx + "model.attention: performer"), 0);
+  const double coarse =
+      ApproximationError(tx + "model.attention: infinity, model.infinity: {segment: 16, basis: 4}");
+  const double fine = ApproximationError(
+      tx + "model.attention: infinity, model.infinity: {segment: 16, basis: 64}");
+  EXPECT_LT(fine, coarse);
+  std::filesystem::remove_all(cache);
 }
 
 TEST(ApproximationTask, GruHasNoAttentionToCompare) {

@@ -9,16 +9,20 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/data/batches.h"
+#include "experiments/data/prepared_data.h"
 #include "experiments/models/attention_factory.h"
 #include "experiments/models/infinity_former.h"
 #include "experiments/models/multihead_projections.h"
 #include "experiments/models/softmax_attention.h"
+#include "experiments/models/transaction_classifier.h"
 #include "experiments/tasks/tasks.h"
 
 namespace attnsweep {
@@ -40,6 +44,25 @@ at::Tensor SmoothInputs(int64_t batch, int64_t length, int64_t channels, double 
     power += amplitude.pow(2) / 2;
   }
   return signal / power.sqrt() * scale;
+}
+
+// Inputs of one draw: (B, L, d) states and their padding mask (undefined when there is none).
+struct DrawInputs {
+  at::Tensor x, mask;
+};
+
+// Windows of `batch` customers drawn from the data, embedded by a freshly initialised transaction
+// embedding (what a classifier's first attention layer sees at the start of training), times
+// `scale`.
+DrawInputs TransactionInputs(const TransactionDataset& data, int64_t batch, int64_t length,
+                             int64_t d_model, double scale, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> customers(static_cast<size_t>(batch));
+  std::uniform_int_distribution<int64_t> pick(0, data.customers() - 1);
+  for (auto& c : customers) c = pick(rng);
+  const TransactionBatch windows = MakeBatch(data, customers, length, Crop::kLast, &rng);
+  TransactionEmbedding embedding(d_model, data.mcc_vocabulary(), data.type_vocabulary());
+  return {embedding(windows) * scale, windows.padding_mask};
 }
 
 void ReportSpread(const std::string& name, const std::vector<double>& values, JobOutput* output) {
@@ -71,7 +94,9 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
   const int64_t d_model = model.at("d_model").get<int64_t>();
   const int64_t heads = model.at("heads").get<int64_t>();
   const double scale = approx.at("scale").get<double>();
-  const bool smooth = approx.at("inputs").get<std::string>() == "smooth";
+  const std::string inputs = approx.at("inputs").get<std::string>();
+  std::shared_ptr<const TransactionDataset> data;
+  if (inputs == "transactions") data = PrepareData(config.at("data")).dataset;
   const uint64_t seed = config.at("seed").get<uint64_t>();
 
   torch::NoGradGuard no_grad;
@@ -79,12 +104,19 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
   for (int64_t draw = 0; draw < approx.at("draws").get<int64_t>(); ++draw) {
     if (context.stop_requested()) throw JobInterrupted();
     torch::manual_seed(seed * 1000003 + static_cast<uint64_t>(draw));
-    const auto x = smooth ? SmoothInputs(batch, length, d_model, scale)
-                          : at::randn({batch, length, d_model}) * scale;
+    DrawInputs draw_inputs;
+    if (inputs == "transactions") {
+      draw_inputs = TransactionInputs(*data, batch, length, d_model, scale, seed * 7919 + draw);
+    } else {
+      draw_inputs.x = inputs == "smooth" ? SmoothInputs(batch, length, d_model, scale)
+                                         : at::randn({batch, length, d_model}) * scale;
+    }
+    const auto& x = draw_inputs.x;
+    const auto& mask = draw_inputs.mask;
     const std::shared_ptr<AttentionImpl> layer = MakeAttention(model, length);
     layer->eval();
     if (const auto* infinity = dynamic_cast<InfinityFormerImpl*>(layer.get())) {
-      errors.push_back(MemoryReconstructionError(infinity->options, x, {}));
+      errors.push_back(MemoryReconstructionError(infinity->options, x, mask));
       continue;
     }
     // Exact attention with the variant's own projections: only the attention itself differs.
@@ -96,8 +128,11 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
     exact->output_projection->weight.copy_(projections->output_projection->weight);
     exact->output_projection->bias.copy_(projections->output_projection->bias);
     exact->eval();
-    const auto reference = exact->forward(x, {});
-    const auto estimate = layer->forward(x, {});
+    // Compared at real positions only: what padded positions hold is nobody's output.
+    const auto real = mask.defined() ? mask.logical_not().unsqueeze(-1).to(x.scalar_type())
+                                     : at::ones({1, 1, 1}, x.options());
+    const auto reference = exact->forward(x, mask) * real;
+    const auto estimate = layer->forward(x, mask) * real;
     errors.push_back(((estimate - reference).norm() / reference.norm()).item<double>());
   }
   ReportSpread(variant == "infinity" ? "recon_error" : "rel_error", errors, output);
