@@ -23,7 +23,8 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/types.h>
+#include <torch/types.h>  // before clip_grad.h, which uses torch::Tensor without including it
+
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 #include <torch/serialize/input-archive.h>
@@ -331,8 +332,7 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
       }
       optimizer.zero_grad();
       const auto loss = at::binary_cross_entropy_with_logits(model->forward(batch), batch.labels);
-      const double value =
-          progress.step + 1 == s.nan_at_step ? std::nan("") : loss.item<double>();
+      const double value = progress.step + 1 == s.nan_at_step ? std::nan("") : loss.item<double>();
       if (!std::isfinite(value)) {
         throw JobDiverged("the training loss became " + std::to_string(value) + " at epoch " +
                           std::to_string(progress.epochs_done + 1) + ", step " +
