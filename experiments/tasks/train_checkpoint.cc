@@ -1,0 +1,159 @@
+#include "experiments/tasks/train_checkpoint.h"
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "experiments/models/performer_attention.h"
+
+namespace attnsweep {
+namespace {
+
+std::vector<PerformerAttentionImpl*> PerformerLayers(torch::nn::Module& module) {
+  std::vector<PerformerAttentionImpl*> layers;
+  for (const auto& m : module.modules()) {
+    if (auto* p = dynamic_cast<PerformerAttentionImpl*>(m.get())) layers.push_back(p);
+  }
+  return layers;
+}
+
+at::Tensor BytesOf(const std::string& text) {
+  return at::from_blob(const_cast<char*>(text.data()), {static_cast<int64_t>(text.size())},
+                       at::kByte)
+      .clone();
+}
+
+std::string TextOf(const at::Tensor& bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()),
+                     static_cast<size_t>(bytes.numel()));
+}
+
+template <typename Engine>
+std::string EngineState(const Engine& engine) {
+  std::ostringstream out;
+  out << engine;
+  return out.str();
+}
+
+template <typename Engine>
+void RestoreEngine(const std::string& state, Engine* engine) {
+  std::istringstream in(state);
+  in >> *engine;
+}
+
+at::Generator& CpuGenerator() {
+  static at::Generator generator = at::detail::getDefaultCPUGenerator();
+  return generator;
+}
+
+}  // namespace
+
+Snapshot TakeSnapshot(torch::nn::Module& module) {
+  Snapshot snapshot;
+  at::NoGradGuard no_grad;
+  for (const auto& p : module.named_parameters()) snapshot.emplace_back(p.key(), p.value().clone());
+  for (const auto& b : module.named_buffers()) snapshot.emplace_back(b.key(), b.value().clone());
+  return snapshot;
+}
+
+void RestoreSnapshot(const Snapshot& snapshot, torch::nn::Module& module) {
+  at::NoGradGuard no_grad;
+  std::map<std::string, at::Tensor> by_name(snapshot.begin(), snapshot.end());
+  for (auto& p : module.named_parameters()) p.value().copy_(by_name.at(p.key()));
+  for (auto& b : module.named_buffers()) b.value().copy_(by_name.at(b.key()));
+}
+
+void SaveCheckpoint(const std::string& path, TransactionClassifier& model,
+                    torch::optim::AdamW& optimizer, const Progress& progress,
+                    const std::mt19937_64& shuffle, const std::mt19937_64& crop) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive weights, optimizer_state, best;
+  model->save(weights);
+  optimizer.save(optimizer_state);
+  for (const auto& [name, tensor] : progress.best) best.write(name, tensor);
+  archive.write("model", weights);
+  archive.write("optimizer", optimizer_state);
+  archive.write("best", best);
+  archive.write("counters", at::tensor({progress.epochs_done, progress.step, progress.best_epoch,
+                                        progress.epochs_without_gain},
+                                       at::kLong));
+  archive.write(
+      "figures",
+      at::tensor({progress.best_auc, progress.train_seconds, progress.train_tokens}, at::kDouble));
+  archive.write("train_loss", at::tensor(progress.train_loss, at::kDouble));
+  archive.write("val_auc", at::tensor(progress.val_auc, at::kDouble));
+  {
+    std::lock_guard<std::mutex> lock(CpuGenerator().mutex());
+    archive.write("torch_rng", CpuGenerator().get_state());
+  }
+  archive.write("shuffle_rng", BytesOf(EngineState(shuffle)));
+  archive.write("crop_rng", BytesOf(EngineState(crop)));
+  const auto performers = PerformerLayers(*model);
+  std::vector<int64_t> draws;
+  for (auto* p : performers) {
+    draws.push_back(p->draws);
+    draws.push_back(p->training_steps);
+  }
+  archive.write("performer_draws", at::tensor(draws, at::kLong));
+  // Written beside and renamed: a crash while saving leaves the previous checkpoint whole.
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  std::filesystem::rename(tmp, path);
+}
+
+void LoadCheckpoint(const std::string& path, TransactionClassifier& model,
+                    torch::optim::AdamW& optimizer, Progress* progress, std::mt19937_64* shuffle,
+                    std::mt19937_64* crop) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  torch::serialize::InputArchive weights, optimizer_state, best;
+  archive.read("model", weights);
+  archive.read("optimizer", optimizer_state);
+  archive.read("best", best);
+  model->load(weights);
+  optimizer.load(optimizer_state);
+  progress->best.clear();
+  for (const auto& key : best.keys()) {
+    at::Tensor t;
+    best.read(key, t);
+    progress->best.emplace_back(key, t);
+  }
+  at::Tensor counters, figures, loss, auc, torch_rng, shuffle_state, crop_state, draws;
+  archive.read("counters", counters);
+  archive.read("figures", figures);
+  archive.read("train_loss", loss);
+  archive.read("val_auc", auc);
+  archive.read("torch_rng", torch_rng);
+  archive.read("shuffle_rng", shuffle_state);
+  archive.read("crop_rng", crop_state);
+  archive.read("performer_draws", draws);
+  progress->epochs_done = counters[0].item<int64_t>();
+  progress->step = counters[1].item<int64_t>();
+  progress->best_epoch = counters[2].item<int64_t>();
+  progress->epochs_without_gain = counters[3].item<int64_t>();
+  progress->best_auc = figures[0].item<double>();
+  progress->train_seconds = figures[1].item<double>();
+  progress->train_tokens = figures[2].item<double>();
+  progress->train_loss.assign(loss.data_ptr<double>(), loss.data_ptr<double>() + loss.numel());
+  progress->val_auc.assign(auc.data_ptr<double>(), auc.data_ptr<double>() + auc.numel());
+  {
+    std::lock_guard<std::mutex> lock(CpuGenerator().mutex());
+    CpuGenerator().set_state(torch_rng);
+  }
+  RestoreEngine(TextOf(shuffle_state), shuffle);
+  RestoreEngine(TextOf(crop_state), crop);
+  const auto performers = PerformerLayers(*model);
+  for (size_t i = 0; i < performers.size(); ++i) {
+    performers[i]->draws = draws[2 * i].item<int64_t>();
+    performers[i]->training_steps = draws[2 * i + 1].item<int64_t>();
+  }
+}
+
+}  // namespace attnsweep
