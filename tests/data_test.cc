@@ -2,6 +2,8 @@
 // generator's round trip, splits, every bad-input message, gzip, and the prepared-data cache.
 #include <gtest/gtest.h>
 
+#include "tests/scratch_dir_test.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -25,18 +27,8 @@ namespace attnsweep {
 namespace {
 namespace fs = std::filesystem;
 
-class DataTest : public ::testing::Test {
+class DataTest : public ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("attnsweep-data-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    setenv("ATTNSWEEP_CACHE", (dir_ / "cache").c_str(), 1);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
   }
@@ -52,8 +44,6 @@ class DataTest : public ::testing::Test {
     }
     return "";
   }
-
-  fs::path dir_;
 };
 
 // Two labelled customers, five rows, out of order, one with seconds of 60.

@@ -2,6 +2,7 @@
 #include "experiments/job_runner.h"
 
 #include "experiments/grid.h"
+#include "tests/scratch_dir_test.h"
 
 #include <gtest/gtest.h>
 
@@ -136,10 +137,10 @@ TEST(ApproximationTask, ErrorsAgainstExactAttentionForEveryVariant) {
   EXPECT_LT(fine, coarse / 2);
 }
 
-TEST(ApproximationTask, OnEmbeddedTransactionWindows) {
-  const auto cache =
-      std::filesystem::temp_directory_path() / ("attnsweep-approx-" + std::to_string(getpid()));
-  setenv("ATTNSWEEP_CACHE", cache.c_str(), 1);
+// Its data goes to the test's own folder (ScratchDirTest), never the user's cache.
+class ApproximationOnData : public ScratchDirTest {};
+
+TEST_F(ApproximationOnData, EmbeddedTransactionWindows) {
   // Windows of up to 1024 events: most customers have fewer (median 330), so every batch is padded,
   // and exact variants still match softmax at real positions: the mask reaches both sides.
   const std::string tx = "approx.inputs: transactions, data.customers: 200, data.max_len: 1024, ";
@@ -152,7 +153,6 @@ TEST(ApproximationTask, OnEmbeddedTransactionWindows) {
   const double fine = ApproximationError(
       tx + "model.attention: infinity, model.infinity: {segment: 16, basis: 64}");
   EXPECT_LT(fine, coarse);
-  std::filesystem::remove_all(cache);
 }
 
 TEST(ApproximationTask, GruHasNoAttentionToCompare) {

@@ -2,6 +2,8 @@
 // next epoch and ends exactly where an uninterrupted one does, and a blow-up is `diverged`.
 #include <gtest/gtest.h>
 
+#include "tests/scratch_dir_test.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,18 +19,8 @@ namespace attnsweep {
 namespace {
 namespace fs = std::filesystem;
 
-class TrainTask : public ::testing::Test {
+class TrainTask : public ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("attnsweep-train-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    setenv("ATTNSWEEP_CACHE", (dir_ / "cache").c_str(), 1);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // One train job's resolved config: a small model on a small synthetic set with a strong signal.
   static nlohmann::json Config(const std::string& params) {
     // The base in defaults, the test's own settings in params: params override defaults.
@@ -51,8 +43,6 @@ experiments:
   static std::map<std::string, double> Metrics(const JobOutput& output) {
     return {output.metrics.begin(), output.metrics.end()};
   }
-
-  fs::path dir_;
 };
 
 TEST_F(TrainTask, LearnsTheSyntheticSignal) {
