@@ -1,21 +1,17 @@
 // The tasks through RunJob, as the workers call them.
 #include "experiments/job_runner.h"
 
-#include "experiments/grid.h"
-#include "tests/scratch_dir_test.h"
-
 #include <gtest/gtest.h>
-
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "experiments/grid.h"
+#include "tests/scratch_dir_test.h"
 
 namespace attnsweep {
 namespace {
