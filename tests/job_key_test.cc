@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/scratch_dir_test.h"
+
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
@@ -87,9 +89,11 @@ TEST(JobKey, CanonicalJsonSortsKeysAtEveryLevel) {
   EXPECT_EQ(CanonicalJson(a), R"({"a":0.5,"b":{"x":2,"y":1}})");
 }
 
-TEST(JobKey, DataFingerprintDependsOnTheFilesContent) {
+class JobKeyData : public ScratchDirTest {};
+
+TEST_F(JobKeyData, DataFingerprintDependsOnTheFilesContent) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("attnsweep_fp_" + std::to_string(::getpid()));
+  const fs::path dir = dir_ / "set";
   fs::create_directories(dir);
   auto write = [&](const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;
@@ -102,9 +106,18 @@ TEST(JobKey, DataFingerprintDependsOnTheFilesContent) {
   std::string first, error;
   ASSERT_TRUE(DataFingerprint(config, &first, &error)) << error;
   EXPECT_EQ(first.rfind("csv-sha256:", 0), 0u);
+  std::string again;
+  ASSERT_TRUE(DataFingerprint(config, &again, &error)) << error;
+  EXPECT_EQ(first, again);
 
-  // The same folder with other content (a new directory, since hashes are cached per folder).
-  const fs::path other = dir.string() + "_b";
+  // The same folder with a label more: the remembered digest no longer matches the file.
+  { std::ofstream(dir / "gender_train.csv", std::ios::app) << "2,1\n"; }
+  std::string grown;
+  ASSERT_TRUE(DataFingerprint(config, &grown, &error)) << error;
+  EXPECT_NE(first, grown);
+
+  // Another folder with other content.
+  const fs::path other = dir_ / "other";
   fs::create_directories(other);
   fs::copy(dir / "transactions.csv", other / "transactions.csv");
   std::ofstream(other / "gender_train.csv") << "customer_id,gender\n1,1\n";
@@ -124,8 +137,6 @@ TEST(JobKey, DataFingerprintDependsOnTheFilesContent) {
   nlohmann::json no_data = {{"task", "benchmark"}, {"data", {{"max_len", 5}}}};
   ASSERT_TRUE(DataFingerprint(no_data, &third, &error));
   EXPECT_EQ(third, "");
-  fs::remove_all(dir);
-  fs::remove_all(other);
 }
 
 }  // namespace

@@ -22,7 +22,10 @@ class ScratchDirTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     setenv("ATTNSWEEP_CACHE", (dir_ / "cache").c_str(), 1);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    std::filesystem::remove_all(dir_);
+    unsetenv("ATTNSWEEP_CACHE");
+  }
 
   std::filesystem::path dir_;
 };
