@@ -225,6 +225,15 @@ TEST_F(DataTest, EveryBadInputNamesItsPlace) {
   DatasetOptions skip;
   skip.skip_bad_rows = true;
   EXPECT_EQ(ReadCsvDataset(dir_.string(), skip).labels_skipped, 1);
+  // A customer labelled twice: an error naming both lines, or the first label kept.
+  Write("gender_train.csv", "customer_id,gender\n1,0\n1,1\n");
+  EXPECT_EQ(ErrorOf([&] { ReadCsvDataset(dir_.string(), {}); }),
+            Path("gender_train.csv") +
+                ":3:1: customer 1 is labelled twice (first on line 2; data.skip_bad_rows: true "
+                "keeps the first)");
+  const TransactionDataset kept = ReadCsvDataset(dir_.string(), skip);
+  EXPECT_EQ(kept.labels_skipped, 1);
+  EXPECT_EQ(kept.labels, (std::vector<int8_t>{0}));
   // Missing files.
   EXPECT_NE(ErrorOf([&] {
               TransactionsFile((dir_ / "nowhere").string());

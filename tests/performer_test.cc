@@ -202,6 +202,20 @@ TEST(Performer, ChunkedComputationEqualsTheFormula) {
   }
 }
 
+TEST(Performer, FeaturesStayInFp32WhenTheModelIsBf16) {
+  torch::manual_seed(12);
+  PerformerAttention layer(PerformerAttentionOptions(32, 2));
+  layer->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = at::randn({2, 50, 32});
+  const auto reference = layer->forward(x);
+  layer->to(at::kBFloat16);
+  const auto low = layer->forward(x.to(at::kBFloat16));
+  EXPECT_EQ(low.scalar_type(), at::kBFloat16);
+  // bf16 keeps 8 bits of mantissa: the projections' rounding, not the features, sets the error.
+  EXPECT_LT(((low.to(at::kFloat) - reference).norm() / reference.norm()).item<double>(), 0.05);
+}
+
 TEST(Performer, LayerHoldsNothingOfSequenceLengthButItsOutput) {
   CpuMemoryCounter::Install();
   // Peak bytes of one forward pass above what existed before it, and the output's own bytes.

@@ -119,17 +119,30 @@ TransactionDataset BuildDataset(const TransactionRows& rows, const std::vector<L
                                 const DatasetOptions& options, const std::string& labels_path) {
   TransactionDataset d;
   d.rows_read = static_cast<int64_t>(rows.size());
-  // Labelled customers by id; each row finds its customer's index (rows come grouped, so the last
-  // lookup usually answers).
+  // Labels by customer id, each customer once: a second label for a customer is an error, or
+  // (skip_bad_rows) skipped and counted, the first in the file kept.
   std::vector<Label> sorted_labels = labels;
-  std::sort(sorted_labels.begin(), sorted_labels.end(),
-            [](const Label& a, const Label& b) { return a.customer < b.customer; });
+  std::stable_sort(sorted_labels.begin(), sorted_labels.end(),
+                   [](const Label& a, const Label& b) { return a.customer < b.customer; });
+  std::vector<Label> distinct;
+  for (const Label& label : sorted_labels) {
+    if (distinct.empty() || distinct.back().customer != label.customer) {
+      distinct.push_back(label);
+      continue;
+    }
+    if (!options.skip_bad_rows) {
+      throw DataError(
+          labels_path, label.line, 1,
+          "customer " + std::to_string(label.customer) + " is labelled twice (first on line " +
+              std::to_string(distinct.back().line) + "; data.skip_bad_rows: true keeps the first)");
+    }
+    ++d.labels_skipped;
+  }
+  sorted_labels = std::move(distinct);
+  // Each row finds its customer's index (rows come grouped, so the last lookup usually answers).
   std::unordered_map<int64_t, int32_t> index_of;
   for (const Label& label : sorted_labels) {
-    if (!index_of.emplace(label.customer, static_cast<int32_t>(index_of.size())).second) {
-      throw DataError(labels_path, label.line, 1,
-                      "customer " + std::to_string(label.customer) + " is labelled twice");
-    }
+    index_of.emplace(label.customer, static_cast<int32_t>(index_of.size()));
   }
   std::vector<int32_t> customer_of(rows.size(), -1);
   std::vector<int64_t> count(sorted_labels.size(), 0);

@@ -118,14 +118,18 @@ struct FavorStream {
   int64_t output_dim = 2;
 };
 
-at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& w, const std::string& kernel,
-                       const at::Tensor& key_padding_mask, int64_t chunk_rows) {
+at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
+                       const std::string& kernel, const at::Tensor& key_padding_mask,
+                       int64_t chunk_rows) {
   const int64_t batch = stream.batch, heads = stream.heads;
   const double normaliser = std::pow(static_cast<double>(stream.head_dim), -0.25);
   at::Tensor keep;
   if (key_padding_mask.defined()) {
     keep = key_padding_mask.logical_not().view({batch, 1, stream.key_length, 1}).to(at::kFloat);
   }
+  // Features in fp32 whatever the model's dtype (fp16/bf16 exponentials overflow or lose the
+  // stabiliser's cancellation): the directions too.
+  const auto w = directions.to(at::kFloat);
   const int64_t feature_width = kernel == "positive" ? w.size(0) : 2 * w.size(0);
   const int64_t rows = chunk_rows > 0 ? chunk_rows : DefaultChunkRows(batch * heads, feature_width);
   const auto fp32 = w.options().dtype(at::kFloat);
