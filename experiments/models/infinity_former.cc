@@ -20,11 +20,6 @@ at::Tensor SplitHeads(const at::Tensor& x, int64_t heads) {
   return x.view({x.size(0), x.size(1), heads, x.size(2) / heads}).transpose(1, 2);
 }
 
-// (B, H, n, Dh) -> (B, n, d)
-at::Tensor MergeHeads(const at::Tensor& x) {
-  return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
-}
-
 }  // namespace
 
 RbfBasis MakeRbfBasis(int64_t n, const std::vector<double>& widths) {

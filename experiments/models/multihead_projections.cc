@@ -55,9 +55,13 @@ torch::Tensor MultiHeadProjections::Project(const torch::Tensor& x, int64_t firs
       .permute({2, 0, 3, 1, 4});
 }
 
+torch::Tensor MergeHeads(const torch::Tensor& context) {
+  return context.transpose(1, 2).reshape(
+      {context.size(0), context.size(2), context.size(1) * context.size(3)});
+}
+
 torch::Tensor MultiHeadProjections::Merge(const torch::Tensor& context) {
-  const int64_t batch = context.size(0), length = context.size(2);
-  return output_projection->forward(context.transpose(1, 2).reshape({batch, length, d_model_}));
+  return output_projection->forward(MergeHeads(context));
 }
 
 }  // namespace attnsweep

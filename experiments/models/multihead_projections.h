@@ -11,6 +11,9 @@ struct QkvHeads {
   torch::Tensor q, k, v;  // each (B, H, L, Dh); q already scaled by 1/sqrt(Dh)
 };
 
+// (B, H, n, Dh) -> (B, n, H Dh): the heads side by side again.
+torch::Tensor MergeHeads(const torch::Tensor& context);
+
 // Registers `qkv_projection` (d_model -> 3 d_model) and `output_projection` on `owner`.
 class MultiHeadProjections {
  public:
