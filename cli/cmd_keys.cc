@@ -3,32 +3,88 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
-#include "experiments/config_schema.h"
+#include "experiments/registry.h"
 #include "workers/exit_codes.h"
 
 namespace attnsweep {
 
 CLI::App* SetupKeysCommand(CLI::App& app, KeysOptions* options) {
-  CLI::App* keys = app.add_subcommand("keys", "List every config key a grid can set");
+  CLI::App* keys = app.add_subcommand(
+      "keys", "List every config key a grid can set, or the tasks and attention variants");
+  keys->add_option("task", options->task, "only the keys this task reads");
+  keys->add_flag("--tasks", options->tasks, "list the tasks instead: what each does and reads");
+  keys->add_flag("--variants", options->variants, "list the attention variants instead");
   AddFormatOption(keys, &options->format);
   return keys;
 }
 
+namespace {
+
+std::string GroupName(KeyGroup group) {
+  switch (group) {
+    case KeyGroup::kModel:
+      return "model";
+    case KeyGroup::kEncoder:
+      return "encoder";
+    case KeyGroup::kTransactions:
+      return "transactions";
+  }
+  return "?";
+}
+
+Table TaskTable() {
+  Table table;
+  table.columns = {"task", "isolation", "reads", "own keys", "what it does"};
+  for (const TaskDefinition& task : Tasks()) {
+    std::vector<std::string> reads;
+    for (const KeyGroupUse& use : task.reads) {
+      std::string text = GroupName(use.group);
+      for (const auto& condition : use.when)
+        text += " (" + condition.key + ": " + condition.value + ")";
+      reads.push_back(text);
+    }
+    table.rows.push_back({task.name, task.default_isolation, JoinNames(reads),
+                          static_cast<int64_t>(task.keys.size()), task.help});
+  }
+  return table;
+}
+
+Table VariantTable() {
+  Table table;
+  table.columns = {"variant", "own keys", "approximates attention", "what it is"};
+  for (const VariantDefinition& variant : Variants()) {
+    std::vector<std::string> keys;
+    for (const ParamSpec& spec : variant.keys) keys.push_back(spec.key);
+    table.rows.push_back({variant.name, JoinNames(keys),
+                          variant.approximates_attention ? "yes" : "no", variant.help});
+  }
+  return table;
+}
+
+}  // namespace
+
 int RunKeysCommand(const KeysOptions& options) {
+  if (options.tasks || options.variants) {
+    PrintTable(options.tasks ? TaskTable() : VariantTable(), options.format);
+    return kExitOk;
+  }
+  if (!options.task.empty() && FindTask(options.task) == nullptr) {
+    const std::string close = ClosestName(options.task, TaskNames());
+    PrintError("no task '" + options.task + "'" +
+               (close.empty() ? "" : "; did you mean '" + close + "'?") +
+               " (tasks: " + JoinNames(TaskNames()) + ")");
+    return kExitBadInput;
+  }
   Table table;
   table.columns = {"key", "type", "default", "allowed", "tasks", "meaning"};
-  auto join = [](const std::vector<std::string>& items, const char* none) {
-    std::string text;
-    for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
-    return text.empty() ? std::string(none) : text;
-  };
   for (const auto& spec : ConfigSchema()) {
-    std::string allowed = join(spec.choices, "");
+    if (!options.task.empty() && !ParamAppliesToTask(spec, options.task)) continue;
+    std::string allowed = JoinNames(spec.choices);
     if (spec.min || spec.max) {
       allowed = (spec.min ? FormatNumber(*spec.min) : "") + ".." +
                 (spec.max ? FormatNumber(*spec.max) : "") + (spec.max_exclusive ? " (excl.)" : "");
     }
-    std::string tasks = join(spec.tasks, "all");
+    std::string tasks = spec.tasks.empty() ? "all" : JoinNames(spec.tasks);
     if (!spec.variant.empty()) tasks += " (attention " + spec.variant + ")";
     table.rows.push_back(
         {spec.key, ParamTypeName(spec.type), spec.default_text, allowed, tasks, spec.help});

@@ -1,4 +1,5 @@
-// `attnsweep keys`: every config key a grid can set, with its type, default, range and tasks.
+// `attnsweep keys`: every config key a grid can set, with its type, default, range and tasks; or
+// the registered tasks and attention variants.
 #pragma once
 
 #include <string>
@@ -10,6 +11,9 @@ class App;
 namespace attnsweep {
 
 struct KeysOptions {
+  std::string task;  // only this task's keys
+  bool tasks = false;
+  bool variants = false;
   std::string format = "table";
 };
 

@@ -11,6 +11,7 @@
 #include "cli/sweep_command.h"
 #include "workers/exit_codes.h"
 #include "workers/interrupts.h"
+#include "workers/stored_jobs.h"
 
 namespace attnsweep {
 
@@ -93,9 +94,9 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
     const int64_t again = store.RetryFailed(*batch_id);
     if (again > 0) spdlog::info("{} failed job{} will run again", again, again == 1 ? "" : "s");
   }
-  std::vector<std::string> configs;
-  for (const auto& job : store.PendingJobs(*batch_id)) configs.push_back(job.config);
-  if (!PrepareJobsData(configs)) {
+  std::vector<JobPlan> plans;
+  for (const auto& job : store.PendingJobs(*batch_id)) plans.push_back(PlanOfStoredJob(job));
+  if (!PrepareJobsData(plans)) {
     store.ReleaseLease(*batch_id, LeaseOwner());
     ranks.Dismiss(kExitBadInput);
     return kExitBadInput;

@@ -34,6 +34,9 @@ CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
       "--db", options->db,
       "the result store (SQLite file); default: the grid's `store:`, else attnsweep.db");
   run->add_flag("--dry-run", options->dry_run, "validate and list the jobs; run and store nothing");
+  run->add_flag("--reuse", options->reuse,
+                "a job whose key already has a done result anywhere in the store is not run "
+                "again: the new batch lists it done, with that result, marked reused");
   run->add_option("--device", options->device, "where jobs run: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
@@ -57,8 +60,8 @@ Table JobListing(const Grid& grid) {
   Table table;
   table.columns = {"experiment", "job_key", "cost", "config"};
   for (const auto& job : grid.jobs) {
-    table.rows.push_back(
-        {job.experiment, job.job_key.substr(0, 12), job.cost, CanonicalJson(job.config)});
+    table.rows.push_back({job.experiment, job.job_key.substr(0, 12), job.plan.estimate_s,
+                          CanonicalJson(job.config)});
   }
   return table;
 }
@@ -117,9 +120,9 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
     return kExitBadInput;
   }
 
-  std::vector<std::string> configs;
-  for (const auto& job : grid.jobs) configs.push_back(job.config.dump());
-  if (!PrepareJobsData(configs)) {
+  std::vector<JobPlan> plans;
+  for (const auto& job : grid.jobs) plans.push_back(job.plan);
+  if (!PrepareJobsData(plans)) {
     std::fprintf(stderr, "bad data in %s's jobs; nothing was run or stored\n",
                  options.grid_path.c_str());
     ranks.Dismiss(kExitBadInput);
@@ -137,13 +140,18 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
   ResultStore store = ResultStore::OpenForWriting(db_path);
   std::vector<NewJob> jobs;
   for (const auto& job : grid.jobs) {
-    jobs.push_back(
-        {job.experiment, job.job_key, CanonicalJson(job.config), job.cost, job.limits.dump()});
+    jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.plan.estimate_s,
+                    job.limits.dump(), job.plan.ToJson().dump()});
   }
+  int64_t reused = 0;
   const int64_t batch_id =
       store.CreateBatch({grid.name, text, std::filesystem::absolute(options.grid_path).string(),
                          HostName(), GitRevision(), VersionsJson(mpi)},
-                        jobs);
+                        jobs, options.reuse, &reused);
+  if (options.reuse) {
+    spdlog::info("--reuse: {} of {} jobs reuse a done result already in {}; {} to run", reused,
+                 jobs.size(), db_path, static_cast<int64_t>(jobs.size()) - reused);
+  }
   store.AcquireLease(batch_id, LeaseOwner(), CoordinatorOptions().lease_ttl_s,
                      [](const std::string&) { return false; });
   return CoordinateAndReport(ranks, store, batch_id, settings, db_path);

@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "store/result_store.h"
 #include "workers/exit_codes.h"
+#include "workers/stored_jobs.h"
 
 namespace attnsweep {
 
@@ -27,24 +28,27 @@ std::string Clock(double seconds) {
   return text;
 }
 
-// Remaining work at the pace of the done jobs so far; empty when it cannot be told.
-nlohmann::json Eta(const BatchSummary& b) {
-  if (b.status != "running" || b.done == 0 || b.pending + b.running == 0) return nullptr;
-  return Clock(b.done_job_seconds / static_cast<double>(b.done) *
-               static_cast<double>(b.pending + b.running));
+// Time until the batch is done by the cost model (learned from every done job in the store); null
+// when it is not running or cannot be told.
+nlohmann::json Eta(ResultStore& store, const BatchSummary& b, const CostModel& model) {
+  if (b.status != "running") return nullptr;
+  const auto seconds = BatchEtaSeconds(store, b.id, model);
+  if (!seconds) return nullptr;
+  return Clock(*seconds);
 }
 
 }  // namespace
 
 int RunStatusCommand(const StatusOptions& options) {
   ResultStore store = ResultStore::OpenReadOnly(options.db);
+  const CostModel model = CostModelFromStore(store);
   Table table;
   if (options.batch.empty()) {
-    table.columns = {"batch",   "name",    "status",  "jobs",    "done", "failed",
-                     "pending", "running", "created", "elapsed", "eta"};
+    table.columns = {"batch",  "name",    "status",  "jobs",    "done",    "reused",
+                     "failed", "pending", "running", "created", "elapsed", "eta"};
     for (const BatchSummary& b : store.ListBatches()) {
-      table.rows.push_back({b.id, b.name, b.status, b.total, b.done, b.failed, b.pending, b.running,
-                            b.created_at, Clock(b.elapsed_s), Eta(b)});
+      table.rows.push_back({b.id, b.name, b.status, b.total, b.done, b.reused, b.failed, b.pending,
+                            b.running, b.created_at, Clock(b.elapsed_s), Eta(store, b, model)});
     }
     PrintTable(table, options.format);
     return kExitOk;
@@ -53,14 +57,16 @@ int RunStatusCommand(const StatusOptions& options) {
   if (!batch_id) return kExitBadInput;
   const BatchSummary b = *store.FindBatch(*batch_id);
   if (options.format == "table") {
+    const nlohmann::json eta = Eta(store, b, model);
+    const std::string reused = b.reused > 0 ? " (" + std::to_string(b.reused) + " reused)" : "";
     std::printf(
-        "batch %lld '%s': %s, %lld/%lld done, %lld failed, %lld pending, %lld running; "
+        "batch %lld '%s': %s, %lld/%lld done%s, %lld failed, %lld pending, %lld running; "
         "elapsed %s%s\n\n",
         static_cast<long long>(b.id), b.name.c_str(), b.status.c_str(),
-        static_cast<long long>(b.done), static_cast<long long>(b.total),
+        static_cast<long long>(b.done), static_cast<long long>(b.total), reused.c_str(),
         static_cast<long long>(b.failed), static_cast<long long>(b.pending),
         static_cast<long long>(b.running), Clock(b.elapsed_s).c_str(),
-        Eta(b).is_null() ? "" : (", ETA " + Eta(b).get<std::string>()).c_str());
+        eta.is_null() ? "" : (", ETA " + eta.get<std::string>()).c_str());
   }
   table.columns = {"experiment", "jobs", "done", "failed", "pending", "running"};
   for (const auto& c : store.CountsByExperiment(*batch_id)) {

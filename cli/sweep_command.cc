@@ -75,18 +75,10 @@ bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_me
   return true;
 }
 
-bool PrepareJobsData(const std::vector<std::string>& configs) {
+bool PrepareJobsData(const std::vector<JobPlan>& plans) {
   std::set<std::string> sections;
-  for (const auto& text : configs) {
-    const auto config = nlohmann::json::parse(text, nullptr, false);
-    // A job reads transactions when its data section names a source (train, approximation on
-    // transactions); that section says which.
-    if (config.is_object() && config.contains("data") && config["data"].contains("source")) {
-      nlohmann::json data = config["data"];
-      data.erase("max_len");  // a window length, not part of the preparation
-      data.erase("crop");
-      sections.insert(data.dump());
-    }
+  for (const JobPlan& plan : plans) {
+    if (!plan.data.is_null()) sections.insert(plan.data.dump());
   }
   for (const auto& text : sections) {
     try {
@@ -113,6 +105,7 @@ int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
   spdlog::info("batch {} '{}': {} pending of {} jobs, {} worker rank{} x {} threads, store {}",
                batch_id, summary->name, summary->pending, summary->total, ranks.worker_ranks(),
                ranks.worker_ranks() == 1 ? "" : "s", ranks.ThreadsPerJob(settings), db_path);
+  store.SetBatchWorkers(batch_id, ranks.worker_ranks());
   const SweepReport report = ranks.Coordinate(store, batch_id, settings);
   const auto after = store.FindBatch(batch_id);
   switch (report.end) {

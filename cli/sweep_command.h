@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/job_plan.h"
 #include "workers/sweep.h"
 
 namespace CLI {
@@ -21,10 +22,10 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* jo
 bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_memory,
                        const std::string& db_path, SweepSettings* settings);
 
-// Prepares, once and before anything runs, the data that the jobs among `configs` (resolved
-// configs, JSON text) read: bad data is reported now, and the jobs then load the cached
-// preparation instead of racing to build it. False, with the reason printed, on bad data.
-bool PrepareJobsData(const std::vector<std::string>& configs);
+// Prepares, once and before anything runs, the data that the jobs of these plans read (each plan
+// says which): bad data is reported now, and the jobs then load the cached preparation instead of
+// racing to build it. False, with the reason printed, on bad data.
+bool PrepareJobsData(const std::vector<JobPlan>& plans);
 
 // Rank 0 with the batch's lease: runs its pending jobs over every rank and says how it ended.
 // Returns the exit code.

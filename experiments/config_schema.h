@@ -1,5 +1,7 @@
 // Every key a job's configuration can hold: its type, default, allowed range, and which tasks and
-// attention variants read it. The single source of truth for validation, defaults and `--help`.
+// attention variants read it. The keys are declared where they are read (a task's own section by
+// the task, a variant's by the variant, shared sections in common_keys.cc); the registry
+// (registry.h) gathers them into the one schema used for validation, defaults and `keys`.
 #pragma once
 
 #include <functional>
@@ -17,34 +19,50 @@ enum class ParamType { kInt, kFloat, kString, kBool, kNumberList };
 
 const char* ParamTypeName(ParamType type);
 
+// One key, declared like a row of a table:
+//   ParamSpec::Int("train.epochs", 5).Range(1, 100000).Help("passes over the training split")
 struct ParamSpec {
+  struct Condition {
+    std::string key;
+    std::string value;
+  };
+
   std::string key;  // dotted, e.g. "model.d_model"
-  ParamType type;
+  ParamType type = ParamType::kString;
   std::string default_text;  // the default in YAML spelling; parsed like user input
   std::optional<double> min;
   std::optional<double> max;
   bool max_exclusive = false;
   std::vector<std::string> choices;  // allowed values of a string key; empty = any string
-  // Tasks that read this key; empty = every task. A key no task of a job reads is left out of its
-  // resolved config, so it cannot split one job into several or change its key.
+  // Tasks that read this key; empty = every task. Filled by the registry from the tasks'
+  // declarations. A key no task of a job reads is left out of its resolved config, so it cannot
+  // split one job into several or change its key.
   std::vector<std::string> tasks;
-  // Read only when model.attention equals this variant; empty = whatever the variant.
+  // Read only when model.attention equals this variant; empty = whatever the variant. Filled by the
+  // registry for the keys a variant declares.
   std::string variant;
   std::string help;
   // Read only when each condition's key equals its value, for the tasks that read that key: the
   // model's depth matters to a benchmark only when bench.scope is model; transaction data to an
   // approximation job only when approx.inputs is transactions (train reads no approx.inputs, so
   // that condition does not bind it).
-  struct Condition {
-    std::string key;
-    std::string value;
-  };
   std::vector<Condition> when;
-};
 
-// Names of the tasks that can run, and of the attention variants the models implement.
-const std::vector<std::string>& KnownTasks();
-const std::vector<std::string>& KnownAttentionVariants();
+  static ParamSpec Int(std::string key, int64_t default_value);
+  static ParamSpec Float(std::string key, double default_value);
+  static ParamSpec Float(std::string key, std::string default_text);  // "3.0e-4" as written
+  static ParamSpec String(std::string key, std::string default_value);
+  static ParamSpec Bool(std::string key, bool default_value);
+  static ParamSpec NumberList(std::string key, std::string default_text);
+
+  // Called on the temporary a factory returns; each returns *this for the next column.
+  ParamSpec& Range(double low, double high);
+  ParamSpec& AtLeast(double low);
+  ParamSpec& Below(double high);  // exclusive upper bound
+  ParamSpec& Choices(std::vector<std::string> values);
+  ParamSpec& When(std::string condition_key, std::string value);
+  ParamSpec& Help(std::string text);
+};
 
 const std::vector<ParamSpec>& ConfigSchema();
 const ParamSpec* FindParam(const std::string& key);
@@ -64,5 +82,8 @@ bool ParamAppliesToTask(const ParamSpec& spec, const std::string& task);
 
 // The closest known name to `word` among `candidates`, or "" when none is close enough.
 std::string ClosestName(const std::string& word, const std::vector<std::string>& candidates);
+
+// Every name in `names`, comma-separated: for messages.
+std::string JoinNames(const std::vector<std::string>& names);
 
 }  // namespace attnsweep

@@ -7,9 +7,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "experiments/config_schema.h"
-#include "experiments/cost_model.h"
 #include "experiments/data_fingerprint.h"
 #include "experiments/job_key.h"
+#include "experiments/registry.h"
 #include "experiments/units.h"
 #include "experiments/yaml_values.h"
 
@@ -41,12 +41,6 @@ std::vector<std::string> AllKeys() {
   std::vector<std::string> keys;
   for (const auto& spec : ConfigSchema()) keys.push_back(spec.key);
   return keys;
-}
-
-std::string KeyList(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 class GridParser {
@@ -109,7 +103,7 @@ void GridParser::CheckStructureKeys(const YAML::Node& map, const std::vector<std
   for (auto it = map.begin(); it != map.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string message = "unknown " + what + " '" + key + "' (known: " + KeyList(known) + ")";
+    std::string message = "unknown " + what + " '" + key + "' (known: " + JoinNames(known) + ")";
     std::string close = ClosestName(key, known);
     if (!close.empty()) message += "; did you mean '" + close + "'?";
     Error(MarkOf(it->first), message);
@@ -346,13 +340,13 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
       (*slot)[key.substr(start)] = assigned.value;
     } else if (assigned.from_experiment && !ParamAppliesToTask(spec, task)) {
       Error(assigned.mark, "'" + key + "' is not read by task '" + task +
-                               "' (it is read by: " + KeyList(spec.tasks) + ")");
+                               "' (it is read by: " + JoinNames(spec.tasks) + ")");
       ok = false;
     }
   }
   // Settings that are valid alone but not together are reported where the user wrote one of them.
-  auto written_at = [&](std::initializer_list<const char*> keys) {
-    for (const char* key : keys) {
+  auto written_at = [&](const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) {
       if (merged.at(key).mark.line > 0) return merged.at(key).mark;
     }
     return merged.at("task").mark;
@@ -367,21 +361,17 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
       ok = false;
     }
   }
-  if (config.contains("model") && config["model"].contains("linformer")) {
-    const int64_t projection = config["model"]["linformer"]["max_len"].get<int64_t>();
-    const int64_t length = config["data"]["max_len"].get<int64_t>();
-    if (projection > 0 && projection < length) {
-      Error(written_at({"model.linformer.max_len", "data.max_len"}),
-            "model.linformer.max_len (" + std::to_string(projection) +
-                ") is shorter than data.max_len (" + std::to_string(length) +
-                "): Linformer cannot take inputs longer than its projection");
-      ok = false;
-    }
+  // The task's and the variant's own checks.
+  std::vector<ConfigProblem> problems;
+  const TaskDefinition* task_entry = FindTask(task);
+  if (task_entry != nullptr && task_entry->check) problems = task_entry->check(config);
+  const VariantDefinition* variant_entry =
+      config.contains("model") ? FindVariant(variant) : nullptr;
+  if (variant_entry != nullptr && variant_entry->check) {
+    for (auto& problem : variant_entry->check(config)) problems.push_back(std::move(problem));
   }
-  if (config.at("task") == "approximation" && config["model"]["attention"] == "gru") {
-    Error(written_at({"model.attention", "task"}),
-          "the approximation task compares attention with exact softmax attention, and gru has "
-          "none: leave gru out of approximation experiments");
+  for (const ConfigProblem& problem : problems) {
+    Error(written_at(problem.keys), problem.message);
     ok = false;
   }
   if (config.contains("data") && config["data"].value("source", "") == "csv" &&
@@ -468,8 +458,8 @@ void GridParser::AddJob(const std::string& experiment, nlohmann::json config, So
     return;
   }
   job_index_[key] = result_->grid.jobs.size();
-  const double cost = EstimateCost(config);
-  result_->grid.jobs.push_back({experiment, std::move(config), key, cost, limits});
+  JobPlan plan = MakeJobPlan(config, limits);
+  result_->grid.jobs.push_back({experiment, std::move(config), key, limits, std::move(plan)});
 }
 
 void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* names) {
@@ -493,7 +483,7 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
   std::string task;
   SourceMark task_mark = where;
   if (!node["task"]) {
-    Error(where, "experiment '" + name + "' has no 'task' (known: " + KeyList(KnownTasks()) + ")");
+    Error(where, "experiment '" + name + "' has no 'task' (known: " + JoinNames(TaskNames()) + ")");
   } else {
     task_mark = MarkOf(node["task"]);
     std::string error;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/grid_issue.h"
+#include "experiments/job_plan.h"
 
 namespace attnsweep {
 
@@ -19,10 +20,10 @@ struct JobSpec {
   std::string experiment;
   nlohmann::json config;  // every key the job's task reads, nested by section, normalised
   std::string job_key;    // SHA-256 hex of the canonical config, key version and data fingerprint
-  double cost = 0;        // relative cost estimate, for handing out the most expensive job first
   // The experiment's `limits` (isolation, timeout_s, memory_bytes, max_attempts), those it sets.
   // How a job runs, not what it is: not part of the job key.
   nlohmann::json limits = nlohmann::json::object();
+  JobPlan plan;  // computed from the config and the limits once, here
 };
 
 struct Grid {

@@ -10,6 +10,7 @@
 
 #include "experiments/data/data_error.h"
 #include "experiments/memory/counting_allocator.h"
+#include "experiments/registry.h"
 #include "experiments/tasks/tasks.h"
 
 namespace attnsweep {
@@ -71,20 +72,12 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
   if (context.threads > 0) at::set_num_threads(context.threads);
   JobOutput output;
   try {
-    const std::string task = config.at("task").get<std::string>();
-    if (task == "sleep") {
-      RunSleepTask(config, context, &output);
-    } else if (task == "benchmark") {
-      RunBenchmarkTask(config, context, &output);
-    } else if (task == "train") {
-      RunTrainTask(config, context, &output);
-    } else if (task == "approximation") {
-      RunApproximationTask(config, context, &output);
-    } else if (task == "fault") {
-      RunFaultTask(config, context, &output);
-    } else {
-      return Failure(JobOutcome::kInvalid, "no task named '" + task + "' in this build");
+    const std::string name = config.at("task").get<std::string>();
+    const TaskDefinition* task = FindTask(name);
+    if (task == nullptr) {
+      return Failure(JobOutcome::kInvalid, "no task named '" + name + "' in this build");
     }
+    task->run(config, context, &output);
   } catch (const JobInterrupted&) {
     return Failure(JobOutcome::kInterrupted, "interrupted before it finished");
   } catch (const JobDiverged& e) {

@@ -15,7 +15,8 @@ ResultStore ResultStore::OpenReadOnly(const std::string& path) {
   return ResultStore(OpenGuardedReadOnly(path));
 }
 
-int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob>& jobs) {
+int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob>& jobs, bool reuse,
+                                 int64_t* reused) {
   Transaction txn(db_);
   Statement insert_batch(db_,
                          "INSERT INTO batches (name, grid_yaml, grid_path, status, host, git_rev, "
@@ -28,9 +29,26 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
       .Bind(6, batch.versions)
       .Run();
   const int64_t batch_id = db_.LastInsertId();
-  Statement insert_job(db_,
-                       "INSERT INTO jobs (batch_id, experiment, job_key, config, cost, limits) "
-                       "VALUES (?, ?, ?, ?, ?, ?)");
+  Statement insert_job(
+      db_,
+      "INSERT INTO jobs (batch_id, experiment, job_key, config, cost, limits, plan) "
+      "VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''))");
+  // The newest done result of the same job in an earlier batch, and what it copies.
+  Statement find_done(db_,
+                      "SELECT id FROM jobs WHERE job_key = ? AND status = 'done' AND batch_id <> ? "
+                      "ORDER BY finished_at DESC, id DESC LIMIT 1");
+  Statement mark_reused(db_,
+                        "UPDATE jobs SET status = 'done', reused_from = o.id, rank = o.rank, "
+                        "host = o.host, device = o.device, threads = o.threads, "
+                        "isolation = o.isolation, started_at = o.started_at, "
+                        "finished_at = o.finished_at FROM jobs o WHERE jobs.id = ? AND o.id = ?");
+  Statement copy_metrics(db_,
+                         "INSERT INTO metrics (job_id, name, value) "
+                         "SELECT ?, name, value FROM metrics WHERE job_id = ?");
+  Statement copy_curves(db_,
+                        "INSERT INTO curves (job_id, step, name, value) "
+                        "SELECT ?, step, name, value FROM curves WHERE job_id = ?");
+  int64_t reused_count = 0;
   for (const NewJob& job : jobs) {
     insert_job.Reset();
     insert_job.Bind(1, batch_id)
@@ -39,10 +57,61 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
         .Bind(4, job.config)
         .Bind(5, job.cost)
         .Bind(6, job.limits)
+        .Bind(7, job.plan)
         .Run();
+    if (!reuse) continue;
+    const int64_t job_id = db_.LastInsertId();
+    find_done.Reset();
+    find_done.Bind(1, job.job_key).Bind(2, batch_id);
+    if (!find_done.Step()) continue;
+    const int64_t original = find_done.Int(0);
+    for (Statement* statement : {&mark_reused, &copy_metrics, &copy_curves}) {
+      statement->Reset();
+      statement->Bind(1, job_id).Bind(2, original).Run();
+    }
+    ++reused_count;
   }
   txn.Commit();
+  if (reused != nullptr) *reused = reused_count;
   return batch_id;
+}
+
+std::vector<ResultStore::JobTime> ResultStore::DoneJobTimes() {
+  Statement s(db_,
+              "SELECT job_key, plan, (julianday(finished_at) - julianday(started_at)) * 86400.0 "
+              "FROM jobs WHERE status = 'done' AND reused_from IS NULL AND plan IS NOT NULL "
+              "AND started_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY id");
+  std::vector<JobTime> times;
+  while (s.Step()) times.push_back({s.Text(0), s.Text(1), s.Double(2)});
+  return times;
+}
+
+std::vector<ResultStore::JobTime> ResultStore::UnfinishedJobTimes(int64_t batch_id,
+                                                                  std::vector<bool>* running) {
+  Statement s(db_,
+              "SELECT job_key, COALESCE(plan, ''), CASE WHEN status = 'running' THEN "
+              "(julianday('now') - julianday(started_at)) * 86400.0 ELSE 0 END, "
+              "status = 'running' FROM jobs WHERE batch_id = ? AND status IN ('pending', "
+              "'running') ORDER BY id");
+  s.Bind(1, batch_id);
+  std::vector<JobTime> times;
+  running->clear();
+  while (s.Step()) {
+    times.push_back({s.Text(0), s.Text(1), s.Double(2)});
+    running->push_back(s.Int(3) != 0);
+  }
+  return times;
+}
+
+void ResultStore::SetBatchWorkers(int64_t batch_id, int workers) {
+  Statement s(db_, "UPDATE batches SET workers = ? WHERE id = ?");
+  s.Bind(1, workers).Bind(2, batch_id).Run();
+}
+
+int ResultStore::BatchWorkers(int64_t batch_id) {
+  Statement s(db_, "SELECT COALESCE(workers, 1) FROM batches WHERE id = ?");
+  s.Bind(1, batch_id);
+  return s.Step() ? static_cast<int>(s.Int(0)) : 1;
 }
 
 namespace {
@@ -58,10 +127,13 @@ JobRecord ReadJob(const Statement& s) {
   job.error_kind = s.Text(7);
   job.error = s.Text(8);
   job.limits = s.Text(9);
+  job.plan = s.Text(10);
+  job.reused_from = s.Int(11);
   return job;
 }
 constexpr const char* kJobColumns =
-    "id, experiment, job_key, config, status, attempts, cost, error_kind, error, limits";
+    "id, experiment, job_key, config, status, attempts, cost, error_kind, error, limits, "
+    "COALESCE(plan, ''), COALESCE(reused_from, 0)";
 }  // namespace
 
 std::vector<JobRecord> ResultStore::PendingJobs(int64_t batch_id) {
@@ -278,8 +350,9 @@ SELECT b.id, b.name, b.status, b.created_at, COALESCE(b.finished_at, ''), COALES
        COUNT(j.id),
        COALESCE(SUM(j.status = 'pending'), 0), COALESCE(SUM(j.status = 'running'), 0),
        COALESCE(SUM(j.status = 'done'), 0), COALESCE(SUM(j.status = 'failed'), 0),
+       COALESCE(SUM(j.reused_from IS NOT NULL), 0),
        (julianday(COALESCE(b.finished_at, 'now')) - julianday(b.created_at)) * 86400.0,
-       COALESCE(SUM(CASE WHEN j.status = 'done'
+       COALESCE(SUM(CASE WHEN j.status = 'done' AND j.reused_from IS NULL
                     THEN (julianday(j.finished_at) - julianday(j.started_at)) * 86400.0 END), 0)
 FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id
 )sql";
@@ -298,8 +371,9 @@ BatchSummary ReadSummary(const Statement& s) {
   b.running = s.Int(9);
   b.done = s.Int(10);
   b.failed = s.Int(11);
-  b.elapsed_s = s.Double(12);
-  b.done_job_seconds = s.Double(13);
+  b.reused = s.Int(12);
+  b.elapsed_s = s.Double(13);
+  b.done_job_seconds = s.Double(14);
   return b;
 }
 }  // namespace

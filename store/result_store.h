@@ -29,9 +29,10 @@ struct NewJob {
   std::string experiment;
   std::string job_key;
   std::string config;  // canonical JSON
-  double cost = 0;
+  double cost = 0;     // the analytic estimate, seconds on one core
   std::string limits =
-      "{}";  // JSON: the experiment's isolation, timeout_s, memory_bytes, max_attempts
+      "{}";          // JSON: the experiment's isolation, timeout_s, memory_bytes, max_attempts
+  std::string plan;  // JSON: how the job runs (experiments/job_plan.h); "" for none
 };
 
 // Where an attempt runs.
@@ -82,6 +83,7 @@ struct BatchSummary {
   std::string host;
   std::string git_rev;
   int64_t total = 0, pending = 0, running = 0, done = 0, failed = 0;
+  int64_t reused = 0;           // done jobs whose result came from an earlier batch (run --reuse)
   double elapsed_s = 0;         // from creation to finish (or to now, when unfinished)
   double done_job_seconds = 0;  // summed duration of done jobs, for the ETA
 };
@@ -95,6 +97,8 @@ struct JobRecord {
   int attempts = 0;
   double cost = 0;
   std::string limits = "{}";
+  std::string plan;         // "" for jobs stored before plans were
+  int64_t reused_from = 0;  // the job whose result this one reuses (run --reuse); 0: none
   std::string error_kind;
   std::string error;
   std::map<std::string, double> metrics;  // filled by JobsWithMetrics only
@@ -109,11 +113,29 @@ class ResultStore {
 
   Database& db() { return db_; }
 
-  // Creates the batch and all its jobs (pending) in one transaction; returns the batch id.
-  int64_t CreateBatch(const NewBatch& batch, const std::vector<NewJob>& jobs);
+  // Creates the batch and all its jobs (pending) in one transaction; returns the batch id. With
+  // `reuse`, a job whose key has a done result in any earlier batch is stored done at once, with a
+  // copy of that result (metrics and curves) and reused_from naming it; no attempt is made for it.
+  // `reused`, when given, receives how many were.
+  int64_t CreateBatch(const NewBatch& batch, const std::vector<NewJob>& jobs, bool reuse = false,
+                      int64_t* reused = nullptr);
 
-  // Pending jobs of the batch, most expensive first.
+  // Pending jobs of the batch, most expensive (by the stored estimate) first.
   std::vector<JobRecord> PendingJobs(int64_t batch_id);
+
+  // How long done jobs took, in every batch of the store: what the cost model learns from. Reused
+  // results and jobs stored before plans were are left out.
+  struct JobTime {
+    std::string job_key;
+    std::string plan;
+    double seconds = 0;
+  };
+  std::vector<JobTime> DoneJobTimes();
+  // The batch's jobs that are pending or running; `seconds` is how long a running one has run.
+  std::vector<JobTime> UnfinishedJobTimes(int64_t batch_id, std::vector<bool>* running);
+  // The worker ranks the batch's current (or last) run has: for its ETA.
+  void SetBatchWorkers(int64_t batch_id, int workers);
+  int BatchWorkers(int64_t batch_id);
 
   // Moves a pending job to running under a new attempt number, which it returns. Returns 0 if the
   // job was not pending (someone else took it).

@@ -29,7 +29,8 @@ const char* const kResultColumns[] = {"seconds",
                                       "train_tokens_per_s",
                                       "node_jobs"};
 
-std::string ResultsView() {
+// `job_columns`: the jobs table's own columns the view shows, as they were at that schema version.
+std::string ResultsView(const std::string& job_columns) {
   std::string sql =
       "CREATE VIEW results AS SELECT j.id AS job_id, j.batch_id, b.name AS batch, j.experiment, "
       "j.status, j.error_kind, json_extract(j.config, '$.task') AS task, "
@@ -38,8 +39,8 @@ std::string ResultsView() {
       "json_extract(j.config, '$.model.d_model') AS d_model, "
       "json_extract(j.config, '$.model.heads') AS heads, "
       "json_extract(j.config, '$.bench.batch_size') AS batch_size, "
-      "json_extract(j.config, '$.seed') AS seed, j.threads, j.host, j.device, j.isolation, "
-      "j.config";
+      "json_extract(j.config, '$.seed') AS seed, " +
+      job_columns + ", j.config";
   for (const char* name : kResultColumns) {
     sql += std::string(", (SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") +
            name + "') AS " + name;
@@ -124,7 +125,14 @@ CREATE VIEW metric_values AS
       // 2: how each job was isolated; the results view (re)created with today's columns. A view
       // holds no data: dropping and recreating it is how its columns change, so version 1 as
       // written today leaves it to this step (stores made by earlier builds have one to drop).
-      "ALTER TABLE jobs ADD COLUMN isolation TEXT; DROP VIEW IF EXISTS results; " + ResultsView(),
+      "ALTER TABLE jobs ADD COLUMN isolation TEXT; DROP VIEW IF EXISTS results; " +
+          ResultsView("j.threads, j.host, j.device, j.isolation"),
+      // 3: each job's plan (how it runs, its cost estimate), results reused from earlier batches,
+      // and how many worker ranks a batch's run has (for its ETA).
+      "ALTER TABLE jobs ADD COLUMN plan TEXT; ALTER TABLE jobs ADD COLUMN reused_from INTEGER "
+      "REFERENCES jobs(id); ALTER TABLE batches ADD COLUMN workers INTEGER; "
+      "DROP VIEW IF EXISTS results; " +
+          ResultsView("j.threads, j.host, j.device, j.isolation, j.reused_from"),
   };
 }
 

@@ -332,17 +332,19 @@ TEST(Messages, RoundTripAndValidation) {
   EXPECT_FALSE(DecodeMessage("garbage", &error));
   EXPECT_EQ(error, "not a JSON object");
   EXPECT_FALSE(DecodeMessage(R"({"v": 99, "type": "hello"})", &error));
-  EXPECT_NE(error.find("protocol version 99, expected 2"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 2, "type": "launch"})", &error));
+  EXPECT_NE(error.find("protocol version 99, expected 3"), std::string::npos) << error;
+  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "launch"})", &error));
   EXPECT_EQ(error, "unknown message type 'launch'");
-  EXPECT_FALSE(DecodeMessage(R"({"v": 2, "type": "assign", "job_id": 3})", &error));
+  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "assign", "job_id": 3})", &error));
   EXPECT_NE(error.find("malformed assign message"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 2, "type": "assign", "job_id": 0, "attempt": 1,
-      "config": "{}", "isolation": "inproc", "timeout_s": 0, "memory_bytes": 0, "checkpoint": ""})",
+  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "assign", "job_id": 0, "attempt": 1,
+      "config": "{}", "isolation": "inproc", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
+      "threads": 1})",
                              &error));
   EXPECT_NE(error.find("without a valid job id"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 2, "type": "assign", "job_id": 1, "attempt": 1,
-      "config": "{}", "isolation": "docker", "timeout_s": 0, "memory_bytes": 0, "checkpoint": ""})",
+  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "assign", "job_id": 1, "attempt": 1,
+      "config": "{}", "isolation": "docker", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
+      "threads": 1})",
                              &error));
   EXPECT_EQ(error, "unknown isolation 'docker'");
 }

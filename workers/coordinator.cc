@@ -2,6 +2,7 @@
 
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
+#include "workers/stored_jobs.h"
 
 #include <sys/resource.h>
 
@@ -16,134 +17,100 @@
 namespace attnsweep {
 namespace {
 
-// "speed #12 [softmax, max_len=1024, seed=1]": enough to recognise a job in a log.
-std::string Describe(const JobRecord& job) {
-  const nlohmann::json config = nlohmann::json::parse(job.config, nullptr, false);
-  std::string text = job.experiment + " #" + std::to_string(job.id) + " [" +
-                     config.value("task", std::string("?"));
-  if (config.contains("model")) text += ", " + config["model"].value("attention", std::string());
-  if (config.contains("data")) {
-    text += ", max_len=" + std::to_string(config["data"].value("max_len", 0));
-  }
-  text += ", seed=" + std::to_string(config.value("seed", 0)) + "]";
-  return text;
-}
-
-bool CheaperFirst(const JobRecord& a, const JobRecord& b) {
-  return a.cost != b.cost ? a.cost < b.cost : a.id > b.id;
-}
-
 double SecondsBetween(std::chrono::steady_clock::time_point a,
                       std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+std::string Describe(const ScheduledJob& job) {
+  return job.record.experiment + " #" + std::to_string(job.record.id) + " [" + job.plan.task +
+         (job.plan.label.empty() ? "" : ", " + job.plan.label) + "]";
 }
 
 }  // namespace
 
 Coordinator::Coordinator(Transport& transport, ResultStore& store, int64_t batch_id,
                          CoordinatorOptions options)
-    : transport_(transport), store_(store), batch_id_(batch_id), options_(std::move(options)) {
-  pending_ = store_.PendingJobs(batch_id_);
-  std::sort(pending_.begin(), pending_.end(), CheaperFirst);
-  double total_cost = 0;
-  for (const auto& job : pending_) total_cost += job.cost;
-  progress_ = std::make_unique<ProgressLine>(static_cast<int64_t>(pending_.size()), total_cost);
+    : transport_(transport),
+      store_(store),
+      batch_id_(batch_id),
+      options_(std::move(options)),
+      cost_model_(CostModelFromStore(store)),
+      scheduler_(options_.max_attempts) {
+  const std::vector<JobRecord> pending = store_.PendingJobs(batch_id_);
+  for (const JobRecord& job : pending) Queue(job);
+  progress_ = std::make_unique<ProgressLine>(static_cast<int64_t>(pending.size()));
+  spdlog::debug("cost model: {} jobs of history in the store", cost_model_.observations());
+}
+
+void Coordinator::Queue(JobRecord record) {
+  ScheduledJob job;
+  job.plan = PlanOfStoredJob(record);
+  job.estimate_s = cost_model_.Estimate(record.job_key, job.plan.cost_group, job.plan.estimate_s);
+  job.record = std::move(record);
+  scheduler_.Add(std::move(job));
 }
 
 int Coordinator::InFlight() const {
   int busy = 0;
-  for (const auto& [rank, worker] : workers_) busy += worker.job_id != 0;
+  for (const auto& [rank, worker] : workers_) busy += worker.job.has_value();
   return busy;
 }
 
-void Coordinator::ReturnToPending(const JobRecord& job) {
-  pending_.insert(std::upper_bound(pending_.begin(), pending_.end(), job, CheaperFirst), job);
-}
-
-bool Coordinator::IsExclusive(const JobRecord& job) {
-  auto it = exclusive_.find(job.id);
-  if (it != exclusive_.end()) return it->second;
-  const auto config = nlohmann::json::parse(job.config, nullptr, false);
-  const bool exclusive = config.is_object() && config.value("task", "") == "benchmark" &&
-                         config.contains("bench") && config["bench"].value("exclusive", false);
-  return exclusive_[job.id] = exclusive;
-}
-
-int Coordinator::RunningOn(const std::string& host, bool* exclusive_running) {
-  int running = 0;
-  *exclusive_running = false;
-  for (const auto& [rank, worker] : workers_) {
-    if (worker.job_id == 0 || worker.host != host) continue;
-    ++running;
-    if (IsExclusive(running_.at(worker.job_id))) *exclusive_running = true;
-  }
-  return running;
+void Coordinator::EndAttempt(Worker& worker) {
+  scheduler_.Ended(worker.host, worker.job->plan);
+  worker.job.reset();
+  worker.attempt = 0;
 }
 
 void Coordinator::NoteNodeSharing(const std::string& host) {
-  bool exclusive_running;
-  const int running = RunningOn(host, &exclusive_running);
+  const int running = scheduler_.RunningOn(host);
   for (const auto& [rank, worker] : workers_) {
-    if (worker.job_id == 0 || worker.host != host) continue;
-    int& most = node_jobs_[worker.job_id];
+    if (!worker.job || worker.host != host) continue;
+    int& most = node_jobs_[worker.job->record.id];
     most = std::max(most, running);
   }
 }
 
-std::optional<JobRecord> Coordinator::TakeJobFor(int rank) {
-  if (pending_.empty()) return std::nullopt;
-  bool exclusive_running;
-  const int busy = RunningOn(workers_.at(rank).host, &exclusive_running);
-  if (exclusive_running) return std::nullopt;
-  auto chosen = pending_.end();
-  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
-    if (busy > 0 && IsExclusive(*it)) continue;  // it waits for an idle node
-    const auto tried = tried_on_.find(it->id);
-    const bool fresh =
-        tried == tried_on_.end() ||
-        std::find(tried->second.begin(), tried->second.end(), rank) == tried->second.end();
-    if (chosen == pending_.end()) chosen = std::prev(it.base());
-    if (fresh) {
-      chosen = std::prev(it.base());
-      break;
-    }
+int Coordinator::ThreadsFor(const JobPlan& plan, const Worker& worker) const {
+  if (!plan.needs_node) return worker.threads;
+  int node_threads = 0;
+  for (const auto& [rank, other] : workers_) {
+    if (other.host == worker.host && !other.dead) node_threads += other.threads;
   }
-  if (chosen == pending_.end()) return std::nullopt;
-  JobRecord job = *chosen;
-  pending_.erase(chosen);
-  return job;
+  return std::max(worker.threads, node_threads);
 }
 
-Message Coordinator::AssignmentFor(const JobRecord& job, int attempt) const {
-  const nlohmann::json limits = nlohmann::json::parse(job.limits, nullptr, false);
-  auto limit = [&](const char* key, auto fallback) {
-    return limits.is_object() && limits.contains(key) ? limits[key].get<decltype(fallback)>()
-                                                      : fallback;
-  };
+Message Coordinator::AssignmentFor(const ScheduledJob& job, int attempt, int threads) const {
   Message assign;
   assign.type = MessageType::kAssign;
-  assign.job_id = job.id;
+  assign.job_id = job.record.id;
   assign.attempt = attempt;
-  assign.config = job.config;
-  assign.isolation = limit("isolation", options_.isolation);
-  if (assign.isolation == "auto") {
-    // Sleep jobs do no LibTorch work: a thread is enough. Anything else gets a process of its own.
-    const bool sleep =
-        nlohmann::json::parse(job.config, nullptr, false).value("task", "") == "sleep";
-    assign.isolation = sleep ? "inproc" : "process";
-  }
-  assign.timeout_s = limit("timeout_s", options_.job_timeout_s);
-  assign.memory_bytes = limit("memory_bytes", options_.job_memory_bytes);
+  assign.config = job.record.config;
+  assign.isolation = job.plan.IsolationUnder(options_.isolation);
+  assign.timeout_s = job.plan.timeout_s.value_or(options_.job_timeout_s);
+  assign.memory_bytes = job.plan.memory_bytes.value_or(options_.job_memory_bytes);
+  assign.threads = threads;
   if (!options_.checkpoint_root.empty()) {
-    assign.checkpoint = options_.checkpoint_root + "/" + job.job_key + ".pt";
+    assign.checkpoint = options_.checkpoint_root + "/" + job.record.job_key + ".pt";
   }
   return assign;
 }
 
-int Coordinator::MaxAttempts(const JobRecord& job) const {
-  const nlohmann::json limits = nlohmann::json::parse(job.limits, nullptr, false);
-  return limits.is_object() && limits.contains("max_attempts") ? limits["max_attempts"].get<int>()
-                                                               : options_.max_attempts;
+std::optional<double> Coordinator::EtaSeconds() const {
+  int live = 0;
+  std::vector<double> remaining = scheduler_.QueuedEstimates();
+  const auto now = Clock::now();
+  for (const auto& [rank, worker] : workers_) {
+    if (worker.dead) continue;
+    ++live;
+    if (worker.job) {
+      remaining.push_back(
+          std::max(0.0, worker.job->estimate_s - SecondsBetween(worker.started, now)));
+    }
+  }
+  if (live == 0) return std::nullopt;
+  return RemainingMakespan(remaining, live);
 }
 
 void Coordinator::KeepLog(const Worker& worker, int rank, const Message& result) {
@@ -195,9 +162,11 @@ void Coordinator::Handle(int source, const Message& message) {
 }
 
 void Coordinator::HandleResult(int source, Worker& worker, const Message& message) {
-  const bool current = worker.job_id == message.job_id && worker.attempt == message.attempt;
+  const bool current =
+      worker.job && worker.job->record.id == message.job_id && worker.attempt == message.attempt;
   const JobOutput& output = message.output;
-  const std::string name = current ? worker.description : "job #" + std::to_string(message.job_id);
+  const std::string name =
+      current ? Describe(*worker.job) : "job #" + std::to_string(message.job_id);
   bool stored = false;
   progress_->ClearForLog();
   if (output.outcome == JobOutcome::kDone) {
@@ -211,7 +180,13 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
     stored = store_.CommitResult(message.job_id, message.attempt, metrics, curves);
     if (stored) {
       ++report_.done;
-      progress_->JobFinished(true, worker.cost);
+      progress_->JobFinished(true);
+      if (current) {
+        // This sweep's own times sharpen the estimates of the jobs still to come.
+        const ScheduledJob& job = *worker.job;
+        cost_model_.Observe({job.record.job_key, job.plan.cost_group, job.plan.estimate_s,
+                             SecondsBetween(worker.started, Clock::now())});
+      }
       spdlog::info("[{}] done {} on rank {} in {:.2f} s", progress_->Count(), name, source,
                    message.seconds);
     }
@@ -219,29 +194,25 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
     // Not the job's fault: it goes back to pending and runs again on resume.
     stored = store_.RecordFailure(message.job_id, message.attempt, JobOutcomeName(output.outcome),
                                   output.error, /*retry=*/true);
-    if (stored && current) ReturnToPending(running_.at(message.job_id));
+    if (stored && current) scheduler_.Add(*worker.job);
     // A worker reports an interruption only when it was signalled itself: it is shutting down.
     worker.dead = true;
   } else {
-    // A crash or a timeout may be the machine's fault: try again, elsewhere if possible, within the
-    // job's budget. An error, oom, diverged or invalid job would only fail again.
-    const bool retriable =
-        output.outcome == JobOutcome::kCrash || output.outcome == JobOutcome::kTimeout;
-    const int budget = current ? MaxAttempts(running_.at(message.job_id)) : options_.max_attempts;
-    const bool retry = retriable && current && store_.CountedAttempts(message.job_id) + 1 < budget;
-    stored = store_.RecordFailure(message.job_id, message.attempt, JobOutcomeName(output.outcome),
-                                  output.error, retry);
+    const std::string outcome = JobOutcomeName(output.outcome);
+    const bool retry =
+        current && scheduler_.ShouldRetry(worker.job->plan, outcome,
+                                          store_.CountedAttempts(message.job_id) + 1);
+    stored = store_.RecordFailure(message.job_id, message.attempt, outcome, output.error, retry);
     const std::string first_line = output.error.substr(0, output.error.find('\n'));
     if (stored && retry) {
-      tried_on_[message.job_id].push_back(source);
-      ReturnToPending(running_.at(message.job_id));
-      spdlog::warn("{} {} on rank {}: {}; it will run again", JobOutcomeName(output.outcome), name,
-                   source, first_line);
+      scheduler_.FailedOn(message.job_id, source);
+      scheduler_.Add(*worker.job);
+      spdlog::warn("{} {} on rank {}: {}; it will run again", outcome, name, source, first_line);
     } else if (stored) {
       ++report_.failed;
-      progress_->JobFinished(false, worker.cost);
-      spdlog::error("[{}] {} {} on rank {}: {}", progress_->Count(), JobOutcomeName(output.outcome),
-                    name, source, first_line);
+      progress_->JobFinished(false);
+      spdlog::error("[{}] {} {} on rank {}: {}", progress_->Count(), outcome, name, source,
+                    first_line);
     }
   }
   if (current) KeepLog(worker, source, message);
@@ -252,35 +223,29 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
         "longer current",
         message.job_id, message.attempt, source);
   }
-  if (current) {
-    running_.erase(worker.job_id);
-    worker.job_id = 0;
-    worker.attempt = 0;
-  }
+  if (current) EndAttempt(worker);
   progressed_ = true;
-  progress_->Print();
+  progress_->Print(EtaSeconds());
 }
 
 void Coordinator::AssignWork() {
   if (draining_) return;
   for (auto& [rank, worker] : workers_) {
-    if (pending_.empty()) return;
-    if (worker.dead || worker.job_id != 0) continue;
-    while (auto next = TakeJobFor(rank)) {
-      const JobRecord job = *next;
+    if (scheduler_.empty()) return;
+    if (worker.dead || worker.job) continue;
+    while (auto next = scheduler_.Next(rank, worker.host)) {
       const int recorded_rank = options_.worker_in_process ? transport_.rank() : rank;
-      Message assign = AssignmentFor(job, 0);
-      AttemptPlace place{recorded_rank, worker.host, "cpu", worker.threads, assign.isolation};
-      const int attempt = store_.StartAttempt(job.id, place);
-      assign.attempt = attempt;
+      const int threads = ThreadsFor(next->plan, worker);
+      Message assign = AssignmentFor(*next, 0, threads);
+      AttemptPlace place{recorded_rank, worker.host, "cpu", threads, assign.isolation};
+      const int attempt = store_.StartAttempt(next->record.id, place);
       if (attempt == 0) continue;  // no longer pending (taken over elsewhere)
-      worker.job_id = job.id;
+      assign.attempt = attempt;
+      worker.job = std::move(*next);
       worker.attempt = attempt;
-      worker.cost = job.cost;
-      worker.description = Describe(job);
       worker.started = worker.last_heard = Clock::now();
-      running_[job.id] = job;
-      node_jobs_.erase(job.id);
+      scheduler_.Started(worker.host, worker.job->plan);
+      node_jobs_.erase(worker.job->record.id);
       NoteNodeSharing(worker.host);
       SendMessage(transport_, rank, assign);
       ++report_.started;
@@ -288,7 +253,8 @@ void Coordinator::AssignWork() {
           report_.ranks_used.end()) {
         report_.ranks_used.push_back(rank);
       }
-      spdlog::debug("start {} on rank {} (attempt {})", worker.description, rank, attempt);
+      spdlog::debug("start {} on rank {} (attempt {}, {} threads)", Describe(*worker.job), rank,
+                    attempt, threads);
       progressed_ = true;
       break;
     }
@@ -297,29 +263,29 @@ void Coordinator::AssignWork() {
 
 void Coordinator::CheckSilentWorkers(Clock::time_point now) {
   for (auto& [rank, worker] : workers_) {
-    if (worker.dead || worker.job_id == 0) continue;
+    if (worker.dead || !worker.job) continue;
     if (SecondsBetween(worker.last_heard, now) < options_.worker_timeout_s) continue;
-    const JobRecord job = running_.at(worker.job_id);
-    const bool retry = store_.CountedAttempts(job.id) + 1 < MaxAttempts(job);
+    const ScheduledJob job = *worker.job;
+    const bool retry =
+        scheduler_.ShouldRetry(job.plan, "lost", store_.CountedAttempts(job.record.id) + 1);
     progress_->ClearForLog();
     spdlog::error(
         "rank {} has not been heard from for {:.0f} s while running {}: its attempt is "
         "lost{}",
-        rank, options_.worker_timeout_s, worker.description,
+        rank, options_.worker_timeout_s, Describe(job),
         retry ? "; the job goes to another worker" : " and the job has no attempts left");
-    store_.RecordFailure(job.id, worker.attempt, "lost",
+    store_.RecordFailure(job.record.id, worker.attempt, "lost",
                          "rank " + std::to_string(rank) + " went silent", retry);
     ++report_.lost;
+    EndAttempt(worker);
+    worker.dead = true;
     if (retry) {
-      tried_on_[job.id].push_back(rank);
-      ReturnToPending(job);
+      scheduler_.FailedOn(job.record.id, rank);
+      scheduler_.Add(job);
     } else {
       ++report_.failed;
-      progress_->JobFinished(false, job.cost);
+      progress_->JobFinished(false);
     }
-    running_.erase(job.id);
-    worker.dead = true;
-    worker.job_id = 0;
     progressed_ = true;
   }
 }
@@ -327,16 +293,16 @@ void Coordinator::CheckSilentWorkers(Clock::time_point now) {
 void Coordinator::Interrupt() {
   // Mark what is in flight first: the process may be killed soon after (mpirun sends SIGKILL).
   for (auto& [rank, worker] : workers_) {
-    if (worker.job_id == 0) continue;
-    store_.RecordFailure(worker.job_id, worker.attempt, JobOutcomeName(JobOutcome::kInterrupted),
+    if (!worker.job) continue;
+    const int64_t job_id = worker.job->record.id;
+    store_.RecordFailure(job_id, worker.attempt, JobOutcomeName(JobOutcome::kInterrupted),
                          "the sweep was interrupted", /*retry=*/true);
     Message cancel;
     cancel.type = MessageType::kCancel;
-    cancel.job_id = worker.job_id;
+    cancel.job_id = job_id;
     cancel.attempt = worker.attempt;
     SendMessage(transport_, rank, cancel);
-    running_.erase(worker.job_id);
-    worker.job_id = 0;
+    EndAttempt(worker);
   }
 }
 
@@ -411,8 +377,8 @@ bool Coordinator::RunOnce() {
   }
   CheckSilentWorkers(now);
   AssignWork();
-  if (InFlight() == 0 && (pending_.empty() || draining_)) {
-    Finish(pending_.empty() ? SweepEnd::kFinished : SweepEnd::kDrained);
+  if (InFlight() == 0 && (scheduler_.empty() || draining_)) {
+    Finish(scheduler_.empty() ? SweepEnd::kFinished : SweepEnd::kDrained);
     return false;
   }
   return true;

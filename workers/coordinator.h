@@ -1,6 +1,7 @@
-// Rank 0's side of the protocol: hands out a batch's pending jobs to workers, most expensive first,
-// and commits each result to the store as it arrives. A single-threaded event loop (RunOnce) that
-// sleeps with back-off when idle, so it does not spin a core.
+// Rank 0's side of the protocol: hands out a batch's pending jobs to workers in the scheduler's
+// order (scheduler.h), and commits each result to the store as it arrives. A single-threaded event
+// loop (RunOnce) that sleeps with back-off when idle, so it does not spin a core. It reads each
+// job's plan, never its config, which it passes on as it was stored.
 #pragma once
 
 #include <chrono>
@@ -12,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "experiments/cost_model.h"
 #include "store/result_store.h"
 #include "workers/progress.h"
+#include "workers/scheduler.h"
 #include "workers/transport.h"
 
 namespace attnsweep {
@@ -76,11 +79,9 @@ class Coordinator {
   struct Worker {
     std::string host;
     int threads = 0;
-    bool dead = false;   // gave up on it: never assigned again
-    int64_t job_id = 0;  // 0 when idle
+    bool dead = false;                // gave up on it: never assigned again
+    std::optional<ScheduledJob> job;  // the job it runs; empty when idle
     int attempt = 0;
-    double cost = 0;
-    std::string description;
     Clock::time_point last_heard;
     Clock::time_point started;
   };
@@ -89,35 +90,31 @@ class Coordinator {
   void HandleResult(int source, Worker& worker, const Message& message);
   void AssignWork();
   void CheckSilentWorkers(Clock::time_point now);
-  void ReturnToPending(const JobRecord& job);
-  // Takes the next job for `rank`: the most expensive one that may start on its node now,
-  // preferring one not yet tried there. An exclusive benchmark starts only on an idle node, and
-  // nothing starts beside one.
-  std::optional<JobRecord> TakeJobFor(int rank);
-  bool IsExclusive(const JobRecord& job);
-  // Jobs running on `host`, and whether one of them is exclusive.
-  int RunningOn(const std::string& host, bool* exclusive_running);
+  // The job leaves `worker`, which is idle again.
+  void EndAttempt(Worker& worker);
+  void Queue(JobRecord record);
+  // Threads a job started on `host` gets: the worker's own share, or, for a job that has the node
+  // to itself, every worker's share on that node.
+  int ThreadsFor(const JobPlan& plan, const Worker& worker) const;
   // Records, for the job just started and every job beside it on its node, how many jobs the node
   // has run at once during their attempts (the metric node_jobs).
   void NoteNodeSharing(const std::string& host);
-  Message AssignmentFor(const JobRecord& job, int attempt) const;
-  // The job's retry budget: its experiment's max_attempts, else the sweep's.
-  int MaxAttempts(const JobRecord& job) const;
+  Message AssignmentFor(const ScheduledJob& job, int attempt, int threads) const;
+  // Seconds until the batch is done, by the cost model; nullopt before any worker said hello.
+  std::optional<double> EtaSeconds() const;
   void KeepLog(const Worker& worker, int rank, const Message& result);
   void Interrupt();
   void Finish(SweepEnd end);
   int InFlight() const;
-  std::map<int64_t, bool> exclusive_;  // job id -> bench.exclusive, parsed once
-  std::map<int64_t, int> node_jobs_;   // job id -> most jobs its node ran at once during it
+  std::map<int64_t, int> node_jobs_;  // job id -> most jobs its node ran at once during it
 
   Transport& transport_;
   ResultStore& store_;
   int64_t batch_id_;
   CoordinatorOptions options_;
-  std::vector<JobRecord> pending_;  // most expensive last, so the next job is pop_back()
-  std::map<int, Worker> workers_;   // by rank, once they said hello
-  std::map<int64_t, JobRecord> running_;
-  std::map<int64_t, std::vector<int>> tried_on_;  // job -> ranks its earlier attempts ran on
+  CostModel cost_model_;  // learned from every done job in the store, and from this sweep's
+  Scheduler scheduler_;
+  std::map<int, Worker> workers_;  // by rank, once they said hello
   std::unique_ptr<ProgressLine> progress_;
   SweepReport report_;
   bool draining_ = false;

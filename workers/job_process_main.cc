@@ -55,7 +55,8 @@ int RunJobProcessMain(int64_t memory_bytes, int threads) {
     std::fflush(stderr);
     const nlohmann::json config = nlohmann::json::parse(assign->config, nullptr, false);
     JobContext context;
-    context.threads = threads;
+    // The job's own share of the node (all of it for a job that has its node to itself).
+    context.threads = assign->threads > 0 ? assign->threads : threads;
     context.stop_requested = [] { return InterruptRequested(); };
     context.checkpoint_path = assign->checkpoint;
     if (config.is_discarded()) {

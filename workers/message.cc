@@ -45,6 +45,7 @@ std::string EncodeMessage(const Message& m) {
       j["timeout_s"] = m.timeout_s;
       j["memory_bytes"] = m.memory_bytes;
       j["checkpoint"] = m.checkpoint;
+      j["threads"] = m.threads;
       [[fallthrough]];
     case MessageType::kHeartbeat:
     case MessageType::kCancel:
@@ -111,6 +112,7 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         m.timeout_s = j.at("timeout_s").get<double>();
         m.memory_bytes = j.at("memory_bytes").get<int64_t>();
         m.checkpoint = j.at("checkpoint").get<std::string>();
+        m.threads = j.at("threads").get<int>();
         if (m.isolation != "process" && m.isolation != "host" && m.isolation != "inproc") {
           *error = "unknown isolation '" + m.isolation + "'";
           return std::nullopt;

@@ -13,7 +13,7 @@ namespace attnsweep {
 
 // Bumped on any change to a message's fields or meaning; ranks of different builds refuse each
 // other.
-constexpr int kProtocolVersion = 2;
+constexpr int kProtocolVersion = 3;
 
 enum class MessageType {
   kHello,      // worker -> coordinator: I am up (host, pid, threads)
@@ -31,6 +31,8 @@ struct Message {
   // kHello
   std::string host;
   int pid = 0;
+  // kHello: the worker's threads per job; kAssign: the threads this job gets (all the node's for
+  // a job that has its node to itself)
   int threads = 0;
   // kAssign, kHeartbeat, kResult, kCancel
   int64_t job_id = 0;

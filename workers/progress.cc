@@ -21,31 +21,23 @@ std::string Duration(double seconds) {
 }
 }  // namespace
 
-ProgressLine::ProgressLine(int64_t total_jobs, double total_cost)
-    : total_(total_jobs), total_cost_(total_cost), tty_(isatty(STDERR_FILENO) == 1) {
+ProgressLine::ProgressLine(int64_t total_jobs)
+    : total_(total_jobs), tty_(isatty(STDERR_FILENO) == 1) {
   last_print_ = start_;  // the first log line comes after an interval, not at once
 }
 
-void ProgressLine::JobFinished(bool done, double cost) {
-  (done ? done_ : failed_) += 1;
-  finished_cost_ += cost;
-}
+void ProgressLine::JobFinished(bool done) { (done ? done_ : failed_) += 1; }
 
 std::string ProgressLine::Count() const {
   return std::to_string(done_ + failed_) + "/" + std::to_string(total_);
 }
 
-void ProgressLine::Print() {
+void ProgressLine::Print(std::optional<double> eta_s) {
   const auto now = Clock::now();
   if (!tty_ && now - last_print_ < std::chrono::seconds(10)) return;
   last_print_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  std::string eta = "?";
-  if (finished_cost_ > 0 && total_cost_ > finished_cost_) {
-    eta = Duration(elapsed * (total_cost_ - finished_cost_) / finished_cost_);
-  } else if (done_ + failed_ == total_) {
-    eta = "0:00";
-  }
+  const std::string eta = done_ + failed_ == total_ ? "0:00" : eta_s ? Duration(*eta_s) : "?";
   char line[200];
   std::snprintf(line, sizeof(line), "[%lld/%lld] %lld done, %lld failed | %s elapsed, ETA %s",
                 static_cast<long long>(done_ + failed_), static_cast<long long>(total_),

@@ -60,7 +60,7 @@ class ThreadExecution final : public Execution {
   ThreadExecution(const Message& assign, int threads, std::function<bool()> interrupted)
       : Execution(assign) {
     JobContext context;
-    context.threads = threads;
+    context.threads = assign.threads > 0 ? assign.threads : threads;
     context.stop_requested = [this, interrupted] { return cancel_.load() || interrupted(); };
     context.checkpoint_path = assign.checkpoint;
     thread_ = std::thread([this, context, config_text = assign.config] {

@@ -1,5 +1,7 @@
 #include "experiments/models/chunked_attention.h"
 
+#include <nlohmann/json.hpp>
+
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -110,6 +112,27 @@ torch::Tensor ChunkedAttentionImpl::forward(const torch::Tensor& x,
   CheckAttentionInput(x, key_padding_mask, options.d_model());
   const QkvHeads heads = Split(x);
   return Merge(ChunkedExactAttention(heads.q, heads.k, heads.v, key_padding_mask, options.block()));
+}
+
+VariantDefinition ChunkedSoftmaxVariant() {
+  VariantDefinition variant;
+  variant.name = "softmax_chunked";
+  variant.help = "exact softmax attention over blocks of queries and keys: memory linear in L";
+  variant.keys = {
+      ParamSpec::Int("model.chunked.block", ChunkedAttentionOptions(1, 1).block())
+          .Range(1, 1 << 20)
+          .Help("queries and keys per block of softmax_chunked"),
+  };
+  variant.mixing_flops = [](const nlohmann::json& model, double length) {
+    return 4.0 * length * length * model.at("d_model").get<double>();
+  };
+  variant.make = [](const nlohmann::json& model, int64_t) {
+    return std::make_shared<ChunkedAttentionImpl>(
+        ChunkedAttentionOptions(model.at("d_model").get<int64_t>(),
+                                model.at("heads").get<int64_t>())
+            .block(model.at("chunked").at("block").get<int64_t>()));
+  };
+  return variant;
 }
 
 }  // namespace attnsweep

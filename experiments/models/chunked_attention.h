@@ -10,6 +10,7 @@
 
 #include "experiments/models/attention.h"
 #include "experiments/models/multihead_projections.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 
@@ -37,5 +38,9 @@ TORCH_MODULE(ChunkedAttention);
 torch::Tensor ChunkedExactAttention(const torch::Tensor& q, const torch::Tensor& k,
                                     const torch::Tensor& v, const torch::Tensor& key_padding_mask,
                                     int64_t block);
+
+// The registry entry of exact softmax attention in blocks (online softmax): its keys, cost and
+// factory (builtins.cc lists it).
+VariantDefinition ChunkedSoftmaxVariant();
 
 }  // namespace attnsweep

@@ -1,5 +1,7 @@
 #include "experiments/models/gru_mixer.h"
 
+#include <nlohmann/json.hpp>
+
 namespace attnsweep {
 
 GruMixerImpl::GruMixerImpl(const GruMixerOptions& options_) : options(options_) { reset(); }
@@ -13,6 +15,23 @@ void GruMixerImpl::reset() {
 torch::Tensor GruMixerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask) {
   CheckAttentionInput(x, key_padding_mask, options.d_model());
   return std::get<0>(gru->forward(x));
+}
+
+VariantDefinition GruVariant() {
+  VariantDefinition variant;
+  variant.name = "gru";
+  variant.help = "a causal GRU in attention's place: the recurrent baseline";
+  // A GRU mixes by recurrence: there is no attention for the approximation task to compare.
+  variant.approximates_attention = false;
+  // Three gates, each an input and a recurrent d x d product per event.
+  variant.mixing_flops = [](const nlohmann::json& model, double length) {
+    const double d_model = model.at("d_model").get<double>();
+    return 12.0 * length * d_model * d_model;
+  };
+  variant.make = [](const nlohmann::json& model, int64_t) {
+    return std::make_shared<GruMixerImpl>(GruMixerOptions(model.at("d_model").get<int64_t>()));
+  };
+  return variant;
 }
 
 }  // namespace attnsweep

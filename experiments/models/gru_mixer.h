@@ -9,6 +9,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "experiments/models/attention.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 
@@ -30,5 +31,8 @@ class GruMixerImpl : public AttentionImpl {
 };
 
 TORCH_MODULE(GruMixer);
+
+// The registry entry of the GRU baseline: its keys, cost and factory (builtins.cc lists it).
+VariantDefinition GruVariant();
 
 }  // namespace attnsweep

@@ -17,6 +17,7 @@
 
 #include "experiments/models/attention.h"
 #include "experiments/models/multihead_projections.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 
@@ -127,5 +128,8 @@ TORCH_MODULE(InfinityFormer);
 // state, at the position the memory holds it. The approximation task's figure for this variant.
 double MemoryReconstructionError(const InfinityFormerOptions& options, const at::Tensor& x,
                                  const at::Tensor& key_padding_mask);
+
+// The registry entry of the ∞-former: its keys, cost and factory (builtins.cc lists it).
+VariantDefinition InfinityVariant();
 
 }  // namespace attnsweep

@@ -11,6 +11,7 @@
 
 #include "experiments/models/attention.h"
 #include "experiments/models/multihead_projections.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 
@@ -44,5 +45,8 @@ class LinformerAttentionImpl : public AttentionImpl, public MultiHeadProjections
 };
 
 TORCH_MODULE(LinformerAttention);
+
+// The registry entry of Linformer: its keys, cost and factory (builtins.cc lists it).
+VariantDefinition LinformerVariant();
 
 }  // namespace attnsweep

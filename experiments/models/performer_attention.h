@@ -13,6 +13,7 @@
 
 #include "experiments/models/attention.h"
 #include "experiments/models/multihead_projections.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 
@@ -71,5 +72,8 @@ torch::Tensor PerformerFeatures(const torch::Tensor& x, const torch::Tensor& w,
 torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& w, const std::string& kernel,
                              const torch::Tensor& key_padding_mask, int64_t chunk_rows = 0);
+
+// The registry entry of Performer (FAVOR+): its keys, cost and factory (builtins.cc lists it).
+VariantDefinition PerformerVariant();
 
 }  // namespace attnsweep

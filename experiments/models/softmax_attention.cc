@@ -1,5 +1,7 @@
 #include "experiments/models/softmax_attention.h"
 
+#include <nlohmann/json.hpp>
+
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -31,6 +33,23 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x,
   const QkvHeads heads = Split(x);
   return Merge(ExactAttention(heads.q, heads.k, heads.v, key_padding_mask, options.dropout(),
                               is_training()));
+}
+
+VariantDefinition SoftmaxVariant() {
+  VariantDefinition variant;
+  variant.name = "softmax";
+  variant.help = "exact softmax attention, one L x L score matrix per head";
+  // QK^T and the weighted sum of V: two L x L x d products.
+  variant.mixing_flops = [](const nlohmann::json& model, double length) {
+    return 4.0 * length * length * model.at("d_model").get<double>();
+  };
+  variant.make = [](const nlohmann::json& model, int64_t) {
+    return std::make_shared<SoftmaxAttentionImpl>(
+        SoftmaxAttentionOptions(model.at("d_model").get<int64_t>(),
+                                model.at("heads").get<int64_t>())
+            .dropout(model.value("dropout", 0.0)));
+  };
+  return variant;
 }
 
 }  // namespace attnsweep

@@ -8,6 +8,7 @@
 
 #include "experiments/models/attention.h"
 #include "experiments/models/multihead_projections.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 
@@ -35,5 +36,8 @@ TORCH_MODULE(SoftmaxAttention);
 // softmax(q k^T + mask) v for q already scaled, on (B, H, L, Dh) tensors: the exact reference.
 torch::Tensor ExactAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& key_padding_mask, double dropout, bool training);
+
+// The registry entry of exact softmax attention: its keys, cost and factory (builtins.cc lists it).
+VariantDefinition SoftmaxVariant();
 
 }  // namespace attnsweep

@@ -24,6 +24,7 @@
 #include "experiments/models/softmax_attention.h"
 #include "experiments/models/transaction_classifier.h"
 #include "experiments/tasks/tasks.h"
+#include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
@@ -78,16 +79,17 @@ void ReportSpread(const std::string& name, const std::vector<double>& values, Jo
   output->metrics.emplace_back(name + "_max", largest);
 }
 
-}  // namespace
-
 void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
                           JobOutput* output) {
   const auto& model = config.at("model");
   const auto& approx = config.at("approx");
   const std::string variant = model.at("attention").get<std::string>();
-  if (variant == "gru") {
+  if (const VariantDefinition* definition = FindVariant(variant);
+      definition != nullptr && !definition->approximates_attention) {
     throw InvalidJobConfig(
-        "the approximation task compares attention with exact softmax attention; gru has none");
+        "the approximation task compares attention with exact softmax "
+        "attention; " +
+        variant + " has none");
   }
   const int64_t batch = approx.at("batch_size").get<int64_t>();
   const int64_t length = config.at("data").at("max_len").get<int64_t>();
@@ -101,6 +103,8 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
 
   torch::NoGradGuard no_grad;
   std::vector<double> errors;
+  // A long-term memory is no estimate of softmax attention: it is judged by what it reconstructs.
+  bool reconstructs = false;
   for (int64_t draw = 0; draw < approx.at("draws").get<int64_t>(); ++draw) {
     if (context.stop_requested()) throw JobInterrupted();
     torch::manual_seed(seed * 1000003 + static_cast<uint64_t>(draw));
@@ -116,6 +120,7 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
     const std::shared_ptr<AttentionImpl> layer = MakeAttention(model, length);
     layer->eval();
     if (const auto* infinity = dynamic_cast<InfinityFormerImpl*>(layer.get())) {
+      reconstructs = true;
       errors.push_back(MemoryReconstructionError(infinity->options, x, mask));
       continue;
     }
@@ -135,7 +140,57 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
     const auto estimate = layer->forward(x, mask) * real;
     errors.push_back(((estimate - reference).norm() / reference.norm()).item<double>());
   }
-  ReportSpread(variant == "infinity" ? "recon_error" : "rel_error", errors, output);
+  ReportSpread(reconstructs ? "recon_error" : "rel_error", errors, output);
+}
+
+}  // namespace
+
+TaskDefinition ApproximationTask() {
+  TaskDefinition task;
+  task.name = "approximation";
+  task.help = "error of a variant's attention output against exact softmax attention";
+  task.keys = {
+      ParamSpec::String("approx.inputs", "random")
+          .Choices({"random", "smooth", "transactions"})
+          .Help("inputs of an approximation job: iid Gaussian, smooth random signals along the "
+                "sequence, or embedded transaction windows (the data.* keys say which)"),
+      ParamSpec::Float("approx.scale", 1.0)
+          .Range(0, 1e6)
+          .Help("standard deviation of the approximation inputs"),
+      ParamSpec::Int("approx.batch_size", 4)
+          .Range(1, 1 << 20)
+          .Help("sequences per approximation draw"),
+      ParamSpec::Int("approx.draws", 5)
+          .Range(1, 100000)
+          .Help("independent draws (weights, random features, inputs) the error is averaged over"),
+  };
+  task.reads = {{KeyGroup::kModel, {}},
+                {KeyGroup::kTransactions, {{"approx.inputs", "transactions"}}}};
+  task.check = [](const nlohmann::json& config) {
+    std::vector<ConfigProblem> problems;
+    const std::string variant = config.at("model").at("attention").get<std::string>();
+    const VariantDefinition* definition = FindVariant(variant);
+    if (definition != nullptr && !definition->approximates_attention) {
+      problems.push_back({{"model.attention", "task"},
+                          "the approximation task compares attention with exact softmax "
+                          "attention, and " +
+                              variant + " has none: leave " + variant +
+                              " out of approximation experiments"});
+    }
+    return problems;
+  };
+  task.estimate_seconds = [](const nlohmann::json& config) {
+    const auto& approx = config.at("approx");
+    // Each draw runs the variant and the exact reference (two L x L products) once, forward.
+    const double length = config.at("data").at("max_len").get<double>();
+    const double d_model = config.at("model").at("d_model").get<double>();
+    const double exact = 4.0 * length * length * d_model + 8.0 * length * d_model * d_model;
+    const double per_draw = ForwardFlopsPerSequence(config, false) + exact;
+    return approx.at("draws").get<double>() * approx.at("batch_size").get<double>() * per_draw /
+           kAssumedFlopsPerSecond;
+  };
+  task.run = RunApproximationTask;
+  return task;
 }
 
 }  // namespace attnsweep

@@ -21,6 +21,7 @@
 #include "experiments/models/attention_factory.h"
 #include "experiments/models/encoder.h"
 #include "experiments/tasks/tasks.h"
+#include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
@@ -67,8 +68,6 @@ void Report(const std::string& prefix, const PassStats& stats, JobOutput* output
   output->metrics.emplace_back(prefix + "_ms_min", stats.min_ms);
   output->metrics.emplace_back(prefix + "_ms_max", stats.max_ms);
 }
-
-}  // namespace
 
 void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   const auto& model = config.at("model");
@@ -125,6 +124,46 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
     }
   }
   output->metrics.emplace_back("threads", at::get_num_threads());
+}
+
+}  // namespace
+
+TaskDefinition BenchmarkTask() {
+  TaskDefinition task;
+  task.name = "benchmark";
+  task.help = "time and peak memory of forward and forward+backward passes";
+  task.keys = {
+      ParamSpec::String("bench.scope", "layer")
+          .Choices({"layer", "model"})
+          .Help("what a benchmark times: one attention layer, or the whole classifier"),
+      ParamSpec::Int("bench.batch_size", 4).Range(1, 1 << 20).Help("sequences per benchmark pass"),
+      ParamSpec::Int("bench.warmup", 2)
+          .Range(0, 100000)
+          .Help("untimed passes before the timed ones"),
+      ParamSpec::Int("bench.repeats", 5)
+          .Range(1, 100000)
+          .Help("timed passes; the median is reported"),
+      ParamSpec::Bool("bench.exclusive", true)
+          .Help("run alone on its node: no other job starts there while it runs, and it waits "
+                "for the node to be free; it then has all the node's cores"),
+      ParamSpec::Bool("bench.backward", true).Help("also time forward+backward"),
+  };
+  task.reads = {{KeyGroup::kModel, {}}, {KeyGroup::kEncoder, {{"bench.scope", "model"}}}};
+  task.needs_node = [](const nlohmann::json& config) {
+    return config.at("bench").at("exclusive").get<bool>();
+  };
+  task.estimate_seconds = [](const nlohmann::json& config) {
+    const auto& bench = config.at("bench");
+    const bool whole_model = bench.at("scope") == "model";
+    const double passes = bench.at("warmup").get<double>() + bench.at("repeats").get<double>();
+    // A backward pass costs about twice the forward: forward+backward passes count three times.
+    const double with_backward = bench.at("backward").get<bool>() ? 4.0 : 1.0;
+    const double flops = bench.at("batch_size").get<double>() *
+                         ForwardFlopsPerSequence(config, whole_model) * passes * with_backward;
+    return flops / kAssumedFlopsPerSecond;
+  };
+  task.run = RunBenchmarkTask;
+  return task;
 }
 
 }  // namespace attnsweep

@@ -1,5 +1,5 @@
-// The task implementations behind RunJob. Each fills `output` or throws; RunJob turns exceptions
-// into outcomes.
+// The task implementations behind RunJob, and what a task may throw. Each task fills `output` or
+// throws; RunJob turns exceptions into outcomes.
 #pragma once
 
 #include <stdexcept>
@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "experiments/job_runner.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 
@@ -25,13 +26,13 @@ struct InvalidJobConfig : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+// The built-in tasks' registry entries (builtins.cc lists them).
+TaskDefinition SleepTask();
 // Fails as fault.kind says, for real (a segfault is a real null dereference): for testing
 // isolation.
-void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
-void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
-void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
-void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
-                          JobOutput* output);
+TaskDefinition FaultTask();
+TaskDefinition BenchmarkTask();
+TaskDefinition TrainTask();
+TaskDefinition ApproximationTask();
 
 }  // namespace attnsweep

@@ -33,6 +33,7 @@
 #include "experiments/roc_auc.h"
 #include "experiments/tasks/tasks.h"
 #include "experiments/tasks/train_checkpoint.h"
+#include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
@@ -113,8 +114,6 @@ Evaluation Evaluate(TransactionClassifier& model, const TransactionDataset& data
   e.logloss = LogLoss(probabilities, labels);
   return e;
 }
-
-}  // namespace
 
 void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   const TrainSettings s = SettingsOf(config);
@@ -230,6 +229,64 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
     if (!validation.empty()) output->curves.push_back({epoch, "val_auc", progress.val_auc[e]});
   }
   if (checkpointing && !s.keep_checkpoint) std::filesystem::remove(context.checkpoint_path);
+}
+
+}  // namespace
+
+TaskDefinition TrainTask() {
+  TaskDefinition task;
+  task.name = "train";
+  task.help = "trains the transaction classifier for gender; ROC AUC on held-out customers";
+  task.keys = {
+      ParamSpec::String("data.crop", "last")
+          .Choices({"last", "first", "random"})
+          .Help("which data.max_len events of a longer history training sees; evaluation takes "
+                "the last"),
+      ParamSpec::Int("train.epochs", 5).Range(1, 100000).Help("passes over the training split"),
+      ParamSpec::Int("train.batch_size", 64).Range(1, 1 << 20).Help("customers per training step"),
+      ParamSpec::Float("train.lr", 3e-4).Range(0, 10).Help("peak learning rate"),
+      ParamSpec::Float("train.weight_decay", 0.01)
+          .Range(0, 10)
+          .Help("AdamW's decoupled weight decay"),
+      ParamSpec::Float("train.warmup", 0.1)
+          .Range(0, 1)
+          .Help("share of the steps over which the learning rate rises linearly; a cosine decay "
+                "follows"),
+      ParamSpec::Float("train.clip", 1.0)
+          .Range(0, 1e6)
+          .Help("gradient norm clipped to this (0: no clipping)"),
+      ParamSpec::Int("train.patience", 3)
+          .Range(0, 100000)
+          .Help("stop after this many epochs without a better validation ROC AUC (0: never stop "
+                "early)"),
+      ParamSpec::Int("train.nan_at_step", 0)
+          .Range(0, 1 << 30)
+          .Help("testing aid: the loss of this step (1-based) is made NaN, to exercise the "
+                "diverged outcome (0: never)"),
+      ParamSpec::Bool("train.keep_checkpoint", false)
+          .Help("keep a finished job's checkpoint (it is removed otherwise)"),
+  };
+  task.reads = {{KeyGroup::kModel, {}}, {KeyGroup::kEncoder, {}}, {KeyGroup::kTransactions, {}}};
+  task.estimate_seconds = [](const nlohmann::json& config) {
+    const auto& data = config.at("data");
+    // The real data's labelled customers when the files are not read yet; the generator's count.
+    constexpr double kLabelledCustomersOfRealData = 8400;
+    const double customers = data.at("source") == "synthetic" ? data.at("customers").get<double>()
+                                                              : kLabelledCustomersOfRealData;
+    const double held_out =
+        data.at("test_fraction").get<double>() + data.at("validation_fraction").get<double>();
+    const double per_customer = ForwardFlopsPerSequence(config, true);
+    // Per epoch: forward and backward (three forwards' work) over the training customers, one
+    // forward over the validation customers; then one over the test customers.
+    const double epochs = config.at("train").at("epochs").get<double>();
+    const double flops =
+        per_customer * customers *
+        (epochs * (3.0 * (1.0 - held_out) + data.at("validation_fraction").get<double>()) +
+         data.at("test_fraction").get<double>());
+    return flops / kAssumedFlopsPerSecond;
+  };
+  task.run = RunTrainTask;
+  return task;
 }
 
 }  // namespace attnsweep

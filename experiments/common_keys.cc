@@ -1,0 +1,97 @@
+// The keys every job has, and the sections several tasks share. Which tasks read a shared section
+// is declared by each task (TaskDefinition::reads), not here.
+#include "experiments/registry.h"
+
+namespace attnsweep {
+
+const std::vector<ParamSpec>& CoreKeys() {
+  static const std::vector<ParamSpec> keys = {
+      ParamSpec::String("task", "").Help("what the job does"),
+      ParamSpec::Int("seed", 1)
+          .Range(0, 2147483647)
+          .Help("random seed of the job's initialisation and inputs"),
+  };
+  return keys;
+}
+
+namespace {
+
+std::vector<ParamSpec> ModelKeys() {
+  return {
+      ParamSpec::Int("data.max_len", 512)
+          .Range(1, 1 << 24)
+          .Help("sequence length: events per customer window, or tokens per benchmark input"),
+      ParamSpec::String("model.attention", "softmax").Help("attention variant"),
+      ParamSpec::Int("model.d_model", 64)
+          .Range(1, 65536)
+          .Help("width of the hidden states; a multiple of model.heads"),
+      ParamSpec::Int("model.heads", 4).Range(1, 1024).Help("attention heads"),
+  };
+}
+
+std::vector<ParamSpec> EncoderKeys() {
+  return {
+      ParamSpec::Int("model.layers", 2).Range(1, 256).Help("encoder layers"),
+      ParamSpec::Int("model.ff_dim", 128)
+          .Range(1, 1 << 20)
+          .Help("inner width of the feed-forward block"),
+      ParamSpec::Float("model.dropout", 0.1).AtLeast(0).Below(1).Help("dropout probability"),
+      ParamSpec::String("model.positions", "sinusoidal")
+          .Choices({"sinusoidal", "learned"})
+          .Help("position encoding added to the inputs"),
+  };
+}
+
+std::vector<ParamSpec> TransactionKeys() {
+  return {
+      ParamSpec::String("data.source", "synthetic")
+          .Choices({"synthetic", "csv"})
+          .Help("synthetic data from the built-in generator, or the real CSV files"),
+      ParamSpec::String("data.path", "")
+          .When("data.source", "csv")
+          .Help("folder holding transactions.csv and gender_train.csv (data.source: csv)"),
+      ParamSpec::Int("data.customers", 8000)
+          .Range(10, 10000000)
+          .When("data.source", "synthetic")
+          .Help("customers the synthetic generator writes"),
+      ParamSpec::Int("data.seed", 1)
+          .Range(0, 2147483647)
+          .Help("seed of the synthetic data and of the train/validation/test split"),
+      ParamSpec::Float("data.signal", 1.0)
+          .Range(0, 100)
+          .When("data.source", "synthetic")
+          .Help("strength of the synthetic data's planted gender signal (0: none)"),
+      ParamSpec::Float("data.reach", 0.5)
+          .Range(0, 1)
+          .When("data.source", "synthetic")
+          .Help("share of the synthetic signal that only long spans of history show"),
+      ParamSpec::Float("data.test_fraction", 0.1)
+          .Range(0, 0.9)
+          .Help("share of labelled customers held out for testing"),
+      ParamSpec::Float("data.validation_fraction", 0.1)
+          .Range(0, 0.9)
+          .Help("share of labelled customers for validation (early stopping)"),
+      ParamSpec::Bool("data.skip_bad_rows", false)
+          .Help("skip and count malformed rows (and labels without transactions) instead of "
+                "failing"),
+  };
+}
+
+}  // namespace
+
+const std::vector<ParamSpec>& KeysOf(KeyGroup group) {
+  static const std::vector<ParamSpec> model = ModelKeys();
+  static const std::vector<ParamSpec> encoder = EncoderKeys();
+  static const std::vector<ParamSpec> transactions = TransactionKeys();
+  switch (group) {
+    case KeyGroup::kModel:
+      return model;
+    case KeyGroup::kEncoder:
+      return encoder;
+    case KeyGroup::kTransactions:
+      return transactions;
+  }
+  return model;
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,115 @@
+#include "experiments/job_plan.h"
+
+#include "experiments/registry.h"
+
+namespace attnsweep {
+namespace {
+
+std::string Label(const nlohmann::json& config) {
+  std::string label;
+  auto add = [&label](const std::string& text) { label += (label.empty() ? "" : ", ") + text; };
+  if (config.contains("model")) add(config["model"].value("attention", std::string()));
+  if (config.contains("data") && config["data"].contains("max_len")) {
+    add("max_len=" + config["data"]["max_len"].dump());
+  }
+  add("seed=" + config.value("seed", nlohmann::json(0)).dump());
+  return label;
+}
+
+template <typename T>
+void Put(nlohmann::json* out, const char* name, const std::optional<T>& value) {
+  if (value) (*out)[name] = *value;
+}
+
+template <typename T>
+std::optional<T> Get(const nlohmann::json& in, const char* name) {
+  if (!in.contains(name) || in[name].is_null()) return std::nullopt;
+  return in[name].get<T>();
+}
+
+// A config stored by an older build may lack keys today's entries read: what cannot be computed
+// from it keeps its default.
+template <typename T, typename Compute>
+void TryAssign(T* slot, Compute compute) {
+  try {
+    *slot = compute();
+  } catch (const nlohmann::json::exception&) {
+  }
+}
+
+}  // namespace
+
+std::string JobPlan::IsolationUnder(const std::string& sweep_isolation) const {
+  const std::string chosen = isolation.value_or(sweep_isolation);
+  return chosen == "auto" ? default_isolation : chosen;
+}
+
+nlohmann::json JobPlan::ToJson() const {
+  nlohmann::json out = {{"task", task},
+                        {"label", label},
+                        {"default_isolation", default_isolation},
+                        {"needs_node", needs_node},
+                        {"data", data},
+                        {"cost_group", cost_group},
+                        {"estimate_s", estimate_s}};
+  Put(&out, "isolation", isolation);
+  Put(&out, "timeout_s", timeout_s);
+  Put(&out, "memory_bytes", memory_bytes);
+  Put(&out, "max_attempts", max_attempts);
+  return out;
+}
+
+std::optional<JobPlan> JobPlan::FromJson(const std::string& text) {
+  const nlohmann::json in = nlohmann::json::parse(text, nullptr, false);
+  if (!in.is_object() || !in.contains("task")) return std::nullopt;
+  try {
+    JobPlan plan;
+    plan.task = in.at("task").get<std::string>();
+    plan.label = in.value("label", std::string());
+    plan.default_isolation = in.value("default_isolation", std::string("process"));
+    plan.needs_node = in.value("needs_node", false);
+    plan.data = in.value("data", nlohmann::json());
+    plan.cost_group = in.value("cost_group", plan.task);
+    plan.estimate_s = in.value("estimate_s", 0.0);
+    plan.isolation = Get<std::string>(in, "isolation");
+    plan.timeout_s = Get<double>(in, "timeout_s");
+    plan.memory_bytes = Get<int64_t>(in, "memory_bytes");
+    plan.max_attempts = Get<int>(in, "max_attempts");
+    return plan;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+JobPlan MakeJobPlan(const nlohmann::json& config, const nlohmann::json& limits) {
+  JobPlan plan;
+  plan.task = config.at("task").get<std::string>();
+  plan.label = Label(config);
+  plan.isolation = Get<std::string>(limits, "isolation");
+  plan.timeout_s = Get<double>(limits, "timeout_s");
+  plan.memory_bytes = Get<int64_t>(limits, "memory_bytes");
+  plan.max_attempts = Get<int>(limits, "max_attempts");
+  plan.cost_group = plan.task;
+  if (config.contains("model")) {
+    plan.cost_group += "/" + config["model"].value("attention", std::string());
+  }
+  const TaskDefinition* task = FindTask(plan.task);
+  if (task == nullptr) return plan;
+  plan.default_isolation = task->default_isolation;
+  TryAssign(&plan.needs_node, [&] { return task->needs_node(config); });
+  TryAssign(&plan.estimate_s, [&] { return task->estimate_seconds(config); });
+  // A job reads transactions when its resolved config kept their keys (train always,
+  // approximation only on transaction inputs): those keys say what is prepared. The window length
+  // and cropping are not among them: they apply when batches are cut.
+  if (config.contains("data")) {
+    for (const ParamSpec& spec : KeysOf(KeyGroup::kTransactions)) {
+      const std::string key = spec.key.substr(spec.key.find('.') + 1);
+      if (config["data"].contains(key)) {
+        plan.data[key] = config["data"][key];
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace attnsweep

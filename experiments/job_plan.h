@@ -1,0 +1,47 @@
+// How one job runs, computed once when the grid is expanded and stored with the job: the
+// coordinator and the workers read the plan, never the config (which travels, as JSON, only to the
+// job that runs it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace attnsweep {
+
+struct JobPlan {
+  std::string task;
+  // "softmax, max_len=1024, seed=1": enough to recognise the job in a log line.
+  std::string label;
+  // Set by the experiment's `limits`; unset, the sweep's options decide.
+  std::optional<std::string> isolation;  // process | host | inproc | auto
+  std::optional<double> timeout_s;
+  std::optional<int64_t> memory_bytes;
+  std::optional<int> max_attempts;
+  // The task's isolation under `auto`.
+  std::string default_isolation = "process";
+  // Runs alone on its node, with all its cores (exclusive benchmarks).
+  bool needs_node = false;
+  // The transaction settings whose preparation the job loads (null: it reads no data). Jobs with
+  // equal settings share one preparation.
+  nlohmann::json data;
+  // The cost model's key for jobs that scale alike ("benchmark/softmax"), and the analytic
+  // estimate, in seconds on one core, that it corrects with measured times.
+  std::string cost_group;
+  double estimate_s = 0;
+
+  // The isolation a sweep whose --isolation is `sweep_isolation` gives this job.
+  std::string IsolationUnder(const std::string& sweep_isolation) const;
+
+  nlohmann::json ToJson() const;
+  // nullopt for text that is not a plan this build wrote.
+  static std::optional<JobPlan> FromJson(const std::string& text);
+};
+
+// The plan of a resolved config under its experiment's limits (isolation, timeout_s, memory_bytes,
+// max_attempts). The config must be valid (ParseGrid accepted it).
+JobPlan MakeJobPlan(const nlohmann::json& config, const nlohmann::json& limits);
+
+}  // namespace attnsweep

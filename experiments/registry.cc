@@ -1,0 +1,92 @@
+#include "experiments/registry.h"
+
+#include <stdexcept>
+
+#include "experiments/builtins.h"
+
+namespace attnsweep {
+namespace {
+
+struct Registry {
+  std::vector<TaskDefinition> tasks;
+  std::vector<VariantDefinition> variants;
+  uint64_t generation = 1;
+};
+
+Registry& TheRegistry() {
+  static Registry* registry = [] {
+    auto* r = new Registry;  // never destroyed: entries may be looked up during static teardown
+    r->tasks = BuiltinTasks();
+    r->variants = BuiltinVariants();
+    return r;
+  }();
+  return *registry;
+}
+
+void RefuseTakenKeys(const std::vector<ParamSpec>& keys) {
+  for (const ParamSpec& spec : keys) {
+    if (FindParam(spec.key) != nullptr) {
+      throw std::invalid_argument("config key '" + spec.key + "' is already declared");
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<TaskDefinition>& Tasks() { return TheRegistry().tasks; }
+const std::vector<VariantDefinition>& Variants() { return TheRegistry().variants; }
+uint64_t RegistryGeneration() { return TheRegistry().generation; }
+
+const TaskDefinition* FindTask(const std::string& name) {
+  for (const auto& task : Tasks()) {
+    if (task.name == name) return &task;
+  }
+  return nullptr;
+}
+
+const VariantDefinition* FindVariant(const std::string& name) {
+  for (const auto& variant : Variants()) {
+    if (variant.name == name) return &variant;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> TaskNames() {
+  std::vector<std::string> names;
+  for (const auto& task : Tasks()) names.push_back(task.name);
+  return names;
+}
+
+std::vector<std::string> VariantNames() {
+  std::vector<std::string> names;
+  for (const auto& variant : Variants()) names.push_back(variant.name);
+  return names;
+}
+
+void RegisterTask(TaskDefinition task) {
+  if (FindTask(task.name) != nullptr) {
+    throw std::invalid_argument("a task named '" + task.name + "' is already registered");
+  }
+  if (!task.run || !task.estimate_seconds) {
+    throw std::invalid_argument("task '" + task.name + "' must say how it runs and what it costs");
+  }
+  RefuseTakenKeys(task.keys);
+  TheRegistry().tasks.push_back(std::move(task));
+  ++TheRegistry().generation;
+}
+
+void RegisterVariant(VariantDefinition variant) {
+  if (FindVariant(variant.name) != nullptr) {
+    throw std::invalid_argument("an attention variant named '" + variant.name +
+                                "' is already registered");
+  }
+  if (!variant.make || !variant.mixing_flops) {
+    throw std::invalid_argument("variant '" + variant.name +
+                                "' must say how it is built and what it costs");
+  }
+  RefuseTakenKeys(variant.keys);
+  TheRegistry().variants.push_back(std::move(variant));
+  ++TheRegistry().generation;
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,104 @@
+// The one place that knows which tasks and attention variants exist. Each entry declares its name,
+// its config keys, what else it reads, how its jobs run by default, whether a job needs its node to
+// itself, what it costs, and how it runs. The schema, grid expansion, job plans, the cost model,
+// the job runner and `keys` ask the registry; no other file names a task or a variant.
+//
+// Built-in entries are listed in builtins.cc; docs/extending.md shows how to add one. Register
+// extensions before the first grid is parsed (the schema is gathered once, on first use, and
+// gathered again after each registration). Not thread-safe: register at start-up.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "experiments/config_schema.h"
+#include "experiments/job_runner.h"
+
+namespace attnsweep {
+
+class AttentionImpl;
+
+// Sections of keys several tasks read; declared once in common_keys.cc.
+enum class KeyGroup {
+  kModel,         // model.attention, model.d_model, model.heads, data.max_len, variants' own keys
+  kEncoder,       // the encoder around attention: layers, feed-forward width, dropout, positions
+  kTransactions,  // the transaction data: source, path, generator settings, splits
+};
+
+struct KeyGroupUse {
+  KeyGroup group;
+  std::vector<ParamSpec::Condition> when;  // read only when these hold (bench.scope: model, ...)
+};
+
+// Settings that are valid alone but not together; reported where the user wrote one of `keys`.
+struct ConfigProblem {
+  std::vector<std::string> keys;
+  std::string message;
+};
+
+struct TaskDefinition {
+  std::string name;
+  std::string help;
+  std::vector<ParamSpec> keys;     // the task's own section ("train.epochs", ...)
+  std::vector<KeyGroupUse> reads;  // shared sections it reads
+  // How a job runs under `--isolation auto`: process, host or inproc.
+  std::string default_isolation = "process";
+  // True for a job that must run alone on its node (a benchmark that times the machine); it then
+  // gets all the node's cores.
+  std::function<bool(const nlohmann::json& config)> needs_node = [](const nlohmann::json&) {
+    return false;
+  };
+  // Cross-key checks of a resolved config, at validation (before anything is stored).
+  std::function<std::vector<ConfigProblem>(const nlohmann::json& config)> check;
+  // Seconds the job takes on one core, from its config alone: the analytic estimate the cost model
+  // starts from and falls back to.
+  std::function<double(const nlohmann::json& config)> estimate_seconds;
+  // Runs the job: fills `output` or throws (job_runner.cc turns exceptions into outcomes).
+  std::function<void(const nlohmann::json& config, const JobContext& context, JobOutput* output)>
+      run;
+};
+
+struct VariantDefinition {
+  std::string name;
+  std::string help;
+  std::vector<ParamSpec> keys;  // its own section ("model.performer.features", ...)
+  // False for a mixer that is no estimate of softmax attention (a GRU): the approximation task
+  // refuses it.
+  bool approximates_attention = true;
+  // Floating-point operations of the mixing itself (not the q/k/v/output projections) for one
+  // sequence of `length` events, forward: the cost model's notion of how the variant scales.
+  std::function<double(const nlohmann::json& model, double length)> mixing_flops;
+  // Cross-key checks (Linformer's projection length against data.max_len, ...); may be empty.
+  std::function<std::vector<ConfigProblem>(const nlohmann::json& config)> check;
+  // Builds the layer from the config's "model" section for inputs up to `max_len` long. Throws
+  // InvalidJobConfig (tasks.h) for a config the variant refuses.
+  std::function<std::shared_ptr<AttentionImpl>(const nlohmann::json& model, int64_t max_len)> make;
+};
+
+const std::vector<TaskDefinition>& Tasks();
+const std::vector<VariantDefinition>& Variants();
+// nullptr when no entry has that name.
+const TaskDefinition* FindTask(const std::string& name);
+const VariantDefinition* FindVariant(const std::string& name);
+std::vector<std::string> TaskNames();
+std::vector<std::string> VariantNames();
+
+// Adds an entry (an extension, or a test's). Throws std::invalid_argument for a name already taken
+// or a key already declared.
+void RegisterTask(TaskDefinition task);
+void RegisterVariant(VariantDefinition variant);
+
+// The keys of a shared section (common_keys.cc).
+const std::vector<ParamSpec>& KeysOf(KeyGroup group);
+// The keys every job has: task, seed.
+const std::vector<ParamSpec>& CoreKeys();
+
+// Starts at 1 and grows with every registration: caches built from the registry (the schema)
+// compare it to know when to rebuild.
+uint64_t RegistryGeneration();
+
+}  // namespace attnsweep

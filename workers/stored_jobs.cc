@@ -1,0 +1,46 @@
+#include "workers/stored_jobs.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+namespace attnsweep {
+
+JobPlan PlanOfStoredJob(const JobRecord& job) {
+  if (auto plan = JobPlan::FromJson(job.plan)) return *plan;
+  // Stored by a build that kept no plans: computed now, with the estimate stored beside it (a
+  // config of an older build may lack keys today's estimate reads).
+  const nlohmann::json config = nlohmann::json::parse(job.config, nullptr, false);
+  const nlohmann::json limits = nlohmann::json::parse(job.limits, nullptr, false);
+  JobPlan plan = MakeJobPlan(config, limits.is_object() ? limits : nlohmann::json::object());
+  plan.estimate_s = job.cost;
+  return plan;
+}
+
+CostModel CostModelFromStore(ResultStore& store) {
+  std::vector<CostObservation> history;
+  for (const auto& time : store.DoneJobTimes()) {
+    if (auto plan = JobPlan::FromJson(time.plan)) {
+      history.push_back({time.job_key, plan->cost_group, plan->estimate_s, time.seconds});
+    }
+  }
+  return CostModel(history);
+}
+
+std::optional<double> BatchEtaSeconds(ResultStore& store, int64_t batch_id,
+                                      const CostModel& model) {
+  std::vector<bool> running;
+  const auto unfinished = store.UnfinishedJobTimes(batch_id, &running);
+  if (unfinished.empty()) return std::nullopt;
+  std::vector<double> remaining;
+  for (size_t i = 0; i < unfinished.size(); ++i) {
+    const auto plan = JobPlan::FromJson(unfinished[i].plan);
+    if (!plan) return std::nullopt;  // a batch stored before plans were: no estimate
+    const double expected =
+        model.Estimate(unfinished[i].job_key, plan->cost_group, plan->estimate_s);
+    remaining.push_back(running[i] ? std::max(0.0, expected - unfinished[i].seconds) : expected);
+  }
+  return RemainingMakespan(remaining, store.BatchWorkers(batch_id));
+}
+
+}  // namespace attnsweep
