@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/job_table.h"
 #include "cli/sweep_command.h"
 #include "experiments/grid.h"
 #include "experiments/job_key.h"
@@ -54,16 +55,6 @@ bool ReadFile(const std::string& path, std::string* text) {
   buffer << in.rdbuf();
   *text = buffer.str();
   return static_cast<bool>(in) || in.eof();
-}
-
-Table JobListing(const Grid& grid) {
-  Table table;
-  table.columns = {"experiment", "job_key", "cost", "config"};
-  for (const auto& job : grid.jobs) {
-    table.rows.push_back({job.experiment, job.job_key.substr(0, 12), job.plan.estimate_s,
-                          CanonicalJson(job.config)});
-  }
-  return table;
 }
 
 std::string VersionsJson(const MpiRuntime& mpi) {
@@ -107,9 +98,9 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
   }
   const Grid& grid = parsed.grid;
   if (options.dry_run) {
-    PrintTable(JobListing(grid), options.format);
-    spdlog::info("{} jobs in grid '{}'; --dry-run: nothing run or stored", grid.jobs.size(),
-                 grid.name);
+    PrintTable(VaryingKeysTable(grid.jobs), options.format);
+    spdlog::info("grid '{}': {}; --dry-run: nothing run or stored", grid.name,
+                 JobCountsByExperiment(grid.jobs));
     ranks.Dismiss(kExitOk);
     return kExitOk;
   }

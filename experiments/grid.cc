@@ -8,6 +8,7 @@
 
 #include "experiments/config_schema.h"
 #include "experiments/data_fingerprint.h"
+#include "experiments/grid_ranges.h"
 #include "experiments/job_key.h"
 #include "experiments/registry.h"
 #include "experiments/units.h"
@@ -180,8 +181,18 @@ Axis GridParser::ParseValueList(const Leaf& leaf, const ParamSpec& spec) {
     }
   } else if (leaf.value.IsScalar()) {
     if (auto value = ParseScalar(leaf.value, spec, true)) axis.push_back({{leaf.key, *value}});
+  } else if (leaf.value.IsMap()) {
+    // {range: [...]} or {geom: [...]}: every value it yields is reported at the mapping.
+    std::string error;
+    if (auto values = ExpandRange(leaf.value, spec, &error)) {
+      for (auto& value : *values) {
+        axis.push_back({{leaf.key, Assigned{std::move(value), MarkOf(leaf.value), true}}});
+      }
+    } else {
+      Error(MarkOf(leaf.value), error);
+    }
   } else {
-    Error(MarkOf(leaf.value), "'" + leaf.key + "' in a grid takes a list of values");
+    Error(MarkOf(leaf.value), "'" + leaf.key + "' in a grid takes a list of values or a range");
   }
   return axis;
 }
@@ -246,15 +257,17 @@ std::vector<Axis> GridParser::ParseZip(const YAML::Node& node) {
       Error(MarkOf(group), "'zip' takes a mapping of keys to lists of equal length");
       continue;
     }
+    const size_t errors_before = result_->errors.size();
     std::vector<std::pair<Leaf, Axis>> columns;
     for (const Leaf& leaf : CollectLeaves(group, "")) {
-      if (!leaf.value.IsSequence()) {
-        Error(MarkOf(leaf.value), "'" + leaf.key + "' in 'zip' takes a list of values");
+      if (!leaf.value.IsSequence() && !leaf.value.IsMap()) {
+        Error(MarkOf(leaf.value), "'" + leaf.key + "' in 'zip' takes a list of values or a range");
         continue;
       }
       columns.emplace_back(leaf, ParseValueList(leaf, *FindParam(leaf.key)));
     }
-    if (columns.empty()) continue;
+    // A column cut short by a bad value or range would add a misleading length mismatch.
+    if (columns.empty() || result_->errors.size() != errors_before) continue;
     const size_t length = columns[0].second.size();
     bool equal = true;
     for (const auto& [leaf, values] : columns) {

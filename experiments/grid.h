@@ -3,7 +3,8 @@
 // Grammar (see docs/grid.md): top-level `name`, `store`, `defaults`, `experiments`; each experiment
 // has `name`, `task`, `params`, `grid` (cartesian product; `model.attention` may map each variant
 // to its own sub-grid), `zip` (lists that vary together), `include` (extra points), `exclude`
-// (partial matches).
+// (partial matches). A list in `grid` or `zip` may be written as `{range: [start, stop, step]}` or
+// `{geom: [start, stop, factor]}` (experiments/grid_ranges.h).
 #pragma once
 
 #include <string>

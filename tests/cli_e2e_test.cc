@@ -8,6 +8,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "store/readonly_query.h"
@@ -107,6 +109,50 @@ TEST_F(CliTest, DryRunListsJobsAndStoresNothing) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 6) << run.out;  // header + 5 jobs
   EXPECT_FALSE(fs::exists(dir_ + "/a.db"));
+}
+
+TEST_F(CliTest, DryRunTableHasAColumnPerKeyThatVaries) {
+  Write("grid.yaml", R"(experiments:
+  - name: speed
+    task: benchmark
+    grid:
+      data.max_len: {geom: [64, 128, 2]}
+      bench.batch_size: [2, 4]
+  - name: seeds
+    task: benchmark
+    params: {data.max_len: 64, bench.batch_size: 2}
+    grid: {seed: {range: [2, 3]}}
+)");
+  auto run = Run("run grid.yaml --dry-run --format csv");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::vector<std::string>> lines;
+  std::istringstream out(run.out);
+  for (std::string line; std::getline(out, line);) {
+    std::vector<std::string> fields;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) fields.push_back(cell);
+    lines.push_back(fields);
+  }
+  ASSERT_EQ(lines.size(), 7u) << run.out;  // header + 6 jobs
+  // Everything else (model, task, bench.repeats...) is the same in every job, so it is left out.
+  EXPECT_EQ(lines[0], (std::vector<std::string>{"experiment", "job", "bench.batch_size",
+                                                "data.max_len", "seed"}));
+  // experiment, batch size, length, seed, in the order the grid expands.
+  const std::vector<std::vector<std::string>> expected = {
+      {"speed", "2", "64", "1"},  {"speed", "4", "64", "1"}, {"speed", "2", "128", "1"},
+      {"speed", "4", "128", "1"}, {"seeds", "2", "64", "2"}, {"seeds", "2", "64", "3"}};
+  std::set<std::string> job_keys;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const auto& row = lines[i + 1];
+    ASSERT_EQ(row.size(), 5u) << run.out;
+    EXPECT_EQ((std::vector<std::string>{row[0], row[2], row[3], row[4]}), expected[i]) << run.out;
+    EXPECT_EQ(row[1].size(), 12u) << row[1];
+    EXPECT_EQ(row[1].find_first_not_of("0123456789abcdef"), std::string::npos) << row[1];
+    job_keys.insert(row[1]);
+  }
+  EXPECT_EQ(job_keys.size(), 6u) << run.out;
+  EXPECT_NE(run.err.find("speed: 4 jobs, seeds: 2 jobs; 6 in all"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/attnsweep.db")) << "the dry run created the default store";
 }
 
 TEST_F(CliTest, OutOfMemoryJobIsAStoredResultAndExitIsOne) {
