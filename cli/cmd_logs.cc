@@ -2,11 +2,11 @@
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
-#include "store/readonly_query.h"
 #include "store/result_store.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
@@ -25,19 +25,17 @@ CLI::App* SetupLogsCommand(CLI::App& app, LogsOptions* options) {
 
 int RunLogsCommand(const LogsOptions& options) {
   ResultStore store = ResultStore::OpenReadOnly(options.db);
-  const QueryResult found = RunReadOnlyQuery(
-      store.db(), "SELECT batch_id, status FROM jobs WHERE id = " + std::to_string(options.job_id));
-  if (found.rows.empty()) {
+  const std::optional<JobLocation> job = store.FindJob(options.job_id);
+  if (!job) {
     PrintError("no job " + std::to_string(options.job_id) + " in '" + options.db +
                "' (`attnsweep query \"SELECT id, experiment, status FROM jobs\"` lists them)");
     return kExitBadInput;
   }
-  const int64_t batch_id = std::get<int64_t>(found.rows[0][0]);
-  const std::string path = JobLogPath(JobLogRoot(options.db), batch_id, options.job_id);
+  const std::string path = JobLogPath(JobLogRoot(options.db), job->batch_id, options.job_id);
   std::ifstream log(path);
   if (!log) {
-    PrintError("no log for job " + std::to_string(options.job_id) + " (status " +
-               std::get<std::string>(found.rows[0][1]) + ") at " + path +
+    PrintError("no log for job " + std::to_string(options.job_id) + " (status " + job->status +
+               ") at " + path +
                ": it has not run yet, or its store's logs folder was not kept with it");
     return kExitBadInput;
   }

@@ -1,7 +1,5 @@
 #include "cli/cmd_run.h"
 
-#include <sqlite3.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +18,7 @@
 #include "experiments/job_key.h"
 #include "experiments/job_runner.h"
 #include "store/result_store.h"
+#include "store/sqlite_handle.h"
 #include "workers/build_info.h"
 #include "workers/exit_codes.h"
 #include "workers/interrupts.h"
@@ -60,7 +59,7 @@ bool ReadFile(const std::string& path, std::string* text) {
 std::string VersionsJson(const MpiRuntime& mpi) {
   nlohmann::json versions = {{"attnsweep", AttnsweepVersion()},
                              {"libtorch", LibTorchVersion()},
-                             {"sqlite", sqlite3_libversion()},
+                             {"sqlite", SqliteLibraryVersion()},
                              {"mpi", mpi.LibraryVersion()}};
   return versions.dump();
 }

@@ -1,5 +1,6 @@
 // attnsweep: sweeps of efficient-attention transformers, results in one SQLite file.
-// Errors are stopped here, once: a store failure is exit 3, a refused query or bad option exit 2.
+// Errors are stopped here, once: a store failure is exit 3, a refused query or bad option exit 2,
+// MPI that would not start exit 4, anything unexpected (a bug) exit 70.
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -79,7 +80,7 @@ int Main(int argc, char** argv) {
       mpi = std::make_unique<MpiRuntime>(&argc, &argv);
     } catch (const std::exception& e) {
       PrintError(e.what());
-      return kExitStoreError;
+      return kExitLaunchFailed;
     }
     DieWithParentUnderMpirun();
   }
@@ -119,6 +120,6 @@ int main(int argc, char** argv) {
     return Main(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: unexpected failure: %s\n", e.what());
-    return 1;
+    return attnsweep::kExitInternalError;
   }
 }

@@ -240,6 +240,13 @@ std::optional<BatchRecord> ResultStore::FindBatchRecord(int64_t batch_id) {
                      s.Text(4), s.Text(5), s.Text(6), s.Int(7) != 0};
 }
 
+std::optional<JobLocation> ResultStore::FindJob(int64_t job_id) {
+  Statement s(db_, "SELECT batch_id, status FROM jobs WHERE id = ?");
+  s.Bind(1, job_id);
+  if (!s.Step()) return std::nullopt;
+  return JobLocation{s.Int(0), s.Text(1)};
+}
+
 namespace {
 constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 

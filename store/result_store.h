@@ -67,6 +67,12 @@ struct BatchRecord {
   bool lease_live = false;  // held and not expired
 };
 
+// Which batch a job belongs to and where it stands: what `attnsweep logs` needs to find its log.
+struct JobLocation {
+  int64_t batch_id = 0;
+  std::string status;
+};
+
 struct LeaseClaim {
   bool acquired = false;
   bool took_over = false;  // the previous holder was dead or its lease expired
@@ -155,6 +161,8 @@ class ResultStore {
   // Sets the batch's status: running, done, failed, interrupted or stopped (drained).
   void FinishBatch(int64_t batch_id, const std::string& status);
   std::optional<BatchRecord> FindBatchRecord(int64_t batch_id);
+  // A job by its id (any batch); nullopt when the store has none.
+  std::optional<JobLocation> FindJob(int64_t job_id);
 
   // --- Leases: one coordinator per batch. Times are UTC; `ttl_s` from now. ---
   // Takes the lease for `owner` when it is free, expired, already ours, or its holder is dead by

@@ -142,4 +142,6 @@ void Transaction::Commit() {
   done_ = true;
 }
 
+std::string SqliteLibraryVersion() { return sqlite3_libversion(); }
+
 }  // namespace attnsweep

@@ -88,6 +88,9 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
 };
 
+// The version of the SQLite library linked in ("3.40.1"), for the batch's record of versions.
+std::string SqliteLibraryVersion();
+
 // BEGIN IMMEDIATE (takes the write lock at once, so a busy store fails here, not mid-way); rolls
 // back in the destructor unless committed.
 class Transaction {

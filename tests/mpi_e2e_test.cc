@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <string>
 
 #include "tests/cli_test_fixture.h"
 
@@ -61,6 +63,20 @@ TEST_F(CliTest, KillNineOfMpirunThenResumeRunsExactlyTheMissingJobs) {
             1);
   EXPECT_EQ(QueryInt("SELECT status = 'done' AND lease_owner IS NULL FROM batches"), 1);
   EXPECT_NE(resume.err.find("took over batch 1"), std::string::npos) << resume.err;
+}
+
+// A bad Open MPI setting makes MPI_Init_thread fail for real. Open MPI 4.1 then ends the process
+// itself (its fatal error handler, exit 1) before attnsweep can answer kExitLaunchFailed, so this
+// holds what is true whichever library runs: no success, the cause printed, nothing stored.
+TEST_F(CliTest, MpiThatCannotStartFailsTheRunAndStoresNothing) {
+  Write("grid.yaml", "experiments: [{name: a, task: sleep}]\n");
+  const auto run = testing::RunShell(
+      "OMPI_MCA_pml=nonesuch " + testing::Attnsweep() + " run grid.yaml --db a.db", dir_);
+  EXPECT_NE(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(run.err.find("MPI_Init") != std::string::npos ||           // Open MPI's own report
+              run.err.find("MPI could not start") != std::string::npos)  // attnsweep's
+      << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/a.db"));
 }
 
 TEST_F(CliTest, SecondResumeIsRefusedWhileTheFirstHoldsTheLease) {

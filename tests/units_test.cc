@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "workers/pipe_frames.h"
+#include "workers/unique_fd.h"
 
 namespace attnsweep {
 namespace {
@@ -33,41 +34,40 @@ TEST(Units, Sizes) {
 }
 
 TEST(PipeFrames, WholeFramesAcrossPartialReads) {
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
+  Pipe pipe;
+  ASSERT_TRUE(pipe.Open(0));
   // Under the pipe's 64 KiB buffer: nobody reads while these are written.
-  ASSERT_TRUE(WriteFrame(fds[1], "first"));
-  ASSERT_TRUE(WriteFrame(fds[1], std::string(30000, 'x')));
-  ASSERT_TRUE(WriteFrame(fds[1], ""));
+  ASSERT_TRUE(WriteFrame(pipe.write_end.get(), "first"));
+  ASSERT_TRUE(WriteFrame(pipe.write_end.get(), std::string(30000, 'x')));
+  ASSERT_TRUE(WriteFrame(pipe.write_end.get(), ""));
   std::string payload;
-  ASSERT_TRUE(ReadFrame(fds[0], &payload));
+  ASSERT_TRUE(ReadFrame(pipe.read_end.get(), &payload));
   EXPECT_EQ(payload, "first");
-  ASSERT_TRUE(ReadFrame(fds[0], &payload));
+  ASSERT_TRUE(ReadFrame(pipe.read_end.get(), &payload));
   EXPECT_EQ(payload.size(), 30000u);
-  ASSERT_TRUE(ReadFrame(fds[0], &payload));
+  ASSERT_TRUE(ReadFrame(pipe.read_end.get(), &payload));
   EXPECT_EQ(payload, "");
-  close(fds[1]);
-  EXPECT_FALSE(ReadFrame(fds[0], &payload)) << "end of file";
-  close(fds[0]);
+  pipe.write_end.reset();
+  EXPECT_FALSE(ReadFrame(pipe.read_end.get(), &payload)) << "end of file";
 }
 
 TEST(PipeFrames, ReaderYieldsOnlyCompleteFrames) {
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
+  Pipe pipe;
+  ASSERT_TRUE(pipe.Open(0));
   FrameReader reader;
   // Half a frame: a header announcing 6 bytes, then 3 of them.
   const char partial[] = {6, 0, 0, 0, 'a', 'b', 'c'};
-  ASSERT_EQ(write(fds[1], partial, sizeof(partial)), static_cast<ssize_t>(sizeof(partial)));
-  int flags = fcntl(fds[0], F_GETFL);
-  fcntl(fds[0], F_SETFL, flags | O_NONBLOCK);
-  EXPECT_TRUE(reader.ReadAvailable(fds[0]));
+  ASSERT_EQ(write(pipe.write_end.get(), partial, sizeof(partial)),
+            static_cast<ssize_t>(sizeof(partial)));
+  int flags = fcntl(pipe.read_end.get(), F_GETFL);
+  fcntl(pipe.read_end.get(), F_SETFL, flags | O_NONBLOCK);
+  EXPECT_TRUE(reader.ReadAvailable(pipe.read_end.get()));
   EXPECT_FALSE(reader.Next());
-  ASSERT_EQ(write(fds[1], "def", 3), 3);
-  EXPECT_TRUE(reader.ReadAvailable(fds[0]));
+  ASSERT_EQ(write(pipe.write_end.get(), "def", 3), 3);
+  EXPECT_TRUE(reader.ReadAvailable(pipe.read_end.get()));
   EXPECT_EQ(*reader.Next(), "abcdef");
-  close(fds[1]);
-  EXPECT_FALSE(reader.ReadAvailable(fds[0])) << "the writer has gone";
-  close(fds[0]);
+  pipe.write_end.reset();
+  EXPECT_FALSE(reader.ReadAvailable(pipe.read_end.get())) << "the writer has gone";
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <utility>
 #include <vector>
 
 #include "workers/job_process_main.h"
@@ -47,37 +48,30 @@ std::vector<std::string> ChildEnvironment() {
   return env;
 }
 
-// Closes the descriptors of a spawn that failed half-way.
-void CloseAll(std::initializer_list<int> fds) {
-  for (int fd : fds) {
-    if (fd >= 0) close(fd);
-  }
-}
-
 }  // namespace
 
 std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64_t memory_bytes,
                                               int threads, std::string* error) {
   const std::string name = SelfExecutableName();
-  int to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
-  if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
+  // Close-on-exec everywhere: the child gets only what the file actions below dup2 into place
+  // (dup2 clears the flag on the copy), and no other job process inherits these ends.
+  Pipe to_child, from_child;
+  if (!to_child.Open(O_CLOEXEC) || !from_child.Open(O_CLOEXEC)) {
     *error = std::string("cannot start a job process: ") + std::strerror(errno);
-    CloseAll({to_child[0], to_child[1], from_child[0], from_child[1]});
     return nullptr;
   }
-  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log < 0) {
+  const UniqueFd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!log) {
     *error = "cannot open the job log '" + log_path + "': " + std::strerror(errno);
-    CloseAll({to_child[0], to_child[1], from_child[0], from_child[1]});
     return nullptr;
   }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log, STDERR_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, from_child[1], kJobResultFd);
+  posix_spawn_file_actions_adddup2(&actions, to_child.read_end.get(), STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log.get(), STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, from_child.write_end.get(), kJobResultFd);
   // MPI and LibTorch leave descriptors without close-on-exec: none of them belongs in a job.
   posix_spawn_file_actions_addclosefrom_np(&actions, kJobResultFd + 1);
 
@@ -107,18 +101,19 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
                              const_cast<char* const*>(argv.data()), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  CloseAll({to_child[0], from_child[1], log});
   if (rc != 0) {
     *error = std::string("cannot start a job process: ") + std::strerror(rc);
-    CloseAll({to_child[1], from_child[0]});
     return nullptr;
   }
-  fcntl(from_child[0], F_SETFL, fcntl(from_child[0], F_GETFL) | O_NONBLOCK);
+  // The child's ends and the log close as this returns: the worker keeps only its own ends, so it
+  // sees end of file when the child goes.
+  const int from = from_child.read_end.get();
+  fcntl(from, F_SETFL, fcntl(from, F_GETFL) | O_NONBLOCK);
 
   std::unique_ptr<JobProcess> process(new JobProcess());
   process->pid_ = pid;
-  process->to_child_ = to_child[1];
-  process->from_child_ = from_child[0];
+  process->to_child_ = std::move(to_child.write_end);
+  process->from_child_ = std::move(from_child.read_end);
   process->log_path_ = log_path;
   process->memory_bytes_ = memory_bytes;
   process->threads_ = threads;
@@ -130,15 +125,15 @@ JobProcess::~JobProcess() {
     Signal(SIGKILL);
     waitpid(pid_, &wait_status_, 0);
   }
-  CloseAll({to_child_, from_child_});
+  // The pipes close after this, as members.
 }
 
 bool JobProcess::Send(const Message& assign) {
-  return to_child_ >= 0 && WriteFrame(to_child_, EncodeMessage(assign));
+  return to_child_ && WriteFrame(to_child_.get(), EncodeMessage(assign));
 }
 
 std::optional<Message> JobProcess::PollResult() {
-  reader_.ReadAvailable(from_child_);
+  reader_.ReadAvailable(from_child_.get());
   while (auto frame = reader_.Next()) {
     std::string error;
     if (auto message = DecodeMessage(*frame, &error)) {

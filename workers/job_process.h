@@ -11,6 +11,7 @@
 
 #include "workers/message.h"
 #include "workers/pipe_frames.h"
+#include "workers/unique_fd.h"
 
 namespace attnsweep {
 
@@ -45,8 +46,8 @@ class JobProcess {
   JobProcess() = default;
 
   pid_t pid_ = -1;
-  int to_child_ = -1;    // its stdin
-  int from_child_ = -1;  // its fd 3, non-blocking
+  UniqueFd to_child_;    // its stdin
+  UniqueFd from_child_;  // its fd 3, non-blocking
   FrameReader reader_;
   bool exited_ = false;
   int wait_status_ = 0;
