@@ -36,37 +36,20 @@ Table VaryingKeysTable(const std::vector<JobSpec>& jobs) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
     }
   }
-  // The task of each job, as JSON text ("null" when a job has none): jobs of one task read the
-  // same keys, so a key absent from some of them marks a variant; absent from another task's
-  // jobs, it says only that the task does not read it.
-  std::vector<std::string> task_of(jobs.size());
-  for (size_t j = 0; j < jobs.size(); ++j) {
-    const auto found = flat[j].find("task");
-    task_of[j] = found == flat[j].end() ? "null" : found->second.dump();
-  }
   std::vector<std::string> varying;
   for (const auto& key : keys) {
     const nlohmann::json* first_value = nullptr;
     bool differs = false;
-    std::map<std::string, std::pair<bool, bool>> has_by_task;  // task -> {some have, some lack}
     for (size_t j = 0; j < jobs.size(); ++j) {
       const auto found = flat[j].find(key);
-      auto& has = has_by_task[task_of[j]];
-      if (found == flat[j].end()) {
-        has.second = true;
-        continue;
-      }
-      has.first = true;
+      if (found == flat[j].end()) continue;
       if (first_value == nullptr) {
         first_value = &found->second;
       } else if (found->second != *first_value) {
         differs = true;
       }
     }
-    const bool partial_in_a_task =
-        std::any_of(has_by_task.begin(), has_by_task.end(),
-                    [](const auto& entry) { return entry.second.first && entry.second.second; });
-    if (differs || partial_in_a_task) varying.push_back(key);
+    if (differs) varying.push_back(key);
   }
   // In a grid that mixes tasks, `task` says which keys a row reads: it comes first.
   const auto task = std::find(varying.begin(), varying.end(), "task");

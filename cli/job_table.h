@@ -13,15 +13,11 @@ namespace attnsweep {
 // Columns `experiment`, `job` (the first 12 hex digits of the job key), then every dotted config
 // key (`model.attention`, `data.max_len`, `seed`) that tells jobs apart, in the order first seen
 // (`task` first, when it is a column).
-// A key is a column when
-//   (a) it takes at least two distinct values among the jobs that have it (so `task` is a column
-//       in a grid that mixes tasks), or
-//   (b) some jobs of a task have it and other jobs of the same task lack it, as a variant's own
-//       key (`model.performer.features`) does when the task also runs other variants.
-// Cells of jobs that lack a column's key are null. A key with one value in every job that has
-// it, and absent only from jobs of other tasks (`bench.repeats` in a benchmark + sleep grid), is
-// left out, as are keys every job shares: they say nothing about how the jobs differ, and the
-// whole config is too wide to read.
+// A key is a column when it takes at least two distinct values among the jobs that have it (so
+// `task` is a column in a grid that mixes tasks). Cells of jobs that lack a column's key are
+// null. A key with one value wherever it is set says nothing about how the jobs differ: a
+// variant's own keys at their defaults (model.attention already tells the variants apart), or
+// `bench.repeats` in a benchmark + sleep grid. The whole config is too wide to read.
 Table VaryingKeysTable(const std::vector<JobSpec>& jobs);
 
 // "speed: 12 jobs, quality: 6 jobs; 18 in all", experiments in the order of their first job.

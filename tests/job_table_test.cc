@@ -29,27 +29,30 @@ TEST(JobTable, ColumnsAreTheKeysThatVaryInFirstSeenOrder) {
               "model": {"attention": "performer", "heads": 2, "performer": {"features": 32}}})"),
   };
   const Table table = VaryingKeysTable(jobs);
-  // model.heads and task are the same everywhere; model.performer.features is absent from two.
-  EXPECT_EQ(table.columns,
-            (std::vector<std::string>{"experiment", "job", "data.max_len", "model.attention",
-                                      "seed", "model.performer.features"}));
+  // model.heads and task are the same everywhere; model.performer.features has one value where it
+  // is set (model.attention tells that job apart already).
+  EXPECT_EQ(table.columns, (std::vector<std::string>{"experiment", "job", "data.max_len",
+                                                     "model.attention", "seed"}));
   ASSERT_EQ(table.rows.size(), 3u);
-  EXPECT_EQ(table.rows[0], (Row{"speed", "0123456789ab", 64, "softmax", 1, nullptr}));
-  EXPECT_EQ(table.rows[1], (Row{"speed", "fedcba987654", 128, "softmax", 1, nullptr}));
-  EXPECT_EQ(table.rows[2], (Row{"speed", "001122334455", 64, "performer", 2, 32}));
+  EXPECT_EQ(table.rows[0], (Row{"speed", "0123456789ab", 64, "softmax", 1}));
+  EXPECT_EQ(table.rows[1], (Row{"speed", "fedcba987654", 128, "softmax", 1}));
+  EXPECT_EQ(table.rows[2], (Row{"speed", "001122334455", 64, "performer", 2}));
 }
 
-TEST(JobTable, AKeyMissingFromSomeJobsVariesAndAListIsOneCell) {
+TEST(JobTable, AKeyMissingFromSomeJobsIsNullThereAndAListIsOneCell) {
   const std::vector<JobSpec> jobs = {
       Job("a", "aaaaaaaaaaaaaaaa", R"({"task": "sleep", "sleep": {"seconds": 1.0}})"),
+      Job("c", "cccccccccccccccc",
+          R"({"task": "sleep", "sleep": {"seconds": 1.0}, "widths": [0.01]})"),
       Job("b", "bbbbbbbbbbbbbbbb",
           R"({"task": "sleep", "sleep": {"seconds": 1.0}, "widths": [0.01, 0.05]})"),
   };
   const Table table = VaryingKeysTable(jobs);
   EXPECT_EQ(table.columns, (std::vector<std::string>{"experiment", "job", "widths"}));
-  ASSERT_EQ(table.rows.size(), 2u);
+  ASSERT_EQ(table.rows.size(), 3u);
   EXPECT_EQ(table.rows[0], (Row{"a", "aaaaaaaaaaaa", nullptr}));
-  EXPECT_EQ(table.rows[1], (Row{"b", "bbbbbbbbbbbb", "[0.01,0.05]"}));
+  EXPECT_EQ(table.rows[1], (Row{"c", "cccccccccccc", "[0.01]"}));
+  EXPECT_EQ(table.rows[2], (Row{"b", "bbbbbbbbbbbb", "[0.01,0.05]"}));
 }
 
 TEST(JobTable, AKeyOnlyOneTaskReadsIsAColumnOnlyWhenItsValueVaries) {
@@ -83,24 +86,29 @@ TEST(JobTable, AKeyOnlyOneTaskReadsIsAColumnOnlyWhenItsValueVaries) {
   EXPECT_EQ(table.rows[3], (Row{"naps", "444444444444", "sleep", nullptr, 2.0}));
 }
 
-TEST(JobTable, AVariantKeyIsAColumnWhenItsTaskAlsoRunsOtherVariants) {
-  // model.chunked.block has one value, but the benchmark also runs softmax without it: a
-  // column. The sleep job lacks it as well; that alone would not count.
+TEST(JobTable, AVariantKeyIsAColumnOnlyWhenItVaries) {
+  // model.chunked.block has one value wherever it is set: model.attention already tells the jobs
+  // apart. The Performer's feature counts differ: a column, null for the other variants.
   const std::vector<JobSpec> jobs = {
       Job("speed", "aaaaaaaaaaaaaaaa",
           R"({"task": "benchmark", "model": {"attention": "softmax", "d_model": 64}})"),
       Job("speed", "bbbbbbbbbbbbbbbb",
           R"({"task": "benchmark",
               "model": {"attention": "softmax_chunked", "d_model": 64, "chunked": {"block": 32}}})"),
-      Job("nap", "cccccccccccccccc", R"({"task": "sleep", "sleep": {"seconds": 1.0}})"),
+      Job("speed", "cccccccccccccccc",
+          R"({"task": "benchmark",
+              "model": {"attention": "performer", "d_model": 64, "performer": {"features": 16}}})"),
+      Job("speed", "dddddddddddddddd",
+          R"({"task": "benchmark",
+              "model": {"attention": "performer", "d_model": 64, "performer": {"features": 64}}})"),
   };
   const Table table = VaryingKeysTable(jobs);
-  EXPECT_EQ(table.columns, (std::vector<std::string>{"experiment", "job", "task", "model.attention",
-                                                     "model.chunked.block"}));
-  ASSERT_EQ(table.rows.size(), 3u);
-  EXPECT_EQ(table.rows[0], (Row{"speed", "aaaaaaaaaaaa", "benchmark", "softmax", nullptr}));
-  EXPECT_EQ(table.rows[1], (Row{"speed", "bbbbbbbbbbbb", "benchmark", "softmax_chunked", 32}));
-  EXPECT_EQ(table.rows[2], (Row{"nap", "cccccccccccc", "sleep", nullptr, nullptr}));
+  EXPECT_EQ(table.columns, (std::vector<std::string>{"experiment", "job", "model.attention",
+                                                     "model.performer.features"}));
+  ASSERT_EQ(table.rows.size(), 4u);
+  EXPECT_EQ(table.rows[0], (Row{"speed", "aaaaaaaaaaaa", "softmax", nullptr}));
+  EXPECT_EQ(table.rows[1], (Row{"speed", "bbbbbbbbbbbb", "softmax_chunked", nullptr}));
+  EXPECT_EQ(table.rows[2], (Row{"speed", "cccccccccccc", "performer", 16}));
 }
 
 TEST(JobTable, OneJobHasNoVaryingKeys) {
