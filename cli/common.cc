@@ -44,7 +44,12 @@ void PrintTable(const Table& table, const std::string& format) {
 }
 
 bool ExistingStore(const std::string& db_path) {
-  if (std::filesystem::exists(db_path)) return true;
+  std::error_code error;
+  if (std::filesystem::exists(db_path, error)) return true;
+  if (error) {
+    PrintError("cannot look for a store at '" + db_path + "': " + error.message());
+    return false;
+  }
   PrintError("no store at '" + db_path + "': pass --db with the store the batch was run into");
   return false;
 }

@@ -44,14 +44,15 @@ class CliTest : public ::testing::Test {
     return std::get<int64_t>(RunReadOnlyQuery(d, sql).rows.at(0).at(0));
   }
 
-  // Starts a sweep of eight sleep jobs and waits until at least `done` are done; returns its pid
-  // and the count seen. `launcher` goes before the binary (an mpirun, say).
+  // Starts a sweep of eight sleep jobs of `seconds` each and waits until at least `done` are done;
+  // returns its pid and the count seen. `launcher` goes before the binary (an mpirun, say).
   std::pair<pid_t, int64_t> StartSlowSweepAndWait(int64_t done, const std::string& stderr_to,
-                                                  const std::string& launcher = "") {
+                                                  const std::string& launcher = "",
+                                                  double seconds = 0.5) {
     Write("slow.yaml", R"(experiments:
   - name: slow
     task: sleep
-    params: {sleep.seconds: 0.3}
+    params: {sleep.seconds: )" + std::to_string(seconds) + R"(}
     grid: {seed: [1, 2, 3, 4, 5, 6, 7, 8]}
 )");
     const pid_t pid =

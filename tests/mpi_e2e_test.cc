@@ -128,7 +128,9 @@ TEST_F(CliTest, ValidationErrorUnderMpirunExitsTwoAndIsPrintedOnce) {
 }
 
 TEST_F(CliTest, StopFromAnotherShellDrainsTheBatch) {
-  const auto [pid, done] = StartSlowSweepAndWait(1, "err.txt", Mpirun(3));
+  // Jobs long enough that the rest of the batch cannot finish before `stop` (a process that loads
+  // LibTorch, slower on a loaded machine) and the coordinator's next look at the store (1 s).
+  const auto [pid, done] = StartSlowSweepAndWait(1, "err.txt", Mpirun(3), /*seconds=*/1.5);
   ASSERT_GE(done, 1);
   auto stop = Run("stop --db a.db");
   ASSERT_EQ(stop.exit_code, 0) << stop.err;

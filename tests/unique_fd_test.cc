@@ -1,4 +1,4 @@
-#include "workers/unique_fd.h"
+#include "experiments/unique_fd.h"
 
 #include <fcntl.h>
 #include <unistd.h>

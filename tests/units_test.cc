@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "workers/pipe_frames.h"
-#include "workers/unique_fd.h"
+#include "experiments/unique_fd.h"
 
 namespace attnsweep {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "workers/message.h"
 #include "workers/pipe_frames.h"
-#include "workers/unique_fd.h"
+#include "experiments/unique_fd.h"
 
 namespace attnsweep {
 

@@ -37,14 +37,13 @@ CsvReader::CsvReader(std::string path, char separator)
     pipe_ = popen(("gzip -dc " + ShellQuoted(path_)).c_str(), "r");
     if (pipe_ == nullptr) throw DataError(path_, 0, 0, "cannot start gzip to decompress it");
   } else {
-    fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw DataError(path_, 0, 0, std::string("cannot open: ") + std::strerror(errno));
-    posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    fd_.reset(open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd_) throw DataError(path_, 0, 0, std::string("cannot open: ") + std::strerror(errno));
+    posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   }
 }
 
 CsvReader::~CsvReader() {
-  if (fd_ >= 0) close(fd_);
   if (pipe_ != nullptr) pclose(pipe_);
 }
 
@@ -64,7 +63,7 @@ bool CsvReader::Fill() {
       throw DataError(path_, line_, 0, "read error while decompressing");
   } else {
     do {
-      got = read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+      got = read(fd_.get(), buffer_.data() + end_, buffer_.size() - end_);
     } while (got < 0 && errno == EINTR);
     if (got < 0)
       throw DataError(path_, line_, 0, std::string("read error: ") + std::strerror(errno));

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "experiments/unique_fd.h"
+
 namespace attnsweep {
 
 class CsvReader {
@@ -36,7 +38,7 @@ class CsvReader {
 
   std::string path_;
   char separator_;
-  int fd_ = -1;
+  UniqueFd fd_;
   FILE* pipe_ = nullptr;
   std::vector<char> buffer_;
   size_t begin_ = 0, end_ = 0;  // unread bytes are buffer_[begin_, end_)

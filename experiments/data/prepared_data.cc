@@ -14,6 +14,7 @@
 #include "experiments/data/data_error.h"
 #include "experiments/data_fingerprint.h"
 #include "experiments/sha256.h"
+#include "experiments/unique_fd.h"
 
 namespace attnsweep {
 namespace fs = std::filesystem;
@@ -27,19 +28,16 @@ class FileLock {
  public:
   explicit FileLock(const std::string& path)
       : fd_(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ < 0)
+    if (!fd_)
       throw DataError(path, 0, 0, std::string("cannot create lock file: ") + std::strerror(errno));
-    while (flock(fd_, LOCK_EX) != 0) {
+    while (flock(fd_.get(), LOCK_EX) != 0) {
       if (errno != EINTR)
         throw DataError(path, 0, 0, std::string("cannot lock: ") + std::strerror(errno));
     }
   }
-  ~FileLock() { close(fd_); }  // closing releases the lock
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
+  // Closing the descriptor (UniqueFd's destructor) releases the lock, also when flock failed.
  private:
-  int fd_;
+  UniqueFd fd_;
 };
 
 std::string Digest(const std::string& text) {

@@ -1,6 +1,6 @@
 // Owners of file descriptors: each closes what it holds when it goes, so no path (an early return,
-// a failed spawn) leaks one. Move-only; nothing here throws. Header-only so the tests and any
-// library can use it without linking to workers.
+// a failed spawn) leaks one. Move-only; nothing here throws. Header-only, in the lowest layer, so
+// every library (the data reader's files and locks, the workers' pipes) and the tests share it.
 #pragma once
 
 #include <fcntl.h>
