@@ -42,3 +42,8 @@ for mode in inproc host process; do
       'BEGIN { printf "%-8s %d rank%s: %d jobs in %.1f s = %.1f jobs/s\n", m, r, (r > 1 ? "s" : " "), n, w, n / w }'
   done
 done
+
+# The cost model: ETA at a quarter of a train sweep, and makespan against its lower bound.
+echo
+echo "== cost model: bench/eta_train.yaml three times into one store (mpirun -np 3)"
+bash scripts/bench_eta.sh "$build"

@@ -24,9 +24,11 @@ for run in 1 2 3; do
   scripts/mpirun.sh -np 3 "$build/attnsweep" run "$grid" --db "$db" -q &
   pid=$!
   eta_at_quarter="" eta_seen_at=""
-  while kill -0 "$pid" 2>/dev/null; do
-    line=$("$build/attnsweep" status "$run" --db "$db" --format csv 2>/dev/null | tail -n +1 || true)
-    summary=$("$build/attnsweep" status --db "$db" --format csv 2>/dev/null | awk -F, -v b="$run" '$1 == b')
+  # Until the run exits (a finished child stays a zombie, which kill -0 still finds, until `wait`).
+  while [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != "" ] &&
+    [ "$(ps -o stat= -p "$pid" | cut -c1)" != "Z" ]; do
+    # Nothing until the run has created its store.
+    summary=$("$build/attnsweep" status --db "$db" --format csv 2>/dev/null | awk -F, -v b="$run" '$1 == b' || true)
     done_jobs=$(cut -d, -f5 <<<"$summary")
     eta=$(awk -F, '{ print $NF }' <<<"$summary")
     if [ -z "$eta_at_quarter" ] && [ -n "$done_jobs" ] && [ "$done_jobs" -ge 3 ] && [ -n "$eta" ]; then

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "store/schema.h"
 

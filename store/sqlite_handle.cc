@@ -1,5 +1,7 @@
 #include "store/sqlite_handle.h"
 
+#include <sqlite3.h>
+
 #include <cstdio>
 
 namespace attnsweep {
@@ -143,5 +145,17 @@ void Transaction::Commit() {
 }
 
 std::string SqliteLibraryVersion() { return sqlite3_libversion(); }
+
+void Database::Closer::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+int Database::Changes() const { return sqlite3_changes(db_.get()); }
+
+void Statement::Finalizer::operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
+std::string Statement::ColumnName(int i) const { return sqlite3_column_name(stmt_.get(), i); }
+int Statement::ColumnType(int i) const { return sqlite3_column_type(stmt_.get(), i); }
+bool Statement::IsNull(int i) const { return ColumnType(i) == SQLITE_NULL; }
+int64_t Statement::Int(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
+double Statement::Double(int i) const { return sqlite3_column_double(stmt_.get(), i); }
 
 }  // namespace attnsweep

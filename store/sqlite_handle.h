@@ -8,7 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include <sqlite3.h>
+// SQLite's own handles, declared here so that users of the store (the CLI) never include
+// sqlite3.h; only store/*.cc do.
+struct sqlite3;
+struct sqlite3_stmt;
 
 namespace attnsweep {
 
@@ -37,15 +40,15 @@ class Database {
 
   // Runs one or more statements that return no rows.
   void Exec(const std::string& sql);
-  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
-  int Changes() const { return sqlite3_changes(db_.get()); }
+  int64_t LastInsertId() const;
+  int Changes() const;
 
   // Builds a StoreError naming the file and what to do about the common cases.
   [[noreturn]] void Fail(const std::string& doing, int code) const;
 
  private:
   struct Closer {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+    void operator()(sqlite3* db) const noexcept;
   };
   std::unique_ptr<sqlite3, Closer> db_;
   std::string path_;
@@ -70,19 +73,20 @@ class Statement {
   }
   void Reset();
 
-  int ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
-  std::string ColumnName(int i) const { return sqlite3_column_name(stmt_.get(), i); }
-  int ColumnType(int i) const { return sqlite3_column_type(stmt_.get(), i); }
-  bool IsNull(int i) const { return ColumnType(i) == SQLITE_NULL; }
-  int64_t Int(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
-  double Double(int i) const { return sqlite3_column_double(stmt_.get(), i); }
+  int ColumnCount() const;
+  std::string ColumnName(int i) const;
+  int ColumnType(
+      int i) const;  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
+  bool IsNull(int i) const;
+  int64_t Int(int i) const;
+  double Double(int i) const;
   std::string Text(int i) const;
 
   sqlite3_stmt* get() const { return stmt_.get(); }
 
  private:
   struct Finalizer {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+    void operator()(sqlite3_stmt* s) const noexcept;
   };
   const Database& db_;
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;

@@ -73,6 +73,7 @@ Message Hello() {
   m.host = "testhost";
   m.pid = 1;
   m.threads = 1;
+  m.node_threads = 2;  // two workers of one thread on "testhost"
   return m;
 }
 
@@ -161,6 +162,34 @@ TEST_F(CoordinatorTest, ExclusiveBenchmarksRunAloneOnTheirNode) {
   EXPECT_EQ(Count("SELECT min(CAST(value AS INTEGER)) FROM metrics m JOIN jobs j ON j.id = "
                   "m.job_id WHERE j.job_key != 'bench' AND m.name = 'node_jobs'"),
             2);
+}
+
+TEST_F(CoordinatorTest, AJobWithTheNodeToItselfGetsEveryWorkersThreads) {
+  // Two workers of 1 thread each on one host: the exclusive benchmark gets the node's 2 threads,
+  // and the sleep job after it the worker's own 1.
+  std::vector<NewJob> jobs = {
+      {"e", "bench", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
+      {"e", "s1", R"({"seed":2,"sleep":{"seconds":0},"task":"sleep"})", 1}};
+  const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
+  store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+  auto endpoints = MakeInProcessTransports(3);
+  Coordinator coordinator(*endpoints[0], *store_, batch, Options());
+  // The first worker to say hello gets the benchmark at once, with the node's threads, before the
+  // second worker has said hello.
+  SendMessage(*endpoints[1], 0, Hello());
+  auto bench = Await(coordinator, *endpoints[1]);
+  SendMessage(*endpoints[2], 0, Hello());
+  ASSERT_TRUE(bench);
+  ASSERT_EQ(bench->message.type, MessageType::kAssign);
+  EXPECT_NE(bench->message.config.find("benchmark"), std::string::npos);
+  EXPECT_EQ(bench->message.threads, 2);
+  SendMessage(*endpoints[1], 0, DoneResult(bench->message, 1.0));
+  auto sleep = Await(coordinator, *endpoints[1]);
+  if (!sleep) sleep = Await(coordinator, *endpoints[2]);
+  ASSERT_TRUE(sleep);
+  ASSERT_EQ(sleep->message.type, MessageType::kAssign);
+  EXPECT_EQ(sleep->message.threads, 1);
+  EXPECT_EQ(Count("SELECT threads FROM jobs WHERE job_key = 'bench'"), 2);
 }
 
 TEST_F(CoordinatorTest, SilentWorkerLosesItsAttemptToAnotherWorker) {

@@ -73,12 +73,7 @@ void Coordinator::NoteNodeSharing(const std::string& host) {
 }
 
 int Coordinator::ThreadsFor(const JobPlan& plan, const Worker& worker) const {
-  if (!plan.needs_node) return worker.threads;
-  int node_threads = 0;
-  for (const auto& [rank, other] : workers_) {
-    if (other.host == worker.host && !other.dead) node_threads += other.threads;
-  }
-  return std::max(worker.threads, node_threads);
+  return plan.needs_node ? std::max(worker.threads, worker.node_threads) : worker.threads;
 }
 
 Message Coordinator::AssignmentFor(const ScheduledJob& job, int attempt, int threads) const {
@@ -140,6 +135,7 @@ void Coordinator::Handle(int source, const Message& message) {
     Worker& worker = workers_[source];
     worker.host = message.host;
     worker.threads = message.threads;
+    worker.node_threads = message.node_threads;
     worker.last_heard = Clock::now();
     spdlog::debug("rank {} ready on {} (pid {}, {} threads)", source, message.host, message.pid,
                   message.threads);

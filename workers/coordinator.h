@@ -79,6 +79,7 @@ class Coordinator {
   struct Worker {
     std::string host;
     int threads = 0;
+    int node_threads = 0;             // every worker's on its node together
     bool dead = false;                // gave up on it: never assigned again
     std::optional<ScheduledJob> job;  // the job it runs; empty when idle
     int attempt = 0;
@@ -93,8 +94,9 @@ class Coordinator {
   // The job leaves `worker`, which is idle again.
   void EndAttempt(Worker& worker);
   void Queue(JobRecord record);
-  // Threads a job started on `host` gets: the worker's own share, or, for a job that has the node
-  // to itself, every worker's share on that node.
+  // Threads a job gets: the worker's own share, or, for a job that has the node to itself, the
+  // node's (every worker's share there, as the worker reported it: the others may not have said
+  // hello yet).
   int ThreadsFor(const JobPlan& plan, const Worker& worker) const;
   // Records, for the job just started and every job beside it on its node, how many jobs the node
   // has run at once during their attempts (the metric node_jobs).

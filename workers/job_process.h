@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
+#include "experiments/unique_fd.h"
 #include "workers/message.h"
 #include "workers/pipe_frames.h"
-#include "experiments/unique_fd.h"
 
 namespace attnsweep {
 

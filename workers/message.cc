@@ -38,6 +38,7 @@ std::string EncodeMessage(const Message& m) {
       j["host"] = m.host;
       j["pid"] = m.pid;
       j["threads"] = m.threads;
+      j["node_threads"] = m.node_threads;
       break;
     case MessageType::kAssign:
       j["config"] = m.config;
@@ -105,6 +106,7 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         m.host = j.at("host").get<std::string>();
         m.pid = j.at("pid").get<int>();
         m.threads = j.at("threads").get<int>();
+        m.node_threads = j.at("node_threads").get<int>();
         break;
       case MessageType::kAssign:
         m.config = j.at("config").get<std::string>();

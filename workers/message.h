@@ -34,6 +34,9 @@ struct Message {
   // kHello: the worker's threads per job; kAssign: the threads this job gets (all the node's for
   // a job that has its node to itself)
   int threads = 0;
+  // kHello: the threads of every worker on its node together (all the node's cores, unless
+  // --threads-per-rank says otherwise)
+  int node_threads = 0;
   // kAssign, kHeartbeat, kResult, kCancel
   int64_t job_id = 0;
   int attempt = 0;

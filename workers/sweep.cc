@@ -31,10 +31,11 @@ int SweepRanks::ThreadsPerJob(const SweepSettings& settings) const {
 }
 
 namespace {
-WorkerOptions MakeWorkerOptions(int threads) {
+WorkerOptions MakeWorkerOptions(int threads, int workers_on_node) {
   WorkerOptions options;
   options.host = HostName();
   options.threads = threads;
+  options.node_threads = threads * workers_on_node;
   options.interrupt_requested = [] { return InterruptRequested(); };
   return options;
 }
@@ -44,7 +45,7 @@ int SweepRanks::ServeAsWorker(const SweepSettings& settings) {
   const int threads = ThreadsPerJob(settings);
   spdlog::debug("worker on {} (local rank {}, {} workers on this node): {} threads per job",
                 HostName(), placement_.local_rank, placement_.workers_on_node, threads);
-  return RunWorker(*transport_, MakeWorkerOptions(threads));
+  return RunWorker(*transport_, MakeWorkerOptions(threads, placement_.workers_on_node));
 }
 
 SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
@@ -68,7 +69,7 @@ SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
   // One rank: the worker is a thread of this process.
   options.worker_in_process = true;
   auto endpoints = MakeInProcessTransports(2);
-  const WorkerOptions worker_options = MakeWorkerOptions(ThreadsPerJob(settings));
+  const WorkerOptions worker_options = MakeWorkerOptions(ThreadsPerJob(settings), 1);
   std::thread worker([&] { RunWorker(*endpoints[1], worker_options); });
   Coordinator coordinator(*endpoints[0], store, batch_id, options);
   const SweepReport report = coordinator.Run();

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -266,6 +267,7 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
   hello.host = options.host;
   hello.pid = static_cast<int>(getpid());
   hello.threads = options.threads;
+  hello.node_threads = std::max(options.threads, options.node_threads);
   SendMessage(transport, options.coordinator, hello);
 
   const std::string log_dir = options.log_dir.empty()

@@ -12,7 +12,9 @@ namespace attnsweep {
 
 struct WorkerOptions {
   std::string host;
-  int threads = 1;           // intra-op threads for each job
+  int threads = 1;  // intra-op threads for each job
+  // Threads of every worker on this node together: what a job with the node to itself gets.
+  int node_threads = 1;
   double heartbeat_s = 2.0;  // while a job runs
   int coordinator = 0;       // rank of the coordinator
   // Where job processes write their output while they run (it travels back with each result);
