@@ -52,7 +52,8 @@ class CliTest : public ::testing::Test {
     Write("slow.yaml", R"(experiments:
   - name: slow
     task: sleep
-    params: {sleep.seconds: )" + std::to_string(seconds) + R"(}
+    params: {sleep.seconds: )" +
+                           std::to_string(seconds) + R"(}
     grid: {seed: [1, 2, 3, 4, 5, 6, 7, 8]}
 )");
     const pid_t pid =

@@ -5,17 +5,10 @@
 #include <set>
 
 #include "experiments/grid.h"
+#include "tests/grid_test_util.h"
 
 namespace attnsweep {
 namespace {
-
-Grid MustParse(const std::string& yaml) {
-  GridParseResult result = ParseGrid(yaml, "test");
-  std::string errors;
-  for (const auto& e : result.errors) errors += FormatGridIssue("grid.yaml", e) + "\n";
-  EXPECT_TRUE(result.ok()) << errors;
-  return result.grid;
-}
 
 // One experiment whose grid has the single key `key: value`, written on line 5.
 std::string OneKeyGrid(const std::string& task, const std::string& key, const std::string& value) {

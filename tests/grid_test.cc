@@ -1,5 +1,6 @@
 // Grid semantics: product, zip, include, exclude, overrides, conditional variants, duplicates.
 #include "experiments/grid.h"
+#include "tests/grid_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -7,14 +8,6 @@
 
 namespace attnsweep {
 namespace {
-
-Grid MustParse(const std::string& yaml) {
-  GridParseResult result = ParseGrid(yaml, "test");
-  std::string errors;
-  for (const auto& e : result.errors) errors += FormatGridIssue("grid.yaml", e) + "\n";
-  EXPECT_TRUE(result.ok()) << errors;
-  return result.grid;
-}
 
 // The set of values one dotted key takes across the jobs, as JSON text.
 std::multiset<std::string> Values(const Grid& grid, const std::string& section,

@@ -5,8 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "workers/pipe_frames.h"
 #include "experiments/unique_fd.h"
+#include "workers/pipe_frames.h"
 
 namespace attnsweep {
 namespace {
