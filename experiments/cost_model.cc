@@ -29,38 +29,45 @@ std::string TaskOf(const std::string& cost_group) {
 }  // namespace
 
 void CostModel::Fit::Add(double log_estimate, double log_second) {
-  log_estimates.push_back(log_estimate);
-  log_seconds.push_back(log_second);
-  fitted = false;
-  const auto [low, high] = std::minmax_element(log_estimates.begin(), log_estimates.end());
-  if (*high - *low >= std::log(kSpanForSlope) && log_estimates.size() >= 3) {
-    const double n = static_cast<double>(log_estimates.size());
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < log_estimates.size(); ++i) {
-      mx += log_estimates[i] / n;
-      my += log_seconds[i] / n;
-    }
-    double sxy = 0, sxx = 0;
-    for (size_t i = 0; i < log_estimates.size(); ++i) {
-      sxy += (log_estimates[i] - mx) * (log_seconds[i] - my);
-      sxx += (log_estimates[i] - mx) * (log_estimates[i] - mx);
-    }
-    slope = std::clamp(sxy / sxx, kMinSlope, kMaxSlope);
-    intercept = my - slope * mx;
-    fitted = true;
+  log_estimates_.push_back(log_estimate);
+  log_seconds_.push_back(log_second);
+  stale_ = true;
+}
+
+void CostModel::Fit::Refit() const {
+  stale_ = false;
+  std::vector<double> log_ratios;
+  for (size_t i = 0; i < log_estimates_.size(); ++i) {
+    log_ratios.push_back(log_seconds_[i] - log_estimates_[i]);
   }
-  if (!fitted) {
-    std::vector<double> log_ratios;
-    for (size_t i = 0; i < log_estimates.size(); ++i) {
-      log_ratios.push_back(log_seconds[i] - log_estimates[i]);
-    }
-    slope = 1;
-    intercept = Median(log_ratios);
+  median_log_ratio_ = log_ratios.empty() ? 0 : Median(log_ratios);
+  slope_ = 1;
+  intercept_ = median_log_ratio_;
+  const auto [low, high] = std::minmax_element(log_estimates_.begin(), log_estimates_.end());
+  if (log_estimates_.size() < 3 || *high - *low < std::log(kSpanForSlope)) return;
+  const double n = static_cast<double>(log_estimates_.size());
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < log_estimates_.size(); ++i) {
+    mx += log_estimates_[i] / n;
+    my += log_seconds_[i] / n;
   }
+  double sxy = 0, sxx = 0;
+  for (size_t i = 0; i < log_estimates_.size(); ++i) {
+    sxy += (log_estimates_[i] - mx) * (log_seconds_[i] - my);
+    sxx += (log_estimates_[i] - mx) * (log_estimates_[i] - mx);
+  }
+  slope_ = std::clamp(sxy / sxx, kMinSlope, kMaxSlope);
+  intercept_ = my - slope_ * mx;
 }
 
 double CostModel::Fit::Predict(double log_estimate) const {
-  return std::exp(intercept + slope * log_estimate);
+  if (stale_) Refit();
+  return std::exp(intercept_ + slope_ * log_estimate);
+}
+
+double CostModel::Fit::MedianLogRatio() const {
+  if (stale_) Refit();
+  return median_log_ratio_;
 }
 
 CostModel::CostModel(const std::vector<CostObservation>& history) {
@@ -94,14 +101,8 @@ double CostModel::Estimate(const std::string& job_key, const std::string& cost_g
                            double estimate_s) const {
   if (auto it = by_key_.find(job_key); it != by_key_.end()) return Median(it->second);
   if (const Fit* fit = FitFor(cost_group)) return fit->Predict(Log(estimate_s));
-  if (count_ > 0) {
-    // Another task's slope says nothing about this one: only the store's overall ratio is used.
-    std::vector<double> log_ratios;
-    for (size_t i = 0; i < all_.log_estimates.size(); ++i) {
-      log_ratios.push_back(all_.log_seconds[i] - all_.log_estimates[i]);
-    }
-    return std::exp(Median(log_ratios) + Log(estimate_s));
-  }
+  // Another task's slope says nothing about this one: only the store's overall ratio is used.
+  if (count_ > 0) return std::exp(all_.MedianLogRatio() + Log(estimate_s));
   return estimate_s;
 }
 

@@ -41,12 +41,20 @@ class CostModel {
   size_t observations() const { return count_; }
 
  private:
-  struct Fit {
-    std::vector<double> log_estimates, log_seconds;
-    bool fitted = false;
-    double intercept = 0, slope = 1;
+  // Observations of one group, fitted when first asked after a change (a store's whole history
+  // is added before anything is estimated: fitting on every addition would be quadratic).
+  class Fit {
+   public:
     void Add(double log_estimate, double log_seconds);
     double Predict(double log_estimate) const;
+    // The median of log(seconds / estimate): the fit with a slope of one.
+    double MedianLogRatio() const;
+
+   private:
+    void Refit() const;
+    std::vector<double> log_estimates_, log_seconds_;
+    mutable bool stale_ = false;
+    mutable double intercept_ = 0, slope_ = 1, median_log_ratio_ = 0;
   };
   const Fit* FitFor(const std::string& cost_group) const;
 

@@ -126,7 +126,11 @@ std::optional<std::vector<std::string>> RangeTexts(const std::vector<double>& ar
   const bool hits_stop = std::fabs(start + nearest * step - stop) <= kRelativeTolerance * scale;
   const size_t last = static_cast<size_t>(hits_stop ? nearest : std::floor(steps));
   for (size_t i = 0; i <= last; ++i) {
-    texts.push_back(hits_stop && i == last ? Number(stop) : Number(start + i * step));
+    double value = hits_stop && i == last ? stop : start + static_cast<double>(i) * step;
+    // A range through zero lands beside it ({range: [-0.3, 0.3, 0.1]} gives -2.8e-17): it is 0,
+    // the same value, and so the same job, as a written 0.
+    if (std::fabs(value) <= kRelativeTolerance * scale) value = 0;
+    texts.push_back(Number(value));
   }
   return texts;
 }

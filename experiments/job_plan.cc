@@ -8,8 +8,10 @@ namespace {
 std::string Label(const nlohmann::json& config) {
   std::string label;
   auto add = [&label](const std::string& text) { label += (label.empty() ? "" : ", ") + text; };
-  if (config.contains("model")) add(config["model"].value("attention", std::string()));
-  if (config.contains("data") && config["data"].contains("max_len")) {
+  if (config.contains("model") && config["model"].is_object()) {
+    add(config["model"].value("attention", std::string()));
+  }
+  if (config.contains("data") && config["data"].is_object() && config["data"].contains("max_len")) {
     add("max_len=" + config["data"]["max_len"].dump());
   }
   add("seed=" + config.value("seed", nlohmann::json(0)).dump());
@@ -90,7 +92,7 @@ JobPlan MakeJobPlan(const nlohmann::json& config, const nlohmann::json& limits) 
   plan.memory_bytes = Get<int64_t>(limits, "memory_bytes");
   plan.max_attempts = Get<int>(limits, "max_attempts");
   plan.cost_group = plan.task;
-  if (config.contains("model")) {
+  if (config.contains("model") && config["model"].is_object()) {
     plan.cost_group += "/" + config["model"].value("attention", std::string());
   }
   const TaskDefinition* task = FindTask(plan.task);
@@ -101,7 +103,7 @@ JobPlan MakeJobPlan(const nlohmann::json& config, const nlohmann::json& limits) 
   // A job reads transactions when its resolved config kept their keys (train always,
   // approximation only on transaction inputs): those keys say what is prepared. The window length
   // and cropping are not among them: they apply when batches are cut.
-  if (config.contains("data")) {
+  if (config.contains("data") && config["data"].is_object()) {
     for (const ParamSpec& spec : KeysOf(KeyGroup::kTransactions)) {
       const std::string key = spec.key.substr(spec.key.find('.') + 1);
       if (config["data"].contains(key)) {

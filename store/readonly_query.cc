@@ -78,11 +78,40 @@ int Authorize(void*, int action, const char* arg1, const char* arg2, const char*
 
 }  // namespace
 
+namespace {
+
+// Today's read paths name today's columns: a store an older attnsweep wrote is brought up to date
+// first (its migrations only add), once, where it can be written. Where it cannot, it stays as it
+// is and a read may then name what it lacks.
+void UpgradeOlderStore(const std::string& path) {
+  int version = 0;
+  try {
+    version = SchemaVersion(Database(path, Database::Mode::kReadOnly));
+  } catch (const StoreError&) {
+    return;  // unreadable this way: the open below says why
+  }
+  if (version == 0 || version >= CurrentSchemaVersion()) return;
+  try {
+    Database db(path, Database::Mode::kReadWriteCreate);
+    MigrateSchema(db);
+    spdlog::info("upgraded store '{}' from schema version {} to {}", path, version,
+                 CurrentSchemaVersion());
+  } catch (const StoreError& e) {
+    spdlog::warn(
+        "store '{}' has schema version {} and could not be upgraded to {} here ({}); "
+        "open it once with `attnsweep resume` where it is writable",
+        path, version, CurrentSchemaVersion(), e.what());
+  }
+}
+
+}  // namespace
+
 Database OpenGuardedReadOnly(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     throw StoreError("no store at '" + path +
                      "': run `attnsweep run GRID.yaml` first, or pass --db with the store's path");
   }
+  UpgradeOlderStore(path);
   auto open = [&](Database::Mode mode) {
     Database db(path, mode);
     CheckSchemaReadable(db);

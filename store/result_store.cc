@@ -33,10 +33,11 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
       db_,
       "INSERT INTO jobs (batch_id, experiment, job_key, config, cost, limits, plan) "
       "VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''))");
-  // The newest done result of the same job in an earlier batch, and what it copies.
+  // The newest done result of the same job in an earlier batch — the run that produced it, never a
+  // copy — and what it copies.
   Statement find_done(db_,
                       "SELECT id FROM jobs WHERE job_key = ? AND status = 'done' AND batch_id <> ? "
-                      "ORDER BY finished_at DESC, id DESC LIMIT 1");
+                      "AND reused_from IS NULL ORDER BY finished_at DESC, id DESC LIMIT 1");
   Statement mark_reused(db_,
                         "UPDATE jobs SET status = 'done', reused_from = o.id, rank = o.rank, "
                         "host = o.host, device = o.device, threads = o.threads, "

@@ -174,6 +174,8 @@ void MigrateSchema(Database& db) {
   }
 }
 
+int SchemaVersion(const Database& db) { return UserVersion(db); }
+
 void CheckSchemaReadable(const Database& db) {
   const int version = UserVersion(db);
   if (version == 0) {

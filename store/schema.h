@@ -15,5 +15,7 @@ void MigrateSchema(Database& db);
 
 // For read-only opens: refuses an empty file or one from a newer attnsweep, without writing.
 void CheckSchemaReadable(const Database& db);
+// The store's schema version (PRAGMA user_version); 0 for a file that is no store.
+int SchemaVersion(const Database& db);
 
 }  // namespace attnsweep

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "experiments/grid.h"
+#include "experiments/grid_ranges.h"
 #include "tests/grid_test_util.h"
 
 namespace attnsweep {
@@ -264,6 +265,19 @@ TEST(GridRanges, ErrorsInZipAndVariantsCarryTheirPlace) {
             "greater than stop 32; to count down, write {range: [64, 32, -1]}");
   EXPECT_EQ(p[1].rfind("g.yaml:10:9: 'seed': unknown 'rnage'; did you mean 'range'?", 0), 0u)
       << p[1];
+}
+
+TEST(GridRanges, AFloatRangeThroughZeroYieldsZero) {
+  // No built-in number key takes negative values; a key that does (an extension's, say) must get
+  // 0 where the range crosses zero, not -2.8e-17, or the job differs from one with a written 0.
+  const ParamSpec offset = ParamSpec::Float("test.offset", 0.0);
+  std::string error;
+  const auto values = ExpandRange(YAML::Load("{range: [-0.3, 0.3, 0.1]}"), offset, &error);
+  ASSERT_TRUE(values) << error;
+  ASSERT_EQ(values->size(), 7u);
+  EXPECT_EQ((*values)[3].dump(), "0.0");
+  EXPECT_EQ((*values)[2].get<double>(), -0.1);
+  EXPECT_EQ((*values)[6].get<double>(), 0.3);
 }
 
 }  // namespace

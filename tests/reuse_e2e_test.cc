@@ -47,6 +47,11 @@ TEST_F(CliTest, ReuseRunsNothingTwiceAndShowsTheSameResults) {
   EXPECT_EQ(results.out, Run("results 1 --db a.db --by seed --metrics seconds --format csv").out);
   auto status = Run("status 2 --db a.db");
   EXPECT_NE(status.out.find("3/4 done (3 reused), 1 failed"), std::string::npos) << status.out;
+  // A third run reuses the results of the runs that produced them, not the second batch's copies.
+  ASSERT_EQ(Run("run grid.yaml --db a.db --reuse").exit_code, 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs j JOIN jobs o ON o.id = j.reused_from "
+                     "WHERE j.batch_id = 3 AND o.batch_id = 1 AND o.attempts = 1"),
+            3);
 }
 
 TEST_F(CliTest, ReuseRunsOnlyTheJobsAChangedGridAdds) {

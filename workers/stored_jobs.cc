@@ -8,12 +8,19 @@ namespace attnsweep {
 
 JobPlan PlanOfStoredJob(const JobRecord& job) {
   if (auto plan = JobPlan::FromJson(job.plan)) return *plan;
-  // Stored by a build that kept no plans: computed now, with the estimate stored beside it (a
-  // config of an older build may lack keys today's estimate reads).
+  // Stored by a build that kept no plans: computed now from the config (MakeJobPlan leaves what an
+  // older config cannot tell at its default).
   const nlohmann::json config = nlohmann::json::parse(job.config, nullptr, false);
   const nlohmann::json limits = nlohmann::json::parse(job.limits, nullptr, false);
-  JobPlan plan = MakeJobPlan(config, limits.is_object() ? limits : nlohmann::json::object());
-  plan.estimate_s = job.cost;
+  JobPlan plan;
+  try {
+    plan = MakeJobPlan(config, limits.is_object() ? limits : nlohmann::json::object());
+  } catch (const nlohmann::json::exception&) {
+    plan.task = plan.cost_group = "?";  // not even a task: the job itself will say what is wrong
+  }
+  // Those builds stored `cost` in microsecond-like units, only to order jobs: kept for that, as
+  // seconds, where today's estimate knows nothing.
+  if (plan.estimate_s <= 0) plan.estimate_s = job.cost * 1e-6;
   return plan;
 }
 
