@@ -80,27 +80,44 @@ int Authorize(void*, int action, const char* arg1, const char* arg2, const char*
 
 namespace {
 
-// Today's read paths name today's columns: a store an older attnsweep wrote is brought up to date
-// first (its migrations only add), once, where it can be written. Where it cannot, it stays as it
-// is and a read may then name what it lacks.
-void UpgradeOlderStore(const std::string& path) {
-  int version = 0;
+// A store a read-only command may read: read-only, or an immutable snapshot where its folder
+// cannot be written.
+Database OpenReadable(const std::string& path) {
+  auto open = [&](Database::Mode mode) {
+    Database db(path, mode);
+    CheckSchemaReadable(db);
+    return db;
+  };
   try {
-    version = SchemaVersion(Database(path, Database::Mode::kReadOnly));
-  } catch (const StoreError&) {
-    return;  // unreadable this way: the open below says why
+    return open(Database::Mode::kReadOnly);
+  } catch (const StoreError& e) {
+    const int code = e.sqlite_code() & 0xff;
+    if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) throw;
+    // A WAL store in a folder we cannot write (a shared results folder, say).
+    spdlog::warn(
+        "reading '{}' as an immutable snapshot: its folder is not writable, so results "
+        "not yet checkpointed from its WAL may not show",
+        path);
+    return open(Database::Mode::kImmutableSnapshot);
   }
-  if (version == 0 || version >= CurrentSchemaVersion()) return;
+}
+
+// Today's read paths name today's columns: a store an older attnsweep wrote (schema `version`) is
+// brought up to date (its migrations only add), once, where it can be written. True when it was;
+// where it cannot be, it stays as it is and a read may then name what it lacks.
+bool UpgradeOlderStore(const std::string& path, int version) {
   try {
     Database db(path, Database::Mode::kReadWriteCreate);
     MigrateSchema(db);
     spdlog::info("upgraded store '{}' from schema version {} to {}", path, version,
                  CurrentSchemaVersion());
+    return true;
   } catch (const StoreError& e) {
     spdlog::warn(
         "store '{}' has schema version {} and could not be upgraded to {} here ({}); "
         "open it once with `attnsweep resume` where it is writable",
         path, version, CurrentSchemaVersion(), e.what());
+    return false;
   }
 }
 
@@ -111,26 +128,12 @@ Database OpenGuardedReadOnly(const std::string& path) {
     throw StoreError("no store at '" + path +
                      "': run `attnsweep run GRID.yaml` first, or pass --db with the store's path");
   }
-  UpgradeOlderStore(path);
-  auto open = [&](Database::Mode mode) {
-    Database db(path, mode);
-    CheckSchemaReadable(db);
-    return db;
-  };
-  Database db = [&] {
-    try {
-      return open(Database::Mode::kReadOnly);
-    } catch (const StoreError& e) {
-      const int code = e.sqlite_code() & 0xff;
-      if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) throw;
-      // A WAL store in a folder we cannot write (a shared results folder, say).
-      spdlog::warn(
-          "reading '{}' as an immutable snapshot: its folder is not writable, so results "
-          "not yet checkpointed from its WAL may not show",
-          path);
-      return open(Database::Mode::kImmutableSnapshot);
-    }
-  }();
+  Database db = OpenReadable(path);
+  // Only a store of an older schema is opened twice.
+  if (const int version = SchemaVersion(db);
+      version < CurrentSchemaVersion() && UpgradeOlderStore(path, version)) {
+    db = OpenReadable(path);
+  }
   db.Exec("PRAGMA query_only = 1");
   sqlite3_set_authorizer(db.get(), Authorize, nullptr);
   return db;

@@ -1,5 +1,6 @@
 #include "store/schema.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -156,7 +157,7 @@ void RefuseNewer(const Database& db, int found) {
 }
 }  // namespace
 
-void MigrateSchema(Database& db) {
+void MigrateSchema(Database& db, int target) {
   // WAL: readers never block the writer, and a kill -9 loses no committed transaction. NORMAL sync:
   // a power cut may lose the last transactions, but the file stays consistent.
   db.Exec("PRAGMA journal_mode = WAL");
@@ -167,7 +168,7 @@ void MigrateSchema(Database& db) {
     Transaction txn(db);  // re-read the version under the write lock: another process may migrate
     const int version = UserVersion(db);
     RefuseNewer(db, version);
-    if (version >= static_cast<int>(migrations.size())) break;
+    if (version >= std::min(target, static_cast<int>(migrations.size()))) break;
     db.Exec(migrations[version]);
     db.Exec("PRAGMA user_version = " + std::to_string(version + 1));
     txn.Commit();

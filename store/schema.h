@@ -9,9 +9,9 @@ namespace attnsweep {
 // The schema version this build writes.
 int CurrentSchemaVersion();
 
-// Brings a store opened for writing up to CurrentSchemaVersion(), each step in its own transaction.
-// Refuses a store written by a newer attnsweep.
-void MigrateSchema(Database& db);
+// Brings a store opened for writing up to `target` (today's version unless a test wants an older
+// store), each step in its own transaction. Refuses a store written by a newer attnsweep.
+void MigrateSchema(Database& db, int target = CurrentSchemaVersion());
 
 // For read-only opens: refuses an empty file or one from a newer attnsweep, without writing.
 void CheckSchemaReadable(const Database& db);

@@ -271,6 +271,29 @@ TEST_F(StoreTest, StoreFromANewerVersionIsRefused) {
   EXPECT_THROW(ResultStore::OpenReadOnly(path_), StoreError);
 }
 
+TEST_F(StoreTest, AStoreOfAnOlderSchemaIsUpgradedBeforeAReadOnlyCommandReadsIt) {
+  // A store as the build before plans and --reuse left it: schema 2, one done job.
+  {
+    Database raw(path_, Database::Mode::kReadWriteCreate);
+    MigrateSchema(raw, 2);
+    raw.Exec(
+        "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'experiments: []', 'done');"
+        "INSERT INTO jobs (batch_id, experiment, job_key, config, status, started_at, "
+        "finished_at) VALUES (1, 'e', 'k', '{\"task\":\"sleep\"}', 'done', "
+        "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:02.000Z');");
+  }
+  ResultStore store = ResultStore::OpenReadOnly(path_);
+  // Every read path names today's columns (plan, reused_from, workers).
+  ASSERT_EQ(store.ListBatches().size(), 1u);
+  EXPECT_EQ(store.ListBatches()[0].done, 1);
+  EXPECT_EQ(store.ListBatches()[0].reused, 0);
+  EXPECT_EQ(store.JobsWithMetrics(1).size(), 1u);
+  EXPECT_TRUE(store.DoneJobTimes().empty()) << "a job with no plan teaches the cost model nothing";
+  Statement version(store.db(), "PRAGMA user_version");
+  ASSERT_TRUE(version.Step());
+  EXPECT_EQ(version.Int(0), CurrentSchemaVersion());
+}
+
 TEST_F(StoreTest, ReadOnlyOpenOfAMissingOrForeignFile) {
   try {
     ResultStore::OpenReadOnly((dir_ / "absent.db").string());
