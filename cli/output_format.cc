@@ -58,12 +58,14 @@ std::string CsvField(const std::string& text) {
 }
 
 std::string CsvCell(const nlohmann::json& cell) {
-  // Full precision for machines: CSV is read back by pandas and spreadsheets.
+  // Full precision for machines (CSV is read back by pandas and spreadsheets), in the shortest
+  // spelling that reads back as the same double: 0.1, not 0.10000000000000001; a whole number
+  // without ".0", as before.
   if (cell.is_number_float()) {
-    std::ostringstream out;
-    out.precision(17);
-    out << cell.get<double>();
-    return out.str();
+    std::string text = cell.dump();
+    if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0)
+      text.resize(text.size() - 2);
+    return text;
   }
   return CsvField(CellText(cell));
 }

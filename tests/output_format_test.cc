@@ -19,6 +19,15 @@ TEST(OutputFormat, CsvQuotesPerRfc4180) {
             "name,value\nplain,1.5\n\"with, comma\",\n\"say \"\"hi\"\"\",42\n");
 }
 
+TEST(OutputFormat, CsvNumbersReadBackExactlyInTheirShortestSpelling) {
+  Table t;
+  t.columns = {"x"};
+  t.rows = {{0.1}, {1.0 / 3.0}, {1e-5}, {2.0}};
+  const std::string text = RenderTable(t, OutputFormat::kCsv);
+  EXPECT_EQ(text, "x\n0.1\n0.3333333333333333\n1e-05\n2\n");
+  EXPECT_EQ(std::stod("0.3333333333333333"), 1.0 / 3.0);
+}
+
 TEST(OutputFormat, JsonKeepsColumnOrderAndTypes) {
   const std::string text = RenderTable(Sample(), OutputFormat::kJson);
   auto parsed = nlohmann::json::parse(text);
