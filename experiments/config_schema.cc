@@ -35,9 +35,6 @@ ParamSpec ParamSpec::Int(std::string key, int64_t default_value) {
 ParamSpec ParamSpec::Float(std::string key, double default_value) {
   return Make(std::move(key), ParamType::kFloat, NumberText(default_value));
 }
-ParamSpec ParamSpec::Float(std::string key, std::string default_text) {
-  return Make(std::move(key), ParamType::kFloat, std::move(default_text));
-}
 ParamSpec ParamSpec::String(std::string key, std::string default_value) {
   return Make(std::move(key), ParamType::kString, std::move(default_value));
 }

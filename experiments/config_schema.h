@@ -50,7 +50,6 @@ struct ParamSpec {
 
   static ParamSpec Int(std::string key, int64_t default_value);
   static ParamSpec Float(std::string key, double default_value);
-  static ParamSpec Float(std::string key, std::string default_text);  // "3.0e-4" as written
   static ParamSpec String(std::string key, std::string default_value);
   static ParamSpec Bool(std::string key, bool default_value);
   static ParamSpec NumberList(std::string key, std::string default_text);

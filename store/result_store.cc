@@ -87,8 +87,7 @@ std::vector<ResultStore::JobTime> ResultStore::DoneJobTimes() {
   return times;
 }
 
-std::vector<ResultStore::JobTime> ResultStore::UnfinishedJobTimes(int64_t batch_id,
-                                                                  std::vector<bool>* running) {
+std::vector<ResultStore::JobTime> ResultStore::UnfinishedJobTimes(int64_t batch_id) {
   Statement s(db_,
               "SELECT job_key, COALESCE(plan, ''), CASE WHEN status = 'running' THEN "
               "(julianday('now') - julianday(started_at)) * 86400.0 ELSE 0 END, "
@@ -96,11 +95,7 @@ std::vector<ResultStore::JobTime> ResultStore::UnfinishedJobTimes(int64_t batch_
               "'running') ORDER BY id");
   s.Bind(1, batch_id);
   std::vector<JobTime> times;
-  running->clear();
-  while (s.Step()) {
-    times.push_back({s.Text(0), s.Text(1), s.Double(2)});
-    running->push_back(s.Int(3) != 0);
-  }
+  while (s.Step()) times.push_back({s.Text(0), s.Text(1), s.Double(2), s.Int(3) != 0});
   return times;
 }
 

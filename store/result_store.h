@@ -134,11 +134,12 @@ class ResultStore {
   struct JobTime {
     std::string job_key;
     std::string plan;
-    double seconds = 0;
+    double seconds = 0;    // how long it took, or, running, how long it has run
+    bool running = false;  // UnfinishedJobTimes: running, not pending
   };
   std::vector<JobTime> DoneJobTimes();
-  // The batch's jobs that are pending or running; `seconds` is how long a running one has run.
-  std::vector<JobTime> UnfinishedJobTimes(int64_t batch_id, std::vector<bool>* running);
+  // The batch's jobs that are pending or running.
+  std::vector<JobTime> UnfinishedJobTimes(int64_t batch_id);
   // The worker ranks the batch's current (or last) run has: for its ETA.
   void SetBatchWorkers(int64_t batch_id, int workers);
   int BatchWorkers(int64_t batch_id);

@@ -36,16 +36,14 @@ CostModel CostModelFromStore(ResultStore& store) {
 
 std::optional<double> BatchEtaSeconds(ResultStore& store, int64_t batch_id,
                                       const CostModel& model) {
-  std::vector<bool> running;
-  const auto unfinished = store.UnfinishedJobTimes(batch_id, &running);
+  const auto unfinished = store.UnfinishedJobTimes(batch_id);
   if (unfinished.empty()) return std::nullopt;
   std::vector<double> remaining;
-  for (size_t i = 0; i < unfinished.size(); ++i) {
-    const auto plan = JobPlan::FromJson(unfinished[i].plan);
+  for (const auto& job : unfinished) {
+    const auto plan = JobPlan::FromJson(job.plan);
     if (!plan) return std::nullopt;  // a batch stored before plans were: no estimate
-    const double expected =
-        model.Estimate(unfinished[i].job_key, plan->cost_group, plan->estimate_s);
-    remaining.push_back(running[i] ? std::max(0.0, expected - unfinished[i].seconds) : expected);
+    const double expected = model.Estimate(job.job_key, plan->cost_group, plan->estimate_s);
+    remaining.push_back(job.running ? std::max(0.0, expected - job.seconds) : expected);
   }
   return RemainingMakespan(remaining, store.BatchWorkers(batch_id));
 }
