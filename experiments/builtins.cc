@@ -1,5 +1,7 @@
 #include "experiments/builtins.h"
 
+#include "experiments/models/aggregate_features.h"
+#include "experiments/models/bag_mixer.h"
 #include "experiments/models/chunked_attention.h"
 #include "experiments/models/gru_mixer.h"
 #include "experiments/models/infinity_former.h"
@@ -16,7 +18,8 @@ std::vector<TaskDefinition> BuiltinTasks() {
 
 std::vector<VariantDefinition> BuiltinVariants() {
   return {SoftmaxVariant(),   ChunkedSoftmaxVariant(), PerformerVariant(),
-          LinformerVariant(), InfinityVariant(),       GruVariant()};
+          LinformerVariant(), InfinityVariant(),       GruVariant(),
+          BagVariant(),       AggregatesVariant()};
 }
 
 }  // namespace attnsweep

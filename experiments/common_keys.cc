@@ -39,6 +39,10 @@ std::vector<ParamSpec> EncoderKeys() {
       ParamSpec::String("model.positions", "sinusoidal")
           .Choices({"sinusoidal", "learned"})
           .Help("position encoding added to the inputs"),
+      ParamSpec::String("model.pooling", "mean")
+          .Choices({"mean", "max", "mean_max"})
+          .Help("how the classifier reduces the encoder's outputs over real positions: mean, max "
+                "per feature, or both side by side"),
   };
 }
 

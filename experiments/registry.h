@@ -21,6 +21,7 @@
 namespace attnsweep {
 
 class AttentionImpl;
+class TransactionModelImpl;
 
 // Sections of keys several tasks read; declared once in common_keys.cc.
 enum class KeyGroup {
@@ -77,6 +78,13 @@ struct VariantDefinition {
   // Builds the layer from the config's "model" section for inputs up to `max_len` long. Throws
   // InvalidJobConfig (tasks.h) for a config the variant refuses.
   std::function<std::shared_ptr<AttentionImpl>(const nlohmann::json& model, int64_t max_len)> make;
+  // Set instead of `make` by a baseline that mixes no embedded events but reads the windows its own
+  // way (aggregate features): builds the train task's whole model from the model section and the
+  // data's vocabularies. Such a variant has no layer to benchmark or compare, and its `check`
+  // refuses other tasks.
+  std::function<std::shared_ptr<TransactionModelImpl>(
+      const nlohmann::json& model, int64_t mcc_vocabulary, int64_t type_vocabulary)>
+      make_transaction_model;
 };
 
 const std::vector<TaskDefinition>& Tasks();

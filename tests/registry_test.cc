@@ -57,7 +57,11 @@ TEST(Registry, EveryTaskAndVariantIsInTheSchemaWithItsKeys) {
   const auto& variant_choices = FindParam("model.attention")->choices;
   for (const VariantDefinition& variant : Variants()) {
     EXPECT_TRUE(Contains(variant_choices, variant.name)) << variant.name;
-    EXPECT_TRUE(variant.make && variant.mixing_flops) << variant.name;
+    // A layer to put in the encoder, or (a baseline such as aggregates) a whole model of its own.
+    EXPECT_TRUE(static_cast<bool>(variant.make) !=
+                static_cast<bool>(variant.make_transaction_model))
+        << variant.name;
+    EXPECT_TRUE(variant.mixing_flops) << variant.name;
     for (const ParamSpec& key : variant.keys) {
       const ParamSpec* found = FindParam(key.key);
       ASSERT_NE(found, nullptr) << key.key;
@@ -74,6 +78,7 @@ class RegistryRuns : public ScratchDirTest {};
 
 TEST_F(RegistryRuns, EveryVariantBenchmarksWithACostThatGrowsWithLength) {
   for (const VariantDefinition& variant : Variants()) {
+    if (!variant.make) continue;  // no layer to benchmark: EveryWholeModelVariantTrains
     const JobSpec job = SmallJob("benchmark", variant.name);
     ASSERT_FALSE(job.job_key.empty()) << variant.name;
     EXPECT_TRUE(std::isfinite(job.plan.estimate_s) && job.plan.estimate_s > 0) << variant.name;
@@ -84,6 +89,23 @@ TEST_F(RegistryRuns, EveryVariantBenchmarksWithACostThatGrowsWithLength) {
     JobContext context;
     const JobOutput output = RunJob(job.config, context);
     EXPECT_EQ(output.outcome, JobOutcome::kDone) << variant.name << ": " << output.error;
+  }
+}
+
+TEST_F(RegistryRuns, EveryWholeModelVariantTrainsAndOtherTasksRefuseIt) {
+  for (const VariantDefinition& variant : Variants()) {
+    if (variant.make) continue;
+    const JobSpec job = SmallJob("train", variant.name);
+    ASSERT_FALSE(job.job_key.empty()) << variant.name;
+    const JobOutput output = RunJob(job.config, JobContext());
+    EXPECT_EQ(output.outcome, JobOutcome::kDone) << variant.name << ": " << output.error;
+    const GridParseResult refused = ParseGrid(
+        "experiments:\n  - {name: e, task: benchmark, params: {model.attention: " + variant.name +
+            "}}\n",
+        "g");
+    ASSERT_FALSE(refused.ok()) << variant.name;
+    EXPECT_NE(refused.errors.at(0).message.find("train task"), std::string::npos)
+        << refused.errors.at(0).message;
   }
 }
 

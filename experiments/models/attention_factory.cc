@@ -13,6 +13,10 @@ std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_
   if (variant == nullptr) {
     throw InvalidJobConfig("no attention variant '" + name + "' in this build");
   }
+  if (!variant->make) {
+    throw InvalidJobConfig("'" + name +
+                           "' is a baseline of the train task with no attention layer");
+  }
   return variant->make(model, max_len);
 }
 

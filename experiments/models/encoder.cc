@@ -1,6 +1,8 @@
 #include "experiments/models/encoder.h"
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -71,29 +73,45 @@ torch::Tensor EncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& 
 }
 
 SequenceClassifierImpl::SequenceClassifierImpl(const EncoderOptions& options,
-                                               const AttentionFactory& make_attention) {
+                                               const AttentionFactory& make_attention)
+    : pooling(options.pooling()) {
+  TORCH_CHECK(pooling == "mean" || pooling == "max" || pooling == "mean_max",
+              "pooling must be mean, max or mean_max, got ", pooling);
   encoder = register_module("encoder", Encoder(options, make_attention));
-  head = register_module("head", torch::nn::Linear(options.d_model(), 1));
+  const int64_t pooled_width = pooling == "mean_max" ? 2 * options.d_model() : options.d_model();
+  head = register_module("head", torch::nn::Linear(pooled_width, 1));
 }
 
 torch::Tensor SequenceClassifierImpl::forward(const torch::Tensor& x,
                                               const torch::Tensor& key_padding_mask) {
   auto h = encoder->forward(x, key_padding_mask);
-  torch::Tensor pooled;
-  if (key_padding_mask.defined()) {
-    auto keep = key_padding_mask.logical_not().unsqueeze(-1).to(h.dtype());
-    pooled = (h * keep).sum(1) / keep.sum(1).clamp_min(1.0);
-  } else {
-    pooled = h.mean(1);
+  std::vector<torch::Tensor> pooled;
+  if (pooling != "max") {
+    if (key_padding_mask.defined()) {
+      auto keep = key_padding_mask.logical_not().unsqueeze(-1).to(h.dtype());
+      pooled.push_back((h * keep).sum(1) / keep.sum(1).clamp_min(1.0));
+    } else {
+      pooled.push_back(h.mean(1));
+    }
   }
-  return head->forward(pooled).squeeze(-1);
+  if (pooling != "mean") {
+    // Padded positions at the lowest float: a window has at least one real event, so they never
+    // win (and no -inf reaches the gradient).
+    const auto masked =
+        key_padding_mask.defined()
+            ? h.masked_fill(key_padding_mask.unsqueeze(-1), std::numeric_limits<float>::lowest())
+            : h;
+    pooled.push_back(std::get<0>(masked.max(1)));
+  }
+  return head->forward(pooled.size() == 1 ? pooled[0] : at::cat(pooled, 1)).squeeze(-1);
 }
 
 SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) {
   EncoderOptions options(model.at("d_model").get<int64_t>(), model.at("layers").get<int64_t>(),
                          model.at("ff_dim").get<int64_t>(), max_len);
   options.dropout(model.at("dropout").get<double>())
-      .positions(model.at("positions").get<std::string>());
+      .positions(model.at("positions").get<std::string>())
+      .pooling(model.at("pooling").get<std::string>());
   SequenceClassifier classifier(options, [&] { return MakeAttention(model, max_len); });
   // Linformer's layerwise sharing: every layer uses the first layer's projection.
   if (model.at("attention") == "linformer" && model.at("linformer").at("sharing") == "layerwise") {

@@ -1,5 +1,5 @@
 // A pre-LayerNorm transformer encoder around any attention variant, and the sequence classifier the
-// train task uses: masked mean pooling of the encoder's outputs, then a logit.
+// train task uses: masked pooling (mean, max or both) of the encoder's outputs, then a logit.
 #pragma once
 
 #include <functional>
@@ -29,6 +29,10 @@ struct EncoderOptions {
   TORCH_ARG(double, dropout) = 0.1;
   // "sinusoidal" (fixed, Vaswani et al.) or "learned" (an embedding per position).
   TORCH_ARG(std::string, positions) = "sinusoidal";
+  // How the classifier reduces the sequence: "mean" over real positions, "max" per feature, or
+  // "mean_max", both side by side. A mean dilutes a rare event by the window's length; a max keeps
+  // whether it happened at all.
+  TORCH_ARG(std::string, pooling) = "mean";
 };
 
 // x + Dropout(Attention(LN(x))), then x + Dropout(FF(LN(x))) with FF = Linear, GELU, Dropout,
@@ -65,9 +69,11 @@ TORCH_MODULE(Encoder);
 class SequenceClassifierImpl : public torch::nn::Module {
  public:
   SequenceClassifierImpl(const EncoderOptions& options, const AttentionFactory& make_attention);
-  // One logit per sequence: the mean of the encoder's outputs over real positions, projected.
+  // One logit per sequence: the encoder's outputs over real positions pooled as options.pooling()
+  // says, projected.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask = {});
 
+  std::string pooling;
   Encoder encoder{nullptr};
   torch::nn::Linear head{nullptr};
 };

@@ -3,6 +3,9 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/registry.h"
+#include "experiments/tasks/tasks.h"
+
 namespace attnsweep {
 
 TransactionEmbeddingImpl::TransactionEmbeddingImpl(int64_t d_model, int64_t mcc_vocabulary,
@@ -37,6 +40,20 @@ TransactionClassifierImpl::TransactionClassifierImpl(const nlohmann::json& model
 
 torch::Tensor TransactionClassifierImpl::forward(const TransactionBatch& batch) {
   return classifier(embedding(batch), batch.padding_mask);
+}
+
+std::shared_ptr<TransactionModelImpl> MakeTransactionModel(const nlohmann::json& model,
+                                                           int64_t max_len, int64_t mcc_vocabulary,
+                                                           int64_t type_vocabulary) {
+  const std::string name = model.at("attention").get<std::string>();
+  const VariantDefinition* variant = FindVariant(name);
+  if (variant == nullptr)
+    throw InvalidJobConfig("no attention variant '" + name + "' in this build");
+  if (variant->make_transaction_model) {
+    return variant->make_transaction_model(model, mcc_vocabulary, type_vocabulary);
+  }
+  return std::make_shared<TransactionClassifierImpl>(model, max_len, mcc_vocabulary,
+                                                     type_vocabulary);
 }
 
 }  // namespace attnsweep

@@ -13,6 +13,7 @@
 
 #include "experiments/data/batches.h"
 #include "experiments/models/encoder.h"
+#include "experiments/models/transaction_model.h"
 
 namespace attnsweep {
 
@@ -30,18 +31,25 @@ class TransactionEmbeddingImpl : public torch::nn::Module {
 
 TORCH_MODULE(TransactionEmbedding);
 
-class TransactionClassifierImpl : public torch::nn::Module {
+class TransactionClassifierImpl : public TransactionModelImpl {
  public:
   // `model` is a config's model section.
   TransactionClassifierImpl(const nlohmann::json& model, int64_t max_len, int64_t mcc_vocabulary,
                             int64_t type_vocabulary);
   // One logit per customer in the batch.
-  torch::Tensor forward(const TransactionBatch& batch);
+  torch::Tensor forward(const TransactionBatch& batch) override;
 
   TransactionEmbedding embedding{nullptr};
   SequenceClassifier classifier{nullptr};
 };
 
 TORCH_MODULE(TransactionClassifier);
+
+// The train task's model for a config's model section: the variant's own transaction model where
+// it has one (a baseline such as aggregate features), else the sequence classifier around its
+// attention. Throws InvalidJobConfig for an unknown variant.
+std::shared_ptr<TransactionModelImpl> MakeTransactionModel(const nlohmann::json& model,
+                                                           int64_t max_len, int64_t mcc_vocabulary,
+                                                           int64_t type_vocabulary);
 
 }  // namespace attnsweep

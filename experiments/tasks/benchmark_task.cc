@@ -92,7 +92,9 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
     module = attention;
     forward = [attention](const at::Tensor& x) { return attention->forward(x, {}); };
   }
-  const at::Tensor input = at::randn({batch, length, d_model});
+  // The input's gradient is part of a layer's backward inside a network (the embeddings below it
+  // train), and a layer without parameters (bag) has no other.
+  const at::Tensor input = at::randn({batch, length, d_model}).requires_grad_(true);
   const double tokens = static_cast<double>(batch * length);
 
   module->eval();
@@ -111,6 +113,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
     try {
       PassStats both = TimePasses(warmup, repeats, context, [&] {
         module->zero_grad(/*set_to_none=*/true);
+        input.mutable_grad().reset();
         forward(input).sum().backward();
       });
       Report("fwdbwd", both, output);

@@ -69,12 +69,12 @@ void RestoreSnapshot(const Snapshot& snapshot, torch::nn::Module& module) {
   for (auto& b : module.named_buffers()) b.value().copy_(by_name.at(b.key()));
 }
 
-void SaveCheckpoint(const std::string& path, TransactionClassifier& model,
+void SaveCheckpoint(const std::string& path, TransactionModelImpl& model,
                     torch::optim::AdamW& optimizer, const Progress& progress,
                     const std::mt19937_64& shuffle, const std::mt19937_64& crop) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive weights, optimizer_state, best;
-  model->save(weights);
+  model.save(weights);
   optimizer.save(optimizer_state);
   for (const auto& [name, tensor] : progress.best) best.write(name, tensor);
   archive.write("model", weights);
@@ -94,7 +94,7 @@ void SaveCheckpoint(const std::string& path, TransactionClassifier& model,
   }
   archive.write("shuffle_rng", BytesOf(EngineState(shuffle)));
   archive.write("crop_rng", BytesOf(EngineState(crop)));
-  const auto performers = PerformerLayers(*model);
+  const auto performers = PerformerLayers(model);
   std::vector<int64_t> draws;
   for (auto* p : performers) {
     draws.push_back(p->draws);
@@ -108,7 +108,7 @@ void SaveCheckpoint(const std::string& path, TransactionClassifier& model,
   std::filesystem::rename(tmp, path);
 }
 
-void LoadCheckpoint(const std::string& path, TransactionClassifier& model,
+void LoadCheckpoint(const std::string& path, TransactionModelImpl& model,
                     torch::optim::AdamW& optimizer, Progress* progress, std::mt19937_64* shuffle,
                     std::mt19937_64* crop) {
   torch::serialize::InputArchive archive;
@@ -117,7 +117,7 @@ void LoadCheckpoint(const std::string& path, TransactionClassifier& model,
   archive.read("model", weights);
   archive.read("optimizer", optimizer_state);
   archive.read("best", best);
-  model->load(weights);
+  model.load(weights);
   optimizer.load(optimizer_state);
   progress->best.clear();
   for (const auto& key : best.keys()) {
@@ -149,7 +149,7 @@ void LoadCheckpoint(const std::string& path, TransactionClassifier& model,
   }
   RestoreEngine(TextOf(shuffle_state), shuffle);
   RestoreEngine(TextOf(crop_state), crop);
-  const auto performers = PerformerLayers(*model);
+  const auto performers = PerformerLayers(model);
   for (size_t i = 0; i < performers.size(); ++i) {
     performers[i]->draws = draws[2 * i].item<int64_t>();
     performers[i]->training_steps = draws[2 * i + 1].item<int64_t>();

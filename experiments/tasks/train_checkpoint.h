@@ -12,7 +12,7 @@
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
 
-#include "experiments/models/transaction_classifier.h"
+#include "experiments/models/transaction_model.h"
 
 namespace attnsweep {
 
@@ -36,11 +36,11 @@ struct Progress {
 };
 
 // Writes everything (beside, then renamed: a crash while saving leaves the previous file whole).
-void SaveCheckpoint(const std::string& path, TransactionClassifier& model,
+void SaveCheckpoint(const std::string& path, TransactionModelImpl& model,
                     torch::optim::AdamW& optimizer, const Progress& progress,
                     const std::mt19937_64& shuffle, const std::mt19937_64& crop);
 // Restores what SaveCheckpoint wrote, LibTorch's global CPU generator included.
-void LoadCheckpoint(const std::string& path, TransactionClassifier& model,
+void LoadCheckpoint(const std::string& path, TransactionModelImpl& model,
                     torch::optim::AdamW& optimizer, Progress* progress, std::mt19937_64* shuffle,
                     std::mt19937_64* crop);
 

@@ -26,6 +26,7 @@
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/auc_interval.h"
 #include "experiments/data/batches.h"
 #include "experiments/data/prepared_data.h"
 #include "experiments/memory/counting_allocator.h"
@@ -87,12 +88,13 @@ std::vector<torch::Tensor> DistinctParameters(torch::nn::Module& module) {
 
 struct Evaluation {
   double auc = 0.5, accuracy = 0, logloss = 0;
+  AucInterval interval;  // 95 % percentile bootstrap over the evaluated customers
 };
 
-Evaluation Evaluate(TransactionClassifier& model, const TransactionDataset& data,
+Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
                     const std::vector<int64_t>& customers, const TrainSettings& s,
                     const JobContext& context) {
-  model->eval();
+  model.eval();
   at::NoGradGuard no_grad;
   std::vector<double> probabilities;
   std::vector<int> labels;
@@ -103,7 +105,7 @@ Evaluation Evaluate(TransactionClassifier& model, const TransactionDataset& data
         customers.begin() + start,
         customers.begin() + std::min(customers.size(), start + static_cast<size_t>(s.batch_size)));
     const TransactionBatch batch = MakeBatch(data, chunk, s.max_len, Crop::kLast, &unused);
-    const auto p = at::sigmoid(model->forward(batch)).to(at::kDouble).contiguous();
+    const auto p = at::sigmoid(model.forward(batch)).to(at::kDouble).contiguous();
     probabilities.insert(probabilities.end(), p.data_ptr<double>(),
                          p.data_ptr<double>() + p.numel());
     for (int64_t c : chunk) labels.push_back(data.labels[c]);
@@ -112,6 +114,7 @@ Evaluation Evaluate(TransactionClassifier& model, const TransactionDataset& data
   e.auc = RocAuc(probabilities, labels);
   e.accuracy = Accuracy(probabilities, labels);
   e.logloss = LogLoss(probabilities, labels);
+  e.interval = BootstrapAucInterval(probabilities, labels);
   return e;
 }
 
@@ -130,8 +133,8 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
   }
 
   torch::manual_seed(s.seed);
-  TransactionClassifier model(config.at("model"), s.max_len, data.mcc_vocabulary(),
-                              data.type_vocabulary());
+  const std::shared_ptr<TransactionModelImpl> model = MakeTransactionModel(
+      config.at("model"), s.max_len, data.mcc_vocabulary(), data.type_vocabulary());
   torch::optim::AdamW optimizer(DistinctParameters(*model),
                                 torch::optim::AdamWOptions(s.lr).weight_decay(s.weight_decay));
   std::mt19937_64 shuffle(s.seed * 0x9E3779B97F4A7C15ULL + 1);
@@ -140,7 +143,7 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
   const bool checkpointing = !context.checkpoint_path.empty();
   int64_t resumed_at = 1;
   if (checkpointing && std::filesystem::exists(context.checkpoint_path)) {
-    LoadCheckpoint(context.checkpoint_path, model, optimizer, &progress, &shuffle, &crop);
+    LoadCheckpoint(context.checkpoint_path, *model, optimizer, &progress, &shuffle, &crop);
     resumed_at = progress.epochs_done + 1;
   }
   const int64_t steps_per_epoch =
@@ -190,7 +193,7 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
     progress.train_loss.push_back(loss_sum / static_cast<double>(train.size()));
     ++progress.epochs_done;
     const double auc = validation.empty() ? -progress.train_loss.back()
-                                          : Evaluate(model, data, validation, s, context).auc;
+                                          : Evaluate(*model, data, validation, s, context).auc;
     progress.val_auc.push_back(validation.empty() ? std::nan("") : auc);
     if (auc > progress.best_auc) {
       progress.best_auc = auc;
@@ -201,15 +204,17 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
       ++progress.epochs_without_gain;
     }
     if (checkpointing) {
-      SaveCheckpoint(context.checkpoint_path, model, optimizer, progress, shuffle, crop);
+      SaveCheckpoint(context.checkpoint_path, *model, optimizer, progress, shuffle, crop);
     }
   }
   const double peak_mb = static_cast<double>(memory.PeakAboveBaseline()) / kMiB;
 
   RestoreSnapshot(progress.best, *model);
-  const Evaluation tested = Evaluate(model, data, test, s, context);
+  const Evaluation tested = Evaluate(*model, data, test, s, context);
   output->metrics = {
       {"test_auc", tested.auc},
+      {"test_auc_lo", tested.interval.lo},
+      {"test_auc_hi", tested.interval.hi},
       {"test_accuracy", tested.accuracy},
       {"test_logloss", tested.logloss},
       {"best_epoch", static_cast<double>(progress.best_epoch)},
