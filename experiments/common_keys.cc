@@ -43,6 +43,9 @@ std::vector<ParamSpec> EncoderKeys() {
           .Choices({"mean", "max", "mean_max"})
           .Help("how the classifier reduces the encoder's outputs over real positions: mean, max "
                 "per feature, or both side by side"),
+      ParamSpec::Bool("model.residual_gate", true)
+          .Help("a learned scalar on each layer's mixing branch, starting at 0: the encoder starts "
+                "as the bag of events and mixes in as far as it helps"),
   };
 }
 

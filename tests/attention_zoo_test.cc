@@ -109,8 +109,9 @@ TEST(LinformerAttention, WithIdentityProjectionsEqualsSoftmax) {
     CopyProjections(*exact, *linformer);
     {
       torch::NoGradGuard no_grad;
-      linformer->key_projection.copy_(at::eye(length).expand_as(linformer->key_projection));
-      linformer->value_projection.copy_(at::eye(length).expand_as(linformer->value_projection));
+      const auto identity = at::eye(length) / linformer->projection_scale();
+      linformer->key_projection.copy_(identity.expand_as(linformer->key_projection));
+      linformer->value_projection.copy_(identity.expand_as(linformer->value_projection));
     }
     torch::NoGradGuard no_grad;
     auto x = at::randn({2, length, 12});

@@ -11,6 +11,7 @@
 #include "experiments/models/aggregate_features.h"
 #include "experiments/models/bag_mixer.h"
 #include "experiments/models/encoder.h"
+#include "experiments/models/linformer_attention.h"
 
 namespace attnsweep {
 namespace {
@@ -113,6 +114,30 @@ TEST(BagMixer, EachPositionSeesOnlyItself) {
   EXPECT_TRUE(at::allclose(a.narrow(1, 0, 4), b.narrow(1, 0, 4)));
   EXPECT_TRUE(at::allclose(a.narrow(1, 5, 1), b.narrow(1, 5, 1)));
   EXPECT_FALSE(at::allclose(a.narrow(1, 4, 1), b.narrow(1, 4, 1)));
+}
+
+TEST(ResidualGate, AFreshGatedEncoderIsTheBagAndTheGateLearns) {
+  torch::manual_seed(4);
+  auto linformer = [] {
+    return std::make_shared<LinformerAttentionImpl>(LinformerAttentionOptions(8, 2, 6).k(3));
+  };
+  SequenceClassifier gated(EncoderOptions(8, 1, 16, 6).dropout(0).residual_gate(true), linformer);
+  SequenceClassifier ungated(EncoderOptions(8, 1, 16, 6).dropout(0), linformer);
+  const auto x = at::randn({1, 6, 8});
+  auto changed = x.clone();
+  changed[0][4].normal_();
+  {
+    torch::NoGradGuard no_grad;
+    // Gated: position 0 does not see event 4 yet. Ungated: Linformer mixes it in from the start.
+    EXPECT_TRUE(at::allclose(gated->encoder->forward(x).narrow(1, 0, 1),
+                             gated->encoder->forward(changed).narrow(1, 0, 1)));
+    EXPECT_FALSE(at::allclose(ungated->encoder->forward(x).narrow(1, 0, 1),
+                              ungated->encoder->forward(changed).narrow(1, 0, 1)));
+  }
+  gated->forward(x).sum().backward();
+  const auto& gate = gated->encoder->layers[0]->as<EncoderLayer>()->gate;
+  ASSERT_TRUE(gate.grad().defined());
+  EXPECT_NE(gate.grad().item<double>(), 0.0);
 }
 
 TEST(SequenceClassifier, PoolingsAgainstTheirDefinitionsAndIgnorePadding) {

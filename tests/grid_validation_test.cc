@@ -53,7 +53,7 @@ TEST(GridValidation, UnknownVariant) {
   ASSERT_EQ(p.size(), 1u) << Joined(p);
   EXPECT_EQ(p[0],
             "g.yaml:5:34: unknown attention variant 'sofmax' (known: softmax, softmax_chunked, "
-            "performer, linformer, infinity, gru); did you mean 'softmax'?");
+            "performer, linformer, infinity, gru, bag, aggregates); did you mean 'softmax'?");
 }
 
 TEST(GridValidation, BadNumberList) {

@@ -24,11 +24,13 @@ EncoderLayerImpl::EncoderLayerImpl(std::shared_ptr<AttentionImpl> attention_,
   feed_forward_out =
       register_module("feed_forward_out", torch::nn::Linear(options.ff_dim(), options.d_model()));
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  if (options.residual_gate()) gate = register_parameter("gate", at::zeros({1}));
 }
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x,
                                         const torch::Tensor& key_padding_mask) {
-  auto h = x + dropout->forward(attention->forward(attention_norm->forward(x), key_padding_mask));
+  auto mixed = dropout->forward(attention->forward(attention_norm->forward(x), key_padding_mask));
+  auto h = x + (gate.defined() ? gate * mixed : mixed);
   auto ff = feed_forward_out->forward(
       dropout->forward(at::gelu(feed_forward_in->forward(feed_forward_norm->forward(h)))));
   return h + dropout->forward(ff);
@@ -111,7 +113,10 @@ SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) 
                          model.at("ff_dim").get<int64_t>(), max_len);
   options.dropout(model.at("dropout").get<double>())
       .positions(model.at("positions").get<std::string>())
-      .pooling(model.at("pooling").get<std::string>());
+      // Configs stored before these keys existed (a batch resumed by a newer build) keep the model
+      // they were defined with.
+      .pooling(model.value("pooling", std::string("mean")))
+      .residual_gate(model.value("residual_gate", false));
   SequenceClassifier classifier(options, [&] { return MakeAttention(model, max_len); });
   // Linformer's layerwise sharing: every layer uses the first layer's projection.
   if (model.at("attention") == "linformer" && model.at("linformer").at("sharing") == "layerwise") {

@@ -33,10 +33,16 @@ struct EncoderOptions {
   // "mean_max", both side by side. A mean dilutes a rare event by the window's length; a max keeps
   // whether it happened at all.
   TORCH_ARG(std::string, pooling) = "mean";
+  // A learnable scalar on each layer's mixing branch, initialised to zero (ReZero, Bachlechner et
+  // al. 2020): the encoder starts as the bag of events and takes in what the mixer adds only as
+  // far as training finds it helps. Without it, a mixer whose random initial mixing is noise
+  // with respect to the signal (Linformer's position-indexed projection) ended below the bag
+  // baseline (docs/train.md).
+  TORCH_ARG(bool, residual_gate) = false;
 };
 
-// x + Dropout(Attention(LN(x))), then x + Dropout(FF(LN(x))) with FF = Linear, GELU, Dropout,
-// Linear.
+// x + g Dropout(Attention(LN(x))) (g = 1, or a learned gate starting at 0), then
+// x + Dropout(FF(LN(x))) with FF = Linear, GELU, Dropout, Linear.
 class EncoderLayerImpl : public torch::nn::Module {
  public:
   EncoderLayerImpl(std::shared_ptr<AttentionImpl> attention, const EncoderOptions& options);
@@ -46,6 +52,7 @@ class EncoderLayerImpl : public torch::nn::Module {
   torch::nn::LayerNorm attention_norm{nullptr}, feed_forward_norm{nullptr};
   torch::nn::Linear feed_forward_in{nullptr}, feed_forward_out{nullptr};
   torch::nn::Dropout dropout{nullptr};
+  torch::Tensor gate;  // (1), with options.residual_gate(); undefined otherwise
 };
 TORCH_MODULE(EncoderLayer);
 

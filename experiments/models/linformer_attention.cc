@@ -32,14 +32,18 @@ void LinformerAttentionImpl::reset() {
   // N(0, 1/k) draw makes them sqrt(max_len / k) times larger).
   auto init = [&](const char* name) {
     auto weight = torch::empty(shape);
-    const double bound =
-        std::sqrt(6.0 / static_cast<double>(options.max_len() + options.k())) / std::sqrt(2.0);
+    const double bound = std::sqrt(6.0 / static_cast<double>(options.max_len() + options.k())) /
+                         std::sqrt(2.0) / projection_scale();
     torch::nn::init::uniform_(weight, -bound, bound);
     return register_parameter(name, weight);
   };
   key_projection = init("key_projection");
   value_projection =
       sharing == "none" || sharing == "headwise" ? init("value_projection") : key_projection;
+}
+
+double LinformerAttentionImpl::projection_scale() const {
+  return 1.0 / std::sqrt(static_cast<double>(options.max_len()));
 }
 
 void LinformerAttentionImpl::ShareProjectionWith(const LinformerAttentionImpl& other) {
@@ -55,9 +59,10 @@ namespace {
 // (B, H, L, Dh) projected along L by (k, max_len) or (H, k, max_len), first L columns, to (B, H, k,
 // Dh). Written as single large GEMMs: a broadcast matmul of E against (B, H, L, Dh) would first
 // copy E once per batch and head.
-torch::Tensor ProjectAlongSequence(const torch::Tensor& x, const torch::Tensor& projection) {
+torch::Tensor ProjectAlongSequence(const torch::Tensor& x, const torch::Tensor& projection,
+                                   double scale) {
   const int64_t batch = x.size(0), heads = x.size(1), length = x.size(2), head_dim = x.size(3);
-  const auto used = projection.narrow(projection.dim() - 1, 0, length);
+  const auto used = projection.narrow(projection.dim() - 1, 0, length) * scale;
   if (projection.dim() == 2) {
     // (B, H, Dh, L) @ (L, k): batch, heads and Dh fold into the GEMM's rows.
     return at::matmul(x.transpose(-2, -1), used.t()).transpose(-2, -1);
@@ -80,8 +85,8 @@ torch::Tensor LinformerAttentionImpl::forward(const torch::Tensor& x,
     heads.k = heads.k * keep;
     heads.v = heads.v * keep;
   }
-  const auto keys = ProjectAlongSequence(heads.k, key_projection);
-  const auto values = ProjectAlongSequence(heads.v, value_projection);
+  const auto keys = ProjectAlongSequence(heads.k, key_projection, projection_scale());
+  const auto values = ProjectAlongSequence(heads.v, value_projection, projection_scale());
   // Every projected key is real: no mask past the projection.
   return Merge(ExactAttention(heads.q, keys, values, /*key_padding_mask=*/{}, 0.0, false));
 }

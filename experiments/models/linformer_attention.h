@@ -38,8 +38,18 @@ class LinformerAttentionImpl : public AttentionImpl, public MultiHeadProjections
   // layerwise sharing: use `other`'s projection instead of this layer's own.
   void ShareProjectionWith(const LinformerAttentionImpl& other);
 
+  // E and F are these parameters times this: 1 / sqrt(max_len). Why: a projection's entries each
+  // see a whole window of keys, and their gradients share a sign across positions (keys have a
+  // common mean direction), so Adam, which steps every entry by about the learning rate whatever
+  // its gradient's size, moves a projected key by about max_len times that per step; at the rates
+  // the rest of the model trains well with, projected keys and values grew until attention drowned
+  // the residual and Linformer ended below the bag baseline (docs/train.md). Scaled, a step moves
+  // them like any d_model-wide layer's outputs; at initialisation nothing changes.
+  double projection_scale() const;
+
   LinformerAttentionOptions options;
-  // (k, max_len), or (H, k, max_len) with sharing none. F is E under kv and layerwise sharing.
+  // (k, max_len), or (H, k, max_len) with sharing none, in units of projection_scale(). F is E
+  // under kv and layerwise sharing.
   torch::Tensor key_projection;
   torch::Tensor value_projection;
 };

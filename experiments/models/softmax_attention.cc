@@ -44,10 +44,11 @@ VariantDefinition SoftmaxVariant() {
     return 4.0 * length * length * model.at("d_model").get<double>();
   };
   variant.make = [](const nlohmann::json& model, int64_t) {
-    return std::make_shared<SoftmaxAttentionImpl>(
-        SoftmaxAttentionOptions(model.at("d_model").get<int64_t>(),
-                                model.at("heads").get<int64_t>())
-            .dropout(model.value("dropout", 0.0)));
+    // No dropout on the attention weights: no other variant has weights to drop, the encoder's
+    // dropout regularises them all alike, and drawing a mask per L x L weight took half of a
+    // training epoch at max_len 256 (docs/train.md).
+    return std::make_shared<SoftmaxAttentionImpl>(SoftmaxAttentionOptions(
+        model.at("d_model").get<int64_t>(), model.at("heads").get<int64_t>()));
   };
   return variant;
 }

@@ -44,7 +44,7 @@ constexpr double kMiB = 1024.0 * 1024.0;
 struct TrainSettings {
   int64_t epochs, batch_size, max_len, patience, nan_at_step;
   double lr, weight_decay, warmup, clip;
-  bool keep_checkpoint;
+  bool keep_checkpoint, length_buckets;
   Crop crop;
   uint64_t seed;
 };
@@ -61,6 +61,8 @@ TrainSettings SettingsOf(const nlohmann::json& config) {
   s.warmup = train.at("warmup").get<double>();
   s.clip = train.at("clip").get<double>();
   s.keep_checkpoint = train.at("keep_checkpoint").get<bool>();
+  // Configs stored before the key existed keep the batches they were defined with.
+  s.length_buckets = train.value("length_buckets", false);
   s.max_len = config.at("data").at("max_len").get<int64_t>();
   s.crop = CropFromName(config.at("data").at("crop").get<std::string>());
   s.seed = config.at("seed").get<uint64_t>();
@@ -84,6 +86,34 @@ std::vector<torch::Tensor> DistinctParameters(torch::nn::Module& module) {
     if (seen.insert(p.unsafeGetTensorImpl()).second) distinct.push_back(p);
   }
   return distinct;
+}
+
+// This epoch's batches: the training customers shuffled; with length buckets, pools of
+// kBucketPool batches each sorted by window length and cut into batches, the batches then shuffled.
+// Why: a batch is as long as its longest window, and histories range from a handful of events to
+// thousands, so random batches at max_len 1024 are mostly padding.
+constexpr int64_t kBucketPool = 50;
+std::vector<std::vector<int64_t>> EpochBatches(std::vector<int64_t> order,
+                                               const TransactionDataset& data,
+                                               const TrainSettings& s, std::mt19937_64* shuffle) {
+  std::sort(order.begin(), order.end());
+  std::shuffle(order.begin(), order.end(), *shuffle);
+  auto window = [&](int64_t customer) { return std::min(data.length(customer), s.max_len); };
+  if (s.length_buckets) {
+    const int64_t pool = kBucketPool * s.batch_size;
+    for (int64_t start = 0; start < static_cast<int64_t>(order.size()); start += pool) {
+      const auto end = order.begin() + std::min<int64_t>(order.size(), start + pool);
+      std::stable_sort(order.begin() + start, end,
+                       [&](int64_t a, int64_t b) { return window(a) < window(b); });
+    }
+  }
+  std::vector<std::vector<int64_t>> batches;
+  for (size_t start = 0; start < order.size(); start += s.batch_size) {
+    batches.emplace_back(order.begin() + start,
+                         order.begin() + std::min(order.size(), start + s.batch_size));
+  }
+  if (s.length_buckets) std::shuffle(batches.begin(), batches.end(), *shuffle);
+  return batches;
 }
 
 struct Evaluation {
@@ -153,19 +183,13 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
   const bool stopping_early = s.patience > 0;
 
   ScopedPeakMeasure memory;
-  std::vector<int64_t> order = train;
   while (progress.epochs_done < s.epochs &&
          !(stopping_early && progress.epochs_without_gain >= s.patience)) {
     const auto epoch_start = std::chrono::steady_clock::now();
     model->train();
-    std::sort(order.begin(), order.end());
-    std::shuffle(order.begin(), order.end(), shuffle);
     double loss_sum = 0, tokens = 0;
-    for (int64_t b = 0; b < steps_per_epoch; ++b) {
+    for (const std::vector<int64_t>& chunk : EpochBatches(train, data, s, &shuffle)) {
       if (context.stop_requested()) throw JobInterrupted();
-      const std::vector<int64_t> chunk(
-          order.begin() + b * s.batch_size,
-          order.begin() + std::min<int64_t>(order.size(), (b + 1) * s.batch_size));
       const TransactionBatch batch = MakeBatch(data, chunk, s.max_len, s.crop, &crop);
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::AdamWOptions&>(group.options())
@@ -247,9 +271,9 @@ TaskDefinition TrainTask() {
           .Choices({"last", "first", "random"})
           .Help("which data.max_len events of a longer history training sees; evaluation takes "
                 "the last"),
-      ParamSpec::Int("train.epochs", 5).Range(1, 100000).Help("passes over the training split"),
-      ParamSpec::Int("train.batch_size", 64).Range(1, 1 << 20).Help("customers per training step"),
-      ParamSpec::Float("train.lr", 3e-4).Range(0, 10).Help("peak learning rate"),
+      ParamSpec::Int("train.epochs", 10).Range(1, 100000).Help("passes over the training split"),
+      ParamSpec::Int("train.batch_size", 32).Range(1, 1 << 20).Help("customers per training step"),
+      ParamSpec::Float("train.lr", 0.02).Range(0, 10).Help("peak learning rate"),
       ParamSpec::Float("train.weight_decay", 0.01)
           .Range(0, 10)
           .Help("AdamW's decoupled weight decay"),
@@ -268,6 +292,9 @@ TaskDefinition TrainTask() {
           .Range(0, 1 << 30)
           .Help("testing aid: the loss of this step (1-based) is made NaN, to exercise the "
                 "diverged outcome (0: never)"),
+      ParamSpec::Bool("train.length_buckets", true)
+          .Help("batch customers of similar window length (shuffled pools of 50 batches sorted by "
+                "length; the batches shuffled), so batches carry little padding"),
       ParamSpec::Bool("train.keep_checkpoint", false)
           .Help("keep a finished job's checkpoint (it is removed otherwise)"),
   };
