@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test bench bench-data format clean
+.PHONY: setup configure build demo test bench bench-data quality format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,10 @@ bench: build
 
 bench-data: build
 	@bash scripts/bench_data.sh $(BUILD_DIR)
+
+# The quality tables of docs/train.md (about 45 minutes on 2 cores).
+quality: build
+	@bash scripts/quality.sh $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

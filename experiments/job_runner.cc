@@ -3,7 +3,6 @@
 #include <cmath>
 #include <new>
 
-#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <torch/version.h>
@@ -49,12 +48,7 @@ std::optional<JobOutcome> JobOutcomeFromName(const std::string& name) {
 
 std::string LibTorchVersion() { return TORCH_VERSION; }
 
-void PrepareJobProcess() {
-  CpuMemoryCounter::Install();
-  // Denormal floats (attention weights and gradients underflowing in training) take a microcoded
-  // slow path on x86; flushed to zero they cost nothing and change no result above 1e-38.
-  at::globalContext().setFlushDenormal(true);
-}
+void PrepareJobProcess() { CpuMemoryCounter::Install(); }
 
 namespace {
 
