@@ -289,7 +289,7 @@ TEST_F(CliTest, HelpOnEveryCommand) {
   }
   auto keys = Run("keys --format csv");
   EXPECT_NE(keys.out.find("model.attention,string,softmax,\"softmax, softmax_chunked, performer, "
-                          "linformer, infinity, gru\","),
+                          "linformer, infinity, gru, bag, aggregates\","),
             std::string::npos)
       << keys.out;
 }
