@@ -16,6 +16,7 @@
 #include <memory>
 #include <random>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -118,7 +119,8 @@ std::vector<std::vector<int64_t>> EpochBatches(std::vector<int64_t> order,
 
 struct Evaluation {
   double auc = 0.5, accuracy = 0, logloss = 0;
-  AucInterval interval;  // 95 % percentile bootstrap over the evaluated customers
+  std::vector<double> probabilities;
+  std::vector<int> labels;
 };
 
 Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
@@ -144,7 +146,8 @@ Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
   e.auc = RocAuc(probabilities, labels);
   e.accuracy = Accuracy(probabilities, labels);
   e.logloss = LogLoss(probabilities, labels);
-  e.interval = BootstrapAucInterval(probabilities, labels);
+  e.probabilities = std::move(probabilities);
+  e.labels = std::move(labels);
   return e;
 }
 
@@ -235,10 +238,12 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
 
   RestoreSnapshot(progress.best, *model);
   const Evaluation tested = Evaluate(*model, data, test, s, context);
+  // 95 % percentile bootstrap over the test customers (validation needs no interval).
+  const AucInterval interval = BootstrapAucInterval(tested.probabilities, tested.labels);
   output->metrics = {
       {"test_auc", tested.auc},
-      {"test_auc_lo", tested.interval.lo},
-      {"test_auc_hi", tested.interval.hi},
+      {"test_auc_lo", interval.lo},
+      {"test_auc_hi", interval.hi},
       {"test_accuracy", tested.accuracy},
       {"test_logloss", tested.logloss},
       {"best_epoch", static_cast<double>(progress.best_epoch)},
