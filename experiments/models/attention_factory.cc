@@ -7,17 +7,22 @@
 
 namespace attnsweep {
 
-std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_t max_len) {
+const VariantDefinition& VariantOf(const nlohmann::json& model) {
   const std::string name = model.at("attention").get<std::string>();
   const VariantDefinition* variant = FindVariant(name);
   if (variant == nullptr) {
     throw InvalidJobConfig("no attention variant '" + name + "' in this build");
   }
-  if (!variant->make) {
-    throw InvalidJobConfig("'" + name +
+  return *variant;
+}
+
+std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_t max_len) {
+  const VariantDefinition& variant = VariantOf(model);
+  if (!variant.make) {
+    throw InvalidJobConfig("'" + variant.name +
                            "' is a baseline of the train task with no attention layer");
   }
-  return variant->make(model, max_len);
+  return variant.make(model, max_len);
 }
 
 }  // namespace attnsweep

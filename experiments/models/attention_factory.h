@@ -10,6 +10,11 @@
 
 namespace attnsweep {
 
+struct VariantDefinition;
+
+// The registry entry model.attention names. Throws InvalidJobConfig for a name this build lacks.
+const VariantDefinition& VariantOf(const nlohmann::json& model);
+
 // `model` is the config's "model" section; `max_len` the longest input it will see. Throws
 // InvalidJobConfig (experiments/tasks/tasks.h) for a config the variant refuses.
 std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_t max_len);

@@ -3,8 +3,8 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/models/attention_factory.h"
 #include "experiments/registry.h"
-#include "experiments/tasks/tasks.h"
 
 namespace attnsweep {
 
@@ -45,12 +45,9 @@ torch::Tensor TransactionClassifierImpl::forward(const TransactionBatch& batch) 
 std::shared_ptr<TransactionModelImpl> MakeTransactionModel(const nlohmann::json& model,
                                                            int64_t max_len, int64_t mcc_vocabulary,
                                                            int64_t type_vocabulary) {
-  const std::string name = model.at("attention").get<std::string>();
-  const VariantDefinition* variant = FindVariant(name);
-  if (variant == nullptr)
-    throw InvalidJobConfig("no attention variant '" + name + "' in this build");
-  if (variant->make_transaction_model) {
-    return variant->make_transaction_model(model, mcc_vocabulary, type_vocabulary);
+  const VariantDefinition& variant = VariantOf(model);
+  if (variant.make_transaction_model) {
+    return variant.make_transaction_model(model, mcc_vocabulary, type_vocabulary);
   }
   return std::make_shared<TransactionClassifierImpl>(model, max_len, mcc_vocabulary,
                                                      type_vocabulary);
