@@ -10,6 +10,7 @@
 
 #include "experiments/data/data_error.h"
 #include "experiments/memory/counting_allocator.h"
+#include "experiments/memory/heap_tuning.h"
 #include "experiments/registry.h"
 #include "experiments/tasks/tasks.h"
 
@@ -48,7 +49,10 @@ std::optional<JobOutcome> JobOutcomeFromName(const std::string& name) {
 
 std::string LibTorchVersion() { return TORCH_VERSION; }
 
-void PrepareJobProcess() { CpuMemoryCounter::Install(); }
+void PrepareJobProcess() {
+  CpuMemoryCounter::Install();
+  KeepFreedBuffersInHeap();
+}
 
 namespace {
 

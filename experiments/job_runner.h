@@ -47,7 +47,8 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context);
 // "1.13.0", say: the LibTorch this binary was built against.
 std::string LibTorchVersion();
 
-// Installs what measuring needs before any job runs (the counting CPU allocator). Idempotent.
+// Installs what measuring needs before any job runs (the counting CPU allocator) and tunes the heap
+// for training's large short-lived buffers (heap_tuning.h). Idempotent.
 void PrepareJobProcess();
 
 }  // namespace attnsweep

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <string>
 
+#include "experiments/memory/heap_tuning.h"
+
 namespace attnsweep {
 namespace {
 int64_t StatusFieldBytes(const std::string& field) {
@@ -19,6 +21,8 @@ int64_t StatusFieldBytes(const std::string& field) {
 }  // namespace
 
 bool ResetPeakRss() {
+  // Freed memory the heap keeps for reuse (heap_tuning.h) is not the work's: give it back first.
+  ReleaseFreeHeapMemory();
   // Writing 5 to clear_refs resets the peak RSS (Linux >= 4.0).
   std::ofstream clear("/proc/self/clear_refs");
   clear << "5";
