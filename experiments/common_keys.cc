@@ -46,6 +46,9 @@ std::vector<ParamSpec> EncoderKeys() {
       ParamSpec::Bool("model.residual_gate", true)
           .Help("a learned scalar on each layer's mixing branch, starting at 0: the encoder starts "
                 "as the bag of events and mixes in as far as it helps"),
+      ParamSpec::Bool("model.standardize", true)
+          .Help("standardise the pooled vector the classifier's head reads by batch statistics "
+                "(running averages in evaluation); not the aggregates baseline's features"),
   };
 }
 

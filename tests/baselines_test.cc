@@ -169,5 +169,25 @@ TEST(SequenceClassifier, PoolingsAgainstTheirDefinitionsAndIgnorePadding) {
   }
 }
 
+TEST(SequenceClassifier, StandardisesThePooledVectorAcrossTheTrainingBatch) {
+  torch::manual_seed(4);
+  const auto x = at::randn({16, 6, 8});
+  SequenceClassifier classifier(EncoderOptions(8, 1, 16, 6).dropout(0).standardize(true),
+                                [] { return std::make_shared<BagMixerImpl>(BagMixerOptions(8)); });
+  ASSERT_TRUE(classifier->standardizer);
+  classifier->train();
+  torch::NoGradGuard no_grad;
+  // Reference: the mean-pooled vector, standardised per feature over the batch by hand.
+  const auto pooled = classifier->encoder->forward(x, {}).mean(1);
+  const auto mean = pooled.mean(0, true);
+  const auto standardised = (pooled - mean) / at::sqrt((pooled - mean).pow(2).mean(0, true) + 1e-5);
+  const auto expected = classifier->head->forward(standardised).squeeze(-1);
+  EXPECT_TRUE(at::allclose(classifier->forward(x), expected, 1e-4, 1e-5));
+  // Off: no standardiser, the head reads the pooled vector itself.
+  SequenceClassifier plain(EncoderOptions(8, 1, 16, 6).dropout(0),
+                           [] { return std::make_shared<BagMixerImpl>(BagMixerOptions(8)); });
+  EXPECT_FALSE(plain->standardizer);
+}
+
 }  // namespace
 }  // namespace attnsweep

@@ -81,6 +81,9 @@ SequenceClassifierImpl::SequenceClassifierImpl(const EncoderOptions& options,
               "pooling must be mean, max or mean_max, got ", pooling);
   encoder = register_module("encoder", Encoder(options, make_attention));
   const int64_t pooled_width = pooling == "mean_max" ? 2 * options.d_model() : options.d_model();
+  if (options.standardize()) {
+    standardizer = register_module("standardizer", FeatureStandardizer(pooled_width));
+  }
   head = register_module("head", torch::nn::Linear(pooled_width, 1));
 }
 
@@ -105,7 +108,9 @@ torch::Tensor SequenceClassifierImpl::forward(const torch::Tensor& x,
             : h;
     pooled.push_back(std::get<0>(masked.max(1)));
   }
-  return head->forward(pooled.size() == 1 ? pooled[0] : at::cat(pooled, 1)).squeeze(-1);
+  auto features = pooled.size() == 1 ? pooled[0] : at::cat(pooled, 1);
+  if (standardizer) features = standardizer->forward(features);
+  return head->forward(features).squeeze(-1);
 }
 
 SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) {
@@ -116,7 +121,8 @@ SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) 
       // Configs stored before these keys existed (a batch resumed by a newer build) keep the model
       // they were defined with.
       .pooling(model.value("pooling", std::string("mean")))
-      .residual_gate(model.value("residual_gate", false));
+      .residual_gate(model.value("residual_gate", false))
+      .standardize(model.value("standardize", false));
   SequenceClassifier classifier(options, [&] { return MakeAttention(model, max_len); });
   // Linformer's layerwise sharing: every layer uses the first layer's projection.
   if (model.at("attention") == "linformer" && model.at("linformer").at("sharing") == "layerwise") {

@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "experiments/models/attention.h"
+#include "experiments/models/feature_standardizer.h"
 
 namespace attnsweep {
 
@@ -39,6 +40,8 @@ struct EncoderOptions {
   // with respect to the signal (Linformer's position-indexed projection) ended below the bag
   // baseline (docs/train.md).
   TORCH_ARG(bool, residual_gate) = false;
+  // Standardise the pooled vector before the head (feature_standardizer.h).
+  TORCH_ARG(bool, standardize) = false;
 };
 
 // x + g Dropout(Attention(LN(x))) (g = 1, or a learned gate starting at 0), then
@@ -82,6 +85,7 @@ class SequenceClassifierImpl : public torch::nn::Module {
 
   std::string pooling;
   Encoder encoder{nullptr};
+  FeatureStandardizer standardizer{nullptr};  // null when options.standardize() is off
   torch::nn::Linear head{nullptr};
 };
 TORCH_MODULE(SequenceClassifier);

@@ -276,7 +276,7 @@ TaskDefinition TrainTask() {
           .Choices({"last", "first", "random"})
           .Help("which data.max_len events of a longer history training sees; evaluation takes "
                 "the last"),
-      ParamSpec::Int("train.epochs", 10).Range(1, 100000).Help("passes over the training split"),
+      ParamSpec::Int("train.epochs", 6).Range(1, 100000).Help("passes over the training split"),
       ParamSpec::Int("train.batch_size", 32).Range(1, 1 << 20).Help("customers per training step"),
       ParamSpec::Float("train.lr", 0.02).Range(0, 10).Help("peak learning rate"),
       ParamSpec::Float("train.weight_decay", 0.01)
