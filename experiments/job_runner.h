@@ -47,8 +47,9 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context);
 // "1.13.0", say: the LibTorch this binary was built against.
 std::string LibTorchVersion();
 
-// Installs what measuring needs before any job runs (the counting CPU allocator) and tunes the heap
-// for training's large short-lived buffers (heap_tuning.h). Idempotent.
+// Installs what measuring needs before any job runs (the counting CPU allocator), tunes the heap
+// for training's large short-lived buffers (heap_tuning.h) and flushes subnormal floats to zero.
+// Idempotent.
 void PrepareJobProcess();
 
 }  // namespace attnsweep

@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
 #include "experiments/grid.h"
@@ -215,6 +217,18 @@ TEST(SleepTask, InterruptIsNoticedQuickly) {
   stopper.join();
   EXPECT_EQ(output.outcome, JobOutcome::kInterrupted);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
+}
+
+TEST(RunJob, JobProcessesFlushSubnormalFloatsToZeroOnEveryThread) {
+  at::set_num_threads(2);
+  PrepareJobProcess();
+  // 1e-39 is subnormal in float: flushed, it reads as 0 and products of it are 0, on whichever
+  // intra-op thread computes each half of the tensor.
+  const auto tiny = at::full({1 << 20}, 1e-39f);
+  EXPECT_EQ((tiny * 3.0f).count_nonzero().item<int64_t>(), 0);
+  // Normal floats are untouched.
+  const auto small = at::full({1 << 20}, 1e-30f);
+  EXPECT_EQ((small * 3.0f).count_nonzero().item<int64_t>(), 1 << 20);
 }
 
 TEST(RunJob, UnknownTaskIsInvalidAndMalformedConfigIsAnError) {
