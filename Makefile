@@ -28,7 +28,7 @@ bench: build
 bench-data: build
 	@bash scripts/bench_data.sh $(BUILD_DIR)
 
-# The quality tables of docs/train.md (about 45 minutes on 2 cores).
+# The quality tables of docs/train.md (about 75 minutes on 2 cores: three grids, one after another).
 quality: build
 	@bash scripts/quality.sh $(BUILD_DIR)
 
