@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test bench bench-data quality format clean
+.PHONY: setup configure build demo test test-report bench bench-data quality seed-study format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,7 +20,13 @@ demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE browser
+
+# The HTML report checked in a real browser: installs Debian's chromium (once), then runs the
+# browser tests (a minute).
+test-report: build
+	@bash scripts/install_chromium.sh
+	cd $(BUILD_DIR) && ctest --output-on-failure -L browser
 
 bench: build
 	@bash scripts/bench.sh $(BUILD_DIR)
@@ -31,6 +37,11 @@ bench-data: build
 # The quality tables of docs/train.md (about 75 minutes on 2 cores: three grids, one after another).
 quality: build
 	@bash scripts/quality.sh $(BUILD_DIR)
+
+# The seeds' studies (docs/results.md): speed and memory against length, quality with 3 seeds,
+# Performer's features. PROFILE=quick (default, about 13 minutes on 2 cores) or PROFILE=full.
+seed-study: build
+	@bash scripts/seed_study.sh $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

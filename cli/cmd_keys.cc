@@ -1,5 +1,7 @@
 #include "cli/cmd_keys.h"
 
+#include <fnmatch.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
@@ -11,7 +13,9 @@ namespace attnsweep {
 CLI::App* SetupKeysCommand(CLI::App& app, KeysOptions* options) {
   CLI::App* keys = app.add_subcommand(
       "keys", "List every config key a grid can set, or the tasks and attention variants");
-  keys->add_option("task", options->task, "only the keys this task reads");
+  keys->add_option("pattern", options->task,
+                   "a task's name (only the keys it reads), or part of a key or a glob "
+                   "(performer, 'model.*.k') to filter by");
   keys->add_flag("--tasks", options->tasks, "list the tasks instead: what each does and reads");
   keys->add_flag("--variants", options->variants, "list the attention variants instead");
   AddFormatOption(keys, &options->format);
@@ -68,17 +72,20 @@ int RunKeysCommand(const KeysOptions& options) {
     PrintTable(options.tasks ? TaskTable() : VariantTable(), options.format);
     return kExitOk;
   }
-  if (!options.task.empty() && FindTask(options.task) == nullptr) {
-    const std::string close = ClosestName(options.task, TaskNames());
-    PrintError("no task '" + options.task + "'" +
-               (close.empty() ? "" : "; did you mean '" + close + "'?") +
-               " (tasks: " + JoinNames(TaskNames()) + ")");
-    return kExitBadInput;
-  }
+  // A task's name filters by task; anything else is part of a key, or a glob.
+  const bool by_task = !options.task.empty() && FindTask(options.task) != nullptr;
+  const std::string pattern = by_task ? "" : options.task;
+  const bool glob = pattern.find_first_of("*?[") != std::string::npos;
+  auto matches = [&](const std::string& key) {
+    if (pattern.empty()) return true;
+    return glob ? fnmatch(pattern.c_str(), key.c_str(), 0) == 0
+                : key.find(pattern) != std::string::npos;
+  };
   Table table;
   table.columns = {"key", "type", "default", "allowed", "tasks", "meaning"};
   for (const auto& spec : ConfigSchema()) {
-    if (!options.task.empty() && !ParamAppliesToTask(spec, options.task)) continue;
+    if (by_task && !ParamAppliesToTask(spec, options.task)) continue;
+    if (!matches(spec.key)) continue;
     std::string allowed = JoinNames(spec.choices);
     if (spec.min || spec.max) {
       allowed = (spec.min ? FormatNumber(*spec.min) : "") + ".." +
@@ -88,6 +95,15 @@ int RunKeysCommand(const KeysOptions& options) {
     if (!spec.variant.empty()) tasks += " (attention " + spec.variant + ")";
     table.rows.push_back(
         {spec.key, ParamTypeName(spec.type), spec.default_text, allowed, tasks, spec.help});
+  }
+  if (table.rows.empty()) {
+    std::vector<std::string> names;
+    for (const auto& spec : ConfigSchema()) names.push_back(spec.key);
+    const std::string close = ClosestName(pattern, names);
+    PrintError("no key matches '" + pattern + "'" +
+               (close.empty() ? "" : "; did you mean '" + close + "'?") +
+               " (tasks: " + JoinNames(TaskNames()) + "; `attnsweep keys` lists every key)");
+    return kExitBadInput;
   }
   PrintTable(table, options.format);
   return kExitOk;

@@ -11,7 +11,7 @@ class App;
 namespace attnsweep {
 
 struct KeysOptions {
-  std::string task;  // only this task's keys
+  std::string task;  // a task name (its keys), or part of a key or a glob (`keys [PATTERN]`)
   bool tasks = false;
   bool variants = false;
   std::string format = "table";

@@ -6,7 +6,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "cli/headline_metrics.h"
 #include "cli/results_aggregate.h"
+#include "cli/results_pivot.h"
+#include "cli/results_slope.h"
 #include "experiments/config_schema.h"
 #include "store/readonly_query.h"
 #include "store/result_store.h"
@@ -17,47 +20,119 @@ namespace attnsweep {
 CLI::App* SetupResultsCommand(CLI::App& app, ResultsOptions* options) {
   CLI::App* results = app.add_subcommand(
       "results", "Metrics grouped by config keys: mean ± std and count over each group");
-  results->add_option("batch", options->batch, "a batch id or name (default: the newest batch)");
+  AddBatchSelection(results, &options->batches, &options->all);
   AddDbOption(results, &options->db);
+  // One value per --by/--metrics (comma-separated): a batch id after them is a batch, not a key.
   results
       ->add_option("--by", options->by,
                    "config keys to group by, comma-separated, e.g. model.attention,data.max_len "
-                   "(default: the keys that vary, seed aside)")
-      ->delimiter(',');
+                   "(also: experiment, batch; default: the keys that vary, seed aside)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   results
       ->add_option("--metrics", options->metrics,
-                   "metrics to show, comma-separated, e.g. fwd_ms,peak_mb (default: all)")
-      ->delimiter(',');
+                   "metrics to show, comma-separated, e.g. fwd_ms,peak_mb (default: the task's "
+                   "headline figures; `seconds` is every job's wall time)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   results->add_option("--where", options->where,
                       "an SQL condition on the `results` view's columns, e.g. \"max_len >= 1024\"");
   results->add_option("--experiment", options->experiment, "only this experiment's jobs");
+  CLI::Option* pivot = results->add_option(
+      "--pivot", options->pivot, "one grouping key's values as columns, e.g. --pivot data.max_len");
+  results
+      ->add_option("--slope", options->slope,
+                   "fit each metric's growth against a numeric key on log-log axes, e.g. "
+                   "--slope data.max_len (1: linear, 2: quadratic)")
+      ->excludes(pivot);
+  results->add_flag("--curves", options->curves,
+                    "the per-epoch series (train_loss, val_auc) instead of final figures: one row "
+                    "per group and epoch, mean ± std over seeds");
   AddFormatOption(results, &options->format);
   return results;
 }
 
+namespace {
+
+bool KnownKey(const std::string& key) {
+  return key == "experiment" || key == "batch" || key == "epoch" || FindParam(key) != nullptr;
+}
+
+// Each job with curves as one job per epoch: its config with `epoch` set, the curves' values at
+// that epoch as its figures. Grouping them by the keys that vary and `epoch` gives the mean curve.
+std::vector<JobRecord> JobsByEpoch(ResultStore& store, const std::vector<JobRecord>& jobs) {
+  std::vector<int64_t> ids;
+  for (const auto& job : jobs) ids.push_back(job.id);
+  const auto curves = store.Curves(ids);
+  std::vector<JobRecord> epochs;
+  for (const auto& job : jobs) {
+    auto found = curves.find(job.id);
+    if (found == curves.end()) continue;
+    std::map<int64_t, JobRecord> by_step;
+    for (const CurvePoint& point : found->second) {
+      auto [it, inserted] = by_step.emplace(point.step, job);
+      if (inserted) {
+        nlohmann::json config = nlohmann::json::parse(job.config);
+        config["epoch"] = point.step;
+        it->second.config = config.dump();
+        it->second.metrics.clear();
+        it->second.seconds = -1;
+        it->second.status = "done";
+      }
+      it->second.metrics[point.name] = point.value;
+    }
+    for (auto& [step, record] : by_step) epochs.push_back(std::move(record));
+  }
+  return epochs;
+}
+
+int RefuseUnknownKey(const std::string& option, const std::string& key) {
+  std::vector<std::string> names = {"experiment", "batch"};
+  for (const auto& spec : ConfigSchema()) names.push_back(spec.key);
+  const std::string close = ClosestName(key, names);
+  PrintError(option + ": unknown key '" + key + "'" +
+             (close.empty() ? "" : "; did you mean '" + close + "'?") +
+             " (`attnsweep keys` lists every key)");
+  return kExitBadInput;
+}
+
+// When --by leaves out keys that vary, the table's means are over them too: say so.
+void NoteAveragedKeys(const std::vector<JobRecord>& jobs, const std::vector<std::string>& by) {
+  std::vector<std::string> left_out;
+  for (const auto& key : VaryingKeys(jobs)) {
+    if (std::find(by.begin(), by.end(), key) == by.end()) left_out.push_back(key);
+  }
+  if (left_out.empty()) return;
+  PrintNote("each row averages over " + JoinNames(left_out) +
+            " as well as seed (they vary and are not in --by)");
+}
+
+}  // namespace
+
 int RunResultsCommand(const ResultsOptions& options) {
   for (const auto& key : options.by) {
-    if (key != "experiment" && FindParam(key) == nullptr) {
-      std::vector<std::string> names = {"experiment"};
-      for (const auto& spec : ConfigSchema()) names.push_back(spec.key);
-      std::string close = ClosestName(key, names);
-      PrintError("--by: unknown key '" + key + "'" +
-                 (close.empty() ? "" : "; did you mean '" + close + "'?") +
-                 " (`attnsweep keys` lists every key)");
-      return kExitBadInput;
-    }
+    if (!KnownKey(key)) return RefuseUnknownKey("--by", key);
   }
+  const std::string& spread_key = options.pivot.empty() ? options.slope : options.pivot;
+  const std::string spread_option = options.pivot.empty() ? "--slope" : "--pivot";
+  if (!spread_key.empty() && !KnownKey(spread_key))
+    return RefuseUnknownKey(spread_option, spread_key);
   ResultStore store = ResultStore::OpenReadOnly(options.db);
-  auto batch_id = ResolveBatch(store, options.batch, options.db);
-  if (!batch_id) return kExitBadInput;
+  const auto batch_ids =
+      SelectBatches(store, options.batches, options.all, options.db, options.where);
+  if (!batch_ids) return kExitBadInput;
 
-  std::vector<JobRecord> jobs = store.JobsWithMetrics(*batch_id);
+  std::vector<JobRecord> jobs = store.JobsWithMetrics(*batch_ids);
   if (!options.where.empty()) {
-    const auto ids = store.JobIdsWhere(*batch_id, options.where);
+    const auto ids = store.JobIdsWhere(*batch_ids, options.where);
     const std::set<int64_t> keep(ids.begin(), ids.end());
     jobs.erase(std::remove_if(jobs.begin(), jobs.end(),
                               [&](const JobRecord& j) { return keep.count(j.id) == 0; }),
                jobs.end());
+    if (jobs.empty() && batch_ids->size() == 1 && options.batches.empty()) {
+      PrintNote("no job of batch " + std::to_string(batch_ids->front()) +
+                " (the newest) matches --where; pass batch ids or --all to look in others");
+    }
   }
   if (!options.experiment.empty()) {
     jobs.erase(
@@ -65,12 +140,19 @@ int RunResultsCommand(const ResultsOptions& options) {
                        [&](const JobRecord& j) { return j.experiment != options.experiment; }),
         jobs.end());
   }
-  std::set<std::string> available;
-  for (const auto& job : jobs) {
-    for (const auto& [name, value] : job.metrics) available.insert(name);
+  if (options.curves) {
+    jobs = JobsByEpoch(store, jobs);
+    if (jobs.empty()) {
+      PrintNote("no curves: only train jobs record them, once an epoch has finished");
+      return kExitOk;
+    }
   }
+  const std::set<std::string> available = AvailableMetrics(jobs);
   for (const auto& metric : options.metrics) {
-    if (!available.empty() && available.count(metric) == 0) {
+    // A name no job has is a typo, unless no job has figures yet (all failed, say): `seconds` (wall
+    // time) alone does not count.
+    const bool any_figures = available.size() > available.count("seconds");
+    if (any_figures && available.count(metric) == 0) {
       std::string known;
       for (const auto& name : available) known += (known.empty() ? "" : ", ") + name;
       PrintError("--metrics: no job in this selection has '" + metric + "' (they have: " + known +
@@ -79,8 +161,35 @@ int RunResultsCommand(const ResultsOptions& options) {
     }
   }
   ResultsQuery query{options.by, options.metrics};
+  if (query.metrics.empty()) {
+    query.metrics = options.curves ? std::vector<std::string>(available.begin(), available.end())
+                                   : HeadlineMetrics(jobs, available);
+  }
+  if (options.curves && query.by.empty()) {
+    query.by = VaryingKeys(jobs);
+    // Epoch last: a group's curve reads down the rows.
+    query.by.erase(std::remove(query.by.begin(), query.by.end(), "epoch"), query.by.end());
+    query.by.push_back("epoch");
+  }
+  if (!query.by.empty()) NoteAveragedKeys(jobs, query.by);
+  if (!spread_key.empty()) {
+    if (query.by.empty()) query.by = VaryingKeys(jobs);
+    if (std::find(query.by.begin(), query.by.end(), spread_key) == query.by.end()) {
+      PrintError(spread_option + " " + spread_key + ": not a grouping key here (grouping by " +
+                 (query.by.empty() ? std::string("nothing") : JoinNames(query.by)) +
+                 "): add it to --by");
+      return kExitBadInput;
+    }
+  }
   const auto format = ParseOutputFormat(options.format);
-  PrintTable(ResultsToTable(AggregateResults(jobs, query), format), options.format);
+  const ResultsTable results = AggregateResults(jobs, query);
+  if (!options.pivot.empty()) {
+    PrintTable(PivotResults(results, options.pivot, format), options.format);
+  } else if (!options.slope.empty()) {
+    PrintTable(SlopeTable(results, options.slope), options.format);
+  } else {
+    PrintTable(ResultsToTable(results, format), options.format);
+  }
   return kExitOk;
 }
 

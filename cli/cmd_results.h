@@ -1,4 +1,4 @@
-// `attnsweep results [BATCH]`: metrics grouped by config keys, mean ± std over the rest (the
+// `attnsweep results [BATCH...]`: metrics grouped by config keys, mean ± std over the rest (the
 // seeds).
 #pragma once
 
@@ -12,12 +12,16 @@ class App;
 namespace attnsweep {
 
 struct ResultsOptions {
-  std::string batch;  // id or name; empty: the newest batch
+  std::vector<std::string> batches;  // ids or names; empty: the newest batch
+  bool all = false;                  // every batch
   std::string db = "attnsweep.db";
   std::vector<std::string> by;
   std::vector<std::string> metrics;
   std::string where;
   std::string experiment;
+  std::string pivot;    // a grouping key whose values become columns
+  std::string slope;    // a grouping key to fit each metric's log-log slope against
+  bool curves = false;  // per-epoch series instead of final figures: one row per group and epoch
   std::string format = "table";
 };
 

@@ -136,7 +136,7 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
   int64_t reused = 0;
   const int64_t batch_id =
       store.CreateBatch({grid.name, text, std::filesystem::absolute(options.grid_path).string(),
-                         HostName(), GitRevision(), VersionsJson(mpi)},
+                         HostName(), GitRevision(), VersionsJson(mpi), grid.description, grid.tags},
                         jobs, options.reuse, &reused);
   if (options.reuse) {
     spdlog::info("--reuse: {} of {} jobs reuse a done result already in {}; {} to run", reused,

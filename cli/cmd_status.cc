@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "experiments/config_schema.h"
 #include "store/result_store.h"
 #include "workers/exit_codes.h"
 #include "workers/stored_jobs.h"
@@ -44,11 +45,12 @@ int RunStatusCommand(const StatusOptions& options) {
   const CostModel model = CostModelFromStore(store);
   Table table;
   if (options.batch.empty()) {
-    table.columns = {"batch",  "name",    "status",  "jobs",    "done",    "reused",
-                     "failed", "pending", "running", "created", "elapsed", "eta"};
+    table.columns = {"batch",   "name",    "status",  "jobs",    "done", "reused", "failed",
+                     "pending", "running", "created", "elapsed", "eta",  "tags",   "description"};
     for (const BatchSummary& b : store.ListBatches()) {
       table.rows.push_back({b.id, b.name, b.status, b.total, b.done, b.reused, b.failed, b.pending,
-                            b.running, b.created_at, Clock(b.elapsed_s), Eta(store, b, model)});
+                            b.running, b.created_at, Clock(b.elapsed_s), Eta(store, b, model),
+                            JoinNames(b.tags), b.description});
     }
     PrintTable(table, options.format);
     return kExitOk;
@@ -67,6 +69,9 @@ int RunStatusCommand(const StatusOptions& options) {
         static_cast<long long>(b.failed), static_cast<long long>(b.pending),
         static_cast<long long>(b.running), Clock(b.elapsed_s).c_str(),
         eta.is_null() ? "" : (", ETA " + eta.get<std::string>()).c_str());
+    if (!b.tags.empty()) std::printf("tags: %s\n", JoinNames(b.tags).c_str());
+    if (!b.description.empty()) std::printf("%s\n", b.description.c_str());
+    if (!b.tags.empty() || !b.description.empty()) std::printf("\n");
   }
   table.columns = {"experiment", "jobs", "done", "failed", "pending", "running"};
   for (const auto& c : store.CountsByExperiment(*batch_id)) {

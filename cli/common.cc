@@ -1,8 +1,10 @@
 #include "cli/common.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <regex>
 
 #include <CLI/CLI.hpp>
 
@@ -38,6 +40,42 @@ std::optional<int64_t> ResolveBatch(ResultStore& store, const std::string& id_or
   }
   return id;
 }
+
+std::optional<std::vector<int64_t>> SelectBatches(ResultStore& store,
+                                                  const std::vector<std::string>& names, bool all,
+                                                  const std::string& db_path,
+                                                  const std::string& where) {
+  std::vector<int64_t> ids;
+  static const std::regex kNamesBatch(R"(\bbatch(_id)?\b)", std::regex::icase);
+  if (all || (names.empty() && std::regex_search(where, kNamesBatch))) {
+    for (const BatchSummary& b : store.ListBatches()) ids.push_back(b.id);
+    if (ids.empty()) {
+      PrintError("store '" + db_path + "' has no batches yet: run `attnsweep run GRID.yaml`");
+      return std::nullopt;
+    }
+    return ids;
+  }
+  if (names.empty()) {
+    auto id = ResolveBatch(store, "", db_path);
+    if (!id) return std::nullopt;
+    return std::vector<int64_t>{*id};
+  }
+  for (const auto& name : names) {
+    auto id = ResolveBatch(store, name, db_path);
+    if (!id) return std::nullopt;
+    if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
+  }
+  return ids;
+}
+
+void AddBatchSelection(CLI::App* command, std::vector<std::string>* batches, bool* all) {
+  command->add_option("batch", *batches,
+                      "batch ids or names (default: the newest batch; every batch when --where "
+                      "names batch_id)");
+  command->add_flag("--all", *all, "every batch in the store (the batch becomes a key)");
+}
+
+void PrintNote(const std::string& message) { std::fprintf(stderr, "note: %s\n", message.c_str()); }
 
 void PrintTable(const Table& table, const std::string& format) {
   std::cout << RenderTable(table, ParseOutputFormat(format)) << std::flush;

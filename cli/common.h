@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/output_format.h"
 
@@ -25,7 +26,23 @@ void AddFormatOption(CLI::App* command, std::string* format);
 std::optional<int64_t> ResolveBatch(ResultStore& store, const std::string& id_or_name,
                                     const std::string& db_path, bool unfinished = false);
 
+// The batches a reading command (results, report, export, jobs) works on: those named (ids or
+// names), every batch with `all`, else the newest one — or every batch when the `where` condition
+// names a batch column, so that `--where "batch_id = 1"` chooses by itself. Prints why and returns
+// nullopt when a named batch does not exist or the store has none.
+std::optional<std::vector<int64_t>> SelectBatches(ResultStore& store,
+                                                  const std::vector<std::string>& names, bool all,
+                                                  const std::string& db_path,
+                                                  const std::string& where = "");
+
+// The positional BATCH... and --all options of the reading commands.
+void AddBatchSelection(CLI::App* command, std::vector<std::string>* batches, bool* all);
+
 void PrintTable(const Table& table, const std::string& format);
+
+// Prints "note: ..." on stderr: what a reader should know about a table, kept off stdout so that
+// csv and json stay clean.
+void PrintNote(const std::string& message);
 
 // For commands that write to an existing store (resume, stop): false, with the reason printed, when
 // there is no file there, rather than creating an empty store.

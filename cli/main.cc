@@ -8,15 +8,21 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/cmd_curves.h"
 #include "cli/cmd_data.h"
+#include "cli/cmd_export.h"
+#include "cli/cmd_jobs.h"
 #include "cli/cmd_keys.h"
 #include "cli/cmd_logs.h"
 #include "cli/cmd_query.h"
+#include "cli/cmd_report.h"
 #include "cli/cmd_results.h"
 #include "cli/cmd_resume.h"
+#include "cli/cmd_rm.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_status.h"
 #include "cli/cmd_stop.h"
+#include "cli/cmd_tag.h"
 #include "cli/common.h"
 #include "cli/logging.h"
 #include "store/readonly_query.h"
@@ -50,6 +56,12 @@ int Main(int argc, char** argv) {
   KeysOptions keys_options;
   LogsOptions logs_options;
   DataOptions data_options;
+  ReportOptions report_options;
+  TagOptions tag_options;
+  RmOptions rm_options;
+  CurvesOptions curves_options;
+  JobsOptions jobs_options;
+  ExportOptions export_options;
   CLI::App* run = SetupRunCommand(app, &run_options);
   CLI::App* resume = SetupResumeCommand(app, &resume_options);
   CLI::App* stop = SetupStopCommand(app, &stop_options);
@@ -58,6 +70,12 @@ int Main(int argc, char** argv) {
   CLI::App* query = SetupQueryCommand(app, &query_options);
   CLI::App* keys = SetupKeysCommand(app, &keys_options);
   CLI::App* logs = SetupLogsCommand(app, &logs_options);
+  CLI::App* export_command = SetupExportCommand(app, &export_options);
+  CLI::App* jobs = SetupJobsCommand(app, &jobs_options);
+  CLI::App* curves = SetupCurvesCommand(app, &curves_options);
+  CLI::App* rm = SetupRmCommand(app, &rm_options);
+  CLI::App* tag = SetupTagCommand(app, &tag_options);
+  CLI::App* report = SetupReportCommand(app, &report_options);
   const DataCommands data = SetupDataCommand(app, &data_options);
   // The body of a job process, started by workers only: hidden from --help.
   int64_t job_memory_bytes = 0;
@@ -100,6 +118,12 @@ int Main(int argc, char** argv) {
     if (*query) return RunQueryCommand(query_options);
     if (*keys) return RunKeysCommand(keys_options);
     if (*logs) return RunLogsCommand(logs_options);
+    if (*report) return RunReportCommand(report_options);
+    if (*tag) return RunTagCommand(tag_options);
+    if (*rm) return RunRmCommand(rm_options);
+    if (*curves) return RunCurvesCommand(curves_options);
+    if (*jobs) return RunJobsCommand(jobs_options);
+    if (*export_command) return RunExportCommand(export_options);
     if (data.generate->parsed() || data.prepare->parsed() || data.stats->parsed()) {
       return RunDataCommand(data, data_options);
     }

@@ -7,56 +7,35 @@
 namespace attnsweep {
 namespace {
 
-void Flatten(const nlohmann::json& node, const std::string& prefix,
-             std::map<std::string, nlohmann::json>* out) {
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (it->is_object()) {
-      Flatten(*it, key, out);
-    } else {
-      (*out)[key] = *it;
-    }
-  }
-}
-
 nlohmann::json GroupValue(const JobRecord& job, const nlohmann::json& config,
                           const std::string& key) {
   if (key == "experiment") return job.experiment;
+  if (key == "batch") return job.batch_id;
   return ConfigValue(config, key);
+}
+
+// A job's figures with its wall time as `seconds` where the task recorded none itself.
+std::map<std::string, double> FiguresOf(const JobRecord& job) {
+  std::map<std::string, double> figures = job.metrics;
+  if (job.seconds >= 0 && job.reused_from == 0) figures.emplace("seconds", job.seconds);
+  return figures;
 }
 
 }  // namespace
 
-nlohmann::json ConfigValue(const nlohmann::json& config, const std::string& dotted_key) {
-  const nlohmann::json* node = &config;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = dotted_key.find('.', start);
-    const std::string part = dotted_key.substr(start, dot == std::string::npos ? dot : dot - start);
-    if (!node->is_object() || !node->contains(part)) return nullptr;
-    node = &(*node)[part];
-    if (dot == std::string::npos) return *node;
-    start = dot + 1;
-  }
-}
-
 std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs) {
-  std::map<std::string, std::set<std::string>> values;  // key -> distinct values
   std::set<std::string> experiments;
+  std::set<int64_t> batches;
+  std::vector<nlohmann::json> configs;
   for (const auto& job : jobs) {
     experiments.insert(job.experiment);
-    std::map<std::string, nlohmann::json> flat;
-    Flatten(nlohmann::json::parse(job.config), "", &flat);
-    for (const auto& [key, value] : flat) {
-      values[key].insert(value.dump());
-    }
+    batches.insert(job.batch_id);
+    configs.push_back(nlohmann::json::parse(job.config));
   }
   std::vector<std::string> keys;
+  if (batches.size() > 1) keys.push_back("batch");
   if (experiments.size() > 1) keys.push_back("experiment");
-  // Seeds are what we average over; the task follows from the experiment.
-  for (const auto& [key, distinct] : values) {
-    if (key != "seed" && key != "task" && distinct.size() > 1) keys.push_back(key);
-  }
+  for (const auto& key : VaryingConfigKeys(configs)) keys.push_back(key);
   return keys;
 }
 
@@ -86,7 +65,7 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
     ResultGroup& group = table.groups[it->second];
     if (job.status == "done") {
       ++group.done;
-      for (const auto& [name, value] : job.metrics) {
+      for (const auto& [name, value] : FiguresOf(job)) {
         samples[it->second][name].push_back(value);
         if (seen_metrics.insert(name).second) metric_order.push_back(name);
       }
@@ -121,6 +100,31 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
   return table;
 }
 
+std::string FailureKinds(const ResultGroup& group) {
+  std::string text;
+  for (const auto& [kind, count] : group.failures) {
+    std::string upper = kind;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    text += (text.empty() ? "" : ",") + upper;
+  }
+  return text;
+}
+
+nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, bool for_people) {
+  auto found = group.metrics.find(metric);
+  if (found == group.metrics.end()) {
+    // A benchmark whose forward pass fit but whose backward pass ran out of memory records
+    // fwdbwd_oom instead of the fwdbwd_ figures.
+    if (metric.rfind("fwdbwd_", 0) == 0 && group.metrics.count("fwdbwd_oom")) return "OOM";
+    // No done job has it: say why, when the jobs failed (an OOM row is a result too).
+    const std::string failures = FailureKinds(group);
+    return group.done == 0 && !failures.empty() ? nlohmann::json(failures) : nlohmann::json();
+  }
+  const MetricSummary& s = found->second;
+  if (!for_people) return s.mean;
+  return s.count > 1 ? FormatNumber(s.mean) + " ± " + FormatNumber(s.std) : FormatNumber(s.mean);
+}
+
 Table ResultsToTable(const ResultsTable& results, OutputFormat format) {
   const bool for_people = format == OutputFormat::kTable || format == OutputFormat::kMarkdown;
   Table table;
@@ -133,30 +137,15 @@ Table ResultsToTable(const ResultsTable& results, OutputFormat format) {
   table.columns.push_back("failed");
   for (const auto& group : results.groups) {
     std::vector<nlohmann::json> row = group.key_values;
-    std::string failure_text;
     int failed = 0;
-    for (const auto& [kind, count] : group.failures) {
-      std::string upper = kind;
-      std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-      failure_text += (failure_text.empty() ? "" : ",") + upper;
-      failed += count;
-    }
+    for (const auto& [kind, count] : group.failures) failed += count;
     for (const auto& metric : results.metrics) {
-      auto found = group.metrics.find(metric);
-      if (found == group.metrics.end()) {
-        // No done job has it: say why, when the jobs failed (an OOM row is a result too).
-        row.push_back(group.done == 0 && !failure_text.empty() ? nlohmann::json(failure_text)
-                                                               : nlohmann::json());
-        if (!for_people) row.push_back(nullptr);
-        continue;
-      }
-      const MetricSummary& s = found->second;
-      if (for_people) {
-        row.push_back(s.count > 1 ? FormatNumber(s.mean) + " ± " + FormatNumber(s.std)
-                                  : FormatNumber(s.mean));
-      } else {
-        row.push_back(s.mean);
-        row.push_back(s.count > 1 ? nlohmann::json(s.std) : nlohmann::json());
+      row.push_back(SummaryCell(group, metric, for_people));
+      if (!for_people) {
+        auto found = group.metrics.find(metric);
+        row.push_back(found != group.metrics.end() && found->second.count > 1
+                          ? nlohmann::json(found->second.std)
+                          : nlohmann::json());
       }
     }
     row.push_back(group.done);

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "cli/output_format.h"
+#include "experiments/config_keys.h"
 #include "store/result_store.h"
 
 namespace attnsweep {
 
 struct ResultsQuery {
-  std::vector<std::string> by;  // dotted config keys, or "experiment"; empty = the keys that vary
+  // dotted config keys, "experiment" or "batch"; empty = the keys that vary
+  std::vector<std::string> by;
   std::vector<std::string> metrics;  // empty = every metric the jobs have
 };
 
@@ -35,8 +37,8 @@ struct ResultsTable {
   std::vector<ResultGroup> groups;  // in order of first appearance
 };
 
-// Config keys (dotted) whose value differs between jobs, seed aside, plus "experiment" when there
-// are several experiments: the natural grouping of a batch.
+// Config keys (dotted) whose value differs between jobs, seed aside, plus "batch" and "experiment"
+// when there are several: the natural grouping of a batch. The variant comes first.
 std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs);
 
 ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQuery& query);
@@ -46,7 +48,9 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
 // ...).
 Table ResultsToTable(const ResultsTable& results, OutputFormat format);
 
-// The value of a dotted key ("model.attention") in a config, or null.
-nlohmann::json ConfigValue(const nlohmann::json& config, const std::string& dotted_key);
+// One metric of a group as a cell: the mean for machines; "mean ± std" for people (the mean
+// alone for one sample); where no done job has it, the kinds the group's jobs failed with ("OOM"),
+// else null.
+nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, bool for_people);
 
 }  // namespace attnsweep

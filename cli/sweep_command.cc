@@ -72,7 +72,7 @@ bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_me
     settings->job_memory_bytes = *bytes;
   }
   settings->log_root = JobLogRoot(db_path);
-  settings->checkpoint_root = db_path + ".checkpoints";
+  settings->checkpoint_root = CheckpointRoot(db_path);
   return true;
 }
 

@@ -572,8 +572,8 @@ void GridParser::Parse(const YAML::Node& root, const std::string& default_name) 
           "'store', 'defaults')");
     return;
   }
-  static const std::vector<std::string> kTopKeys = {"name", "store", "defaults", "experiments",
-                                                    "description"};
+  static const std::vector<std::string> kTopKeys = {"name",        "store",       "defaults",
+                                                    "experiments", "description", "tags"};
   CheckStructureKeys(root, kTopKeys, "top-level key");
   Grid& grid = result_->grid;
   grid.name = root["name"] && root["name"].IsScalar() ? root["name"].Scalar() : default_name;
@@ -582,6 +582,26 @@ void GridParser::Parse(const YAML::Node& root, const std::string& default_name) 
       grid.store_path = root["store"].Scalar();
     } else {
       Error(MarkOf(root["store"]), "'store' must be a file path");
+    }
+  }
+  if (root["description"]) {
+    if (root["description"].IsScalar()) {
+      grid.description = root["description"].Scalar();
+    } else {
+      Error(MarkOf(root["description"]), "'description' must be text");
+    }
+  }
+  if (const YAML::Node tags = root["tags"]) {
+    const bool listed =
+        tags.IsSequence() && std::all_of(tags.begin(), tags.end(), [](const auto& t) {
+          return t.IsScalar() && !t.Scalar().empty();
+        });
+    if (tags.IsScalar() && !tags.Scalar().empty()) {
+      grid.tags.push_back(tags.Scalar());
+    } else if (listed) {
+      for (const auto& tag : tags) grid.tags.push_back(tag.Scalar());
+    } else {
+      Error(MarkOf(tags), "'tags' must be a list of words, e.g. tags: [baseline, cpu]");
     }
   }
   if (root["defaults"]) defaults_ = ParseSettings(root["defaults"], false, "defaults");

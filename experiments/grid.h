@@ -28,8 +28,10 @@ struct JobSpec {
 };
 
 struct Grid {
-  std::string name;        // the batch's name
-  std::string store_path;  // `store:`, empty when the grid does not name one
+  std::string name;               // the batch's name
+  std::string store_path;         // `store:`, empty when the grid does not name one
+  std::string description;        // `description:`, shown by `attnsweep status`
+  std::vector<std::string> tags;  // `tags:`, for finding batches again
   std::vector<JobSpec> jobs;
   std::vector<GridIssue> warnings;  // things that are legal but probably not meant
 };

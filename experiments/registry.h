@@ -46,6 +46,8 @@ struct TaskDefinition {
   std::string help;
   std::vector<ParamSpec> keys;     // the task's own section ("train.epochs", ...)
   std::vector<KeyGroupUse> reads;  // shared sections it reads
+  // What `attnsweep results` shows without --metrics: the figures a reader looks at first.
+  std::vector<std::string> headline_metrics;
   // How a job runs under `--isolation auto`: process, host or inproc.
   std::string default_isolation = "process";
   // True for a job that must run alone on its node (a benchmark that times the machine); it then

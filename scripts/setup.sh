@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages attnsweep builds and runs with; does nothing when all are present.
+# Installs the Debian packages attnsweep builds and runs with, and the report's plotting libraries
+# from the npm registry (exact versions: package-lock.json); does nothing when all are present.
 # Run as root (or with sudo available). Safe to run repeatedly.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config
@@ -11,6 +13,9 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libcli11-dev nlohmann-json3-dev
 )
 
+# node and npm only where missing: a machine may have its own (newer) Node.js.
+command -v npm >/dev/null || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -18,16 +23,26 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo_cmd=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "setup: installing ${missing[*]}" >&2
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-  sudo_cmd=(sudo)
+# The report's plotting libraries (vega, vega-lite, vega-embed; their minified bundles are compiled
+# into attnsweep). `npm ci` installs exactly what package-lock.json pins, again only when the lock
+# changed since the last install. No install scripts run; vega-lite's engine field asks for Node 22
+# for its command-line tools, which attnsweep does not use (its browser bundle runs anywhere).
+stamp=node_modules/.attnsweep-lock.sha256
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  echo "setup: npm ci (report plotting libraries, pinned by package-lock.json)" >&2
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+  echo "$lock_sum" > "$stamp"
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

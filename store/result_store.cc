@@ -1,5 +1,7 @@
 #include "store/result_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "store/readonly_query.h"
 #include "store/schema.h"
 
@@ -20,13 +22,16 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
   Transaction txn(db_);
   Statement insert_batch(db_,
                          "INSERT INTO batches (name, grid_yaml, grid_path, status, host, git_rev, "
-                         "versions) VALUES (?, ?, ?, 'running', ?, ?, ?)");
+                         "versions, description, tags) "
+                         "VALUES (?, ?, ?, 'running', ?, ?, ?, NULLIF(?, ''), ?)");
   insert_batch.Bind(1, batch.name)
       .Bind(2, batch.grid_yaml)
       .Bind(3, batch.grid_path)
       .Bind(4, batch.host)
       .Bind(5, batch.git_rev)
       .Bind(6, batch.versions)
+      .Bind(7, batch.description)
+      .Bind(8, nlohmann::json(batch.tags).dump())
       .Run();
   const int64_t batch_id = db_.LastInsertId();
   Statement insert_job(
@@ -125,11 +130,24 @@ JobRecord ReadJob(const Statement& s) {
   job.limits = s.Text(9);
   job.plan = s.Text(10);
   job.reused_from = s.Int(11);
+  job.batch_id = s.Int(12);
+  job.rank = static_cast<int>(s.Int(13));
+  job.host = s.Text(14);
+  job.seconds = s.Double(15);
   return job;
 }
 constexpr const char* kJobColumns =
     "id, experiment, job_key, config, status, attempts, cost, error_kind, error, limits, "
-    "COALESCE(plan, ''), COALESCE(reused_from, 0)";
+    "COALESCE(plan, ''), COALESCE(reused_from, 0), batch_id, COALESCE(rank, -1), "
+    "COALESCE(host, ''), "
+    "COALESCE(ROUND((julianday(finished_at) - julianday(started_at)) * 86400.0, 3), -1)";
+
+// "(1,2,3)": ids are integers, so spelling them into the SQL is safe.
+std::string IdList(const std::vector<int64_t>& ids) {
+  std::string text = "(";
+  for (size_t i = 0; i < ids.size(); ++i) text += (i ? "," : "") + std::to_string(ids[i]);
+  return text + ")";
+}
 }  // namespace
 
 std::vector<JobRecord> ResultStore::PendingJobs(int64_t batch_id) {
@@ -356,7 +374,8 @@ SELECT b.id, b.name, b.status, b.created_at, COALESCE(b.finished_at, ''), COALES
        COALESCE(SUM(j.reused_from IS NOT NULL), 0),
        (julianday(COALESCE(b.finished_at, 'now')) - julianday(b.created_at)) * 86400.0,
        COALESCE(SUM(CASE WHEN j.status = 'done' AND j.reused_from IS NULL
-                    THEN (julianday(j.finished_at) - julianday(j.started_at)) * 86400.0 END), 0)
+                    THEN (julianday(j.finished_at) - julianday(j.started_at)) * 86400.0 END), 0),
+       COALESCE(b.description, ''), b.tags
 FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id
 )sql";
 
@@ -377,6 +396,13 @@ BatchSummary ReadSummary(const Statement& s) {
   b.reused = s.Int(12);
   b.elapsed_s = s.Double(13);
   b.done_job_seconds = s.Double(14);
+  b.description = s.Text(15);
+  const auto tags = nlohmann::json::parse(s.Text(16), nullptr, false);
+  if (tags.is_array()) {
+    for (const auto& tag : tags) {
+      if (tag.is_string()) b.tags.push_back(tag.get<std::string>());
+    }
+  }
   return b;
 }
 }  // namespace
@@ -423,10 +449,11 @@ std::vector<ResultStore::ExperimentCounts> ResultStore::CountsByExperiment(int64
   return counts;
 }
 
-std::vector<JobRecord> ResultStore::JobsWithMetrics(int64_t batch_id, const std::string& status) {
-  Statement s(db_, std::string("SELECT ") + kJobColumns +
-                       " FROM jobs WHERE batch_id = ? AND (? = '' OR status = ?) ORDER BY id");
-  s.Bind(1, batch_id).Bind(2, status).Bind(3, status);
+std::vector<JobRecord> ResultStore::JobsWithMetrics(const std::vector<int64_t>& batch_ids,
+                                                    const std::string& status) {
+  Statement s(db_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE batch_id IN " +
+                       IdList(batch_ids) + " AND (? = '' OR status = ?) ORDER BY batch_id, id");
+  s.Bind(1, status).Bind(2, status);
   std::vector<JobRecord> jobs;
   std::map<int64_t, size_t> index;
   while (s.Step()) {
@@ -435,8 +462,8 @@ std::vector<JobRecord> ResultStore::JobsWithMetrics(int64_t batch_id, const std:
   }
   Statement m(db_,
               "SELECT m.job_id, m.name, m.value FROM metrics m JOIN jobs j ON j.id = m.job_id "
-              "WHERE j.batch_id = ?");
-  m.Bind(1, batch_id);
+              "WHERE j.batch_id IN " +
+                  IdList(batch_ids));
   while (m.Step()) {
     auto it = index.find(m.Int(0));
     // A NULL value is a NaN that SQLite could not store; leave it out of the aggregates.
@@ -445,14 +472,57 @@ std::vector<JobRecord> ResultStore::JobsWithMetrics(int64_t batch_id, const std:
   return jobs;
 }
 
-std::vector<int64_t> ResultStore::JobIdsWhere(int64_t batch_id, const std::string& condition) {
+std::vector<int64_t> ResultStore::JobIdsWhere(const std::vector<int64_t>& batch_ids,
+                                              const std::string& condition) {
   // The condition is the user's SQL: it goes through the read-only guard, never a plain statement.
-  const QueryResult result = RunReadOnlyQuery(
-      db_, "SELECT job_id FROM results WHERE batch_id = " + std::to_string(batch_id) + " AND (" +
-               condition + "\n)");
+  const QueryResult result =
+      RunReadOnlyQuery(db_, "SELECT job_id FROM results WHERE batch_id IN " + IdList(batch_ids) +
+                                " AND (" + condition + "\n)");
   std::vector<int64_t> ids;
   for (const auto& row : result.rows) ids.push_back(std::get<int64_t>(row[0]));
   return ids;
+}
+
+std::map<int64_t, std::vector<CurvePoint>> ResultStore::Curves(
+    const std::vector<int64_t>& job_ids) {
+  std::map<int64_t, std::vector<CurvePoint>> curves;
+  if (job_ids.empty()) return curves;
+  Statement s(db_, "SELECT job_id, step, name, value FROM curves WHERE job_id IN " +
+                       IdList(job_ids) + " AND value IS NOT NULL ORDER BY job_id, name, step");
+  while (s.Step()) curves[s.Int(0)].push_back({s.Int(1), s.Text(2), s.Double(3)});
+  return curves;
+}
+
+void ResultStore::SetBatchLabels(int64_t batch_id, const std::optional<std::string>& description,
+                                 const std::vector<std::string>& tags) {
+  Statement s(db_,
+              "UPDATE batches SET tags = ?, description = CASE WHEN ? THEN NULLIF(?, '') "
+              "ELSE description END WHERE id = ?");
+  s.Bind(1, nlohmann::json(tags).dump())
+      .Bind(2, static_cast<int64_t>(description.has_value()))
+      .Bind(3, description.value_or(""))
+      .Bind(4, batch_id)
+      .Run();
+}
+
+std::vector<std::string> ResultStore::DeleteBatch(int64_t batch_id) {
+  Transaction txn(db_);
+  std::vector<std::string> orphan_keys;
+  Statement keys(db_,
+                 "SELECT DISTINCT job_key FROM jobs j WHERE batch_id = ?1 AND NOT EXISTS "
+                 "(SELECT 1 FROM jobs o WHERE o.job_key = j.job_key AND o.batch_id <> ?1)");
+  keys.Bind(1, batch_id);
+  while (keys.Step()) orphan_keys.push_back(keys.Text(0));
+  const std::string mine =
+      "(SELECT id FROM jobs WHERE batch_id = " + std::to_string(batch_id) + ")";
+  db_.Exec("UPDATE jobs SET reused_from = NULL WHERE reused_from IN " + mine);
+  for (const char* table : {"metrics", "curves", "attempts"}) {
+    db_.Exec(std::string("DELETE FROM ") + table + " WHERE job_id IN " + mine);
+  }
+  db_.Exec("DELETE FROM jobs WHERE batch_id = " + std::to_string(batch_id));
+  db_.Exec("DELETE FROM batches WHERE id = " + std::to_string(batch_id));
+  txn.Commit();
+  return orphan_keys;
 }
 
 }  // namespace attnsweep

@@ -23,6 +23,8 @@ struct NewBatch {
   std::string host;
   std::string git_rev;
   std::string versions;  // JSON object: component -> version
+  std::string description;
+  std::vector<std::string> tags;
 };
 
 struct NewJob {
@@ -92,10 +94,13 @@ struct BatchSummary {
   int64_t reused = 0;           // done jobs whose result came from an earlier batch (run --reuse)
   double elapsed_s = 0;         // from creation to finish (or to now, when unfinished)
   double done_job_seconds = 0;  // summed duration of done jobs, for the ETA
+  std::string description;
+  std::vector<std::string> tags;
 };
 
 struct JobRecord {
   int64_t id = 0;
+  int64_t batch_id = 0;
   std::string experiment;
   std::string job_key;
   std::string config;
@@ -107,6 +112,9 @@ struct JobRecord {
   int64_t reused_from = 0;  // the job whose result this one reuses (run --reuse); 0: none
   std::string error_kind;
   std::string error;
+  int rank = -1;  // where its last attempt ran; -1: never started
+  std::string host;
+  double seconds = -1;  // wall time from its last start to its finish; -1: not finished
   std::map<std::string, double> metrics;  // filled by JobsWithMetrics only
 };
 
@@ -204,10 +212,25 @@ class ResultStore {
   };
   std::vector<ExperimentCounts> CountsByExperiment(int64_t batch_id);
 
-  // Jobs of a batch with their metrics; `status` filters when not empty.
-  std::vector<JobRecord> JobsWithMetrics(int64_t batch_id, const std::string& status = "");
-  // Ids of the batch's jobs that satisfy an SQL condition over the `results` view's columns.
-  std::vector<int64_t> JobIdsWhere(int64_t batch_id, const std::string& condition);
+  // Jobs of the batches with their metrics, by batch then id; `status` filters when not empty.
+  std::vector<JobRecord> JobsWithMetrics(const std::vector<int64_t>& batch_ids,
+                                         const std::string& status = "");
+  std::vector<JobRecord> JobsWithMetrics(int64_t batch_id, const std::string& status = "") {
+    return JobsWithMetrics(std::vector<int64_t>{batch_id}, status);
+  }
+  // Ids of the batches' jobs that satisfy an SQL condition over the `results` view's columns.
+  std::vector<int64_t> JobIdsWhere(const std::vector<int64_t>& batch_ids,
+                                   const std::string& condition);
+  // The per-epoch series of these jobs (job id -> points by name, then step).
+  std::map<int64_t, std::vector<CurvePoint>> Curves(const std::vector<int64_t>& job_ids);
+
+  // A batch's description and tags; nullopt leaves the description as it is.
+  void SetBatchLabels(int64_t batch_id, const std::optional<std::string>& description,
+                      const std::vector<std::string>& tags);
+  // Deletes a batch with its jobs, attempts, metrics and curves in one transaction. Jobs of other
+  // batches that reused its results keep their copies (their reused_from is cleared). Returns the
+  // keys of its jobs that no other batch has (their checkpoints can go too).
+  std::vector<std::string> DeleteBatch(int64_t batch_id);
 
  private:
   explicit ResultStore(Database db) : db_(std::move(db)) {}

@@ -31,7 +31,9 @@ const char* const kResultColumns[] = {"seconds",
                                       "node_jobs"};
 
 // `job_columns`: the jobs table's own columns the view shows, as they were at that schema version.
-std::string ResultsView(const std::string& job_columns) {
+// From version 4 on, `seconds` is every job's wall time: a sleep job's own figure where it has
+// one, else from its start to its finish (benchmark and train jobs record none themselves).
+std::string ResultsView(const std::string& job_columns, bool wall_seconds = false) {
   std::string sql =
       "CREATE VIEW results AS SELECT j.id AS job_id, j.batch_id, b.name AS batch, j.experiment, "
       "j.status, j.error_kind, json_extract(j.config, '$.task') AS task, "
@@ -43,8 +45,16 @@ std::string ResultsView(const std::string& job_columns) {
       "json_extract(j.config, '$.seed') AS seed, " +
       job_columns + ", j.config";
   for (const char* name : kResultColumns) {
-    sql += std::string(", (SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") +
-           name + "') AS " + name;
+    const std::string figure =
+        std::string("(SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") + name +
+        "')";
+    if (wall_seconds && std::string(name) == "seconds") {
+      sql +=
+          ", COALESCE(" + figure +
+          ", ROUND((julianday(j.finished_at) - julianday(j.started_at)) * 86400.0, 3)) AS seconds";
+    } else {
+      sql += ", " + figure + " AS " + name;
+    }
   }
   sql += " FROM jobs j JOIN batches b ON b.id = j.batch_id;";
   return sql;
@@ -134,6 +144,12 @@ CREATE VIEW metric_values AS
       "REFERENCES jobs(id); ALTER TABLE batches ADD COLUMN workers INTEGER; "
       "DROP VIEW IF EXISTS results; " +
           ResultsView("j.threads, j.host, j.device, j.isolation, j.reused_from"),
+      // 4: a batch's description and tags (from the grid, or set later with `attnsweep tag`);
+      // `seconds` in the results view for every job.
+      "ALTER TABLE batches ADD COLUMN description TEXT; "
+      "ALTER TABLE batches ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'; "
+      "DROP VIEW IF EXISTS results; " +
+          ResultsView("j.threads, j.host, j.device, j.isolation, j.reused_from", true),
   };
 }
 

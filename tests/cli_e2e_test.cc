@@ -280,9 +280,24 @@ TEST_F(CliTest, UnknownBatchAndBadOptionsExitTwo) {
   EXPECT_EQ(Run("frobnicate").exit_code, 2);
 }
 
+TEST_F(CliTest, ProgressLinesNameTheKeysThatTellJobsApart) {
+  Write("two.yaml", R"(experiments:
+  - name: naps
+    task: sleep
+    grid: {sleep.seconds: [0.01, 0.02], seed: [1, 2]}
+)");
+  auto run = Run("run two.yaml --db a.db");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* label : {"[sleep, seconds=0.01, seed=1]", "[sleep, seconds=0.01, seed=2]",
+                            "[sleep, seconds=0.02, seed=1]", "[sleep, seconds=0.02, seed=2]"}) {
+    EXPECT_NE(run.err.find(label), std::string::npos) << label << "\n" << run.err;
+  }
+}
+
 TEST_F(CliTest, HelpOnEveryCommand) {
   for (const char* command : {"", "run", "resume", "stop", "status", "results", "query", "keys",
-                              "logs", "data", "data generate", "data prepare", "data stats"}) {
+                              "logs", "data", "data generate", "data prepare", "data stats",
+                              "report", "jobs", "export", "curves", "tag", "rm"}) {
     auto help = Run(std::string(command) + " --help");
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Usage:"), std::string::npos) << command << ": " << help.out;
@@ -292,6 +307,18 @@ TEST_F(CliTest, HelpOnEveryCommand) {
                           "linformer, infinity, gru, bag, aggregates\","),
             std::string::npos)
       << keys.out;
+  // A task's name filters by task; anything else is part of a key, or a glob.
+  auto performer = Run("keys performer --format csv");
+  EXPECT_EQ(performer.exit_code, 0);
+  EXPECT_NE(performer.out.find("model.performer.features,"), std::string::npos);
+  EXPECT_EQ(performer.out.find("model.linformer.k,"), std::string::npos);
+  auto glob = Run("keys 'model.*.k' --format csv");
+  EXPECT_NE(glob.out.find("model.linformer.k,"), std::string::npos) << glob.out;
+  EXPECT_EQ(glob.out.find("model.performer.features,"), std::string::npos) << glob.out;
+  auto none = Run("keys model.perfromer.features");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("did you mean 'model.performer.features'"), std::string::npos)
+      << none.err;
 }
 
 }  // namespace

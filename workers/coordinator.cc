@@ -1,5 +1,6 @@
 #include "workers/coordinator.h"
 
+#include "experiments/config_keys.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
 #include "workers/stored_jobs.h"
@@ -37,15 +38,25 @@ Coordinator::Coordinator(Transport& transport, ResultStore& store, int64_t batch
       options_(std::move(options)),
       cost_model_(CostModelFromStore(store)),
       scheduler_(options_.max_attempts) {
+  // Progress lines name each job by the keys that vary within its experiment.
+  std::map<std::string, std::vector<nlohmann::json>> configs;  // experiment -> its jobs' configs
+  for (const JobRecord& job : store_.JobsWithMetrics(batch_id_)) {
+    configs[job.experiment].push_back(nlohmann::json::parse(job.config));
+  }
+  std::map<std::string, std::vector<std::string>> varying;
+  for (const auto& [experiment, list] : configs) varying[experiment] = VaryingConfigKeys(list);
   const std::vector<JobRecord> pending = store_.PendingJobs(batch_id_);
-  for (const JobRecord& job : pending) Queue(job);
+  for (const JobRecord& job : pending) {
+    Queue(job, JobLabel(nlohmann::json::parse(job.config), varying[job.experiment]));
+  }
   progress_ = std::make_unique<ProgressLine>(static_cast<int64_t>(pending.size()));
   spdlog::debug("cost model: {} jobs of history in the store", cost_model_.observations());
 }
 
-void Coordinator::Queue(JobRecord record) {
+void Coordinator::Queue(JobRecord record, std::string label) {
   ScheduledJob job;
   job.plan = PlanOfStoredJob(record);
+  job.plan.label = std::move(label);
   job.estimate_s = cost_model_.Estimate(record.job_key, job.plan.cost_group, job.plan.estimate_s);
   job.record = std::move(record);
   scheduler_.Add(std::move(job));
@@ -87,7 +98,7 @@ Message Coordinator::AssignmentFor(const ScheduledJob& job, int attempt, int thr
   assign.memory_bytes = job.plan.memory_bytes.value_or(options_.job_memory_bytes);
   assign.threads = threads;
   if (!options_.checkpoint_root.empty()) {
-    assign.checkpoint = options_.checkpoint_root + "/" + job.record.job_key + ".pt";
+    assign.checkpoint = CheckpointPath(options_.checkpoint_root, job.record.job_key);
   }
   return assign;
 }

@@ -93,7 +93,8 @@ class Coordinator {
   void CheckSilentWorkers(Clock::time_point now);
   // The job leaves `worker`, which is idle again.
   void EndAttempt(Worker& worker);
-  void Queue(JobRecord record);
+  // `label` names the job in progress lines.
+  void Queue(JobRecord record, std::string label);
   // Threads a job gets: the worker's own share, or, for a job that has the node to itself, the
   // node's (every worker's share there, as the worker reported it: the others may not have said
   // hello yet).

@@ -148,6 +148,7 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
 TaskDefinition ApproximationTask() {
   TaskDefinition task;
   task.name = "approximation";
+  task.headline_metrics = {"rel_error", "recon_error"};
   task.help = "error of a variant's attention output against exact softmax attention";
   task.keys = {
       ParamSpec::String("approx.inputs", "random")

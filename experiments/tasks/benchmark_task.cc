@@ -134,6 +134,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
 TaskDefinition BenchmarkTask() {
   TaskDefinition task;
   task.name = "benchmark";
+  task.headline_metrics = {"fwd_ms", "fwdbwd_ms", "peak_mb", "fwdbwd_peak_mb"};
   task.help = "time and peak memory of forward and forward+backward passes";
   task.keys = {
       ParamSpec::String("bench.scope", "layer")

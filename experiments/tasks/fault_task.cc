@@ -58,6 +58,7 @@ void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOu
 TaskDefinition FaultTask() {
   TaskDefinition task;
   task.name = "fault";
+  task.headline_metrics = {"value", "seconds"};
   task.help = "fails for real as fault.kind says: for testing the machinery that must survive it";
   task.keys = {
       ParamSpec::String("fault.kind", "none")

@@ -31,6 +31,7 @@ void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOu
 TaskDefinition SleepTask() {
   TaskDefinition task;
   task.name = "sleep";
+  task.headline_metrics = {"seconds"};
   task.help = "sleeps sleep.seconds: exercises dispatch, the store and resume without LibTorch";
   task.keys = {
       ParamSpec::Float("sleep.seconds", 0.1).Range(0, 86400).Help("how long a sleep job sleeps"),

@@ -270,6 +270,7 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
 TaskDefinition TrainTask() {
   TaskDefinition task;
   task.name = "train";
+  task.headline_metrics = {"test_auc", "test_accuracy", "test_logloss", "epoch_s"};
   task.help = "trains the transaction classifier for gender; ROC AUC on held-out customers";
   task.keys = {
       ParamSpec::String("data.crop", "last")

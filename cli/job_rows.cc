@@ -1,0 +1,107 @@
+#include "cli/job_rows.h"
+
+#include <set>
+
+#include "cli/results_aggregate.h"
+
+namespace attnsweep {
+namespace {
+
+nlohmann::json OrNull(const std::string& text) {
+  return text.empty() ? nlohmann::json() : nlohmann::json(text);
+}
+
+nlohmann::json Seconds(const JobRecord& job) {
+  return job.seconds >= 0 ? nlohmann::json(job.seconds) : nlohmann::json();
+}
+
+nlohmann::json Rank(const JobRecord& job) {
+  return job.rank >= 0 ? nlohmann::json(job.rank) : nlohmann::json();
+}
+
+}  // namespace
+
+std::string FirstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  line.erase(line.find_last_not_of(" \t\r") + 1);
+  return line;
+}
+
+Table ExportTable(const std::vector<JobRecord>& jobs) {
+  std::vector<std::map<std::string, nlohmann::json>> configs;
+  std::set<std::string> keys;
+  std::set<std::string> metrics;
+  for (const auto& job : jobs) {
+    configs.push_back(FlattenConfig(nlohmann::json::parse(job.config)));
+    for (const auto& [key, value] : configs.back()) keys.insert(key);
+    for (const auto& [name, value] : job.metrics) metrics.insert(name);
+  }
+  Table table;
+  table.columns = {"job_id",   "batch_id", "experiment", "status",  "error_kind",
+                   "attempts", "rank",     "host",       "seconds", "reused_from"};
+  for (const auto& key : keys) table.columns.push_back(key);
+  for (const auto& name : metrics) {
+    // A metric named like a config key or a job column would make two columns of one name.
+    const bool clash =
+        keys.count(name) || std::find(table.columns.begin(), table.columns.begin() + 10, name) !=
+                                table.columns.begin() + 10;
+    table.columns.push_back(clash ? "metric." + name : name);
+  }
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const JobRecord& job = jobs[j];
+    std::vector<nlohmann::json> row = {
+        job.id,
+        job.batch_id,
+        job.experiment,
+        job.status,
+        OrNull(job.error_kind),
+        job.attempts,
+        Rank(job),
+        OrNull(job.host),
+        Seconds(job),
+        job.reused_from > 0 ? nlohmann::json(job.reused_from) : nlohmann::json()};
+    for (const auto& key : keys) {
+      auto found = configs[j].find(key);
+      row.push_back(found == configs[j].end() ? nlohmann::json() : found->second);
+    }
+    for (const auto& name : metrics) {
+      auto found = job.metrics.find(name);
+      row.push_back(found == job.metrics.end() ? nlohmann::json() : nlohmann::json(found->second));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status) {
+  std::vector<std::string> keys = VaryingKeys(jobs);
+  Table table;
+  table.columns = {"job"};
+  for (const auto& key : keys) table.columns.push_back(key);
+  for (const char* column : {"status", "kind", "attempts", "rank", "host", "seconds", "error"}) {
+    table.columns.push_back(column);
+  }
+  for (const auto& job : jobs) {
+    if (!status.empty() && job.status != status) continue;
+    const nlohmann::json config = nlohmann::json::parse(job.config);
+    std::vector<nlohmann::json> row = {job.id};
+    for (const auto& key : keys) {
+      if (key == "batch") {
+        row.push_back(job.batch_id);
+      } else if (key == "experiment") {
+        row.push_back(job.experiment);
+      } else {
+        row.push_back(ConfigValue(config, key));
+      }
+    }
+    const std::string kind = !job.error_kind.empty() ? job.error_kind
+                             : job.reused_from > 0   ? "reused"
+                                                     : "";
+    row.insert(row.end(), {job.status, OrNull(kind), job.attempts, Rank(job), OrNull(job.host),
+                           Seconds(job), OrNull(FirstLine(job.error))});
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+}  // namespace attnsweep

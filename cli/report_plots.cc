@@ -1,0 +1,318 @@
+#include "cli/report_plots.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+
+#include "cli/headline_metrics.h"
+#include "cli/output_format.h"
+#include "cli/results_aggregate.h"
+#include "cli/results_slope.h"
+
+namespace attnsweep {
+namespace {
+
+constexpr const char* kLength = "data.max_len";
+
+std::vector<JobRecord> OfTask(const std::vector<JobRecord>& jobs, const std::string& task,
+                              const std::string& attention = "") {
+  std::vector<JobRecord> chosen;
+  for (const auto& job : jobs) {
+    if (TaskOf(job) != task) continue;
+    if (!attention.empty() &&
+        ConfigValue(nlohmann::json::parse(job.config), "model.attention") != attention)
+      continue;
+    chosen.push_back(job);
+  }
+  return chosen;
+}
+
+// The keys that tell a plot's series apart: those that vary, but for its x axis.
+std::vector<std::string> SeriesKeys(const std::vector<JobRecord>& jobs, const std::string& x_key) {
+  std::vector<std::string> keys;
+  for (const auto& key : VaryingKeys(jobs)) {
+    if (key != x_key) keys.push_back(key);
+  }
+  return keys;
+}
+
+std::string ShortKey(const std::string& key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+std::string ValueText(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number()) return FormatNumber(value.get<double>());
+  return value.dump();
+}
+
+// "performer, features=64, kernel=trig": the variant bare, other keys by their last part.
+std::string SeriesLabel(const std::vector<std::string>& keys,
+                        const std::vector<nlohmann::json>& values) {
+  std::string label;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (values[k].is_null()) continue;
+    const bool bare = keys[k] == "model.attention" || keys[k] == "experiment";
+    label += (label.empty() ? "" : ", ") +
+             (bare ? ValueText(values[k]) : ShortKey(keys[k]) + "=" + ValueText(values[k]));
+  }
+  return label.empty() ? "all jobs" : label;
+}
+
+std::string SeriesTitle(const std::vector<std::string>& keys) {
+  std::string title;
+  for (const auto& key : keys) title += (title.empty() ? "" : ", ") + key;
+  return title.empty() ? "series" : title;
+}
+
+struct MetricPlot {
+  std::string metric;
+  std::string title;
+  std::string y_title;
+  bool log_y = true;
+  bool slope = true;        // the fitted growth in the legend
+  bool repeats_bar = true;  // error bar from the job's own <metric>_min/_max
+};
+
+// One point per (series, x) group of `jobs`, from the same aggregation `results` prints.
+Plot CellPlot(const std::vector<JobRecord>& jobs, const std::string& x_key, const MetricPlot& spec,
+              const std::string& x_title) {
+  Plot plot;
+  plot.id = spec.metric + (x_key == kLength ? "" : "-" + ShortKey(x_key));
+  plot.title = spec.title;
+  plot.x_title = x_title;
+  plot.y_title = spec.y_title;
+  plot.log_y = spec.log_y;
+  const std::vector<std::string> series_keys = SeriesKeys(jobs, x_key);
+  plot.series_title = SeriesTitle(series_keys);
+  ResultsQuery query{series_keys, {spec.metric, spec.metric + "_min", spec.metric + "_max"}};
+  query.by.push_back(x_key);
+  const ResultsTable results = AggregateResults(jobs, query);
+  std::map<std::string, std::optional<double>> slopes;  // label -> slope
+  if (spec.slope) {
+    ResultsTable only_metric = results;
+    only_metric.metrics = {spec.metric};
+    for (const SlopeRow& row : FitSlopes(only_metric, x_key)) {
+      slopes[SeriesLabel(series_keys, row.others)] = row.slopes.at(spec.metric);
+    }
+  }
+  double highest = 0, lowest = INFINITY;
+  std::vector<size_t> failed;  // indices of points to place once the measured range is known
+  for (const ResultGroup& group : results.groups) {
+    const nlohmann::json& x = group.key_values.back();
+    if (!x.is_number()) continue;
+    std::vector<nlohmann::json> series_values(group.key_values.begin(), group.key_values.end() - 1);
+    PlotPoint point;
+    point.series = SeriesLabel(series_keys, series_values);
+    if (spec.slope) {
+      const auto& slope = slopes[point.series];
+      point.series +=
+          slope ? " (slope " + FormatNumber(std::round(*slope * 100) / 100) + ")" : " (no fit)";
+    }
+    point.x = x.get<double>();
+    const nlohmann::json cell = SummaryCell(group, spec.metric, /*for_people=*/false);
+    if (cell.is_number()) {
+      const MetricSummary& s = group.metrics.at(spec.metric);
+      point.y = s.mean;
+      point.n = s.count;
+      point.status = "measured";
+      if (spec.repeats_bar && s.count == 1 && group.metrics.count(spec.metric + "_min") &&
+          group.metrics.count(spec.metric + "_max")) {
+        point.lo = group.metrics.at(spec.metric + "_min").mean;
+        point.hi = group.metrics.at(spec.metric + "_max").mean;
+      } else if (s.count > 1) {
+        point.lo = s.mean - s.std;
+        point.hi = s.mean + s.std;
+      }
+      if (!plot.log_y || point.y > 0) {
+        highest = std::max(highest, point.hi.is_number() ? point.hi.get<double>() : point.y);
+        lowest = std::min(lowest, point.y);
+      }
+    } else if (cell.is_string()) {
+      point.status = cell.get<std::string>();
+      failed.push_back(plot.points.size());
+    } else {
+      continue;  // not this plot's kind of job
+    }
+    plot.points.push_back(std::move(point));
+  }
+  if (highest == 0 && failed.size() == plot.points.size()) highest = 1;
+  for (size_t i : failed) plot.points[i].y = plot.log_y ? highest * 1.6 : highest * 1.05;
+  // A log axis cannot show zero: such a measurement sits at the bottom, marked.
+  for (auto& point : plot.points) {
+    if (plot.log_y && point.status == "measured" && point.y <= 0) {
+      point.y = std::isfinite(lowest) ? lowest / 2 : 1;
+      point.status = "zero";
+    }
+  }
+  return plot;
+}
+
+bool HasMetric(const std::vector<JobRecord>& jobs, const std::string& metric) {
+  return std::any_of(jobs.begin(), jobs.end(), [&](const JobRecord& job) {
+    return job.metrics.count(metric) || (job.status == "failed" && !job.error_kind.empty());
+  });
+}
+
+bool AnyMeasured(const Plot& plot) {
+  return std::any_of(plot.points.begin(), plot.points.end(),
+                     [](const PlotPoint& p) { return p.status == "measured"; });
+}
+
+void AddBenchmarkPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
+  const std::vector<JobRecord> jobs = OfTask(all, "benchmark");
+  if (jobs.empty()) return;
+  const std::vector<MetricPlot> specs = {
+      {"fwd_ms", "Forward time against sequence length", "ms per forward pass (median)"},
+      {"fwdbwd_ms", "Forward + backward time against sequence length",
+       "ms per forward+backward pass (median)"},
+      {"peak_mb", "Peak memory of the forward pass", "MB allocated at the peak", true, true, false},
+      {"fwdbwd_peak_mb", "Peak memory of forward + backward", "MB allocated at the peak", true,
+       true, false},
+  };
+  for (const MetricPlot& spec : specs) {
+    Plot plot = CellPlot(jobs, kLength, spec, "sequence length (tokens)");
+    if (!AnyMeasured(plot)) continue;
+    plot.caption =
+        "Log-log axes: a slope of 1 is linear growth, 2 quadratic; the slope is fitted to the "
+        "measured points (`attnsweep results --slope data.max_len` prints the same). Bars span "
+        "the repeats' fastest to slowest. Crosses mark cells whose jobs failed (OOM: out of "
+        "memory), drawn above the measured points.";
+    if (spec.metric.find("peak") != std::string::npos) {
+      plot.caption =
+          "Memory the measured computation itself allocated at its peak (not the process's "
+          "footprint). Log-log axes, fitted slope in the legend; crosses mark failed cells (OOM).";
+    }
+    plots->push_back(std::move(plot));
+  }
+}
+
+void AddQualityPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
+  const std::vector<JobRecord> jobs = OfTask(all, "train");
+  if (jobs.empty() || !HasMetric(jobs, "test_auc")) return;
+  Plot plot = CellPlot(
+      jobs, kLength,
+      {"test_auc", "Test ROC AUC against sequence length", "test ROC AUC", false, false, false},
+      "sequence length (events per customer)");
+  plot.caption =
+      "Mean over seeds; bars are ±1 standard deviation over seeds (n in the tooltip); series are "
+      "drawn slightly apart at each length so that their bars show. 0.5 is chance.";
+  plot.dodge = true;
+  if (AnyMeasured(plot)) plots->push_back(std::move(plot));
+}
+
+void AddApproximationPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
+  struct SizeKey {
+    const char* attention;
+    const char* key;
+    const char* what;
+    const char* metric;
+  };
+  const SizeKey sizes[] = {
+      {"performer", "model.performer.features", "random features M", "rel_error"},
+      {"linformer", "model.linformer.k", "projected length k", "rel_error"},
+      {"infinity", "model.infinity.basis", "basis functions N", "recon_error"},
+  };
+  for (const SizeKey& size : sizes) {
+    const std::vector<JobRecord> jobs = OfTask(all, "approximation", size.attention);
+    std::set<std::string> values;
+    for (const auto& job : jobs)
+      values.insert(ConfigValue(nlohmann::json::parse(job.config), size.key).dump());
+    if (values.size() < 2 || !HasMetric(jobs, size.metric)) continue;
+    const std::string metric = size.metric;
+    Plot plot = CellPlot(
+        jobs, size.key,
+        {metric, std::string("Approximation error of ") + size.attention + " against " + size.what,
+         metric == "rel_error" ? "relative error of the attention output"
+                               : "relative reconstruction error",
+         true, true, false},
+        size.what);
+    plot.caption = metric == "rel_error"
+                       ? "‖approximate − exact‖ / ‖exact‖ of the attention output on the same "
+                         "inputs, mean over draws; log-log, fitted slope in the legend."
+                       : "How well the continuous memory reconstructs what it read; log-log.";
+    if (AnyMeasured(plot)) plots->push_back(std::move(plot));
+  }
+}
+
+void AddCurvePlots(const std::vector<JobRecord>& all,
+                   const std::map<int64_t, std::vector<CurvePoint>>& curves,
+                   std::vector<Plot>* plots) {
+  const std::vector<JobRecord> jobs = OfTask(all, "train");
+  const std::vector<std::string> keys = SeriesKeys(jobs, "");
+  struct Cell {
+    std::vector<double> values;
+  };
+  for (const auto& [name, title, y_title, log_y] :
+       std::vector<std::tuple<std::string, std::string, std::string, bool>>{
+           {"train_loss", "Training loss per epoch", "training loss (mean over the epoch)", false},
+           {"val_auc", "Validation ROC AUC per epoch", "validation ROC AUC", false}}) {
+    std::vector<std::pair<std::string, int64_t>> order;  // (label, epoch) as first seen
+    std::map<std::pair<std::string, int64_t>, std::vector<double>> cells;
+    for (const auto& job : jobs) {
+      auto found = curves.find(job.id);
+      if (found == curves.end()) continue;
+      const nlohmann::json config = nlohmann::json::parse(job.config);
+      std::vector<nlohmann::json> values;
+      for (const auto& key : keys) {
+        values.push_back(key == "experiment" ? nlohmann::json(job.experiment)
+                         : key == "batch"    ? nlohmann::json(job.batch_id)
+                                             : ConfigValue(config, key));
+      }
+      const std::string label = SeriesLabel(keys, values);
+      for (const CurvePoint& p : found->second) {
+        if (p.name != name) continue;
+        auto& cell = cells[{label, p.step}];
+        if (cell.empty()) order.push_back({label, p.step});
+        cell.push_back(p.value);
+      }
+    }
+    if (cells.empty()) continue;
+    Plot plot;
+    plot.id = name;
+    plot.title = title;
+    plot.x_title = "epoch";
+    plot.y_title = y_title;
+    plot.series_title = SeriesTitle(keys);
+    plot.log_x = false;
+    plot.log_y = log_y;
+    plot.caption = "Mean over seeds at each epoch; bars are ±1 standard deviation over seeds.";
+    plot.dodge = true;
+    for (const auto& place : order) {
+      const auto& values = cells[place];
+      PlotPoint point;
+      point.series = place.first;
+      point.x = static_cast<double>(place.second);
+      double sum = 0;
+      for (double v : values) sum += v;
+      point.y = sum / values.size();
+      point.n = static_cast<int>(values.size());
+      point.status = "measured";
+      if (values.size() > 1) {
+        double squares = 0;
+        for (double v : values) squares += (v - point.y) * (v - point.y);
+        const double std = std::sqrt(squares / (values.size() - 1));
+        point.lo = point.y - std;
+        point.hi = point.y + std;
+      }
+      plot.points.push_back(std::move(point));
+    }
+    plots->push_back(std::move(plot));
+  }
+}
+
+}  // namespace
+
+std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
+                             const std::map<int64_t, std::vector<CurvePoint>>& curves) {
+  std::vector<Plot> plots;
+  AddBenchmarkPlots(jobs, &plots);
+  AddQualityPlots(jobs, &plots);
+  AddApproximationPlots(jobs, &plots);
+  AddCurvePlots(jobs, curves, &plots);
+  return plots;
+}
+
+}  // namespace attnsweep

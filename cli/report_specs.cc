@@ -1,0 +1,114 @@
+#include "cli/report_specs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace attnsweep {
+namespace {
+
+nlohmann::json Scale(bool log, bool x) {
+  if (log) return {{"type", "log"}, {"base", x ? 2 : 10}};
+  return {{"type", "linear"}, {"zero", false}};
+}
+
+}  // namespace
+
+nlohmann::json VegaLiteSpec(const Plot& plot) {
+  // Series side by side at each x (a few per cent apart) where bars would hide each other.
+  std::vector<std::string> series;
+  for (const PlotPoint& p : plot.points) {
+    if (std::find(series.begin(), series.end(), p.series) == series.end())
+      series.push_back(p.series);
+  }
+  auto drawn_x = [&](const PlotPoint& p) {
+    if (!plot.dodge || series.size() < 2) return p.x;
+    const double index = std::find(series.begin(), series.end(), p.series) - series.begin();
+    const double offset = (index - (series.size() - 1) / 2.0) * 0.25 / series.size();
+    return plot.log_x ? p.x * std::pow(2.0, offset) : p.x + offset;
+  };
+  nlohmann::json values = nlohmann::json::array();
+  std::set<double> xs;
+  std::set<std::string> statuses;
+  for (const PlotPoint& p : plot.points) {
+    values.push_back({{"series", p.series},
+                      {"x", drawn_x(p)},
+                      {"at", p.x},
+                      {"y", p.y},
+                      {"lo", p.lo},
+                      {"hi", p.hi},
+                      {"n", p.n},
+                      {"status", p.status}});
+    xs.insert(p.x);
+    statuses.insert(p.status);
+  }
+  // Measured points are dots; every failure kind gets its own cross-like shape.
+  nlohmann::json shape_domain = {"measured"};
+  nlohmann::json shape_range = {"circle"};
+  const char* failure_shapes[] = {"cross", "triangle-down", "diamond", "square", "triangle-up"};
+  size_t next_shape = 0;
+  for (const auto& status : statuses) {
+    if (status == "measured") continue;
+    shape_domain.push_back(status);
+    shape_range.push_back(failure_shapes[next_shape++ % 5]);
+  }
+  nlohmann::json x = {{"field", "x"},
+                      {"type", "quantitative"},
+                      {"title", plot.x_title},
+                      {"scale", Scale(plot.log_x, true)}};
+  if (plot.log_x) {
+    x["axis"] = {{"values", nlohmann::json(std::vector<double>(xs.begin(), xs.end()))},
+                 {"format", "d"}};
+  } else {
+    x["axis"] = {{"tickMinStep", 1}, {"format", "d"}};
+  }
+  const nlohmann::json y = {{"field", "y"},
+                            {"type", "quantitative"},
+                            {"title", plot.y_title},
+                            {"scale", Scale(plot.log_y, false)}};
+  const nlohmann::json color = {{"field", "series"},
+                                {"type", "nominal"},
+                                {"title", plot.series_title},
+                                {"sort", nullptr},
+                                {"legend", {{"labelLimit", 420}, {"orient", "right"}}}};
+  const nlohmann::json tooltip =
+      nlohmann::json::array({{{"field", "series"}, {"title", plot.series_title}},
+                             {{"field", "at"}, {"title", plot.x_title}},
+                             {{"field", "y"}, {"title", plot.y_title}, {"format", ".4~g"}},
+                             {{"field", "lo"}, {"title", "bar from"}, {"format", ".4~g"}},
+                             {{"field", "hi"}, {"title", "bar to"}, {"format", ".4~g"}},
+                             {{"field", "n"}, {"title", "jobs"}},
+                             {{"field", "status"}}});
+  nlohmann::json line = {{"mark", {{"type", "line"}, {"strokeWidth", 1.5}}},
+                         {"transform", {{{"filter", "datum.status === 'measured'"}}}},
+                         {"encoding", {{"x", x}, {"y", y}, {"color", color}}}};
+  nlohmann::json bars = {
+      {"mark", {{"type", "rule"}, {"strokeWidth", 1}}},
+      {"transform", {{{"filter", "isValid(datum.lo) && isValid(datum.hi)"}}}},
+      {"encoding",
+       {{"x", x},
+        {"y", {{"field", "lo"}, {"type", "quantitative"}, {"scale", Scale(plot.log_y, false)}}},
+        {"y2", {{"field", "hi"}}},
+        {"color", color}}}};
+  nlohmann::json points = {
+      {"name", "points"},
+      {"mark", {{"type", "point"}, {"filled", true}, {"size", 70}, {"opacity", 0.9}}},
+      {"encoding",
+       {{"x", x},
+        {"y", y},
+        {"color", color},
+        {"shape",
+         {{"field", "status"},
+          {"type", "nominal"},
+          {"title", "cell"},
+          {"scale", {{"domain", shape_domain}, {"range", shape_range}}}}},
+        {"tooltip", tooltip}}}};
+  return {{"$schema", "https://vega.github.io/schema/vega-lite/v6.json"},
+          {"width", 560},
+          {"height", 320},
+          {"data", {{"values", values}}},
+          {"layer", {line, bars, points}},
+          {"config", {{"font", "system-ui, sans-serif"}}}};
+}
+
+}  // namespace attnsweep

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make seed-study`: the seeds' studies in one command (docs/results.md). PROFILE=quick (default,
+# about 13 minutes on 2 cores: examples/seed-study-quick.yaml) or PROFILE=full
+# (examples/seed-study.yaml). Runs the grid through mpirun on every local core into
+# $SEED_STUDY_DIR (default build/seed-study), prints the tables, and writes the HTML report beside
+# the store. A second call after an interruption finishes the batch instead of starting again.
+set -euo pipefail
+build=${1:-build}
+profile=${PROFILE:-quick}
+case "$profile" in
+  quick) grid=examples/seed-study-quick.yaml ;;
+  full) grid=examples/seed-study.yaml ;;
+  *) echo "seed-study: PROFILE must be quick or full, not '$profile'" >&2; exit 2 ;;
+esac
+out=${SEED_STUDY_DIR:-$build/seed-study}
+mkdir -p "$out"
+db="$out/$profile.db"
+report="$out/$profile.html"
+bin="$build/attnsweep"
+ranks=$(( $(nproc) + 1 ))  # rank 0 coordinates; one worker rank per core
+start=$(date +%s)
+if [ -e "$db" ] && "$bin" status --db "$db" --format csv | grep -q ",running,\|,interrupted,\|,stopped,"; then
+  echo "seed-study: finishing the interrupted batch in $db"
+  scripts/mpirun.sh -np "$ranks" "$bin" resume --db "$db" || true
+elif [ ! -e "$db" ]; then
+  echo "scripts/mpirun.sh -np $ranks $bin run $grid --db $db"
+  scripts/mpirun.sh -np "$ranks" "$bin" run "$grid" --db "$db" || true  # failed jobs (OOM) are results
+fi
+elapsed=$(( $(date +%s) - start ))
+echo
+echo "== Forward time (ms) against sequence length, one layer, batch 1"
+"$bin" results --db "$db" --experiment speed --pivot data.max_len --metrics fwd_ms
+echo
+echo "== Forward + backward time (ms)"
+"$bin" results --db "$db" --experiment speed --pivot data.max_len --metrics fwdbwd_ms
+echo
+echo "== Peak memory of forward + backward (MB)"
+"$bin" results --db "$db" --experiment speed --pivot data.max_len --metrics fwdbwd_peak_mb
+echo
+echo "== Growth with length: log-log slope (1 linear, 2 quadratic)"
+"$bin" results --db "$db" --experiment speed --slope data.max_len \
+  --metrics fwd_ms,fwdbwd_ms,peak_mb,fwdbwd_peak_mb
+echo
+echo "== Test ROC AUC on the synthetic twin, mean ± std over 3 seeds"
+"$bin" results --db "$db" --experiment quality --pivot data.max_len --metrics test_auc
+echo
+echo "== Performer (FAVOR+): relative error of the attention output against features"
+"$bin" results --db "$db" --experiment favor-features --pivot model.performer.features \
+  --metrics rel_error
+echo
+"$bin" report --db "$db" -o "$report"
+echo "seed-study ($profile): $(( elapsed / 60 )) min $(( elapsed % 60 )) s; store $db; report $report"
