@@ -108,6 +108,7 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
           {"height", 320},
           {"data", {{"values", values}}},
           {"layer", {line, bars, points}},
+          {"background", "white"},
           {"config", {{"font", "system-ui, sans-serif"}}}};
 }
 

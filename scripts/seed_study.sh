@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make seed-study`: the seeds' studies in one command (docs/results.md). PROFILE=quick (default,
-# about 13 minutes on 2 cores: examples/seed-study-quick.yaml) or PROFILE=full
+# about 11 minutes on 2 cores: examples/seed-study-quick.yaml) or PROFILE=full
 # (examples/seed-study.yaml). Runs the grid through mpirun on every local core into
 # $SEED_STUDY_DIR (default build/seed-study), prints the tables, and writes the HTML report beside
 # the store. A second call after an interruption finishes the batch instead of starting again.
@@ -37,12 +37,17 @@ echo
 echo "== Peak memory of forward + backward (MB)"
 "$bin" results --db "$db" --experiment speed --pivot data.max_len --metrics fwdbwd_peak_mb
 echo
-echo "== Growth with length: log-log slope (1 linear, 2 quadratic)"
+echo "== Growth with length: log-log slope (1 linear, 2 quadratic), all lengths"
 "$bin" results --db "$db" --experiment speed --slope data.max_len \
   --metrics fwd_ms,fwdbwd_ms,peak_mb,fwdbwd_peak_mb
 echo
+echo "== The same from 1024 on (short lengths are dominated by fixed costs)"
+"$bin" results --db "$db" --experiment speed --slope data.max_len --where "max_len >= 1024" \
+  --metrics fwd_ms,fwdbwd_ms,peak_mb,fwdbwd_peak_mb
+echo
 echo "== Test ROC AUC on the synthetic twin, mean ± std over 3 seeds"
-"$bin" results --db "$db" --experiment quality --pivot data.max_len --metrics test_auc
+"$bin" results --db "$db" --where "task = 'train'" --by model.attention,data.max_len \
+  --pivot data.max_len --metrics test_auc
 echo
 echo "== Performer (FAVOR+): relative error of the attention output against features"
 "$bin" results --db "$db" --experiment favor-features --pivot model.performer.features \

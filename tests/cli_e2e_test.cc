@@ -295,12 +295,23 @@ TEST_F(CliTest, ProgressLinesNameTheKeysThatTellJobsApart) {
 }
 
 TEST_F(CliTest, HelpOnEveryCommand) {
-  for (const char* command : {"", "run", "resume", "stop", "status", "results", "query", "keys",
-                              "logs", "data", "data generate", "data prepare", "data stats",
-                              "report", "jobs", "export", "curves", "tag", "rm"}) {
-    auto help = Run(std::string(command) + " --help");
-    EXPECT_EQ(help.exit_code, 0) << command;
-    EXPECT_NE(help.out.find("Usage:"), std::string::npos) << command << ": " << help.out;
+  const std::vector<std::string> commands = {
+      "",     "run",  "resume", "stop",   "status", "results",       "query",
+      "keys", "logs", "data",   "data generate",    "data prepare",  "data stats",
+      "report", "jobs", "export", "curves", "tag",  "rm"};
+  // All at once (each start loads LibTorch): one shell, one output file and exit code per command.
+  std::string script;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const std::string n = std::to_string(i);
+    script += "(" + Attnsweep() + " " + commands[i] + " --help > help" + n + ".txt 2>&1; echo $? > help" +
+              n + ".rc) & ";
+  }
+  ASSERT_EQ(RunShell(script + "wait", dir_).exit_code, 0);
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const std::string n = std::to_string(i);
+    EXPECT_EQ(testing::ReadFileText(dir_ + "/help" + n + ".rc"), "0\n") << commands[i];
+    const std::string help = testing::ReadFileText(dir_ + "/help" + n + ".txt");
+    EXPECT_NE(help.find("Usage:"), std::string::npos) << commands[i] << ": " << help;
   }
   auto keys = Run("keys --format csv");
   EXPECT_NE(keys.out.find("model.attention,string,softmax,\"softmax, softmax_chunked, performer, "
