@@ -26,6 +26,7 @@ test: build
 # browser tests (a minute).
 test-report: build
 	@bash scripts/install_chromium.sh
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target browser_tests
 	cd $(BUILD_DIR) && ctest --output-on-failure -L browser
 
 bench: build

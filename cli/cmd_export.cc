@@ -1,7 +1,6 @@
 #include "cli/cmd_export.h"
 
 #include <cstdio>
-#include <fstream>
 
 #include <CLI/CLI.hpp>
 
@@ -49,13 +48,7 @@ int RunExportCommand(const ExportOptions& options) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return kExitOk;
   }
-  std::ofstream out(options.output, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) {
-    PrintError("cannot write '" + options.output + "': check the folder exists and is writable");
-    return kExitBadInput;
-  }
+  if (!WriteOutputFile(options.output, text)) return kExitBadInput;
   std::fprintf(stderr, "wrote %zu jobs to %s\n", jobs.size(), options.output.c_str());
   return kExitOk;
 }

@@ -1,8 +1,8 @@
 #include "cli/cmd_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 
 #include <CLI/CLI.hpp>
 
@@ -11,6 +11,7 @@
 #include "cli/job_rows.h"
 #include "cli/report_page.h"
 #include "cli/results_aggregate.h"
+#include "cli/results_pivot.h"
 #include "experiments/registry.h"
 #include "store/result_store.h"
 #include "workers/build_info.h"
@@ -40,8 +41,11 @@ std::string NowUtc() {
   return text;
 }
 
-// The headline figures of each task's jobs, grouped by the keys that vary among them.
+// The headline figures of each task's jobs, grouped by the keys that vary among them. Where the
+// length is one of several such keys, one table per figure with the lengths as columns (variants
+// × lengths at a glance) instead of one long table.
 std::vector<TitledTable> HeadlineTables(const std::vector<JobRecord>& jobs) {
+  constexpr const char* kLength = "data.max_len";
   std::vector<TitledTable> tables;
   for (const TaskDefinition& task : Tasks()) {
     std::vector<JobRecord> of_task;
@@ -52,8 +56,21 @@ std::vector<TitledTable> HeadlineTables(const std::vector<JobRecord>& jobs) {
     const ResultsQuery query{VaryingKeys(of_task),
                              HeadlineMetrics(of_task, AvailableMetrics(of_task))};
     if (query.metrics.empty()) continue;
-    tables.push_back({task.name + " jobs: mean ± std over seeds",
-                      ResultsToTable(AggregateResults(of_task, query), OutputFormat::kTable)});
+    const ResultsTable results = AggregateResults(of_task, query);
+    const bool pivot = query.by.size() > 1 &&
+                       std::find(query.by.begin(), query.by.end(), kLength) != query.by.end();
+    if (!pivot) {
+      tables.push_back({task.name + " jobs: mean ± std over seeds",
+                        ResultsToTable(results, OutputFormat::kTable)});
+      continue;
+    }
+    for (const auto& metric : query.metrics) {
+      ResultsTable one = results;
+      one.metrics = {metric};
+      tables.push_back(
+          {task.name + ": " + metric + " against sequence length (mean ± std over seeds)",
+           PivotResults(one, kLength, OutputFormat::kTable)});
+    }
   }
   return tables;
 }
@@ -75,13 +92,7 @@ int RunReportCommand(const ReportOptions& options) {
   content.generated = "Written by attnsweep " + std::string(AttnsweepVersion()) + " (" +
                       GitRevision() + ") on " + NowUtc() + " from " + options.db;
   const std::string html = RenderReportHtml(content);
-  std::ofstream out(options.output, std::ios::binary);
-  out << html;
-  out.close();
-  if (!out) {
-    PrintError("cannot write '" + options.output + "': check the folder exists and is writable");
-    return kExitBadInput;
-  }
+  if (!WriteOutputFile(options.output, html)) return kExitBadInput;
   std::printf("wrote %s: %zu plots, %zu jobs (%zu failed) from %zu batch%s; open it in a browser\n",
               options.output.c_str(), content.plots.size(), jobs.size(),
               content.failures.rows.size(), batch_ids->size(), batch_ids->size() == 1 ? "" : "es");

@@ -21,7 +21,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .plot { margin: 0.4em 0 0.2em; min-height: 340px; }
 .caption { color: #555; max-width: 60em; margin: 0 0 1.4em; }
 .plot-error { color: #a00; font-weight: 600; }
-.tag { background: #eef; border-radius: 3px; padding: 0 5px; margin-right: 3px; }
+.tag { background: #eef; border-radius: 3px; padding: 0 5px; margin-right: 3px;
+       white-space: nowrap; }
+td.fail { color: #a00; font-weight: 600; }
+td.nowrap { white-space: nowrap; }
 nav a { margin-right: 1em; }
 )css";
 
@@ -56,6 +59,9 @@ std::string CellHtml(const nlohmann::json& cell) {
     return "<td class=\"num\">" + std::to_string(cell.get<int64_t>()) + "</td>";
   if (cell.is_number()) return "<td class=\"num\">" + FormatNumber(cell.get<double>()) + "</td>";
   const std::string text = cell.is_string() ? cell.get<std::string>() : cell.dump();
+  // A failure kind where a figure would be ("OOM", "TIMEOUT,ERROR").
+  if (!text.empty() && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ,") == std::string::npos)
+    return "<td class=\"fail\">" + EscapeHtml(text) + "</td>";
   const bool figure = !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) ||
                                         text.find(" ± ") != std::string::npos);
   return std::string(figure ? "<td class=\"num\">" : "<td>") + EscapeHtml(text) + "</td>";
@@ -81,11 +87,11 @@ std::string BatchesHtml(const std::vector<BatchSummary>& batches) {
          "<th>failed</th><th>created</th><th>host</th><th>git</th><th>tags</th>"
          "<th>description</th></tr></thead><tbody>\n";
   for (const BatchSummary& b : batches) {
-    out << "<tr><td class=\"num\">" << b.id << "</td><td>" << EscapeHtml(b.name) << "</td><td>"
-        << EscapeHtml(b.status) << "</td><td class=\"num\">" << b.total << "</td><td class=\"num\">"
-        << b.done << "</td><td class=\"num\">" << b.failed << "</td><td>"
-        << EscapeHtml(b.created_at) << "</td><td>" << EscapeHtml(b.host) << "</td><td>"
-        << EscapeHtml(b.git_rev) << "</td><td>";
+    out << "<tr><td class=\"num\">" << b.id << "</td><td class=\"nowrap\">" << EscapeHtml(b.name)
+        << "</td><td>" << EscapeHtml(b.status) << "</td><td class=\"num\">" << b.total
+        << "</td><td class=\"num\">" << b.done << "</td><td class=\"num\">" << b.failed
+        << "</td><td>" << EscapeHtml(b.created_at) << "</td><td>" << EscapeHtml(b.host)
+        << "</td><td>" << EscapeHtml(b.git_rev) << "</td><td>";
     for (const auto& tag : b.tags) out << "<span class=\"tag\">" << EscapeHtml(tag) << "</span>";
     out << "</td><td>" << EscapeHtml(b.description) << "</td></tr>\n";
   }

@@ -28,11 +28,37 @@ std::vector<JobRecord> OfTask(const std::vector<JobRecord>& jobs, const std::str
   return chosen;
 }
 
-// The keys that tell a plot's series apart: those that vary, but for its x axis.
+nlohmann::json KeyValue(const JobRecord& job, const nlohmann::json& config,
+                        const std::string& key) {
+  if (key == "experiment") return job.experiment;
+  if (key == "batch") return job.batch_id;
+  return ConfigValue(config, key);
+}
+
+// The keys that tell a plot's series apart: those that vary, but for its x axis and for keys that
+// follow from the others and x (the experiment of a grid split in two, the ∞-former's segment
+// zipped with the length): a series is one line across x, not one point per line.
 std::vector<std::string> SeriesKeys(const std::vector<JobRecord>& jobs, const std::string& x_key) {
   std::vector<std::string> keys;
   for (const auto& key : VaryingKeys(jobs)) {
     if (key != x_key) keys.push_back(key);
+  }
+  std::vector<nlohmann::json> configs;
+  for (const auto& job : jobs) configs.push_back(nlohmann::json::parse(job.config));
+  for (size_t k = keys.size(); k-- > 0;) {
+    if (keys[k] == "model.attention") continue;
+    std::map<std::string, std::set<std::string>> values;  // (other keys, x) -> values of keys[k]
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      nlohmann::json place = nlohmann::json::array();
+      for (size_t o = 0; o < keys.size(); ++o) {
+        if (o != k) place.push_back(KeyValue(jobs[j], configs[j], keys[o]));
+      }
+      if (!x_key.empty()) place.push_back(KeyValue(jobs[j], configs[j], x_key));
+      values[place.dump()].insert(KeyValue(jobs[j], configs[j], keys[k]).dump());
+    }
+    const bool follows = std::all_of(values.begin(), values.end(),
+                                     [](const auto& v) { return v.second.size() == 1; });
+    if (follows) keys.erase(keys.begin() + k);
   }
   return keys;
 }
@@ -242,9 +268,6 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
                    std::vector<Plot>* plots) {
   const std::vector<JobRecord> jobs = OfTask(all, "train");
   const std::vector<std::string> keys = SeriesKeys(jobs, "");
-  struct Cell {
-    std::vector<double> values;
-  };
   for (const auto& [name, title, y_title, log_y] :
        std::vector<std::tuple<std::string, std::string, std::string, bool>>{
            {"train_loss", "Training loss per epoch", "training loss (mean over the epoch)", false},
@@ -256,11 +279,7 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
       if (found == curves.end()) continue;
       const nlohmann::json config = nlohmann::json::parse(job.config);
       std::vector<nlohmann::json> values;
-      for (const auto& key : keys) {
-        values.push_back(key == "experiment" ? nlohmann::json(job.experiment)
-                         : key == "batch"    ? nlohmann::json(job.batch_id)
-                                             : ConfigValue(config, key));
-      }
+      for (const auto& key : keys) values.push_back(KeyValue(job, config, key));
       const std::string label = SeriesLabel(keys, values);
       for (const CurvePoint& p : found->second) {
         if (p.name != name) continue;

@@ -66,11 +66,12 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
                             {"type", "quantitative"},
                             {"title", plot.y_title},
                             {"scale", Scale(plot.log_y, false)}};
-  const nlohmann::json color = {{"field", "series"},
-                                {"type", "nominal"},
-                                {"title", plot.series_title},
-                                {"sort", nullptr},
-                                {"legend", {{"labelLimit", 420}, {"orient", "right"}}}};
+  const nlohmann::json color = {
+      {"field", "series"},
+      {"type", "nominal"},
+      {"title", plot.series_title},
+      {"sort", nullptr},
+      {"legend", {{"labelLimit", 420}, {"titleLimit", 420}, {"orient", "right"}}}};
   const nlohmann::json tooltip =
       nlohmann::json::array({{{"field", "series"}, {"title", plot.series_title}},
                              {{"field", "at"}, {"title", plot.x_title}},

@@ -296,15 +296,16 @@ TEST_F(CliTest, ProgressLinesNameTheKeysThatTellJobsApart) {
 
 TEST_F(CliTest, HelpOnEveryCommand) {
   const std::vector<std::string> commands = {
-      "",     "run",  "resume", "stop",   "status", "results",       "query",
-      "keys", "logs", "data",   "data generate",    "data prepare",  "data stats",
-      "report", "jobs", "export", "curves", "tag",  "rm"};
+      "",           "run",    "resume", "stop",   "status",        "results",
+      "query",      "keys",   "logs",   "data",   "data generate", "data prepare",
+      "data stats", "report", "jobs",   "export", "curves",        "tag",
+      "rm"};
   // All at once (each start loads LibTorch): one shell, one output file and exit code per command.
   std::string script;
   for (size_t i = 0; i < commands.size(); ++i) {
     const std::string n = std::to_string(i);
-    script += "(" + Attnsweep() + " " + commands[i] + " --help > help" + n + ".txt 2>&1; echo $? > help" +
-              n + ".rc) & ";
+    script += "(" + Attnsweep() + " " + commands[i] + " --help > help" + n +
+              ".txt 2>&1; echo $? > help" + n + ".rc) & ";
   }
   ASSERT_EQ(RunShell(script + "wait", dir_).exit_code, 0);
   for (size_t i = 0; i < commands.size(); ++i) {

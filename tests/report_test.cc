@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "cli/loglog_fit.h"
 #include "cli/report_bundles.h"
@@ -112,6 +113,46 @@ TEST(ReportPlots, EveryCellIsAPointFailuresMarkedAndSlopesInTheLegend) {
     EXPECT_EQ(p.n, 3);
     EXPECT_NEAR(p.hi.get<double>() - p.y, 0.01, 1e-9);
   }
+  std::filesystem::remove(path);
+}
+
+TEST(ReportPlots, KeysThatFollowTheLengthDoNotSplitASeries) {
+  // The quality grid of docs/train.md: the ∞-former in an experiment of its own, its segment
+  // zipped with the length. Its points belong to one line, "infinity", not one per segment.
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("attnsweep_series_test_" + std::to_string(::getpid()) + ".db"))
+                               .string();
+  std::vector<NewJob> jobs;
+  for (int length : {64, 256}) {
+    for (int seed : {1, 2}) {
+      nlohmann::json softmax = {{"task", "train"},
+                                {"seed", seed},
+                                {"model", {{"attention", "softmax"}}},
+                                {"data", {{"max_len", length}}}};
+      nlohmann::json infinity = softmax;
+      infinity["model"] = {{"attention", "infinity"}, {"infinity", {{"segment", length / 4}}}};
+      jobs.push_back({"quality", "s" + std::to_string(length * 10 + seed), softmax.dump()});
+      jobs.push_back(
+          {"quality-infinity", "i" + std::to_string(length * 10 + seed), infinity.dump()});
+    }
+  }
+  std::vector<JobRecord> records;
+  {
+    ResultStore store = ResultStore::OpenForWriting(path);
+    const int64_t batch = store.CreateBatch({"series", "experiments: []"}, jobs);
+    for (const JobRecord& job : store.PendingJobs(batch)) {
+      const int attempt = store.StartAttempt(job.id, {1, "host", "cpu", 1, "process"});
+      store.CommitResult(job.id, attempt, {{"test_auc", 0.7}}, {});
+    }
+    records = store.JobsWithMetrics(batch);
+  }
+  const std::vector<Plot> plots = BuildPlots(records, {});
+  ASSERT_EQ(plots.size(), 1u);
+  std::set<std::string> series;
+  for (const PlotPoint& p : plots[0].points) series.insert(p.series);
+  EXPECT_EQ(series, (std::set<std::string>{"softmax", "infinity"}));
+  EXPECT_EQ(plots[0].points.size(), 4u);
+  EXPECT_EQ(plots[0].series_title, "model.attention");
   std::filesystem::remove(path);
 }
 
