@@ -8,6 +8,9 @@
 
 namespace attnsweep {
 
+// Bytes in a mebibyte: figures named *_mb are in these.
+constexpr double kMiB = 1024.0 * 1024.0;
+
 std::optional<double> ParseDurationSeconds(const std::string& text);
 std::optional<int64_t> ParseSizeBytes(const std::string& text);
 

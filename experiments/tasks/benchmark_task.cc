@@ -16,6 +16,7 @@
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/units.h"
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/process_memory.h"
 #include "experiments/models/attention_factory.h"
@@ -26,7 +27,6 @@
 namespace attnsweep {
 namespace {
 
-constexpr double kMiB = 1024.0 * 1024.0;
 
 struct PassStats {
   double median_ms = 0, min_ms = 0, max_ms = 0;

@@ -27,6 +27,7 @@
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/units.h"
 #include "experiments/auc_interval.h"
 #include "experiments/data/batches.h"
 #include "experiments/data/prepared_data.h"
@@ -40,7 +41,6 @@
 namespace attnsweep {
 namespace {
 
-constexpr double kMiB = 1024.0 * 1024.0;
 
 struct TrainSettings {
   int64_t epochs, batch_size, max_len, patience, nan_at_step;
