@@ -40,7 +40,7 @@ quality: build
 	@bash scripts/quality.sh $(BUILD_DIR)
 
 # The seeds' studies (docs/results.md): speed and memory against length, quality with 3 seeds,
-# Performer's features. PROFILE=quick (default, about 11 minutes on 2 cores) or PROFILE=full.
+# Performer's features. PROFILE=quick (default, about 9 minutes on 2 cores) or PROFILE=full.
 seed-study: build
 	@bash scripts/seed_study.sh $(BUILD_DIR)
 
