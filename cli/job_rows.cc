@@ -85,15 +85,7 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status) {
     if (!status.empty() && job.status != status) continue;
     const nlohmann::json config = nlohmann::json::parse(job.config);
     std::vector<nlohmann::json> row = {job.id};
-    for (const auto& key : keys) {
-      if (key == "batch") {
-        row.push_back(job.batch_id);
-      } else if (key == "experiment") {
-        row.push_back(job.experiment);
-      } else {
-        row.push_back(ConfigValue(config, key));
-      }
-    }
+    for (const auto& key : keys) row.push_back(JobKeyValue(job, config, key));
     const std::string kind = !job.error_kind.empty() ? job.error_kind
                              : job.reused_from > 0   ? "reused"
                                                      : "";

@@ -28,13 +28,6 @@ std::vector<JobRecord> OfTask(const std::vector<JobRecord>& jobs, const std::str
   return chosen;
 }
 
-nlohmann::json KeyValue(const JobRecord& job, const nlohmann::json& config,
-                        const std::string& key) {
-  if (key == "experiment") return job.experiment;
-  if (key == "batch") return job.batch_id;
-  return ConfigValue(config, key);
-}
-
 // The keys that tell a plot's series apart: those that vary, but for its x axis and for keys that
 // follow from the others and x (the experiment of a grid split in two, the ∞-former's segment
 // zipped with the length): a series is one line across x, not one point per line.
@@ -51,10 +44,10 @@ std::vector<std::string> SeriesKeys(const std::vector<JobRecord>& jobs, const st
     for (size_t j = 0; j < jobs.size(); ++j) {
       nlohmann::json place = nlohmann::json::array();
       for (size_t o = 0; o < keys.size(); ++o) {
-        if (o != k) place.push_back(KeyValue(jobs[j], configs[j], keys[o]));
+        if (o != k) place.push_back(JobKeyValue(jobs[j], configs[j], keys[o]));
       }
-      if (!x_key.empty()) place.push_back(KeyValue(jobs[j], configs[j], x_key));
-      values[place.dump()].insert(KeyValue(jobs[j], configs[j], keys[k]).dump());
+      if (!x_key.empty()) place.push_back(JobKeyValue(jobs[j], configs[j], x_key));
+      values[place.dump()].insert(JobKeyValue(jobs[j], configs[j], keys[k]).dump());
     }
     const bool follows = std::all_of(values.begin(), values.end(),
                                      [](const auto& v) { return v.second.size() == 1; });
@@ -279,7 +272,7 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
       if (found == curves.end()) continue;
       const nlohmann::json config = nlohmann::json::parse(job.config);
       std::vector<nlohmann::json> values;
-      for (const auto& key : keys) values.push_back(KeyValue(job, config, key));
+      for (const auto& key : keys) values.push_back(JobKeyValue(job, config, key));
       const std::string label = SeriesLabel(keys, values);
       for (const CurvePoint& p : found->second) {
         if (p.name != name) continue;

@@ -7,13 +7,6 @@
 namespace attnsweep {
 namespace {
 
-nlohmann::json GroupValue(const JobRecord& job, const nlohmann::json& config,
-                          const std::string& key) {
-  if (key == "experiment") return job.experiment;
-  if (key == "batch") return job.batch_id;
-  return ConfigValue(config, key);
-}
-
 // A job's figures with its wall time as `seconds` where the task recorded none itself.
 std::map<std::string, double> FiguresOf(const JobRecord& job) {
   std::map<std::string, double> figures = job.metrics;
@@ -22,6 +15,13 @@ std::map<std::string, double> FiguresOf(const JobRecord& job) {
 }
 
 }  // namespace
+
+nlohmann::json JobKeyValue(const JobRecord& job, const nlohmann::json& config,
+                           const std::string& key) {
+  if (key == "experiment") return job.experiment;
+  if (key == "batch") return job.batch_id;
+  return ConfigValue(config, key);
+}
 
 std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs) {
   std::set<std::string> experiments;
@@ -51,7 +51,7 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
     std::vector<nlohmann::json> key_values;
     bool has_any_key = table.by.empty();
     for (const auto& key : table.by) {
-      key_values.push_back(GroupValue(job, config, key));
+      key_values.push_back(JobKeyValue(job, config, key));
       has_any_key = has_any_key || !key_values.back().is_null();
     }
     // A job with none of the grouping keys belongs to another task: leave it out.

@@ -41,6 +41,11 @@ struct ResultsTable {
 // when there are several: the natural grouping of a batch. The variant comes first.
 std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs);
 
+// A job's value of a grouping key: "experiment", "batch" (its id), or a dotted config key (null
+// where its config lacks it). `config` is the job's parsed config.
+nlohmann::json JobKeyValue(const JobRecord& job, const nlohmann::json& config,
+                           const std::string& key);
+
 ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQuery& query);
 
 // As a printable table: "mean ± std" cells for people (table, markdown), separate mean, _std and
