@@ -25,11 +25,14 @@ test: build
 # The HTML report checked in a real browser: installs Debian's chromium (once), then runs the
 # browser tests (a minute).
 test-report: build
-	@bash scripts/install_chromium.sh
+	@bash scripts/install_test_tools.sh chromium
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target browser_tests
 	cd $(BUILD_DIR) && ctest --output-on-failure -L browser
 
+# Speed and memory against their peers, ratios measured in the same run (BENCHMARKS.md). Installs
+# the peers Debian has (python3-mpi4py, python3-torch) first.
 bench: build
+	@bash scripts/install_test_tools.sh python3-mpi4py python3-torch
 	@bash scripts/bench.sh $(BUILD_DIR)
 
 bench-data: build
@@ -40,7 +43,8 @@ quality: build
 	@bash scripts/quality.sh $(BUILD_DIR)
 
 # The seeds' studies (docs/results.md): speed and memory against length, quality with 3 seeds,
-# Performer's features. PROFILE=quick (default, about 9 minutes on 2 cores) or PROFILE=full.
+# Performer's features. PROFILE=quick (default, about 9 minutes on 2 cores) or PROFILE=full (about
+# 31 minutes).
 seed-study: build
 	@bash scripts/seed_study.sh $(BUILD_DIR)
 

@@ -33,6 +33,15 @@ int RunLogsCommand(const LogsOptions& options) {
   }
   const std::string path = JobLogPath(JobLogRoot(options.db), job->batch_id, options.job_id);
   std::ifstream log(path);
+  if (!log && job->isolation == "inproc") {
+    // A done inproc attempt keeps no log: a file per job was the biggest cost of a sweep of short
+    // jobs, and it would hold nothing.
+    std::cout << "job " << options.job_id << " (" << job->status
+              << "): no output captured: the job ran in the worker's own thread (isolation "
+                 "inproc); its output went to the worker's stderr. `attnsweep jobs` shows its "
+                 "attempts.\n";
+    return kExitOk;
+  }
   if (!log) {
     PrintError("no log for job " + std::to_string(options.job_id) + " (status " + job->status +
                ") at " + path +

@@ -48,8 +48,8 @@ void WarnIfGridFileChanged(const BatchRecord& batch) {
 
 }  // namespace
 
-int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi) {
-  SweepRanks ranks(mpi);
+int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher* launcher) {
+  SweepRanks ranks(mpi, launcher);
   InstallInterruptHandlers();
   if (!ranks.is_coordinator()) return ranks.ServeAsWorker(options.sweep);
 

@@ -22,6 +22,6 @@ struct ResumeOptions {
 
 CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options);
 // Every rank calls it, as with run.
-int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi);
+int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher* launcher);
 
 }  // namespace attnsweep

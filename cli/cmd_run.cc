@@ -14,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/job_table.h"
 #include "cli/sweep_command.h"
+#include "experiments/blas_core.h"
 #include "experiments/grid.h"
 #include "experiments/job_key.h"
 #include "experiments/job_runner.h"
@@ -61,13 +62,14 @@ std::string VersionsJson(const MpiRuntime& mpi) {
                              {"libtorch", LibTorchVersion()},
                              {"sqlite", SqliteLibraryVersion()},
                              {"mpi", mpi.LibraryVersion()}};
+  if (const std::string blas = BlasCoreDescription(); !blas.empty()) versions["openblas"] = blas;
   return versions.dump();
 }
 
 }  // namespace
 
-int RunRunCommand(const RunOptions& options, MpiRuntime& mpi) {
-  SweepRanks ranks(mpi);
+int RunRunCommand(const RunOptions& options, MpiRuntime& mpi, JobLauncher* launcher) {
+  SweepRanks ranks(mpi, launcher);
   InstallInterruptHandlers();
   if (!ranks.is_coordinator()) return ranks.ServeAsWorker(options.sweep);
 

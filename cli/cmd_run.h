@@ -25,6 +25,6 @@ struct RunOptions {
 
 CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options);
 // Every rank calls it: rank 0 validates, stores and coordinates; the others run jobs.
-int RunRunCommand(const RunOptions& options, MpiRuntime& mpi);
+int RunRunCommand(const RunOptions& options, MpiRuntime& mpi, JobLauncher* launcher);
 
 }  // namespace attnsweep

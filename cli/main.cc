@@ -25,10 +25,12 @@
 #include "cli/cmd_tag.h"
 #include "cli/common.h"
 #include "cli/logging.h"
+#include "experiments/blas_core.h"
 #include "store/readonly_query.h"
 #include "store/sqlite_handle.h"
 #include "workers/build_info.h"
 #include "workers/exit_codes.h"
+#include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
 #include "workers/mpi_runtime.h"
 
@@ -36,6 +38,7 @@ namespace {
 
 int Main(int argc, char** argv) {
   using namespace attnsweep;
+  UseTheCpusBlasKernels(argv);
   CLI::App app{
       "attnsweep: run grids of attention-variant experiments (train, benchmark and approximation "
       "jobs) and query their results in one SQLite store."};
@@ -91,9 +94,13 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
   if (*job) return RunJobProcessMain(job_memory_bytes, job_threads);
-  // MPI only for the commands that distribute work; main owns its lifetime.
+  // MPI only for the commands that distribute work; main owns its lifetime. A rank that may run
+  // jobs first forks its job launcher, while it is still single-threaded: MPI starts threads.
+  std::unique_ptr<JobLauncher> launcher;
+  std::string no_launcher;
   std::unique_ptr<MpiRuntime> mpi;
   if (*run || *resume) {
+    if (MayRunJobs()) launcher = JobLauncher::Start(&no_launcher);
     try {
       mpi = std::make_unique<MpiRuntime>(&argc, &argv);
     } catch (const std::exception& e) {
@@ -103,6 +110,9 @@ int Main(int argc, char** argv) {
     DieWithParentUnderMpirun();
   }
   SetupLogging(quiet ? -1 : verbose > 0 ? 1 : 0, mpi ? mpi->rank() : 0);
+  if (!no_launcher.empty()) {
+    spdlog::debug("no job launcher ({}): job processes start from the binary", no_launcher);
+  }
 
   // After a stop signal under mpirun other ranks may be gone: MPI_Finalize would wait for them.
   auto sweep_exit = [&](int code) {
@@ -110,8 +120,8 @@ int Main(int argc, char** argv) {
     return code;
   };
   try {
-    if (*run) return sweep_exit(RunRunCommand(run_options, *mpi));
-    if (*resume) return sweep_exit(RunResumeCommand(resume_options, *mpi));
+    if (*run) return sweep_exit(RunRunCommand(run_options, *mpi, launcher.get()));
+    if (*resume) return sweep_exit(RunResumeCommand(resume_options, *mpi, launcher.get()));
     if (*stop) return RunStopCommand(stop_options);
     if (*status) return RunStatusCommand(status_options);
     if (*results) return RunResultsCommand(results_options);

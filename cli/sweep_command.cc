@@ -131,10 +131,13 @@ int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
       spdlog::error("batch {}: another coordinator took it over; this one stopped", batch_id);
       break;
   }
-  spdlog::info("coordinator: {:.2f} s of CPU over {:.2f} s ({:.1f} %), {} attempts handed out",
-               report.coordinator_cpu_s, report.wall_s,
-               report.wall_s > 0 ? 100.0 * report.coordinator_cpu_s / report.wall_s : 0.0,
-               report.started);
+  spdlog::info(
+      "coordinator: {:.2f} s of CPU over {:.2f} s ({:.1f} %), {} attempts handed out ({:.0f} "
+      "per second), {} store writes in {} transactions",
+      report.coordinator_cpu_s, report.wall_s,
+      report.wall_s > 0 ? 100.0 * report.coordinator_cpu_s / report.wall_s : 0.0, report.started,
+      report.wall_s > 0 ? static_cast<double>(report.started) / report.wall_s : 0.0,
+      report.store_writes, report.store_groups);
   if (report.stale_dropped > 0) {
     spdlog::warn("{} late results of abandoned attempts were dropped", report.stale_dropped);
   }

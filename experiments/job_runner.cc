@@ -83,7 +83,11 @@ JobOutput Failure(JobOutcome outcome, std::string message) {
 
 JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
   PrepareJobProcess();
-  if (context.threads > 0) at::set_num_threads(context.threads);
+  // Only when it changes: at::set_num_threads also rebuilds LibTorch's pthreadpool, whose new
+  // threads spin for milliseconds before they sleep, which cost a sweep of short jobs 10 ms each.
+  if (context.threads > 0 && at::get_num_threads() != context.threads) {
+    at::set_num_threads(context.threads);
+  }
   JobOutput output;
   try {
     const std::string name = config.at("task").get<std::string>();

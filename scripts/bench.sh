@@ -27,21 +27,9 @@ bash scripts/bench_zoo.sh "$build"
 echo
 bash scripts/bench_data.sh "$build"
 
-# Dispatch cost of each isolation mode: 40 no-op jobs, one rank (worker thread) and mpirun -np 3.
+# Dispatch against mpi4py.futures.
 echo
-echo "== dispatch: no-op jobs per second (bench/dispatch.yaml)"
-jobs=$(grep -o '[0-9][0-9]*' <<<"$(sed -n '/seed:/,$p' bench/dispatch.yaml)" | wc -l)
-for mode in inproc host process; do
-  for ranks in 1 3; do
-    rm -rf "$build/dispatch.db" "$build/dispatch.db-wal" "$build/dispatch.db-shm" "$build/dispatch.db.logs"
-    launcher=()
-    [ "$ranks" -gt 1 ] && launcher=(scripts/mpirun.sh -np "$ranks")
-    wall=$("${launcher[@]}" "$build/attnsweep" run bench/dispatch.yaml --db "$build/dispatch.db" \
-      --isolation "$mode" 2>&1 | sed -n 's/.*coordinator: .* over \([0-9.]*\) s.*/\1/p')
-    awk -v m="$mode" -v r="$ranks" -v n="$jobs" -v w="$wall" \
-      'BEGIN { printf "%-8s %d rank%s: %d jobs in %.1f s = %.1f jobs/s\n", m, r, (r > 1 ? "s" : " "), n, w, n / w }'
-  done
-done
+bash scripts/bench_dispatch.sh "$build"
 
 # The cost model: ETA at a quarter of a train sweep, and makespan against its lower bound.
 echo

@@ -1,5 +1,8 @@
 #include "store/result_store.h"
 
+#include <cstdio>
+#include <ctime>
+
 #include <nlohmann/json.hpp>
 
 #include "store/readonly_query.h"
@@ -160,21 +163,48 @@ std::vector<JobRecord> ResultStore::PendingJobs(int64_t batch_id) {
   return jobs;
 }
 
-int ResultStore::StartAttempt(int64_t job_id, const AttemptPlace& place) {
+namespace {
+// SQLite's own format for the store's times (strftime('%Y-%m-%dT%H:%M:%fZ')), UTC to the
+// millisecond; "" stands for now, which the statements below read as strftime(..., 'now').
+std::string StoreTime(std::optional<ResultStore::WallTime> at) {
+  if (!at) return "";
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at->time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  const size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + n, sizeof(text) - n, ".%03dZ", static_cast<int>(ms % 1000));
+  return text;
+}
+constexpr const char* kTimeOrNow = "COALESCE(NULLIF(?, ''), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+}  // namespace
+
+int ResultStore::StartAttempt(int64_t job_id, const AttemptPlace& place,
+                              std::optional<WallTime> at) {
+  const std::string time = StoreTime(at);
   Transaction txn(db_);
-  Statement update(
-      db_,
-      "UPDATE jobs SET status = 'running', attempts = attempts + 1, rank = ?, host = ?, "
-      "device = ?, threads = ?, isolation = ?, started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-      "finished_at = NULL, error_kind = NULL, error = NULL "
-      "WHERE id = ? AND status = 'pending' RETURNING attempts");
+  Statement update(db_,
+                   std::string("UPDATE jobs SET status = 'running', attempts = attempts + 1, "
+                               "rank = ?, host = ?, device = ?, threads = ?, isolation = ?, "
+                               "started_at = ") +
+                       kTimeOrNow +
+                       ", finished_at = NULL, error_kind = NULL, error = NULL "
+                       "WHERE id = ? AND status = 'pending' RETURNING attempts",
+                   Statement::Prepare::kReused);
   update.Bind(1, place.rank).Bind(2, place.host).Bind(3, place.device).Bind(4, place.threads);
-  update.Bind(5, place.isolation).Bind(6, job_id);
+  update.Bind(5, place.isolation).Bind(6, time).Bind(7, job_id);
   if (!update.Step()) return 0;
   const int attempt = static_cast<int>(update.Int(0));
   update.Run();
-  Statement insert(db_, "INSERT INTO attempts (job_id, attempt, rank, host) VALUES (?, ?, ?, ?)");
-  insert.Bind(1, job_id).Bind(2, attempt).Bind(3, place.rank).Bind(4, place.host).Run();
+  Statement insert(db_,
+                   std::string("INSERT INTO attempts (job_id, attempt, rank, host, started_at) "
+                               "VALUES (?, ?, ?, ?, ") +
+                       kTimeOrNow + ")",
+                   Statement::Prepare::kReused);
+  insert.Bind(1, job_id).Bind(2, attempt).Bind(3, place.rank).Bind(4, place.host).Bind(5, time);
+  insert.Run();
   txn.Commit();
   return attempt;
 }
@@ -183,54 +213,63 @@ namespace {
 // Moves the job out of `running` only if `attempt` is still its current one. Returns false
 // otherwise.
 bool FenceAndSetStatus(Database& db, int64_t job_id, int attempt, const std::string& status,
-                       const std::string& error_kind, const std::string& error) {
-  Statement update(
-      db,
-      "UPDATE jobs SET status = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-      "error_kind = NULLIF(?, ''), error = NULLIF(?, '') "
-      "WHERE id = ? AND attempts = ? AND status = 'running'");
-  update.Bind(1, status).Bind(2, error_kind).Bind(3, error).Bind(4, job_id).Bind(5, attempt).Run();
+                       const std::string& error_kind, const std::string& error,
+                       const std::string& time) {
+  Statement update(db,
+                   std::string("UPDATE jobs SET status = ?, finished_at = ") + kTimeOrNow +
+                       ", error_kind = NULLIF(?, ''), error = NULLIF(?, '') "
+                       "WHERE id = ? AND attempts = ? AND status = 'running'",
+                   Statement::Prepare::kReused);
+  update.Bind(1, status).Bind(2, time).Bind(3, error_kind).Bind(4, error).Bind(5, job_id);
+  update.Bind(6, attempt).Run();
   return db.Changes() == 1;
 }
 
 void CloseAttempt(Database& db, int64_t job_id, int attempt, const std::string& outcome,
-                  const std::string& error) {
+                  const std::string& error, const std::string& time) {
   Statement update(db,
-                   "UPDATE attempts SET outcome = ?, error = NULLIF(?, ''), "
-                   "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-                   "WHERE job_id = ? AND attempt = ?");
-  update.Bind(1, outcome).Bind(2, error).Bind(3, job_id).Bind(4, attempt).Run();
+                   std::string("UPDATE attempts SET outcome = ?, error = NULLIF(?, ''), "
+                               "finished_at = ") +
+                       kTimeOrNow + " WHERE job_id = ? AND attempt = ?",
+                   Statement::Prepare::kReused);
+  update.Bind(1, outcome).Bind(2, error).Bind(3, time).Bind(4, job_id).Bind(5, attempt).Run();
 }
 }  // namespace
 
 bool ResultStore::CommitResult(int64_t job_id, int attempt, const std::vector<Metric>& metrics,
-                               const std::vector<CurvePoint>& curves) {
+                               const std::vector<CurvePoint>& curves, std::optional<WallTime> at) {
+  const std::string time = StoreTime(at);
   Transaction txn(db_);
-  if (!FenceAndSetStatus(db_, job_id, attempt, "done", "", "")) return false;
+  if (!FenceAndSetStatus(db_, job_id, attempt, "done", "", "", time)) return false;
   Statement insert_metric(db_,
-                          "INSERT OR REPLACE INTO metrics (job_id, name, value) VALUES (?, ?, ?)");
+                          "INSERT OR REPLACE INTO metrics (job_id, name, value) VALUES (?, ?, ?)",
+                          Statement::Prepare::kReused);
   for (const Metric& m : metrics) {
     insert_metric.Reset();
     insert_metric.Bind(1, job_id).Bind(2, m.name).Bind(3, m.value).Run();
   }
   Statement insert_curve(
-      db_, "INSERT OR REPLACE INTO curves (job_id, step, name, value) VALUES (?, ?, ?, ?)");
+      db_, "INSERT OR REPLACE INTO curves (job_id, step, name, value) VALUES (?, ?, ?, ?)",
+      Statement::Prepare::kReused);
   for (const CurvePoint& c : curves) {
     insert_curve.Reset();
     insert_curve.Bind(1, job_id).Bind(2, c.step).Bind(3, c.name).Bind(4, c.value).Run();
   }
-  CloseAttempt(db_, job_id, attempt, "done", "");
+  CloseAttempt(db_, job_id, attempt, "done", "", time);
   txn.Commit();
   return true;
 }
 
 bool ResultStore::RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
-                                const std::string& message, bool retry) {
+                                const std::string& message, bool retry,
+                                std::optional<WallTime> at) {
+  const std::string time = StoreTime(at);
   Transaction txn(db_);
-  const bool current = retry ? FenceAndSetStatus(db_, job_id, attempt, "pending", "", "")
-                             : FenceAndSetStatus(db_, job_id, attempt, "failed", outcome, message);
+  const bool current =
+      retry ? FenceAndSetStatus(db_, job_id, attempt, "pending", "", "", time)
+            : FenceAndSetStatus(db_, job_id, attempt, "failed", outcome, message, time);
   if (!current) return false;
-  CloseAttempt(db_, job_id, attempt, outcome, message);
+  CloseAttempt(db_, job_id, attempt, outcome, message, time);
   txn.Commit();
   return true;
 }
@@ -255,10 +294,10 @@ std::optional<BatchRecord> ResultStore::FindBatchRecord(int64_t batch_id) {
 }
 
 std::optional<JobLocation> ResultStore::FindJob(int64_t job_id) {
-  Statement s(db_, "SELECT batch_id, status FROM jobs WHERE id = ?");
+  Statement s(db_, "SELECT batch_id, status, COALESCE(isolation, '') FROM jobs WHERE id = ?");
   s.Bind(1, job_id);
   if (!s.Step()) return std::nullopt;
-  return JobLocation{s.Int(0), s.Text(1)};
+  return JobLocation{s.Int(0), s.Text(1), s.Text(2)};
 }
 
 namespace {

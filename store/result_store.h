@@ -5,6 +5,7 @@
 // an abandoned attempt can never overwrite or duplicate the accepted one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -73,6 +74,7 @@ struct BatchRecord {
 struct JobLocation {
   int64_t batch_id = 0;
   std::string status;
+  std::string isolation;  // of its last attempt; "" before it ran
 };
 
 struct LeaseClaim {
@@ -152,20 +154,27 @@ class ResultStore {
   void SetBatchWorkers(int64_t batch_id, int workers);
   int BatchWorkers(int64_t batch_id);
 
+  // The three writes of an attempt's life take the time it happened (`at`), or now: a writer that
+  // applies them later, in a group (store/write_queue.h), keeps the jobs' wall times true.
+  using WallTime = std::chrono::system_clock::time_point;
+
   // Moves a pending job to running under a new attempt number, which it returns. Returns 0 if the
   // job was not pending (someone else took it).
-  int StartAttempt(int64_t job_id, const AttemptPlace& place);
+  int StartAttempt(int64_t job_id, const AttemptPlace& place,
+                   std::optional<WallTime> at = std::nullopt);
 
   // Stores a done result: metrics, curves, status and the attempt's outcome in one transaction.
   // Returns false, storing nothing, when `attempt` is not the job's current running attempt.
   bool CommitResult(int64_t job_id, int attempt, const std::vector<Metric>& metrics,
-                    const std::vector<CurvePoint>& curves);
+                    const std::vector<CurvePoint>& curves,
+                    std::optional<WallTime> at = std::nullopt);
 
   // Ends an attempt that produced no result; `outcome` is one of attempts.outcome's kinds (error,
   // oom, diverged, invalid, interrupted, ...). `retry` puts the job back to pending; otherwise it
   // fails with `outcome` as its error_kind. Fenced like CommitResult.
   bool RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
-                     const std::string& message, bool retry);
+                     const std::string& message, bool retry,
+                     std::optional<WallTime> at = std::nullopt);
 
   // Sets the batch's status: running, done, failed, interrupted or stopped (drained).
   void FinishBatch(int64_t batch_id, const std::string& status);

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <string>
+#include <unordered_map>
 
 namespace attnsweep {
 
@@ -81,11 +83,55 @@ void Database::Exec(const std::string& sql) {
   }
 }
 
-Statement::Statement(const Database& db, std::string_view sql) : db_(db) {
+struct Database::Cache {
+  struct Entry {
+    sqlite3_stmt* statement = nullptr;
+    bool lent = false;
+  };
+  std::unordered_map<std::string, Entry> entries;
+};
+
+void Database::CacheDeleter::operator()(Cache* cache) const noexcept {
+  for (auto& [sql, entry] : cache->entries) sqlite3_finalize(entry.statement);
+  delete cache;
+}
+
+sqlite3_stmt* Database::Borrow(std::string_view sql) const {
+  if (!cache_) cache_.reset(new Cache());
+  auto [found, added] = cache_->entries.try_emplace(std::string(sql));
+  Cache::Entry& entry = found->second;
+  if (added) {
+    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &entry.statement, nullptr);
+    if (rc != SQLITE_OK) {
+      cache_->entries.erase(found);
+      Fail("prepare '" + std::string(sql.substr(0, 60)) + "'", rc);
+    }
+  }
+  if (entry.lent) return nullptr;
+  entry.lent = true;
+  return entry.statement;
+}
+
+void Database::GiveBack(sqlite3_stmt* statement) const {
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  for (auto& [sql, entry] : cache_->entries) {
+    if (entry.statement == statement) entry.lent = false;
+  }
+}
+
+Statement::Statement(const Database& db, std::string_view sql, Prepare prepare) : db_(db) {
+  if (prepare == Prepare::kReused) {
+    if (sqlite3_stmt* kept = db.Borrow(sql)) {
+      stmt_ = std::unique_ptr<sqlite3_stmt, Finalizer>(kept, Finalizer{&db});
+      return;
+    }
+  }
   sqlite3_stmt* raw = nullptr;
   const int rc =
       sqlite3_prepare_v2(db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-  stmt_.reset(raw);
+  stmt_ = std::unique_ptr<sqlite3_stmt, Finalizer>(raw, Finalizer{nullptr});
   if (rc != SQLITE_OK) db.Fail("prepare '" + std::string(sql.substr(0, 60)) + "'", rc);
 }
 
@@ -133,14 +179,26 @@ std::string Statement::Text(int i) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), i)));
 }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.Exec("BEGIN IMMEDIATE"); }
+namespace {
+constexpr const char* kSavepoint = "attnsweep_nested";
+}
+
+Transaction::Transaction(Database& db) : db_(db), nested_(sqlite3_get_autocommit(db.get()) == 0) {
+  Statement(db_, nested_ ? "SAVEPOINT attnsweep_nested" : "BEGIN IMMEDIATE",
+            Statement::Prepare::kReused)
+      .Run();
+}
 
 Transaction::~Transaction() {
-  if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (done_) return;
+  const std::string undo =
+      nested_ ? std::string("ROLLBACK TO ") + kSavepoint + "; RELEASE " + kSavepoint : "ROLLBACK";
+  sqlite3_exec(db_.get(), undo.c_str(), nullptr, nullptr, nullptr);
 }
 
 void Transaction::Commit() {
-  db_.Exec("COMMIT");
+  Statement(db_, nested_ ? "RELEASE attnsweep_nested" : "COMMIT", Statement::Prepare::kReused)
+      .Run();
   done_ = true;
 }
 
@@ -150,7 +208,13 @@ void Database::Closer::operator()(sqlite3* db) const noexcept { sqlite3_close_v2
 int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
 int Database::Changes() const { return sqlite3_changes(db_.get()); }
 
-void Statement::Finalizer::operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+void Statement::Finalizer::operator()(sqlite3_stmt* s) const noexcept {
+  if (lender != nullptr) {
+    lender->GiveBack(s);
+  } else {
+    sqlite3_finalize(s);
+  }
+}
 int Statement::ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
 std::string Statement::ColumnName(int i) const { return sqlite3_column_name(stmt_.get(), i); }
 int Statement::ColumnType(int i) const { return sqlite3_column_type(stmt_.get(), i); }

@@ -46,17 +46,31 @@ class Database {
   // Builds a StoreError naming the file and what to do about the common cases.
   [[noreturn]] void Fail(const std::string& doing, int code) const;
 
+  // A statement prepared once for `sql` and kept for the connection's life, lent out reset; null
+  // when it is lent already. Statement(..., kReused) borrows and returns it.
+  sqlite3_stmt* Borrow(std::string_view sql) const;
+  void GiveBack(sqlite3_stmt* statement) const;
+
  private:
   struct Closer {
     void operator()(sqlite3* db) const noexcept;
   };
+  struct Cache;
+  struct CacheDeleter {
+    void operator()(Cache* cache) const noexcept;
+  };
   std::unique_ptr<sqlite3, Closer> db_;
   std::string path_;
+  // After db_: its statements are finalized before the connection closes.
+  mutable std::unique_ptr<Cache, CacheDeleter> cache_;
 };
 
 class Statement {
  public:
-  Statement(const Database& db, std::string_view sql);
+  // kReused: the connection's kept statement for this SQL (Database::Borrow), for statements run
+  // often, such as the coordinator's writes: preparing one cost more than running it.
+  enum class Prepare { kFresh, kReused };
+  Statement(const Database& db, std::string_view sql, Prepare prepare = Prepare::kFresh);
 
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
@@ -86,6 +100,7 @@ class Statement {
 
  private:
   struct Finalizer {
+    const Database* lender;  // set for a borrowed statement: reset and return it
     void operator()(sqlite3_stmt* s) const noexcept;
   };
   const Database& db_;
@@ -96,7 +111,8 @@ class Statement {
 std::string SqliteLibraryVersion();
 
 // BEGIN IMMEDIATE (takes the write lock at once, so a busy store fails here, not mid-way); rolls
-// back in the destructor unless committed.
+// back in the destructor unless committed. Inside another transaction it is a savepoint of it
+// instead: it commits into the outer transaction, or undoes only its own writes.
 class Transaction {
  public:
   explicit Transaction(Database& db);
@@ -107,6 +123,7 @@ class Transaction {
 
  private:
   Database& db_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

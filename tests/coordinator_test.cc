@@ -52,9 +52,12 @@ class CoordinatorTest : public ::testing::Test {
     return batch;
   }
 
+  // Every start and result reaches the store in the turn it happens (no group commit), so the
+  // tests can look at the store between turns (ShortJobsReachTheStoreInGroups groups them).
   CoordinatorOptions Options() {
     CoordinatorOptions options;
     options.lease_owner = kOwner;
+    options.store_writes.max_delay = std::chrono::microseconds(0);
     return options;
   }
 
@@ -84,6 +87,19 @@ Message DoneResult(const Message& assign, double value) {
   m.attempt = assign.attempt;
   m.output.metrics = {{"value", value}};
   return m;
+}
+
+// Real workers on host "h" at every endpoint but the coordinator's, each in a thread of its own.
+std::vector<std::thread> StartWorkers(std::vector<std::unique_ptr<Transport>>& endpoints) {
+  std::vector<std::thread> workers;
+  for (size_t rank = 1; rank < endpoints.size(); ++rank) {
+    workers.emplace_back([&endpoints, rank] {
+      WorkerOptions options;
+      options.host = "h";
+      EXPECT_EQ(RunWorker(*endpoints[rank], options), 0);
+    });
+  }
+  return workers;
 }
 
 // Polls `transport` while turning the coordinator's loop, until a message arrives or time runs out.
@@ -253,14 +269,7 @@ TEST_F(CoordinatorTest, LateResultOfAnAbandonedAttemptIsDropped) {
 TEST_F(CoordinatorTest, RealWorkersShareTheBatch) {
   const int64_t batch = MakeBatch(std::vector<double>(8, 1.0), 0.05);
   auto endpoints = MakeInProcessTransports(3);
-  std::vector<std::thread> workers;
-  for (int rank = 1; rank <= 2; ++rank) {
-    workers.emplace_back([&, rank] {
-      WorkerOptions options;
-      options.host = "h";
-      EXPECT_EQ(RunWorker(*endpoints[rank], options), 0);
-    });
-  }
+  std::vector<std::thread> workers = StartWorkers(endpoints);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   const SweepReport& report = coordinator.Run();
   for (auto& w : workers) w.join();
@@ -271,6 +280,23 @@ TEST_F(CoordinatorTest, RealWorkersShareTheBatch) {
   EXPECT_EQ(Count("SELECT count(DISTINCT rank) FROM attempts"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM metrics WHERE name = 'seconds' AND value >= 0.05"), 8);
   EXPECT_LT(report.coordinator_cpu_s, 0.5 * report.wall_s) << "the loop must not spin";
+}
+
+TEST_F(CoordinatorTest, ShortJobsReachTheStoreInGroups) {
+  const int64_t batch = MakeBatch(std::vector<double>(60, 1.0));
+  auto endpoints = MakeInProcessTransports(3);
+  std::vector<std::thread> workers = StartWorkers(endpoints);
+  CoordinatorOptions options = Options();
+  options.store_writes = {std::chrono::seconds(60), 8};  // groups of 8 writes
+  Coordinator coordinator(*endpoints[0], *store_, batch, options);
+  const SweepReport& report = coordinator.Run();
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(report.done, 60);
+  EXPECT_EQ(report.store_writes, 120) << "a start and a result per job";
+  EXPECT_LE(report.store_groups, 120 / 8 + 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'done'"), 60);
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE outcome = 'done'"), 60);
+  EXPECT_EQ(Count("SELECT count(*) FROM metrics WHERE name = 'seconds'"), 60);
 }
 
 TEST_F(CoordinatorTest, InterruptMarksInFlightAttemptsAndShutsWorkersDown) {

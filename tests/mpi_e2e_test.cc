@@ -4,8 +4,12 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <regex>
+#include <set>
 #include <string>
+#include <thread>
 
 #include "tests/cli_test_fixture.h"
 
@@ -63,6 +67,71 @@ TEST_F(CliTest, KillNineOfMpirunThenResumeRunsExactlyTheMissingJobs) {
             1);
   EXPECT_EQ(QueryInt("SELECT status = 'done' AND lease_owner IS NULL FROM batches"), 1);
   EXPECT_NE(resume.err.find("took over batch 1"), std::string::npos) << resume.err;
+}
+
+TEST_F(CliTest, KillNineInsideAStoreGroupThenResumeStoresEveryResultOnce) {
+  // No-op jobs, thousands a second: the coordinator always holds results it has logged but not yet
+  // committed (its group commit), so the kill lands inside a group.
+  constexpr int kJobs = 20000;  // two experiments of 10,000 seeds (a grid axis's most)
+  std::string grid = "experiments:\n";
+  for (const char* experiment : {"noop: [1, 10000]", "noop2: [10001, 20000]"}) {
+    const std::string text = experiment;
+    const size_t colon = text.find(':');
+    grid += "  - name: " + text.substr(0, colon) +
+            "\n    task: fault\n    params: {fault: {kind: none, seconds: 0}}\n"
+            "    grid: {seed: {range: " +
+            text.substr(colon + 2) + "}}\n";
+  }
+  Write("noops.yaml", grid);
+  const pid_t pid =
+      testing::StartShell("exec setsid " + Mpirun(3) + testing::Attnsweep() +
+                              " run noops.yaml --db a.db --isolation inproc 2>err.txt",
+                          dir_);
+  int64_t done = 0;
+  for (int i = 0; i < 600 && done < 1000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+      done = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
+    } catch (const std::exception&) {
+      // the store or its schema may not exist yet
+    }
+  }
+  ASSERT_GE(done, 1000);
+  ::kill(-pid, SIGKILL);
+  testing::WaitExitCode(pid);
+  const int64_t done_at_kill = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
+  ASSERT_LT(done_at_kill, kJobs) << "the kill came too late to test anything";
+
+  // Results the coordinator logged as done but had not committed: the group the kill landed in.
+  const std::string log = testing::ReadFileText(dir_ + "/err.txt");
+  const std::regex logged_done(R"(\] done noop2? #(\d+) )");
+  std::set<int64_t> logged;
+  for (auto m = std::sregex_iterator(log.begin(), log.end(), logged_done);
+       m != std::sregex_iterator(); ++m) {
+    logged.insert(std::stoll((*m)[1].str()));
+  }
+  std::string ids;
+  for (int64_t id : logged) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const int64_t logged_and_stored =
+      QueryInt("SELECT count(*) FROM jobs WHERE status = 'done' AND id IN (" + ids + ")");
+  EXPECT_LT(logged_and_stored, static_cast<int64_t>(logged.size()))
+      << "the kill did not land inside a group";
+  EXPECT_GE(static_cast<int64_t>(logged.size()), done_at_kill);
+
+  auto resume = testing::RunShell(Mpirun(3) + testing::Attnsweep() + " resume --db a.db -q", dir_);
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), kJobs);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'value'"), kJobs)
+      << "nothing stored twice, nothing missing";
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'done'"), kJobs);
+  EXPECT_EQ(QueryInt("SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE outcome = "
+                     "'done' GROUP BY job_id)"),
+            1);
+  // Every attempt the store knows of has ended: none left running or dangling.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome IS NULL"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs j WHERE attempts != (SELECT count(*) FROM "
+                     "attempts a WHERE a.job_id = j.id)"),
+            0);
 }
 
 // A bad Open MPI setting makes MPI_Init_thread fail for real. Open MPI 4.1 then ends the process

@@ -3,6 +3,7 @@
 #include "experiments/config_keys.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
+#include "workers/poll_wait.h"
 #include "workers/stored_jobs.h"
 
 #include <sys/resource.h>
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -37,7 +37,8 @@ Coordinator::Coordinator(Transport& transport, ResultStore& store, int64_t batch
       batch_id_(batch_id),
       options_(std::move(options)),
       cost_model_(CostModelFromStore(store)),
-      scheduler_(options_.max_attempts) {
+      scheduler_(options_.max_attempts),
+      writes_(store, options_.store_writes) {
   // Progress lines name each job by the keys that vary within its experiment.
   std::map<std::string, std::vector<nlohmann::json>> configs;  // experiment -> its jobs' configs
   for (const JobRecord& job : store_.JobsWithMetrics(batch_id_)) {
@@ -54,12 +55,18 @@ Coordinator::Coordinator(Transport& transport, ResultStore& store, int64_t batch
 }
 
 void Coordinator::Queue(JobRecord record, std::string label) {
+  attempts_[record.id] = record.attempts;
   ScheduledJob job;
   job.plan = PlanOfStoredJob(record);
   job.plan.label = std::move(label);
   job.estimate_s = cost_model_.Estimate(record.job_key, job.plan.cost_group, job.plan.estimate_s);
   job.record = std::move(record);
   scheduler_.Add(std::move(job));
+}
+
+int Coordinator::CountedAttempts(int64_t job_id) {
+  writes_.Flush();
+  return store_.CountedAttempts(job_id);
 }
 
 int Coordinator::InFlight() const {
@@ -121,6 +128,9 @@ std::optional<double> Coordinator::EtaSeconds() const {
 
 void Coordinator::KeepLog(const Worker& worker, int rank, const Message& result) {
   if (options_.log_root.empty()) return;
+  // A done attempt that ran in its worker's thread has nothing to keep (`attnsweep logs` says
+  // so): creating a file per job cost a sweep of short jobs a fifth of its time.
+  if (result.log.empty() && result.output.outcome == JobOutcome::kDone) return;
   const std::filesystem::path path = JobLogPath(options_.log_root, batch_id_, result.job_id);
   std::error_code error;
   std::filesystem::create_directories(path.parent_path(), error);
@@ -169,70 +179,70 @@ void Coordinator::Handle(int source, const Message& message) {
 }
 
 void Coordinator::HandleResult(int source, Worker& worker, const Message& message) {
+  // Only the job's current attempt is written; the store would refuse any other (its fence), and
+  // this coordinator, the batch's only writer, knows which one that is.
   const bool current =
       worker.job && worker.job->record.id == message.job_id && worker.attempt == message.attempt;
   const JobOutput& output = message.output;
   const std::string name =
       current ? Describe(*worker.job) : "job #" + std::to_string(message.job_id);
-  bool stored = false;
   progress_->ClearForLog();
+  if (!current) {
+    ++report_.stale_dropped;
+    spdlog::warn(
+        "dropped a late result of job #{} attempt {} from rank {}: that attempt is no "
+        "longer current",
+        message.job_id, message.attempt, source);
+    progressed_ = true;
+    progress_->Print([this] { return EtaSeconds(); });
+    return;
+  }
+  const ScheduledJob& job = *worker.job;
   if (output.outcome == JobOutcome::kDone) {
     std::vector<Metric> metrics;
+    metrics.reserve(output.metrics.size() + 1);
     for (const auto& [metric, value] : output.metrics) metrics.push_back({metric, value});
-    if (current) {
-      metrics.push_back({"node_jobs", static_cast<double>(node_jobs_[message.job_id])});
-    }
+    metrics.push_back({"node_jobs", static_cast<double>(node_jobs_[message.job_id])});
     std::vector<CurvePoint> curves;
+    curves.reserve(output.curves.size());
     for (const auto& c : output.curves) curves.push_back({c.step, c.name, c.value});
-    stored = store_.CommitResult(message.job_id, message.attempt, metrics, curves);
-    if (stored) {
-      ++report_.done;
-      progress_->JobFinished(true);
-      if (current) {
-        // This sweep's own times sharpen the estimates of the jobs still to come.
-        const ScheduledJob& job = *worker.job;
-        cost_model_.Observe({job.record.job_key, job.plan.cost_group, job.plan.estimate_s,
-                             SecondsBetween(worker.started, Clock::now())});
-      }
-      spdlog::info("[{}] done {} on rank {} in {:.2f} s", progress_->Count(), name, source,
-                   message.seconds);
-    }
+    writes_.CommitResult(message.job_id, message.attempt, std::move(metrics), std::move(curves));
+    ++report_.done;
+    progress_->JobFinished(true);
+    // This sweep's own times sharpen the estimates of the jobs still to come.
+    cost_model_.Observe({job.record.job_key, job.plan.cost_group, job.plan.estimate_s,
+                         SecondsBetween(worker.started, Clock::now())});
+    spdlog::info("[{}] done {} on rank {} in {:.2f} s", progress_->Count(), name, source,
+                 message.seconds);
   } else if (output.outcome == JobOutcome::kInterrupted) {
     // Not the job's fault: it goes back to pending and runs again on resume.
-    stored = store_.RecordFailure(message.job_id, message.attempt, JobOutcomeName(output.outcome),
-                                  output.error, /*retry=*/true);
-    if (stored && current) scheduler_.Add(*worker.job);
+    writes_.RecordFailure(message.job_id, message.attempt, JobOutcomeName(output.outcome),
+                          output.error, /*retry=*/true);
+    scheduler_.Add(job);
     // A worker reports an interruption only when it was signalled itself: it is shutting down.
     worker.dead = true;
   } else {
     const std::string outcome = JobOutcomeName(output.outcome);
     const bool retry =
-        current && scheduler_.ShouldRetry(worker.job->plan, outcome,
-                                          store_.CountedAttempts(message.job_id) + 1);
-    stored = store_.RecordFailure(message.job_id, message.attempt, outcome, output.error, retry);
+        scheduler_.Retriable(outcome) &&
+        scheduler_.ShouldRetry(job.plan, outcome, CountedAttempts(message.job_id) + 1);
+    writes_.RecordFailure(message.job_id, message.attempt, outcome, output.error, retry);
     const std::string first_line = output.error.substr(0, output.error.find('\n'));
-    if (stored && retry) {
+    if (retry) {
       scheduler_.FailedOn(message.job_id, source);
-      scheduler_.Add(*worker.job);
+      scheduler_.Add(job);
       spdlog::warn("{} {} on rank {}: {}; it will run again", outcome, name, source, first_line);
-    } else if (stored) {
+    } else {
       ++report_.failed;
       progress_->JobFinished(false);
       spdlog::error("[{}] {} {} on rank {}: {}", progress_->Count(), outcome, name, source,
                     first_line);
     }
   }
-  if (current) KeepLog(worker, source, message);
-  if (!stored) {
-    ++report_.stale_dropped;
-    spdlog::warn(
-        "dropped a late result of job #{} attempt {} from rank {}: that attempt is no "
-        "longer current",
-        message.job_id, message.attempt, source);
-  }
-  if (current) EndAttempt(worker);
+  KeepLog(worker, source, message);
+  EndAttempt(worker);
   progressed_ = true;
-  progress_->Print(EtaSeconds());
+  progress_->Print([this] { return EtaSeconds(); });
 }
 
 void Coordinator::AssignWork() {
@@ -243,11 +253,10 @@ void Coordinator::AssignWork() {
     while (auto next = scheduler_.Next(rank, worker.host)) {
       const int recorded_rank = options_.worker_in_process ? transport_.rank() : rank;
       const int threads = ThreadsFor(next->plan, worker);
-      Message assign = AssignmentFor(*next, 0, threads);
-      AttemptPlace place{recorded_rank, worker.host, "cpu", threads, assign.isolation};
-      const int attempt = store_.StartAttempt(next->record.id, place);
-      if (attempt == 0) continue;  // no longer pending (taken over elsewhere)
-      assign.attempt = attempt;
+      const int attempt = ++attempts_[next->record.id];
+      Message assign = AssignmentFor(*next, attempt, threads);
+      writes_.StartAttempt(next->record.id, attempt,
+                           {recorded_rank, worker.host, "cpu", threads, assign.isolation});
       worker.job = std::move(*next);
       worker.attempt = attempt;
       worker.started = worker.last_heard = Clock::now();
@@ -273,16 +282,15 @@ void Coordinator::CheckSilentWorkers(Clock::time_point now) {
     if (worker.dead || !worker.job) continue;
     if (SecondsBetween(worker.last_heard, now) < options_.worker_timeout_s) continue;
     const ScheduledJob job = *worker.job;
-    const bool retry =
-        scheduler_.ShouldRetry(job.plan, "lost", store_.CountedAttempts(job.record.id) + 1);
+    const bool retry = scheduler_.ShouldRetry(job.plan, "lost", CountedAttempts(job.record.id) + 1);
     progress_->ClearForLog();
     spdlog::error(
         "rank {} has not been heard from for {:.0f} s while running {}: its attempt is "
         "lost{}",
         rank, options_.worker_timeout_s, Describe(job),
         retry ? "; the job goes to another worker" : " and the job has no attempts left");
-    store_.RecordFailure(job.record.id, worker.attempt, "lost",
-                         "rank " + std::to_string(rank) + " went silent", retry);
+    writes_.RecordFailure(job.record.id, worker.attempt, "lost",
+                          "rank " + std::to_string(rank) + " went silent", retry);
     ++report_.lost;
     EndAttempt(worker);
     worker.dead = true;
@@ -302,8 +310,8 @@ void Coordinator::Interrupt() {
   for (auto& [rank, worker] : workers_) {
     if (!worker.job) continue;
     const int64_t job_id = worker.job->record.id;
-    store_.RecordFailure(job_id, worker.attempt, JobOutcomeName(JobOutcome::kInterrupted),
-                         "the sweep was interrupted", /*retry=*/true);
+    writes_.RecordFailure(job_id, worker.attempt, JobOutcomeName(JobOutcome::kInterrupted),
+                          "the sweep was interrupted", /*retry=*/true);
     Message cancel;
     cancel.type = MessageType::kCancel;
     cancel.job_id = job_id;
@@ -311,12 +319,22 @@ void Coordinator::Interrupt() {
     SendMessage(transport_, rank, cancel);
     EndAttempt(worker);
   }
+  writes_.Flush();
 }
 
 void Coordinator::Finish(SweepEnd end) {
   finished_ = true;
   report_.end = end;
   progress_->Finish();
+  try {
+    writes_.Flush();
+  } catch (const WriteQueueConflict& e) {
+    if (end != SweepEnd::kLeaseLost) throw;
+    // The new holder of the lease took over these jobs: what was queued is not ours to write.
+    spdlog::warn("{}", e.what());
+  }
+  report_.store_groups = writes_.groups();
+  report_.store_writes = writes_.writes();
   const auto summary = store_.FindBatch(batch_id_);
   switch (end) {
     case SweepEnd::kFinished:
@@ -384,6 +402,7 @@ bool Coordinator::RunOnce() {
   }
   CheckSilentWorkers(now);
   AssignWork();
+  if (writes_.Due(Clock::now())) writes_.Flush();
   if (InFlight() == 0 && (scheduler_.empty() || draining_)) {
     Finish(scheduler_.empty() ? SweepEnd::kFinished : SweepEnd::kDrained);
     return false;
@@ -400,17 +419,24 @@ double ThreadCpuSeconds() {
 }
 }  // namespace
 
+Coordinator::Clock::time_point Coordinator::NextWake() const {
+  // Signals, stop requests, the lease and silent workers are checked at least this often.
+  constexpr auto kTimerPeriod = std::chrono::milliseconds(100);
+  auto wake = Clock::now() + kTimerPeriod;
+  if (auto deadline = writes_.Deadline()) wake = std::min(wake, *deadline);
+  return wake;
+}
+
 const SweepReport& Coordinator::Run() {
   const double cpu_start = ThreadCpuSeconds();
   const auto wall_start = Clock::now();
-  auto idle_sleep = std::chrono::milliseconds(1);
+  Poller poller;
   while (RunOnce()) {
     if (progressed_) {
-      idle_sleep = std::chrono::milliseconds(1);
+      poller.Active();
       continue;
     }
-    std::this_thread::sleep_for(idle_sleep);
-    idle_sleep = std::min(idle_sleep * 2, std::chrono::milliseconds(20));
+    poller.WaitUntil([this] { return transport_.HasMessage(); }, NextWake());
   }
   report_.coordinator_cpu_s = ThreadCpuSeconds() - cpu_start;
   report_.wall_s = SecondsBetween(wall_start, Clock::now());

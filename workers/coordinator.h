@@ -1,6 +1,7 @@
 // Rank 0's side of the protocol: hands out a batch's pending jobs to workers in the scheduler's
-// order (scheduler.h), and commits each result to the store as it arrives. A single-threaded event
-// loop (RunOnce) that sleeps with back-off when idle, so it does not spin a core. It reads each
+// order (scheduler.h), and writes each start and result to the store in group commits
+// (store/write_queue.h). A single-threaded event loop (RunOnce) that polls for messages when idle
+// (poll_wait.h), so it neither spins a core nor makes a worker wait for its next job. It reads each
 // job's plan, never its config, which it passes on as it was stored.
 #pragma once
 
@@ -15,6 +16,7 @@
 
 #include "experiments/cost_model.h"
 #include "store/result_store.h"
+#include "store/write_queue.h"
 #include "workers/progress.h"
 #include "workers/scheduler.h"
 #include "workers/transport.h"
@@ -44,6 +46,8 @@ struct CoordinatorOptions {
   std::function<bool()> drain_requested = [] { return false; };      // SIGUSR1
   // The one-rank run: the worker is a thread of the coordinator's process, recorded as its rank.
   bool worker_in_process = false;
+  // Group commit: how long a start or result may wait for the store, and how many may wait.
+  WriteQueueOptions store_writes;
 };
 
 enum class SweepEnd { kFinished, kInterrupted, kDrained, kLeaseLost };
@@ -59,6 +63,8 @@ struct SweepReport {
   std::vector<int> ranks_used;   // ranks that ran at least one attempt
   double wall_s = 0;             // Run()'s duration
   double coordinator_cpu_s = 0;  // CPU time of the coordinator's thread during Run()
+  int64_t store_groups = 0;      // transactions the starts and results were written in
+  int64_t store_writes = 0;      // starts, results and failures written
 };
 
 class Coordinator {
@@ -70,7 +76,7 @@ class Coordinator {
   // One turn of the loop: handle arrived messages, check signals, timeouts and the lease, hand out
   // work. Returns false once the sweep has ended and the workers were told to shut down.
   bool RunOnce();
-  // RunOnce until the end, sleeping 1 to 20 ms between idle turns.
+  // RunOnce until the end, polling for messages between idle turns.
   const SweepReport& Run();
   const SweepReport& report() const { return report_; }
 
@@ -109,6 +115,12 @@ class Coordinator {
   void Interrupt();
   void Finish(SweepEnd end);
   int InFlight() const;
+  // Attempts of the job that count against its retry budget (crash, timeout, lost), from the
+  // store once the queued writes are in.
+  int CountedAttempts(int64_t job_id);
+  // When RunOnce must run again even if no message comes: the queued writes' deadline, and the
+  // timers (lease, stop requests, silent workers, signals).
+  Clock::time_point NextWake() const;
   std::map<int64_t, int> node_jobs_;  // job id -> most jobs its node ran at once during it
 
   Transport& transport_;
@@ -117,6 +129,9 @@ class Coordinator {
   CoordinatorOptions options_;
   CostModel cost_model_;  // learned from every done job in the store, and from this sweep's
   Scheduler scheduler_;
+  WriteQueue writes_;
+  // Attempts each job of the batch has had, stored or queued: the number its next start gets.
+  std::map<int64_t, int> attempts_;
   std::map<int, Worker> workers_;  // by rank, once they said hello
   std::unique_ptr<ProgressLine> progress_;
   SweepReport report_;

@@ -17,6 +17,12 @@ class InProcessHub {
     box.queue.push_back(std::move(envelope));
   }
 
+  bool Waiting(int rank) {
+    Mailbox& box = boxes_.at(static_cast<size_t>(rank));
+    std::lock_guard<std::mutex> lock(box.mutex);
+    return !box.queue.empty();
+  }
+
   std::optional<Envelope> Take(int rank) {
     Mailbox& box = boxes_.at(static_cast<size_t>(rank));
     std::lock_guard<std::mutex> lock(box.mutex);
@@ -46,6 +52,7 @@ class InProcessTransport final : public Transport {
     hub_->Deliver(destination, Envelope{rank_, std::move(bytes)});
   }
   std::optional<Envelope> Poll() override { return hub_->Take(rank_); }
+  bool HasMessage() override { return hub_->Waiting(rank_); }
 
  private:
   std::shared_ptr<InProcessHub> hub_;

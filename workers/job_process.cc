@@ -1,6 +1,7 @@
 #include "workers/job_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -10,9 +11,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
 
 extern char** environ;
@@ -48,23 +51,10 @@ std::vector<std::string> ChildEnvironment() {
   return env;
 }
 
-}  // namespace
-
-std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64_t memory_bytes,
-                                              int threads, std::string* error) {
+// posix_spawn of `attnsweep __job`: what a worker without a launcher does.
+pid_t SpawnJobExecutable(const Pipe& to_child, const Pipe& from_child, const UniqueFd& log,
+                         int64_t memory_bytes, int threads, std::string* error) {
   const std::string name = SelfExecutableName();
-  // Close-on-exec everywhere: the child gets only what the file actions below dup2 into place
-  // (dup2 clears the flag on the copy), and no other job process inherits these ends.
-  Pipe to_child, from_child;
-  if (!to_child.Open(O_CLOEXEC) || !from_child.Open(O_CLOEXEC)) {
-    *error = std::string("cannot start a job process: ") + std::strerror(errno);
-    return nullptr;
-  }
-  const UniqueFd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (!log) {
-    *error = "cannot open the job log '" + log_path + "': " + std::strerror(errno);
-    return nullptr;
-  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -103,8 +93,34 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
   posix_spawnattr_destroy(&attributes);
   if (rc != 0) {
     *error = std::string("cannot start a job process: ") + std::strerror(rc);
+    return -1;
+  }
+  return pid;
+}
+
+}  // namespace
+
+std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64_t memory_bytes,
+                                              int threads, JobLauncher* launcher,
+                                              std::string* error) {
+  // Close-on-exec everywhere: the child gets only what is put in place as its stdin, stdout,
+  // stderr and fd 3, and no other job process inherits these ends.
+  Pipe to_child, from_child;
+  if (!to_child.Open(O_CLOEXEC) || !from_child.Open(O_CLOEXEC)) {
+    *error = std::string("cannot start a job process: ") + std::strerror(errno);
     return nullptr;
   }
+  const UniqueFd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!log) {
+    *error = "cannot open the job log '" + log_path + "': " + std::strerror(errno);
+    return nullptr;
+  }
+  const pid_t pid =
+      launcher != nullptr
+          ? launcher->Launch(to_child.read_end.get(), log.get(), from_child.write_end.get(),
+                             memory_bytes, threads, error)
+          : SpawnJobExecutable(to_child, from_child, log, memory_bytes, threads, error);
+  if (pid < 0) return nullptr;
   // The child's ends and the log close as this returns: the worker keeps only its own ends, so it
   // sees end of file when the child goes.
   const int from = from_child.read_end.get();
@@ -112,6 +128,7 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
 
   std::unique_ptr<JobProcess> process(new JobProcess());
   process->pid_ = pid;
+  process->launcher_ = launcher;
   process->to_child_ = std::move(to_child.write_end);
   process->from_child_ = std::move(from_child.read_end);
   process->log_path_ = log_path;
@@ -123,7 +140,13 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
 JobProcess::~JobProcess() {
   if (!exited_ && pid_ > 0) {
     Signal(SIGKILL);
-    waitpid(pid_, &wait_status_, 0);
+    if (launcher_ != nullptr) {
+      // The launcher reaps it; the worker need not wait for the teardown of a process it is done
+      // with.
+      launcher_->Forget(pid_);
+    } else {
+      waitpid(pid_, &wait_status_, 0);
+    }
   }
   // The pipes close after this, as members.
 }
@@ -143,8 +166,26 @@ std::optional<Message> JobProcess::PollResult() {
   return std::nullopt;
 }
 
+void JobProcess::WaitForOutput(std::chrono::steady_clock::duration timeout) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::max(timeout, std::chrono::steady_clock::duration::zero()))
+                      .count();
+  const timespec wait{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  pollfd fd{from_child_.get(), POLLIN, 0};
+  if (ppoll(&fd, 1, &wait, nullptr) > 0 && !(fd.revents & POLLIN)) {
+    // The pipe is closed (the process is gone) and stays readable-at-end: poll would return at
+    // once again while the worker waits to hear how the process ended.
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
 bool JobProcess::Exited() {
   if (exited_) return true;
+  if (launcher_ != nullptr) {
+    // The launcher has killed what the job left in its group.
+    exited_ = launcher_->Reaped(pid_, &wait_status_);
+    return exited_;
+  }
   const pid_t done = waitpid(pid_, &wait_status_, WNOHANG);
   if (done == pid_) {
     exited_ = true;

@@ -1,10 +1,12 @@
-// A job process as its worker sees it: spawned with posix_spawn of this very binary (never fork,
-// which is unsafe once LibTorch or MPI have started threads), fed jobs over a pipe, watched without
+// A job process as its worker sees it: forked by the worker's launcher (job_launcher.h), or, when
+// there is none, spawned with posix_spawn of this very binary (never a fork of the worker itself,
+// which is unsafe once LibTorch or MPI have started threads); fed jobs over a pipe, watched without
 // blocking.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,13 +17,16 @@
 
 namespace attnsweep {
 
+class JobLauncher;
+
 class JobProcess {
  public:
-  // Starts `attnsweep __job` in a process group of its own, with an environment stripped of
+  // Starts a job process in a process group of its own, with an environment stripped of
   // OMPI_*/PMIX_* (it must not take itself for an MPI rank), no descriptors but its pipes and the
-  // log, stdout and stderr appended to `log_path`. nullptr with `error` set when it cannot start.
+  // log, stdout and stderr appended to `log_path`: forked by `launcher`, or `attnsweep __job`
+  // spawned when it is null. nullptr with `error` set when it cannot start.
   static std::unique_ptr<JobProcess> Spawn(const std::string& log_path, int64_t memory_bytes,
-                                           int threads, std::string* error);
+                                           int threads, JobLauncher* launcher, std::string* error);
   // Kills the process group if it still runs, and reaps the process.
   ~JobProcess();
   JobProcess(const JobProcess&) = delete;
@@ -36,6 +41,8 @@ class JobProcess {
   bool Send(const Message& assign);
   // A result, if one has arrived; never blocks.
   std::optional<Message> PollResult();
+  // Blocks until the process writes to its result pipe or closes it (it exited), or `timeout`.
+  void WaitForOutput(std::chrono::steady_clock::duration timeout);
   // True once the process has exited (reaped); never blocks. Then wait_status() says how.
   bool Exited();
   int wait_status() const { return wait_status_; }
@@ -46,8 +53,9 @@ class JobProcess {
   JobProcess() = default;
 
   pid_t pid_ = -1;
-  UniqueFd to_child_;    // its stdin
-  UniqueFd from_child_;  // its fd 3, non-blocking
+  JobLauncher* launcher_ = nullptr;  // the process's parent; null: the worker is
+  UniqueFd to_child_;                // its stdin
+  UniqueFd from_child_;              // its fd 3, non-blocking
   FrameReader reader_;
   bool exited_ = false;
   int wait_status_ = 0;

@@ -19,14 +19,9 @@
 
 namespace attnsweep {
 
-int RunJobProcessMain(int64_t memory_bytes, int threads) {
-  // Die with the worker; and if it is already gone, do not run orphaned.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  const char* parent = std::getenv(kJobParentEnv);
-  if (parent == nullptr || std::atoi(parent) != static_cast<int>(getppid())) {
-    std::fprintf(stderr, "attnsweep __job: run by attnsweep workers only\n");
-    return 2;
-  }
+namespace {
+
+int ServeJobs(int64_t memory_bytes, int threads) {
   // Under memory pressure the kernel should pick a job, not a worker rank (which would end the
   // sweep).
   std::ofstream("/proc/self/oom_score_adj") << 1000;
@@ -77,6 +72,23 @@ int RunJobProcessMain(int64_t memory_bytes, int threads) {
     if (InterruptRequested()) return 130;
   }
   return 0;
+}
+
+}  // namespace
+
+int RunJobProcessMain(int64_t memory_bytes, int threads) {
+  // Die with the worker; and if it is already gone, do not run orphaned.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  const char* parent = std::getenv(kJobParentEnv);
+  if (parent == nullptr || std::atoi(parent) != static_cast<int>(getppid())) {
+    std::fprintf(stderr, "attnsweep __job: run by attnsweep workers only\n");
+    return 2;
+  }
+  return ServeJobs(memory_bytes, threads);
+}
+
+int ServeJobsFromLauncher(int64_t memory_bytes, int threads) {
+  return ServeJobs(memory_bytes, threads);
 }
 
 }  // namespace attnsweep

@@ -44,6 +44,10 @@ class MpiRuntime {
   bool finalize_ = true;
 };
 
+// Before MPI starts, from what mpirun put in the environment: false only for rank 0 of several
+// ranks, which coordinates and runs no job.
+bool MayRunJobs();
+
 // A rank under mpirun asks the kernel to kill it if mpirun (its parent) dies, so no orphaned rank
 // goes on writing to the store after `kill -9` of mpirun.
 void DieWithParentUnderMpirun();

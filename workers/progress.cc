@@ -32,10 +32,19 @@ std::string ProgressLine::Count() const {
   return std::to_string(done_ + failed_) + "/" + std::to_string(total_);
 }
 
-void ProgressLine::Print(std::optional<double> eta_s) {
+void ProgressLine::Print(const Eta& eta_s) {
   const auto now = Clock::now();
-  if (!tty_ && now - last_print_ < std::chrono::seconds(10)) return;
+  const auto interval = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10000);
+  if (now - last_print_ < interval) {
+    stale_ = tty_;
+    return;
+  }
+  Draw(eta_s(), now);
+}
+
+void ProgressLine::Draw(std::optional<double> eta_s, Clock::time_point now) {
   last_print_ = now;
+  stale_ = false;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const std::string eta = done_ + failed_ == total_ ? "0:00" : eta_s ? Duration(*eta_s) : "?";
   char line[200];
@@ -60,6 +69,7 @@ void ProgressLine::ClearForLog() {
 }
 
 void ProgressLine::Finish() {
+  if (stale_) Draw(std::nullopt, Clock::now());
   if (tty_ && printed_) std::fprintf(stderr, "\n");
   printed_ = false;
 }

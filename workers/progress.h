@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -17,12 +18,16 @@ class ProgressLine {
   void JobFinished(bool done);
   // "3/40": finished jobs out of all, for log lines.
   std::string Count() const;
-  // Prints the line: on a terminal at once, in a log at most every few seconds. `eta_s`: seconds
-  // until the batch is done; nullopt when it cannot be told.
-  void Print(std::optional<double> eta_s);
+  // Seconds until the batch is done; nullopt when it cannot be told. Asked only when the line is
+  // printed (it costs a pass over the queue).
+  using Eta = std::function<std::optional<double>()>;
+  // Prints the line: on a terminal at most ten times a second, in a log at most every ten seconds
+  // (a sweep of short jobs finishes thousands a second).
+  void Print(const Eta& eta_s);
   // Erases the terminal line so a log message can take its place; Print() redraws it.
   void ClearForLog();
-  // Ends a terminal line so following output starts on a fresh one.
+  // Ends a terminal line, drawn once more if a redraw was skipped, so following output starts on
+  // a fresh one.
   void Finish();
 
  private:
@@ -32,6 +37,8 @@ class ProgressLine {
   Clock::time_point last_print_{};
   bool tty_;
   bool printed_ = false;
+  bool stale_ = false;  // a terminal redraw was skipped since the last one
+  void Draw(std::optional<double> eta_s, Clock::time_point now);
 };
 
 }  // namespace attnsweep

@@ -59,10 +59,11 @@ int Scheduler::MaxAttempts(const JobPlan& plan) const {
 
 bool Scheduler::ShouldRetry(const JobPlan& plan, const std::string& outcome,
                             int counted_attempts) const {
-  // A crash, a timeout or a lost worker may be the machine's fault; an error, oom, diverged or
-  // invalid job would only fail again.
-  const bool retriable = outcome == "crash" || outcome == "timeout" || outcome == "lost";
-  return retriable && counted_attempts < MaxAttempts(plan);
+  return Retriable(outcome) && counted_attempts < MaxAttempts(plan);
+}
+
+bool Scheduler::Retriable(const std::string& outcome) {
+  return outcome == "crash" || outcome == "timeout" || outcome == "lost";
 }
 
 std::vector<double> Scheduler::QueuedEstimates() const {

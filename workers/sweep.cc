@@ -17,7 +17,8 @@
 
 namespace attnsweep {
 
-SweepRanks::SweepRanks(MpiRuntime& mpi) : mpi_(mpi), placement_(mpi.Placement()) {
+SweepRanks::SweepRanks(MpiRuntime& mpi, JobLauncher* launcher)
+    : mpi_(mpi), launcher_(launcher), placement_(mpi.Placement()) {
   if (mpi_.size() > 1) transport_ = mpi_.MakeTransport();
 }
 
@@ -31,8 +32,9 @@ int SweepRanks::ThreadsPerJob(const SweepSettings& settings) const {
 }
 
 namespace {
-WorkerOptions MakeWorkerOptions(int threads, int workers_on_node) {
+WorkerOptions MakeWorkerOptions(int threads, int workers_on_node, JobLauncher* launcher) {
   WorkerOptions options;
+  options.launcher = launcher;
   options.host = HostName();
   options.threads = threads;
   options.node_threads = threads * workers_on_node;
@@ -45,7 +47,7 @@ int SweepRanks::ServeAsWorker(const SweepSettings& settings) {
   const int threads = ThreadsPerJob(settings);
   spdlog::debug("worker on {} (local rank {}, {} workers on this node): {} threads per job",
                 HostName(), placement_.local_rank, placement_.workers_on_node, threads);
-  return RunWorker(*transport_, MakeWorkerOptions(threads, placement_.workers_on_node));
+  return RunWorker(*transport_, MakeWorkerOptions(threads, placement_.workers_on_node, launcher_));
 }
 
 SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
@@ -69,7 +71,7 @@ SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
   // One rank: the worker is a thread of this process.
   options.worker_in_process = true;
   auto endpoints = MakeInProcessTransports(2);
-  const WorkerOptions worker_options = MakeWorkerOptions(ThreadsPerJob(settings), 1);
+  const WorkerOptions worker_options = MakeWorkerOptions(ThreadsPerJob(settings), 1, launcher_);
   std::thread worker([&] { RunWorker(*endpoints[1], worker_options); });
   Coordinator coordinator(*endpoints[0], store, batch_id, options);
   const SweepReport report = coordinator.Run();

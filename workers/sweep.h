@@ -9,6 +9,7 @@
 
 #include "store/result_store.h"
 #include "workers/coordinator.h"
+#include "workers/job_launcher.h"
 #include "workers/mpi_runtime.h"
 
 namespace attnsweep {
@@ -27,7 +28,8 @@ struct SweepSettings {
 class SweepRanks {
  public:
   // Collective: every rank constructs it, in the same order relative to other MPI calls.
-  explicit SweepRanks(MpiRuntime& mpi);
+  // `launcher` forks this rank's job processes; null: they are spawned from the binary.
+  SweepRanks(MpiRuntime& mpi, JobLauncher* launcher);
   // A rank 0 that neither coordinated nor dismissed the workers dismisses them with exit code 3, so
   // they never wait forever (a store error escaping rank 0 as an exception, say).
   ~SweepRanks();
@@ -46,6 +48,7 @@ class SweepRanks {
 
  private:
   MpiRuntime& mpi_;
+  JobLauncher* launcher_;
   NodePlacement placement_;
   std::unique_ptr<Transport> transport_;  // over MPI, when there are several ranks
   bool settled_ = false;

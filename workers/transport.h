@@ -26,6 +26,8 @@ class Transport {
   virtual void Send(int destination, std::string bytes) = 0;
   // The next message that has arrived, if any; never blocks.
   virtual std::optional<Envelope> Poll() = 0;
+  // Whether Poll() has a message now, without taking it; never blocks.
+  virtual bool HasMessage() = 0;
   // Waits (up to `timeout_s`) until queued sends have left this process; before shutting down.
   virtual void Flush(double timeout_s) {}
 };

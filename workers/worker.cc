@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -16,6 +18,7 @@
 #include "experiments/job_runner.h"
 #include "workers/exit_codes.h"
 #include "workers/job_process.h"
+#include "workers/poll_wait.h"
 
 namespace attnsweep {
 namespace {
@@ -27,6 +30,14 @@ constexpr size_t kLogBytesReturned = 64 * 1024;
 constexpr int kErrorLogLines = 12;
 // After a cancel, how long a job process may take to stop before it is killed.
 constexpr double kCancelGraceSeconds = 3.0;
+// How often an idle worker looks at its signals even when nothing else wakes it.
+constexpr auto kIdleCheck = std::chrono::milliseconds(100);
+// How often a worker whose job runs looks at its messages.
+constexpr auto kMessageCheck = std::chrono::milliseconds(1);
+
+Clock::duration DurationOf(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
 
 // One attempt, however it runs. The worker's main thread polls it; it never blocks.
 class Execution {
@@ -40,6 +51,9 @@ class Execution {
   virtual Message TakeResult() = 0;
   // Asks the job to stop; it then ends as interrupted.
   virtual void Cancel() = 0;
+  // Blocks until the job may have ended, or `timeout` passed: the worker learns of the end at
+  // once, without polling.
+  virtual void WaitForEnd(Clock::duration timeout) = 0;
 
  protected:
   Message NewResult() const {
@@ -55,16 +69,64 @@ class Execution {
   int attempt_;
 };
 
+// The thread inproc jobs run in, one after another, for the worker's whole life: LibTorch's thread
+// settings and OpenMP's team then carry over from job to job, where a thread per job rebuilt them
+// each time (with threads that spin for milliseconds as they start).
+class InprocThread {
+ public:
+  InprocThread() : thread_([this] { Serve(); }) {}
+  ~InprocThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  InprocThread(const InprocThread&) = delete;
+  InprocThread& operator=(const InprocThread&) = delete;
+
+  // Runs `body` on the thread; the previous body must have returned.
+  void Post(std::function<void()> body) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      body_ = std::move(body);
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void Serve() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return quit_ || body_; });
+      if (!body_) return;
+      std::function<void()> body = std::move(body_);
+      body_ = nullptr;
+      lock.unlock();
+      body();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::function<void()> body_;
+  bool quit_ = false;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
 // inproc: the job runs in a thread of the worker itself. Cheap; a crash takes the worker down.
 class ThreadExecution final : public Execution {
  public:
-  ThreadExecution(const Message& assign, int threads, std::function<bool()> interrupted)
+  ThreadExecution(const Message& assign, int threads, std::function<bool()> interrupted,
+                  InprocThread& runner)
       : Execution(assign) {
     JobContext context;
     context.threads = assign.threads > 0 ? assign.threads : threads;
     context.stop_requested = [this, interrupted] { return cancel_.load() || interrupted(); };
     context.checkpoint_path = assign.checkpoint;
-    thread_ = std::thread([this, context, config_text = assign.config] {
+    runner.Post([this, context, config_text = assign.config] {
       const auto start = Clock::now();
       const nlohmann::json config = nlohmann::json::parse(config_text, nullptr, false);
       if (config.is_discarded()) {
@@ -74,17 +136,26 @@ class ThreadExecution final : public Execution {
         output_ = RunJob(config, context);
       }
       seconds_ = std::chrono::duration<double>(Clock::now() - start).count();
+      std::lock_guard<std::mutex> lock(mutex_);
       finished_ = true;
+      done_.notify_all();
     });
   }
+  // The job reads this object until it returns: wait for it (asked to stop first).
   ~ThreadExecution() override {
     cancel_ = true;
-    if (thread_.joinable()) thread_.join();
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return finished_.load(); });
   }
   bool Finished() override { return finished_.load(); }
   void Cancel() override { cancel_ = true; }
+  void WaitForEnd(Clock::duration timeout) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait_for(lock, timeout, [this] { return finished_.load(); });
+  }
   Message TakeResult() override {
-    thread_.join();
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return finished_.load(); });
     Message result = NewResult();
     result.output = std::move(output_);
     result.seconds = seconds_;
@@ -94,9 +165,10 @@ class ThreadExecution final : public Execution {
  private:
   std::atomic<bool> cancel_{false};
   std::atomic<bool> finished_{false};
+  std::mutex mutex_;
+  std::condition_variable done_;
   JobOutput output_;
   double seconds_ = 0;
-  std::thread thread_;
 };
 
 // process and host: the job runs in a job process, which the worker watches for its result, its
@@ -163,6 +235,8 @@ class ChildExecution final : public Execution {
     return false;
   }
 
+  void WaitForEnd(Clock::duration timeout) override { process_->WaitForOutput(timeout); }
+
   void Cancel() override {
     if (cancelled_) return;
     cancelled_ = true;
@@ -215,8 +289,8 @@ class ChildExecution final : public Execution {
 // replaced after a failure (host).
 class JobProcesses {
  public:
-  JobProcesses(std::string log_dir, int threads)
-      : log_dir_(std::move(log_dir)), threads_(threads) {}
+  JobProcesses(std::string log_dir, int threads, JobLauncher* launcher)
+      : log_dir_(std::move(log_dir)), threads_(threads), launcher_(launcher) {}
   ~JobProcesses() {
     host_.reset();
     per_job_.reset();
@@ -231,13 +305,13 @@ class JobProcesses {
       if (host_ && (host_->Exited() || host_->memory_bytes() != assign.memory_bytes)) host_.reset();
       if (!host_) {
         host_ = JobProcess::Spawn(log_dir_ + "/host-" + std::to_string(++spawned_) + ".log",
-                                  assign.memory_bytes, threads_, error);
+                                  assign.memory_bytes, threads_, launcher_, error);
       }
       return host_.get();
     }
     per_job_ = JobProcess::Spawn(log_dir_ + "/job-" + std::to_string(assign.job_id) + "-" +
                                      std::to_string(assign.attempt) + ".log",
-                                 assign.memory_bytes, threads_, error);
+                                 assign.memory_bytes, threads_, launcher_, error);
     return per_job_.get();
   }
 
@@ -254,6 +328,7 @@ class JobProcesses {
  private:
   std::string log_dir_;
   int threads_;
+  JobLauncher* launcher_;
   int spawned_ = 0;
   std::unique_ptr<JobProcess> host_;
   std::unique_ptr<JobProcess> per_job_;
@@ -276,8 +351,9 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
                                       std::to_string(transport.rank())))
                                         .string()
                                   : options.log_dir;
-  JobProcesses processes(log_dir, options.threads);
-  std::unique_ptr<Execution> job;
+  JobProcesses processes(log_dir, options.threads, options.launcher);
+  std::unique_ptr<InprocThread> inproc_thread;  // started with the first inproc job
+  std::unique_ptr<Execution> job;  // after the thread: an execution ends before its thread does
   auto finish_job = [&] {
     auto* child = dynamic_cast<ChildExecution*>(job.get());
     const bool reusable = child == nullptr || child->ProcessReusable();
@@ -289,7 +365,7 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
 
   auto last_heartbeat = Clock::now();
   Clock::time_point interrupted_at{};
-  auto idle_sleep = std::chrono::milliseconds(1);
+  Poller poller;
   for (;;) {
     bool progressed = false;
     while (auto received = PollMessage(transport)) {
@@ -303,8 +379,9 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
             break;
           }
           if (message.isolation == "inproc") {
+            if (!inproc_thread) inproc_thread = std::make_unique<InprocThread>();
             job = std::make_unique<ThreadExecution>(message, options.threads,
-                                                    options.interrupt_requested);
+                                                    options.interrupt_requested, *inproc_thread);
             break;
           }
           std::string error;
@@ -362,10 +439,18 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
       }
     }
     if (progressed) {
-      idle_sleep = std::chrono::milliseconds(1);
+      poller.Active();
+      continue;
+    }
+    if (job) {
+      // Until the job ends (it wakes us), or a look at messages (a cancel, a shutdown), the
+      // heartbeat and the signals, which wait a millisecond at most.
+      job->WaitForEnd(std::min<Clock::duration>(
+          kMessageCheck, last_heartbeat + DurationOf(options.heartbeat_s) - Clock::now()));
     } else {
-      std::this_thread::sleep_for(idle_sleep);
-      idle_sleep = std::min(idle_sleep * 2, std::chrono::milliseconds(20));
+      // Idle: until the next job arrives (polled: MPI cannot wake us), or a look at the signals.
+      poller.WaitUntil([&] { return transport.HasMessage() || options.interrupt_requested(); },
+                       now + kIdleCheck);
     }
   }
 }

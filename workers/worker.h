@@ -10,6 +10,8 @@
 
 namespace attnsweep {
 
+class JobLauncher;
+
 struct WorkerOptions {
   std::string host;
   int threads = 1;  // intra-op threads for each job
@@ -24,6 +26,8 @@ struct WorkerOptions {
   std::function<bool()> interrupt_requested = [] { return false; };
   // After an interrupt, how long to wait for the coordinator's shutdown before leaving anyway.
   double interrupt_grace_s = 2.0;
+  // Forks the job processes (job_launcher.h); null: each is spawned from the binary, 0.3 s slower.
+  JobLauncher* launcher = nullptr;
 };
 
 // Serves the coordinator until it says shut down; returns the exit code it sent (130 when

@@ -1,10 +1,14 @@
 #include "experiments/models/chunked_attention.h"
 
+#include "experiments/models/fused_attention_kernel.h"
+#include "experiments/models/softmax_attention.h"
+
 #include <nlohmann/json.hpp>
 
 #include <limits>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 namespace attnsweep {
@@ -13,73 +17,70 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Blocks of [start, end) over a length.
-template <typename Body>
-void ForEachBlock(int64_t length, int64_t block, Body body) {
-  for (int64_t start = 0; start < length; start += block)
-    body(start, std::min(length, start + block));
+// Query rows per unit of parallel work in the forward pass: enough that a head's keys, transposed
+// once per unit, are used many times.
+constexpr int64_t kQueriesPerTask = 512;
+
+// The head `index` of (B, H, L, D) contiguous tensors, as the kernel sees it.
+HeadInputs Head(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                const torch::Tensor& key_padded, int64_t index) {
+  const int64_t heads = q.size(1), lq = q.size(2), lk = k.size(2), dim = q.size(3);
+  HeadInputs head;
+  head.q = q.data_ptr<float>() + index * lq * dim;
+  head.k = k.data_ptr<float>() + index * lk * dim;
+  head.v = v.data_ptr<float>() + index * lk * dim;
+  head.key_padded =
+      key_padded.numel() > 0 ? key_padded.data_ptr<uint8_t>() + (index / heads) * lk : nullptr;
+  head.query_length = lq;
+  head.key_length = lk;
+  head.head_dim = dim;
+  return head;
 }
 
-class ChunkedAttentionFunction : public torch::autograd::Function<ChunkedAttentionFunction> {
+class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFunction> {
  public:
-  // key_bias: (B, 1, 1, L), 0 for real keys and -inf for padded ones.
+  // key_padded: (B, Lk) uint8 with 1 at padded keys, or empty for none (an autograd function's
+  // tensor arguments must be defined).
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, const torch::Tensor& key_bias,
+                               const torch::Tensor& v, const torch::Tensor& key_padded,
                                int64_t block) {
-    const int64_t length = q.size(2), key_length = k.size(2);
+    const int64_t heads = q.size(0) * q.size(1), lq = q.size(2), dim = q.size(3);
     auto out = at::empty_like(q);
-    auto lse = at::empty({q.size(0), q.size(1), length, 1}, q.options());
-    const double neg_inf = -std::numeric_limits<double>::infinity();
-    ForEachBlock(length, block, [&](int64_t qs, int64_t qe) {
-      const auto qb = q.slice(2, qs, qe);
-      auto running_max = at::full({q.size(0), q.size(1), qe - qs, 1}, neg_inf, q.options());
-      auto running_sum = at::zeros_like(running_max);
-      auto acc = at::zeros({q.size(0), q.size(1), qe - qs, q.size(3)}, q.options());
-      ForEachBlock(key_length, block, [&](int64_t ks, int64_t ke) {
-        auto scores = at::matmul(qb, k.slice(2, ks, ke).transpose(-2, -1));
-        scores.add_(key_bias.slice(3, ks, ke));
-        const auto new_max = at::maximum(running_max, std::get<0>(scores.max(-1, true)));
-        // A row that has seen only padded keys has max -inf: shift by 0 there, not by -inf.
-        const auto shift = at::where(at::isinf(new_max), at::zeros_like(new_max), new_max);
-        scores.sub_(shift).exp_();
-        const auto correction = (running_max - shift).exp_();
-        running_sum.mul_(correction).add_(scores.sum(-1, true));
-        acc.mul_(correction).add_(at::matmul(scores, v.slice(2, ks, ke)));
-        running_max = new_max;
-      });
-      out.slice(2, qs, qe).copy_(acc.div_(running_sum));
-      const auto shift =
-          at::where(at::isinf(running_max), at::zeros_like(running_max), running_max);
-      lse.slice(2, qs, qe).copy_(shift + running_sum.log());
+    auto lse = at::empty({q.size(0), q.size(1), lq}, q.options());
+    const int64_t chunks = (lq + kQueriesPerTask - 1) / kQueriesPerTask;
+    at::parallel_for(0, heads * chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t index = task / chunks;
+        const int64_t first = (task % chunks) * kQueriesPerTask;
+        HeadInputs head = Head(q, k, v, key_padded, index);
+        head.q += first * dim;
+        head.query_length = std::min(kQueriesPerTask, lq - first);
+        FusedAttentionForward(head, block, out.data_ptr<float>() + (index * lq + first) * dim,
+                              lse.data_ptr<float>() + index * lq + first);
+      }
     });
-    ctx->save_for_backward({q, k, v, key_bias, out, lse});
+    ctx->save_for_backward({q, k, v, out, lse, key_padded});
     ctx->saved_data["block"] = block;
     return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const auto &q = saved[0], &k = saved[1], &v = saved[2], &key_bias = saved[3], &out = saved[4],
-               &lse = saved[5];
+    const auto &q = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4],
+               &key_padded = saved[5];
     const int64_t block = ctx->saved_data["block"].toInt();
     const auto grad_out = grad_outputs[0].contiguous();
-    // D_i = sum_j P_ij dP_ij = dO_i . O_i, the softmax backward's row term.
-    const auto row_term = (grad_out * out).sum(-1, true);
-    auto grad_q = at::zeros_like(q), grad_k = at::zeros_like(k), grad_v = at::zeros_like(v);
-    ForEachBlock(q.size(2), block, [&](int64_t qs, int64_t qe) {
-      const auto qb = q.slice(2, qs, qe), dob = grad_out.slice(2, qs, qe);
-      const auto lseb = lse.slice(2, qs, qe), rowb = row_term.slice(2, qs, qe);
-      auto grad_qb = grad_q.slice(2, qs, qe);
-      ForEachBlock(k.size(2), block, [&](int64_t ks, int64_t ke) {
-        const auto kb = k.slice(2, ks, ke), vb = v.slice(2, ks, ke);
-        auto p = at::matmul(qb, kb.transpose(-2, -1));
-        p.add_(key_bias.slice(3, ks, ke)).sub_(lseb).exp_();  // the block of softmax weights
-        grad_v.slice(2, ks, ke).add_(at::matmul(p.transpose(-2, -1), dob));
-        auto ds = at::matmul(dob, vb.transpose(-2, -1));
-        ds.sub_(rowb).mul_(p);
-        grad_qb.add_(at::matmul(ds, kb));
-        grad_k.slice(2, ks, ke).add_(at::matmul(ds.transpose(-2, -1), qb));
-      });
+    auto grad_q = at::empty_like(q), grad_k = at::empty_like(k), grad_v = at::empty_like(v);
+    const int64_t lq = q.size(2), lk = k.size(2), dim = q.size(3);
+    at::parallel_for(0, q.size(0) * q.size(1), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t index = begin; index < end; ++index) {
+        FusedAttentionBackward(
+            Head(q, k, v, key_padded, index), block, out.data_ptr<float>() + index * lq * dim,
+            lse.data_ptr<float>() + index * lq, grad_out.data_ptr<float>() + index * lq * dim,
+            grad_q.data_ptr<float>() + index * lq * dim,
+            grad_k.data_ptr<float>() + index * lk * dim,
+            grad_v.data_ptr<float>() + index * lk * dim);
+      }
     });
     return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor()};
   }
@@ -91,13 +92,21 @@ torch::Tensor ChunkedExactAttention(const torch::Tensor& q, const torch::Tensor&
                                     const torch::Tensor& v, const torch::Tensor& key_padding_mask,
                                     int64_t block) {
   TORCH_CHECK(block > 0, "block must be positive");
-  auto key_bias = at::zeros({k.size(0), 1, 1, k.size(2)}, q.options());
-  if (key_padding_mask.defined()) {
-    key_bias.masked_fill_(key_padding_mask.view({k.size(0), 1, 1, k.size(2)}),
-                          -std::numeric_limits<float>::infinity());
+  TORCH_CHECK(q.scalar_type() == at::kFloat && q.device().is_cpu(),
+              "softmax_chunked runs on float32 CPU tensors");
+  const torch::Tensor key_padded = key_padding_mask.defined()
+                                       ? key_padding_mask.to(at::kByte).contiguous()
+                                       : at::empty({0}, q.options().dtype(at::kByte));
+  return FusedAttentionFunction::apply(q.contiguous(), k.contiguous(), v.contiguous(), key_padded,
+                                       block);
+}
+
+torch::Tensor FastExactAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                 const torch::Tensor& v, const torch::Tensor& key_padding_mask) {
+  if (q.scalar_type() == at::kFloat && q.device().is_cpu()) {
+    return ChunkedExactAttention(q, k, v, key_padding_mask, ChunkedAttentionOptions(1, 1).block());
   }
-  return ChunkedAttentionFunction::apply(q.contiguous(), k.contiguous(), v.contiguous(), key_bias,
-                                         block);
+  return ExactAttention(q, k, v, key_padding_mask, 0.0, false);
 }
 
 ChunkedAttentionImpl::ChunkedAttentionImpl(const ChunkedAttentionOptions& options_)

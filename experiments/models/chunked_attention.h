@@ -1,8 +1,8 @@
-// Exact softmax attention computed block by block with a running max and sum (online softmax), so
-// the L x L score matrix never exists: forward memory grows with L, not L^2. Backward is a custom
-// autograd function that recomputes each block from the saved row log-sum-exp instead of keeping
-// the scores, so training memory also grows with L. The result equals softmax attention up to
-// rounding.
+// Exact softmax attention computed tile by tile with a running max and sum (online softmax) by the
+// fused kernel (fused_attention_kernel.h), so the L x L score matrix never exists: memory grows
+// with L, not L^2, in training too (the backward recomputes each tile's weights from the saved row
+// log-sum-exp), and the tiles stay in cache, which makes it the fast exact variant. The result
+// equals softmax attention up to rounding. float32 on the CPU.
 #pragma once
 
 #include <torch/arg.h>
@@ -18,7 +18,7 @@ struct ChunkedAttentionOptions {
   ChunkedAttentionOptions(int64_t d_model, int64_t heads) : d_model_(d_model), heads_(heads) {}
   TORCH_ARG(int64_t, d_model);
   TORCH_ARG(int64_t, heads);
-  // Queries and keys per block: the scores held at once are B x H x block x block.
+  // Keys per tile: each query's scores against them are held at once.
   TORCH_ARG(int64_t, block) = 256;
 };
 
@@ -38,6 +38,11 @@ TORCH_MODULE(ChunkedAttention);
 torch::Tensor ChunkedExactAttention(const torch::Tensor& q, const torch::Tensor& k,
                                     const torch::Tensor& v, const torch::Tensor& key_padding_mask,
                                     int64_t block);
+
+// Exact attention by the fused kernel where it runs (float32 on the CPU), else by ExactAttention:
+// for the variants that end in exact attention over a few keys (Linformer's k projected ones).
+torch::Tensor FastExactAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                 const torch::Tensor& v, const torch::Tensor& key_padding_mask);
 
 // The registry entry of exact softmax attention in blocks (online softmax): its keys, cost and
 // factory (builtins.cc lists it).

@@ -1,0 +1,81 @@
+// How close exact attention comes to the machine: the fused kernel's (softmax_chunked) and plain
+// softmax's GFLOP/s on one thread at L = 4096, B = 4, H = 4, d_head 16 and 64, against a
+// 2048 x 2048 matmul's GFLOP/s measured in the same run. FLOPs counted: forward 4 B H L^2 d (q k^T
+// and the weighted sum of v), backward 10 B H L^2 d (q k^T again, dV, dP, dQ, dK), so fwd+bwd 14.
+// The softmax's exponentials are not counted: the figure is what the matmul-shaped work achieves.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "experiments/blas_core.h"
+#include "experiments/models/chunked_attention.h"
+#include "experiments/models/fused_attention_kernel.h"
+#include "experiments/models/softmax_attention.h"
+
+namespace {
+
+double MedianSeconds(int repeats, const std::function<void()>& body) {
+  body();  // warm-up
+  std::vector<double> seconds;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  return seconds[seconds.size() / 2];
+}
+
+double MatmulGflops() {
+  const int64_t n = 2048;
+  auto a = at::randn({n, n}), b = at::randn({n, n});
+  const double s = MedianSeconds(5, [&] { at::matmul(a, b); });
+  return 2.0 * n * n * n / s / 1e9;
+}
+
+}  // namespace
+
+int main(int, char** argv) {
+  using namespace attnsweep;
+  UseTheCpusBlasKernels(argv);
+  at::set_num_threads(1);
+  const double peak = MatmulGflops();
+  std::printf(
+      "exact attention on 1 thread, B 4, H 4, L 4096 (kernels: %s); matmul 2048^3: %.1f "
+      "GFLOP/s\n",
+      FusedAttentionIsa(), peak);
+  std::printf("%-8s %-22s %10s %10s %10s\n", "d_head", "what", "ms", "GFLOP/s", "of matmul");
+  const int64_t batch = 4, heads = 4, length = 4096;
+  for (int64_t dim : {16, 64}) {
+    torch::manual_seed(1);
+    auto q = (at::randn({batch, heads, length, dim}) / std::sqrt(dim)).requires_grad_();
+    auto k = at::randn({batch, heads, length, dim}).requires_grad_();
+    auto v = at::randn({batch, heads, length, dim}).requires_grad_();
+    const double unit = static_cast<double>(batch * heads) * length * length * dim;
+    auto report = [&](const char* what, double flops, double seconds) {
+      const double gflops = flops / seconds / 1e9;
+      std::printf("%-8lld %-22s %10.1f %10.1f %9.1f%%\n", static_cast<long long>(dim), what,
+                  seconds * 1e3, gflops, 100 * gflops / peak);
+    };
+    {
+      torch::NoGradGuard no_grad;
+      report("fused forward", 4 * unit,
+             MedianSeconds(3, [&] { ChunkedExactAttention(q, k, v, {}, 256); }));
+      report("plain forward", 4 * unit,
+             MedianSeconds(3, [&] { ExactAttention(q, k, v, {}, 0, false); }));
+    }
+    const auto upstream = at::randn({batch, heads, length, dim});
+    report("fused forward+backward", 14 * unit, MedianSeconds(3, [&] {
+             torch::autograd::grad({(ChunkedExactAttention(q, k, v, {}, 256) * upstream).sum()},
+                                   {q, k, v});
+           }));
+  }
+  return 0;
+}
