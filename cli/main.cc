@@ -38,7 +38,6 @@ namespace {
 
 int Main(int argc, char** argv) {
   using namespace attnsweep;
-  UseTheCpusBlasKernels(argv);
   CLI::App app{
       "attnsweep: run grids of attention-variant experiments (train, benchmark and approximation "
       "jobs) and query their results in one SQLite store."};
@@ -100,6 +99,9 @@ int Main(int argc, char** argv) {
   std::string no_launcher;
   std::unique_ptr<MpiRuntime> mpi;
   if (*run || *resume) {
+    // Only the commands that compute restart for it (a query needs no BLAS), and before the
+    // launcher: its job processes inherit the setting.
+    UseTheCpusBlasKernels(argv);
     if (MayRunJobs()) launcher = JobLauncher::Start(&no_launcher);
     try {
       mpi = std::make_unique<MpiRuntime>(&argc, &argv);

@@ -10,7 +10,8 @@ namespace attnsweep {
 
 // When OpenBLAS chose kernels for less than the CPU runs (by its instruction sets: AVX-512, or
 // AVX2 and FMA), restarts this process with OPENBLAS_CORETYPE naming the right ones (the choice is
-// made as the library loads: no call changes it later). Call first thing in main(): it returns
+// made as the library loads: no call changes it later). Call before anything starts a thread
+// (main() does, for run and resume, the commands that compute): it returns
 // when nothing needed changing, OPENBLAS_CORETYPE was set already (by the user, or by the restart),
 // the BLAS is not OpenBLAS, or the restart failed.
 void UseTheCpusBlasKernels(char** argv);
