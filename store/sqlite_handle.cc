@@ -180,25 +180,26 @@ std::string Statement::Text(int i) const {
 }
 
 namespace {
-constexpr const char* kSavepoint = "attnsweep_nested";
-}
+// A nested transaction's savepoint, in the three statements that name it.
+#define ATTNSWEEP_SAVEPOINT "attnsweep_nested"
+constexpr const char* kBeginNested = "SAVEPOINT " ATTNSWEEP_SAVEPOINT;
+constexpr const char* kCommitNested = "RELEASE " ATTNSWEEP_SAVEPOINT;
+constexpr const char* kUndoNested =
+    "ROLLBACK TO " ATTNSWEEP_SAVEPOINT "; RELEASE " ATTNSWEEP_SAVEPOINT;
+#undef ATTNSWEEP_SAVEPOINT
+}  // namespace
 
 Transaction::Transaction(Database& db) : db_(db), nested_(sqlite3_get_autocommit(db.get()) == 0) {
-  Statement(db_, nested_ ? "SAVEPOINT attnsweep_nested" : "BEGIN IMMEDIATE",
-            Statement::Prepare::kReused)
-      .Run();
+  Statement(db_, nested_ ? kBeginNested : "BEGIN IMMEDIATE", Statement::Prepare::kReused).Run();
 }
 
 Transaction::~Transaction() {
   if (done_) return;
-  const std::string undo =
-      nested_ ? std::string("ROLLBACK TO ") + kSavepoint + "; RELEASE " + kSavepoint : "ROLLBACK";
-  sqlite3_exec(db_.get(), undo.c_str(), nullptr, nullptr, nullptr);
+  sqlite3_exec(db_.get(), nested_ ? kUndoNested : "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Transaction::Commit() {
-  Statement(db_, nested_ ? "RELEASE attnsweep_nested" : "COMMIT", Statement::Prepare::kReused)
-      .Run();
+  Statement(db_, nested_ ? kCommitNested : "COMMIT", Statement::Prepare::kReused).Run();
   done_ = true;
 }
 

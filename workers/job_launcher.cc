@@ -82,9 +82,9 @@ bool SendAll(int socket, const void* data, size_t size) {
 void DropMpiEnvironment() {
   std::vector<std::string> names;
   for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    for (const char* prefix : {"OMPI_", "PMIX_", "OPAL_", "ORTE_", "PRTE_", "PMI_"}) {
-      if (entry.rfind(prefix, 0) == 0) names.push_back(entry.substr(0, entry.find('=')));
+    if (IsMpiVariable(*e)) {
+      const std::string entry = *e;
+      names.push_back(entry.substr(0, entry.find('=')));
     }
   }
   for (const std::string& name : names) unsetenv(name.c_str());

@@ -41,11 +41,7 @@ std::vector<std::string> ChildEnvironment() {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry = *e;
-    bool mpi = false;
-    for (const char* prefix : {"OMPI_", "PMIX_", "OPAL_", "ORTE_", "PRTE_", "PMI_"}) {
-      mpi = mpi || entry.rfind(prefix, 0) == 0;
-    }
-    if (!mpi && entry.rfind(kJobParentEnv, 0) != 0) env.push_back(entry);
+    if (!IsMpiVariable(*e) && entry.rfind(kJobParentEnv, 0) != 0) env.push_back(entry);
   }
   env.push_back(std::string(kJobParentEnv) + "=" + std::to_string(getpid()));
   return env;

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -75,6 +76,13 @@ int ServeJobs(int64_t memory_bytes, int threads) {
 }
 
 }  // namespace
+
+bool IsMpiVariable(const char* entry) {
+  for (const char* prefix : {"OMPI_", "PMIX_", "OPAL_", "ORTE_", "PRTE_", "PMI_"}) {
+    if (std::strncmp(entry, prefix, std::strlen(prefix)) == 0) return true;
+  }
+  return false;
+}
 
 int RunJobProcessMain(int64_t memory_bytes, int threads) {
   // Die with the worker; and if it is already gone, do not run orphaned.

@@ -11,6 +11,10 @@ constexpr int kJobResultFd = 3;
 // Set by the worker in the child's environment: the pid the child must have as its parent.
 constexpr const char* kJobParentEnv = "ATTNSWEEP_JOB_PARENT";
 
+// Whether an environment entry ("NAME=value") is one that mpirun or PMIx set: a job process must
+// not inherit them, or it, or what it starts, would take itself for an MPI rank.
+bool IsMpiVariable(const char* entry);
+
 // memory_bytes > 0 caps the process's address space (RLIMIT_AS), so an allocation past it fails in
 // LibTorch (an `oom` outcome) instead of drawing the kernel's OOM killer. Returns the exit code.
 // Refuses to run unless the parent is the worker that spawned it (kJobParentEnv).
