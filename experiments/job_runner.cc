@@ -1,7 +1,9 @@
 #include "experiments/job_runner.h"
 
 #include <cmath>
+#include <mutex>
 #include <new>
+#include <set>
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -62,6 +64,16 @@ void PrepareJobProcess() {
   const int64_t threads = at::get_num_threads();
   at::parallel_for(0, threads, 1,
                    [](int64_t, int64_t) { at::globalContext().setFlushDenormal(true); });
+}
+
+int64_t ThreadsOfOurParallelLoops() {
+  std::mutex mutex;
+  std::set<int> threads;
+  at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.insert(at::get_thread_num());
+  });
+  return static_cast<int64_t>(threads.size());
 }
 
 namespace {

@@ -52,4 +52,10 @@ std::string LibTorchVersion();
 // Idempotent.
 void PrepareJobProcess();
 
+// How many threads an at::parallel_for in this library's code runs on. ATen's loop is a header
+// template: compiled without OpenMP (LibTorch's intra-op backend here) its pragma is dropped and
+// the loop runs on the calling thread alone, as every parallel loop of ours (the exact kernels,
+// the softmax) did until the build said -fopenmp. A test holds the build to at::get_num_threads().
+int64_t ThreadsOfOurParallelLoops();
+
 }  // namespace attnsweep

@@ -35,3 +35,8 @@ bash scripts/bench_dispatch.sh "$build"
 echo
 echo "== cost model: bench/eta_train.yaml three times into one store (mpirun -np 3)"
 bash scripts/bench_eta.sh "$build"
+
+# Every attention variant against torch.nn.MultiheadAttention, 1 and 2 threads, and the exact
+# kernels' FLOP/s against a matmul's.
+echo
+bash scripts/bench_attention.sh "$build"

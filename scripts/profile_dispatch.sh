@@ -12,10 +12,16 @@ n2=${N2:-400}
 instructions() {
   sed "s/range: \[1, 5000\]/range: [1, $1]/" bench/dispatch.yaml >"$work/grid.yaml"
   rm -f "$work"/s.db*
+  # Every process's count (the worker's job launcher is one), summed.
   valgrind --tool=callgrind --callgrind-out-file="$work/out.%p" "$bin" run "$work/grid.yaml" \
-    --db "$work/s.db" --isolation inproc -q 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    --db "$work/s.db" --isolation inproc -q 2>&1 |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' | awk '{ sum += $1 } END { printf "%.0f", sum }'
 }
+# OpenBLAS's kernels named up front: attnsweep would otherwise restart itself to set them
+# (experiments/blas_core.h), and valgrind does not follow an exec.
+core=$("$(dirname "$bin")/bench_matmul_gflops" --core 2>/dev/null || true)
+if [ -n "$core" ]; then export OPENBLAS_CORETYPE="$core"; fi
 i1=$(instructions "$n1")
 i2=$(instructions "$n2")
 awk -v a="$i1" -v b="$i2" -v n1="$n1" -v n2="$n2" \
-  'BEGIN { printf "instructions per no-op job (inproc, one rank): %.0f  (%d jobs: %d, %d jobs: %d)\n", (b - a) / (n2 - n1), n1, a, n2, b }'
+  'BEGIN { printf "instructions per no-op job (inproc, one rank): %.0f  (%d jobs: %.0f, %d jobs: %.0f)\n", (b - a) / (n2 - n1), n1, a, n2, b }'

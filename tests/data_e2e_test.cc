@@ -93,12 +93,15 @@ TEST_F(CliTest, InterruptedTrainSweepResumesAtTheNextEpoch) {
       train: {epochs: 8, batch_size: 16, patience: 0}
 )");
   const pid_t pid = StartShell("exec " + Attnsweep() + " run t.yaml --db a.db 2>run.err", dir_);
-  // Ctrl-C once the first epoch's checkpoint is there.
+  // Ctrl-C once the first epoch's checkpoint is there: a file ending in .pt, not the .pt.tmp it is
+  // written as and then renamed from (matching that made the test fail now and then: interrupted
+  // before the rename, the job rightly started again at epoch 1).
   bool checkpointed = false;
   for (int i = 0; i < 1200 && !checkpointed; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    const auto listing = attnsweep::testing::RunShell("ls a.db.checkpoints 2>/dev/null", dir_);
-    checkpointed = listing.out.find(".pt") != std::string::npos;
+    const auto listing =
+        attnsweep::testing::RunShell("ls a.db.checkpoints 2>/dev/null | grep -c '\\.pt$'", dir_);
+    checkpointed = listing.out.find_first_of("123456789") == 0;
   }
   ASSERT_TRUE(checkpointed) << ReadFileText(dir_ + "/run.err");
   kill(pid, SIGINT);

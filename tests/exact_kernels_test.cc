@@ -2,7 +2,7 @@
 // operations (matmul, masked_fill, softmax, matmul) and differentiated by autograd: outputs within
 // 1e-5, gradients within 1e-4, at every head size the kernels specialise (16, 32, 64) and one they
 // do not (8), at lengths shorter and longer than their tiles, with and without padding; and every
-// instruction-set build this CPU can run agrees with the baseline build.
+// instruction-set build this CPU can run agrees with the baseline build, forward and backward.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -111,14 +111,27 @@ TEST(ExactKernels, EveryInstructionSetThisCpuRunsAgreesWithTheBaselineBuild) {
     forward(head, 64, out.data_ptr<float>(), lse.data_ptr<float>());
     return out;
   };
-  const auto baseline_out = run(baseline::Forward);
+  // The backward's three gradients, one after another in one tensor.
+  const auto out = run(baseline::Forward);
+  auto lse = at::empty({length});
+  baseline::Forward(head, 64, out.clone().data_ptr<float>(), lse.data_ptr<float>());
+  const auto grad_out = at::randn({length, dim});
+  auto run_backward = [&](auto backward) {
+    auto grads = at::empty({3, length, dim});
+    backward(head, 64, out.data_ptr<float>(), lse.data_ptr<float>(), grad_out.data_ptr<float>(),
+             grads[0].data_ptr<float>(), grads[1].data_ptr<float>(), grads[2].data_ptr<float>());
+    return grads;
+  };
+  const auto baseline_grads = run_backward(baseline::Backward);
   int builds = 0;
   if (CpuRunsIsa("avx2")) {
-    EXPECT_LT(LargestGap(run(avx2::Forward), baseline_out), 1e-6);
+    EXPECT_LT(LargestGap(run(avx2::Forward), out), 1e-6);
+    EXPECT_LT(LargestGap(run_backward(avx2::Backward), baseline_grads), 1e-5);
     ++builds;
   }
   if (CpuRunsIsa("avx512")) {
-    EXPECT_LT(LargestGap(run(avx512::Forward), baseline_out), 1e-6);
+    EXPECT_LT(LargestGap(run(avx512::Forward), out), 1e-6);
+    EXPECT_LT(LargestGap(run_backward(avx512::Backward), baseline_grads), 1e-5);
     ++builds;
   }
   std::printf("builds checked beside the baseline: %d; in use: %s\n", builds, FusedAttentionIsa());

@@ -76,8 +76,10 @@ TEST(BenchmarkTask, ReportsTimesAndMemory) {
 
 TEST(BenchmarkTask, MemoryGrowsQuadraticallyWithLength) {
   JobContext context;
-  auto small = RunJob(BenchmarkConfig(256), context);
-  auto large = RunJob(BenchmarkConfig(1024), context);
+  // Lengths where the L x L weights outweigh the linear part (q, k, v, outputs: 0.5 MB at 256,
+  // beside 1 MB of weights).
+  auto small = RunJob(BenchmarkConfig(512), context);
+  auto large = RunJob(BenchmarkConfig(2048), context);
   ASSERT_EQ(small.outcome, JobOutcome::kDone);
   ASSERT_EQ(large.outcome, JobOutcome::kDone);
   const double ratio = Metrics(large)["peak_mb"] / Metrics(small)["peak_mb"];
@@ -230,6 +232,13 @@ TEST(RunJob, JobProcessesFlushSubnormalFloatsToZeroOnEveryThread) {
   // Normal floats are untouched.
   const auto small = at::full({1 << 20}, 1e-30f);
   EXPECT_EQ((small * 3.0f).count_nonzero().item<int64_t>(), 1 << 20);
+}
+
+TEST(RunJob, OurParallelLoopsRunOnEveryIntraOpThread) {
+  at::set_num_threads(2);
+  EXPECT_EQ(ThreadsOfOurParallelLoops(), 2);
+  at::set_num_threads(1);
+  EXPECT_EQ(ThreadsOfOurParallelLoops(), 1);
 }
 
 TEST(RunJob, UnknownTaskIsInvalidAndMalformedConfigIsAnError) {

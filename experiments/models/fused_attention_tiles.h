@@ -15,8 +15,9 @@
 
 #include "experiments/models/fused_attention_isa.h"
 
-#ifndef ATTNSWEEP_KERNEL_ISA
-#error "define ATTNSWEEP_KERNEL_ISA before including fused_attention_tiles.h"
+#if !defined(ATTNSWEEP_KERNEL_ISA) || !defined(ATTNSWEEP_KERNEL_VEC_REGISTERS)
+#error \
+    "define ATTNSWEEP_KERNEL_ISA and ATTNSWEEP_KERNEL_VEC_REGISTERS before including fused_attention_tiles.h"
 #endif
 
 namespace attnsweep {
@@ -28,6 +29,8 @@ namespace {
 typedef float Vec __attribute__((vector_size(64)));
 typedef int32_t IntVec __attribute__((vector_size(64)));
 constexpr int64_t kLanes = 16;
+// How many such vectors the instruction set's registers hold (set by the file including this).
+constexpr int kVecRegisters = ATTNSWEEP_KERNEL_VEC_REGISTERS;
 constexpr int64_t kQueryTile = 32;  // query rows per tile: their scores stay in L1 with the keys'
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -74,90 +77,133 @@ inline Vec Exp(Vec x) {
 
 inline float ExpNonPositive(float x) { return Exp(Splat(x))[0]; }
 
-// s[j] = sum_d a[d] * bt[d * stride + j] for j < n: a row of a (1 x D) times bt (D x n, rows
-// `stride` apart). kD: D at compile time (0: `dim` at run time).
-template <int kD>
-void RowTimesColumns(const float* a, const float* bt, int64_t stride, int64_t dim, int64_t n,
-                     float* s) {
+// Query rows handled together: each key or value row loaded into a register then serves all of
+// them, which halved the loads per multiply-add. Only where the registers hold the sums of four
+// rows (AVX-512's 32); with fewer, one row at a time, as the kernel ran before.
+constexpr int kRowBlock = kVecRegisters >= 32 ? 4 : 1;
+
+// For r < kR: s[r * s_stride + j] = sum_d a[r * dim + d] * bt[d * stride + j], j < n: kR rows of
+// a (each 1 x D) times bt (D x n, rows `stride` apart). kD: D at compile time (0: `dim` at run
+// time).
+template <int kD, int kR>
+void RowsTimesColumns(const float* a, const float* bt, int64_t stride, int64_t dim, int64_t n,
+                      float* s, int64_t s_stride) {
   const int64_t d_count = kD > 0 ? kD : dim;
   int64_t j = 0;
-  // Eight registers of sums at once: eight independent chains of multiply-adds keep both of a
-  // core's FMA units busy through their four-cycle latency.
-  constexpr int kRuns = 8;
+  // Independent chains of multiply-adds (kR rows x kRuns vectors of keys) keep both of a core's
+  // FMA units busy through their four-cycle latency, within half the registers.
+  constexpr int kRuns = std::max(1, std::min(8, kVecRegisters / 2 / kR));
   for (; j + kRuns * kLanes <= n; j += kRuns * kLanes) {
-    Vec sum[kRuns] = {};
+    Vec sum[kR][kRuns] = {};
     for (int64_t d = 0; d < d_count; ++d) {
-      const Vec ad = Splat(a[d]);
       const float* b = bt + d * stride + j;
-      for (int r = 0; r < kRuns; ++r) sum[r] += ad * Load(b + r * kLanes);
+      Vec bs[kRuns];
+      for (int u = 0; u < kRuns; ++u) bs[u] = Load(b + u * kLanes);
+      for (int r = 0; r < kR; ++r) {
+        const Vec ad = Splat(a[r * d_count + d]);
+        for (int u = 0; u < kRuns; ++u) sum[r][u] += ad * bs[u];
+      }
     }
-    for (int r = 0; r < kRuns; ++r) Store(s + j + r * kLanes, sum[r]);
+    for (int r = 0; r < kR; ++r) {
+      for (int u = 0; u < kRuns; ++u) Store(s + r * s_stride + j + u * kLanes, sum[r][u]);
+    }
   }
   for (; j + kLanes <= n; j += kLanes) {
-    Vec sum{};
-    for (int64_t d = 0; d < d_count; ++d) sum += Splat(a[d]) * Load(bt + d * stride + j);
-    Store(s + j, sum);
+    Vec sum[kR] = {};
+    for (int64_t d = 0; d < d_count; ++d) {
+      const Vec b = Load(bt + d * stride + j);
+      for (int r = 0; r < kR; ++r) sum[r] += Splat(a[r * d_count + d]) * b;
+    }
+    for (int r = 0; r < kR; ++r) Store(s + r * s_stride + j, sum[r]);
   }
   for (; j < n; ++j) {
-    float sum = 0;
-    for (int64_t d = 0; d < d_count; ++d) sum += a[d] * bt[d * stride + j];
-    s[j] = sum;
+    for (int r = 0; r < kR; ++r) {
+      float sum = 0;
+      for (int64_t d = 0; d < d_count; ++d) sum += a[r * d_count + d] * bt[d * stride + j];
+      s[r * s_stride + j] = sum;
+    }
   }
 }
 
-// o (D) += sum_j p[j] * rows[j] (each row D wide) for j < n.
-template <int kD>
-void AddWeightedRows(const float* p, const float* rows, int64_t dim, int64_t n, float* o) {
+// For r < kR: o[r * dim ...] (D) += sum_j p[r * p_stride + j] * rows[j] (each row D wide), j < n.
+template <int kD, int kR>
+void AddWeightedRows(const float* p, int64_t p_stride, const float* rows, int64_t dim, int64_t n,
+                     float* o) {
   if constexpr (kD > 0 && kD % kLanes == 0) {
     constexpr int kRegisters = kD / kLanes;
-    // At least four independent sums (rows j, j+1, ... go to different ones), so the adds do not
+    // At least eight independent sums (rows j, j+1, ... go to different ones), so the adds do not
     // wait on each other: one chain ran at a quarter of the FMA units' speed.
-    constexpr int kChains = kRegisters >= 4 ? 1 : 4 / kRegisters;
-    Vec sum[kChains][kRegisters] = {};
-    for (int r = 0; r < kRegisters; ++r) sum[0][r] = Load(o + r * kLanes);
+    constexpr int kChains = std::max(1, 8 / (kR * kRegisters));
+    Vec sum[kChains][kR][kRegisters] = {};
+    for (int r = 0; r < kR; ++r) {
+      for (int g = 0; g < kRegisters; ++g) sum[0][r][g] = Load(o + r * kD + g * kLanes);
+    }
     int64_t j = 0;
     for (; j + kChains <= n; j += kChains) {
       for (int c = 0; c < kChains; ++c) {
-        const Vec pj = Splat(p[j + c]);
         const float* row = rows + (j + c) * kD;
-        for (int r = 0; r < kRegisters; ++r) sum[c][r] += pj * Load(row + r * kLanes);
+        Vec vs[kRegisters];
+        for (int g = 0; g < kRegisters; ++g) vs[g] = Load(row + g * kLanes);
+        for (int r = 0; r < kR; ++r) {
+          const Vec pj = Splat(p[r * p_stride + j + c]);
+          for (int g = 0; g < kRegisters; ++g) sum[c][r][g] += pj * vs[g];
+        }
       }
     }
     for (; j < n; ++j) {
-      const Vec pj = Splat(p[j]);
-      for (int r = 0; r < kRegisters; ++r) sum[0][r] += pj * Load(rows + j * kD + r * kLanes);
+      for (int r = 0; r < kR; ++r) {
+        const Vec pj = Splat(p[r * p_stride + j]);
+        for (int g = 0; g < kRegisters; ++g) sum[0][r][g] += pj * Load(rows + j * kD + g * kLanes);
+      }
     }
     for (int c = 1; c < kChains; ++c) {
-      for (int r = 0; r < kRegisters; ++r) sum[0][r] += sum[c][r];
+      for (int r = 0; r < kR; ++r) {
+        for (int g = 0; g < kRegisters; ++g) sum[0][r][g] += sum[c][r][g];
+      }
     }
-    for (int r = 0; r < kRegisters; ++r) Store(o + r * kLanes, sum[0][r]);
+    for (int r = 0; r < kR; ++r) {
+      for (int g = 0; g < kRegisters; ++g) Store(o + r * kD + g * kLanes, sum[0][r][g]);
+    }
   } else {
-    for (int64_t j = 0; j < n; ++j) {
-      const float pj = p[j];
-      const float* row = rows + j * dim;
-      for (int64_t d = 0; d < dim; ++d) o[d] += pj * row[d];
+    for (int r = 0; r < kR; ++r) {
+      float* out = o + r * dim;
+      for (int64_t j = 0; j < n; ++j) {
+        const float pj = p[r * p_stride + j];
+        const float* row = rows + j * dim;
+        for (int64_t d = 0; d < dim; ++d) out[d] += pj * row[d];
+      }
     }
   }
 }
 
-// rows[j] (each D wide) += p[j] * x for j < n.
-template <int kD>
-void AddScaledToRows(const float* p, const float* x, int64_t dim, int64_t n, float* rows) {
+// rows[j] (each D wide) += sum_{r < kR} p[r * p_stride + j] * x[r * dim ...], j < n.
+template <int kD, int kR>
+void AddScaledToRows(const float* p, int64_t p_stride, const float* x, int64_t dim, int64_t n,
+                     float* rows) {
   if constexpr (kD > 0 && kD % kLanes == 0) {
     constexpr int kRegisters = kD / kLanes;
-    Vec xs[kRegisters];
-    for (int r = 0; r < kRegisters; ++r) xs[r] = Load(x + r * kLanes);
+    Vec xs[kR][kRegisters];
+    for (int r = 0; r < kR; ++r) {
+      for (int g = 0; g < kRegisters; ++g) xs[r][g] = Load(x + r * kD + g * kLanes);
+    }
     for (int64_t j = 0; j < n; ++j) {
-      const Vec pj = Splat(p[j]);
       float* row = rows + j * kD;
-      for (int r = 0; r < kRegisters; ++r)
-        Store(row + r * kLanes, Load(row + r * kLanes) + pj * xs[r]);
+      Vec sum[kRegisters];
+      for (int g = 0; g < kRegisters; ++g) sum[g] = Load(row + g * kLanes);
+      for (int r = 0; r < kR; ++r) {
+        const Vec pj = Splat(p[r * p_stride + j]);
+        for (int g = 0; g < kRegisters; ++g) sum[g] += pj * xs[r][g];
+      }
+      for (int g = 0; g < kRegisters; ++g) Store(row + g * kLanes, sum[g]);
     }
   } else {
     for (int64_t j = 0; j < n; ++j) {
-      const float pj = p[j];
       float* row = rows + j * dim;
-      for (int64_t d = 0; d < dim; ++d) row[d] += pj * x[d];
+      for (int r = 0; r < kR; ++r) {
+        const float pj = p[r * p_stride + j];
+        const float* xr = x + r * dim;
+        for (int64_t d = 0; d < dim; ++d) row[d] += pj * xr[d];
+      }
     }
   }
 }
@@ -218,6 +264,40 @@ void TransposeInBlocks(const float* x, int64_t rows, int64_t cols, int64_t block
   }
 }
 
+// The online softmax of kR query rows over one tile of keys: their scores (kR rows of `tile`
+// floats, `tk` used) become weights relative to each row's new running max; the rows' sums and
+// accumulated outputs are rescaled to it. A row whose keys so far are all padding keeps weight 0.
+template <int kR>
+void OnlineSoftmaxStep(float* scores, int64_t tile, int64_t tk, const uint8_t* padded,
+                       float* row_max, float* row_sum, float* acc, int64_t dim) {
+  for (int r = 0; r < kR; ++r) {
+    float* s = scores + r * tile;
+    MaskPadded(padded, tk, s);
+    const float m = MaxOf(s, tk, row_max[r]);
+    if (m == -kInf) {
+      std::fill(s, s + tk, 0.0f);
+      continue;
+    }
+    const float correction = ExpNonPositive(row_max[r] - m);
+    row_sum[r] = row_sum[r] * correction + ExpShifted(s, tk, m);
+    row_max[r] = m;
+    if (correction != 1.0f) {
+      float* o = acc + r * dim;
+      for (int64_t d = 0; d < dim; ++d) o[d] *= correction;
+    }
+  }
+}
+
+// Rows [first, first + kR) of a query tile against one key tile, forward.
+template <int kD, int kR>
+void ForwardRows(const HeadInputs& head, int64_t dim, const float* kt_tile, const float* v_tile,
+                 int64_t tile, int64_t tk, const uint8_t* padded, int64_t query, float* scores,
+                 float* row_max, float* row_sum, float* acc) {
+  RowsTimesColumns<kD, kR>(head.q + query * dim, kt_tile, tk, dim, tk, scores, tile);
+  OnlineSoftmaxStep<kR>(scores, tile, tk, padded, row_max, row_sum, acc, dim);
+  AddWeightedRows<kD, kR>(scores, tile, v_tile, dim, tk, acc);
+}
+
 template <int kD>
 void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* lse) {
   const int64_t dim = kD > 0 ? kD : head.head_dim;
@@ -226,7 +306,7 @@ void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* 
   // K transposed tile by tile: a query's scores against a tile are then sums of contiguous rows.
   std::vector<float> kt(static_cast<size_t>(dim * lk));
   TransposeInBlocks(head.k, lk, dim, tile_k, kt.data());
-  std::vector<float> scores(static_cast<size_t>(tile_k));
+  std::vector<float> scores(static_cast<size_t>(kRowBlock * tile_k));
   std::vector<float> acc(static_cast<size_t>(kQueryTile * dim));
   float row_max[kQueryTile], row_sum[kQueryTile];
   for (int64_t qs = 0; qs < lq; qs += kQueryTile) {
@@ -237,18 +317,16 @@ void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* 
     for (int64_t ks = 0; ks < lk; ks += tile_k) {
       const int64_t tk = std::min(tile_k, lk - ks);
       const uint8_t* padded = head.key_padded ? head.key_padded + ks : nullptr;
-      for (int64_t i = 0; i < tile_q; ++i) {
-        float* s = scores.data();
-        RowTimesColumns<kD>(head.q + (qs + i) * dim, kt.data() + ks * dim, tk, dim, tk, s);
-        MaskPadded(padded, tk, s);
-        const float m = MaxOf(s, tk, row_max[i]);
-        if (m == -kInf) continue;  // every key so far is padding
-        const float correction = ExpNonPositive(row_max[i] - m);
-        row_sum[i] = row_sum[i] * correction + ExpShifted(s, tk, m);
-        row_max[i] = m;
-        float* o = acc.data() + i * dim;
-        for (int64_t d = 0; d < dim; ++d) o[d] *= correction;
-        AddWeightedRows<kD>(s, head.v + ks * dim, dim, tk, o);
+      const float* kt_tile = kt.data() + ks * dim;
+      const float* v_tile = head.v + ks * dim;
+      int64_t i = 0;
+      for (; i + kRowBlock <= tile_q; i += kRowBlock) {
+        ForwardRows<kD, kRowBlock>(head, dim, kt_tile, v_tile, tile_k, tk, padded, qs + i,
+                                   scores.data(), row_max + i, row_sum + i, acc.data() + i * dim);
+      }
+      for (; i < tile_q; ++i) {
+        ForwardRows<kD, 1>(head, dim, kt_tile, v_tile, tile_k, tk, padded, qs + i, scores.data(),
+                           row_max + i, row_sum + i, acc.data() + i * dim);
       }
     }
     for (int64_t i = 0; i < tile_q; ++i) {
@@ -259,6 +337,40 @@ void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* 
       lse[qs + i] = row_sum[i] > 0 ? row_max[i] + std::log(row_sum[i]) : kInf;
     }
   }
+}
+
+// What the backward of one key tile needs, shared by its groups of query rows.
+struct BackwardTile {
+  const float* kt;  // the tile's keys transposed (D x tk)
+  const float* vt;  // its values transposed
+  const float* k;   // its keys, rows
+  const uint8_t* padded;
+  int64_t tk;
+  float* grad_k;  // its rows of dK and dV, accumulated over queries
+  float* grad_v;
+};
+
+// Rows [query, query + kR) against one key tile, backward: their weights recomputed from the
+// saved log-sum-exp, then their shares of dV, dQ and dK. p and ds: kR rows of `tile` floats.
+template <int kD, int kR>
+void BackwardRows(const HeadInputs& head, int64_t dim, const BackwardTile& t, int64_t tile,
+                  int64_t query, const float* lse, const float* row_term, const float* grad_out,
+                  float* grad_q, float* p, float* ds) {
+  const float* q = head.q + query * dim;
+  const float* d_out = grad_out + query * dim;
+  RowsTimesColumns<kD, kR>(q, t.kt, t.tk, dim, t.tk, p, tile);
+  RowsTimesColumns<kD, kR>(d_out, t.vt, t.tk, dim, t.tk, ds, tile);  // dP
+  for (int r = 0; r < kR; ++r) {
+    float* pr = p + r * tile;
+    float* dsr = ds + r * tile;
+    MaskPadded(t.padded, t.tk, pr);
+    ExpShifted(pr, t.tk, lse[query + r]);
+    const float term = row_term[query + r];
+    for (int64_t j = 0; j < t.tk; ++j) dsr[j] = pr[j] * (dsr[j] - term);
+  }
+  AddScaledToRows<kD, kR>(p, tile, d_out, dim, t.tk, t.grad_v);
+  AddWeightedRows<kD, kR>(ds, tile, t.k, dim, t.tk, grad_q + query * dim);
+  AddScaledToRows<kD, kR>(ds, tile, q, dim, t.tk, t.grad_k);
 }
 
 template <int kD>
@@ -274,27 +386,27 @@ void BackwardTiles(const HeadInputs& head, int64_t key_block, const float* out, 
   std::vector<float> row_term(static_cast<size_t>(lq));
   for (int64_t i = 0; i < lq; ++i) row_term[i] = Dot(grad_out + i * dim, out + i * dim, dim);
   std::fill(grad_q, grad_q + lq * dim, 0.0f);
-  std::vector<float> p(static_cast<size_t>(tile_k)), ds(static_cast<size_t>(tile_k));
+  std::vector<float> p(static_cast<size_t>(kRowBlock * tile_k));
+  std::vector<float> ds(static_cast<size_t>(kRowBlock * tile_k));
   for (int64_t ks = 0; ks < lk; ks += tile_k) {
-    const int64_t tk = std::min(tile_k, lk - ks);
-    const uint8_t* padded = head.key_padded ? head.key_padded + ks : nullptr;
-    float* dk = grad_k + ks * dim;
-    float* dv = grad_v + ks * dim;
-    std::fill(dk, dk + tk * dim, 0.0f);
-    std::fill(dv, dv + tk * dim, 0.0f);
-    for (int64_t i = 0; i < lq; ++i) {
-      const float* qi = head.q + i * dim;
-      const float* doi = grad_out + i * dim;
-      // The tile's softmax weights, recomputed from the row's log-sum-exp.
-      RowTimesColumns<kD>(qi, kt.data() + ks * dim, tk, dim, tk, p.data());
-      MaskPadded(padded, tk, p.data());
-      ExpShifted(p.data(), tk, lse[i]);
-      RowTimesColumns<kD>(doi, vt.data() + ks * dim, tk, dim, tk, ds.data());  // dP
-      const float term = row_term[i];
-      for (int64_t j = 0; j < tk; ++j) ds[j] = p[j] * (ds[j] - term);
-      AddScaledToRows<kD>(p.data(), doi, dim, tk, dv);
-      AddWeightedRows<kD>(ds.data(), head.k + ks * dim, dim, tk, grad_q + i * dim);
-      AddScaledToRows<kD>(ds.data(), qi, dim, tk, dk);
+    BackwardTile t;
+    t.tk = std::min(tile_k, lk - ks);
+    t.kt = kt.data() + ks * dim;
+    t.vt = vt.data() + ks * dim;
+    t.k = head.k + ks * dim;
+    t.padded = head.key_padded ? head.key_padded + ks : nullptr;
+    t.grad_k = grad_k + ks * dim;
+    t.grad_v = grad_v + ks * dim;
+    std::fill(t.grad_k, t.grad_k + t.tk * dim, 0.0f);
+    std::fill(t.grad_v, t.grad_v + t.tk * dim, 0.0f);
+    int64_t i = 0;
+    for (; i + kRowBlock <= lq; i += kRowBlock) {
+      BackwardRows<kD, kRowBlock>(head, dim, t, tile_k, i, lse, row_term.data(), grad_out, grad_q,
+                                  p.data(), ds.data());
+    }
+    for (; i < lq; ++i) {
+      BackwardRows<kD, 1>(head, dim, t, tile_k, i, lse, row_term.data(), grad_out, grad_q, p.data(),
+                          ds.data());
     }
   }
 }

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "experiments/memory/heap_tuning.h"
 #include "experiments/models/fused_attention_kernel.h"
 
 namespace attnsweep {
@@ -25,51 +27,88 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Rows per unit of parallel work: a few hundred thousand scores.
-int64_t RowsPerTask(int64_t cols) {
-  return std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(1, cols));
+// Query rows per block: a block of scores (rows x Lk floats, 2 MB, a core's L2 here) stays in
+// cache from the matmul that writes it, through the softmax, to the matmul that reads it. Not
+// fewer than 32 rows: BLAS packs all of k (or v) for each product, which short blocks repeat too
+// often (512 KB blocks were up to 2x slower at d_head 64).
+int64_t RowsPerBlock(int64_t lq, int64_t lk) {
+  return std::min(lq, std::max<int64_t>(32, (int64_t{1} << 19) / std::max<int64_t>(1, lk)));
 }
 
-// softmax over the last dimension of (B, H, Lq, Lk) scores, written over them: the weights take
-// the scores' memory instead of a second L x L tensor, and the key mask is applied in the same
-// pass. The scores are an intermediate nobody else reads (the matmul that made them needs only
-// q and k for its backward), so overwriting them is safe.
-class InPlaceMaskedSoftmax : public torch::autograd::Function<InPlaceMaskedSoftmax> {
+// (rows x cols) floats at `data` as a tensor, without a copy.
+torch::Tensor Matrix(float* data, int64_t rows, int64_t cols) {
+  return at::from_blob(data, {rows, cols}, at::TensorOptions().dtype(at::kFloat));
+}
+torch::Tensor Matrix(const torch::Tensor& t, int64_t head, int64_t first_row, int64_t rows) {
+  return Matrix(t.data_ptr<float>() + (head * t.size(2) + first_row) * t.size(3), rows, t.size(3));
+}
+
+// softmax(q k^T, keys masked) v on (B, H, L, D) float CPU tensors, q already scaled, with one
+// L x L matrix of weights per head (kept for the backward) that each block of query rows writes
+// once: its scores, their softmax in place and their product with v follow each other while the
+// block is in cache, where three whole-matrix passes (matmul, softmax, matmul) each went through
+// memory. The backward goes block by block too and needs no L x L matrix of its own: dP, dS and
+// the block's shares of dQ, dK and dV from one block of rows at a time.
+class BlockedExactAttention : public torch::autograd::Function<BlockedExactAttention> {
  public:
   // key_padded: (B, Lk) uint8 with 1 at padded keys, or empty for none (an autograd function's
   // tensor arguments must be defined).
-  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor scores,
-                               const torch::Tensor& key_padded) {
-    const int64_t batch = scores.size(0), lk = scores.size(3);
-    const int64_t rows_per_batch = scores.numel() / batch / lk;
-    float* data = scores.data_ptr<float>();
-    at::parallel_for(0, batch * rows_per_batch, RowsPerTask(lk), [&](int64_t begin, int64_t end) {
-      // A range may span batches; each gets its own mask.
-      for (int64_t row = begin; row < end;) {
-        const int64_t b = row / rows_per_batch;
-        const int64_t stop = std::min(end, (b + 1) * rows_per_batch);
-        SoftmaxRowsInPlace(
-            data + row * lk, stop - row, lk,
-            key_padded.numel() > 0 ? key_padded.data_ptr<uint8_t>() + b * lk : nullptr);
-        row = stop;
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, const torch::Tensor& key_padded) {
+    const int64_t heads = q.size(1), lq = q.size(2), lk = k.size(2);
+    const int64_t rows = RowsPerBlock(lq, lk), blocks = (lq + rows - 1) / rows;
+    auto weights = at::empty({q.size(0), heads, lq, lk}, q.options());
+    AdviseHugePages(weights.data_ptr(), weights.nbytes());
+    auto out = at::empty_like(q);
+    at::parallel_for(0, q.size(0) * heads * blocks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t head = task / blocks, first = (task % blocks) * rows;
+        const int64_t count = std::min(rows, lq - first);
+        auto p = Matrix(weights, head, first, count);
+        at::mm_out(p, Matrix(q, head, first, count), Matrix(k, head, 0, lk).t());
+        SoftmaxRowsInPlace(p.data_ptr<float>(), count, lk, KeyFlags(key_padded, head / heads, lk));
+        auto o = Matrix(out, head, first, count);
+        at::mm_out(o, p, Matrix(v, head, 0, lk));
       }
     });
-    ctx->mark_dirty({scores});
-    ctx->save_for_backward({scores});
-    return scores;
+    ctx->save_for_backward({q, k, v, weights});
+    return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
-    const torch::Tensor weights = ctx->get_saved_variables()[0];
-    const torch::Tensor grad_weights = grad_outputs[0].contiguous();
-    auto grad_scores = at::empty_like(weights);
-    const int64_t lk = weights.size(3), rows = weights.numel() / lk;
-    at::parallel_for(0, rows, RowsPerTask(lk), [&](int64_t begin, int64_t end) {
-      SoftmaxRowsBackward(weights.data_ptr<float>() + begin * lk,
-                          grad_weights.data_ptr<float>() + begin * lk, end - begin, lk,
-                          grad_scores.data_ptr<float>() + begin * lk);
+    const auto saved = ctx->get_saved_variables();
+    const auto &q = saved[0], &k = saved[1], &v = saved[2], &weights = saved[3];
+    const auto grad_out = grad_outputs[0].contiguous();
+    const int64_t lq = q.size(2), lk = k.size(2);
+    const int64_t rows = RowsPerBlock(lq, lk);
+    auto grad_q = at::empty_like(q), grad_k = at::zeros_like(k), grad_v = at::zeros_like(v);
+    // By head: a head's dK and dV gather from all its blocks of rows.
+    at::parallel_for(0, q.size(0) * q.size(1), 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> buffer(static_cast<size_t>(rows * lk));
+      for (int64_t head = begin; head < end; ++head) {
+        auto dk = Matrix(grad_k, head, 0, lk), dv = Matrix(grad_v, head, 0, lk);
+        for (int64_t first = 0; first < lq; first += rows) {
+          const int64_t count = std::min(rows, lq - first);
+          const auto p = Matrix(weights, head, first, count);
+          const auto d_out = Matrix(grad_out, head, first, count);
+          const auto q_rows = Matrix(q, head, first, count);
+          auto ds = Matrix(buffer.data(), count, lk);
+          at::mm_out(ds, d_out, Matrix(v, head, 0, lk).t());  // dP, then dS in place
+          SoftmaxRowsBackward(p.data_ptr<float>(), ds.data_ptr<float>(), count, lk,
+                              ds.data_ptr<float>());
+          auto dq = Matrix(grad_q, head, first, count);
+          at::mm_out(dq, ds, Matrix(k, head, 0, lk));
+          at::addmm_out(dk, dk, ds.t(), q_rows);
+          at::addmm_out(dv, dv, p.t(), d_out);
+        }
+      }
     });
-    return {grad_scores, torch::Tensor()};
+    return {grad_q, grad_k, grad_v, torch::Tensor()};
+  }
+
+ private:
+  static const uint8_t* KeyFlags(const torch::Tensor& key_padded, int64_t batch, int64_t lk) {
+    return key_padded.numel() > 0 ? key_padded.data_ptr<uint8_t>() + batch * lk : nullptr;
   }
 };
 
@@ -77,21 +116,21 @@ class InPlaceMaskedSoftmax : public torch::autograd::Function<InPlaceMaskedSoftm
 
 torch::Tensor ExactAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& key_padding_mask, double dropout, bool training) {
-  auto scores = at::matmul(q, k.transpose(-2, -1)).contiguous();  // (B, H, L, L)
-  torch::Tensor weights;
-  if (scores.scalar_type() == at::kFloat && scores.device().is_cpu()) {
+  const bool dropping = training && dropout > 0;
+  if (!dropping && q.scalar_type() == at::kFloat && q.device().is_cpu()) {
     const torch::Tensor key_padded = key_padding_mask.defined()
                                          ? key_padding_mask.to(at::kByte).contiguous()
-                                         : at::empty({0}, scores.options().dtype(at::kByte));
-    weights = InPlaceMaskedSoftmax::apply(scores, key_padded);
-  } else {
-    if (key_padding_mask.defined()) {
-      scores.masked_fill_(key_padding_mask.view({q.size(0), 1, 1, k.size(2)}),
-                          -std::numeric_limits<float>::infinity());
-    }
-    weights = at::softmax(scores, -1);
+                                         : at::empty({0}, q.options().dtype(at::kByte));
+    return BlockedExactAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), key_padded);
   }
-  if (training && dropout > 0) weights = at::dropout(weights, dropout, true);
+  // Elsewhere (another device or type, or dropout on the weights): the textbook three passes.
+  auto scores = at::matmul(q, k.transpose(-2, -1));  // (B, H, L, L)
+  if (key_padding_mask.defined()) {
+    scores.masked_fill_(key_padding_mask.view({q.size(0), 1, 1, k.size(2)}),
+                        -std::numeric_limits<float>::infinity());
+  }
+  auto weights = at::softmax(scores, -1);
+  if (dropping) weights = at::dropout(weights, dropout, true);
   return at::matmul(weights, v);  // (B, H, L, Dh)
 }
 
