@@ -28,9 +28,12 @@ for run in 1 2 3; do
   while [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != "" ] &&
     [ "$(ps -o stat= -p "$pid" | cut -c1)" != "Z" ]; do
     # Nothing until the run has created its store.
-    summary=$("$build/attnsweep" status --db "$db" --format csv 2>/dev/null | awk -F, -v b="$run" '$1 == b' || true)
-    done_jobs=$(cut -d, -f5 <<<"$summary")
-    eta=$(awk -F, '{ print $NF }' <<<"$summary")
+    # The columns by their header's names (status has gained columns after "eta" before).
+    summary=$("$build/attnsweep" status --db "$db" --format csv 2>/dev/null | awk -F, -v b="$run" '
+      NR == 1 { for (i = 1; i <= NF; i++) column[$i] = i; next }
+      $1 == b { print $column["done"] "," $column["eta"] }' || true)
+    done_jobs=$(cut -d, -f1 <<<"$summary")
+    eta=$(cut -d, -f2 <<<"$summary")
     if [ -z "$eta_at_quarter" ] && [ -n "$done_jobs" ] && [ "$done_jobs" -ge 3 ] && [ -n "$eta" ]; then
       eta_at_quarter=$eta
       eta_seen_at=$(seconds)

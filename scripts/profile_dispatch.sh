@@ -11,7 +11,7 @@ n1=${N1:-100}
 n2=${N2:-400}
 instructions() {
   sed "s/range: \[1, 5000\]/range: [1, $1]/" bench/dispatch.yaml >"$work/grid.yaml"
-  rm -f "$work"/s.db*
+  rm -rf "$work"/s.db*
   # Every process's count (the worker's job launcher is one), summed.
   valgrind --tool=callgrind --callgrind-out-file="$work/out.%p" "$bin" run "$work/grid.yaml" \
     --db "$work/s.db" --isolation inproc -q 2>&1 |

@@ -79,6 +79,27 @@ INSTANTIATE_TEST_SUITE_P(
                       KernelCase{64, 600, 128, false}, KernelCase{64, 257, 256, true},
                       KernelCase{8, 77, 5, true}, KernelCase{8, 33, 1, false}));
 
+TEST(ExactKernels, PlainSoftmaxTakesStridedHeadsAsTheProjectionsLeaveThem) {
+  // q, k, v as views of one (B, L, 3, H, D) tensor (what MultiHeadProjections::Split returns),
+  // long enough for several blocks of query rows: the same numbers as contiguous copies.
+  torch::manual_seed(24);
+  const int64_t batch = 2, length = 700, heads = 2, dim = 16;
+  const auto qkv = at::randn({batch, length, 3, heads, dim}).requires_grad_();
+  const auto q = qkv.select(2, 0).permute({0, 2, 1, 3}) * 0.25;
+  const auto k = qkv.select(2, 1).permute({0, 2, 1, 3});
+  const auto v = qkv.select(2, 2).permute({0, 2, 1, 3});
+  ASSERT_FALSE(k.is_contiguous());
+  auto mask = at::zeros({batch, length}, at::kBool);
+  mask[0].slice(0, 600, length).fill_(true);
+  const auto upstream = at::randn({batch, heads, length, dim});
+  const auto strided = ExactAttention(q, k, v, mask, 0, false);
+  const auto reference = PlainAtenAttention(q.contiguous(), k.contiguous(), v.contiguous(), mask);
+  EXPECT_LT(LargestGap(strided, reference), 1e-5);
+  const auto grad = torch::autograd::grad({(strided * upstream).sum()}, {qkv})[0];
+  const auto reference_grad = torch::autograd::grad({(reference * upstream).sum()}, {qkv})[0];
+  EXPECT_LT(LargestGap(grad, reference_grad), 1e-4);
+}
+
 TEST(ExactKernels, PaddedKeysGetNoWeightWhateverTheyHold) {
   torch::manual_seed(22);
   auto q = at::randn({1, 1, 40, 16}), k = at::randn({1, 1, 40, 16}), v = at::randn({1, 1, 40, 16});

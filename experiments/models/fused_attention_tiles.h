@@ -125,6 +125,11 @@ void RowsTimesColumns(const float* a, const float* bt, int64_t stride, int64_t d
   }
 }
 
+// y (n floats) += a * x: the products' scalar path, for head sizes without a vector one.
+inline void AddScaled(float a, const float* x, int64_t n, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 // For r < kR: o[r * dim ...] (D) += sum_j p[r * p_stride + j] * rows[j] (each row D wide), j < n.
 template <int kD, int kR>
 void AddWeightedRows(const float* p, int64_t p_stride, const float* rows, int64_t dim, int64_t n,
@@ -166,12 +171,8 @@ void AddWeightedRows(const float* p, int64_t p_stride, const float* rows, int64_
     }
   } else {
     for (int r = 0; r < kR; ++r) {
-      float* out = o + r * dim;
-      for (int64_t j = 0; j < n; ++j) {
-        const float pj = p[r * p_stride + j];
-        const float* row = rows + j * dim;
-        for (int64_t d = 0; d < dim; ++d) out[d] += pj * row[d];
-      }
+      for (int64_t j = 0; j < n; ++j)
+        AddScaled(p[r * p_stride + j], rows + j * dim, dim, o + r * dim);
     }
   }
 }
@@ -198,12 +199,7 @@ void AddScaledToRows(const float* p, int64_t p_stride, const float* x, int64_t d
     }
   } else {
     for (int64_t j = 0; j < n; ++j) {
-      float* row = rows + j * dim;
-      for (int r = 0; r < kR; ++r) {
-        const float pj = p[r * p_stride + j];
-        const float* xr = x + r * dim;
-        for (int64_t d = 0; d < dim; ++d) row[d] += pj * xr[d];
-      }
+      for (int r = 0; r < kR; ++r) AddScaled(p[r * p_stride + j], x + r * dim, dim, rows + j * dim);
     }
   }
 }

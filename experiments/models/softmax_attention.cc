@@ -39,8 +39,18 @@ int64_t RowsPerBlock(int64_t lq, int64_t lk) {
 torch::Tensor Matrix(float* data, int64_t rows, int64_t cols) {
   return at::from_blob(data, {rows, cols}, at::TensorOptions().dtype(at::kFloat));
 }
+// Rows [first_row, first_row + rows) of head `head` (batch * H + h) of a (B, H, L, D) tensor whose
+// rows are contiguous (RowsContiguous), in place: q, k and v as the projections left them, views
+// of one (B, L, 3 d_model) tensor, go to BLAS with their row stride instead of being copied.
 torch::Tensor Matrix(const torch::Tensor& t, int64_t head, int64_t first_row, int64_t rows) {
-  return Matrix(t.data_ptr<float>() + (head * t.size(2) + first_row) * t.size(3), rows, t.size(3));
+  const int64_t heads = t.size(1);
+  float* data = t.data_ptr<float>() + (head / heads) * t.stride(0) + (head % heads) * t.stride(1) +
+                first_row * t.stride(2);
+  return at::from_blob(data, {rows, t.size(3)}, {t.stride(2), t.stride(3)},
+                       at::TensorOptions().dtype(at::kFloat));
+}
+torch::Tensor RowsContiguous(const torch::Tensor& t) {
+  return t.stride(3) == 1 && t.stride(2) >= t.size(3) ? t : t.contiguous();
 }
 
 // softmax(q k^T, keys masked) v on (B, H, L, D) float CPU tensors, q already scaled, with one
@@ -78,7 +88,7 @@ class BlockedExactAttention : public torch::autograd::Function<BlockedExactAtten
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
     const auto &q = saved[0], &k = saved[1], &v = saved[2], &weights = saved[3];
-    const auto grad_out = grad_outputs[0].contiguous();
+    const auto grad_out = RowsContiguous(grad_outputs[0]);
     const int64_t lq = q.size(2), lk = k.size(2);
     const int64_t rows = RowsPerBlock(lq, lk);
     auto grad_q = at::empty_like(q), grad_k = at::zeros_like(k), grad_v = at::zeros_like(v);
@@ -121,7 +131,8 @@ torch::Tensor ExactAttention(const torch::Tensor& q, const torch::Tensor& k, con
     const torch::Tensor key_padded = key_padding_mask.defined()
                                          ? key_padding_mask.to(at::kByte).contiguous()
                                          : at::empty({0}, q.options().dtype(at::kByte));
-    return BlockedExactAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), key_padded);
+    return BlockedExactAttention::apply(RowsContiguous(q), RowsContiguous(k), RowsContiguous(v),
+                                        key_padded);
   }
   // Elsewhere (another device or type, or dropout on the weights): the textbook three passes.
   auto scores = at::matmul(q, k.transpose(-2, -1));  // (B, H, L, L)
