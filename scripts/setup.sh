@@ -11,6 +11,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libyaml-cpp-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libgtest-dev libcli11-dev nlohmann-json3-dev
+  iproute2  # make test simulates several hosts as network namespaces (tests/multihost/hosts.sh)
 )
 
 # node and npm only where missing: a machine may have its own (newer) Node.js.

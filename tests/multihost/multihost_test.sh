@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# attnsweep across simulated hosts (tests/multihost/hosts.sh): 3 hosts x 2 slots, rank 0 on node1.
+#   multihost_test.sh BUILD_DIR short   a sweep exactly once, placement per host, the store opened on
+#                                       the coordinator's host only, status while it runs (< 60 s)
+#   multihost_test.sh BUILD_DIR faults  a host's ranks killed, a whole host killed, a host frozen
+#                                       and cut off: each ends the MPI job, resume finishes it
+# Exit 0 when every check holds; each failure is printed as "FAIL: ...".
+set -uo pipefail
+build=$(cd "${1:?usage: multihost_test.sh BUILD_DIR short|faults}" && pwd)
+suite=${2:-short}
+bin="$build/attnsweep"
+source "$(dirname "${BASH_SOURCE[0]}")/hosts.sh"
+if ! hosts_possible; then
+  echo "SKIPPED: simulated hosts need root and network namespaces (ip netns add failed here)"
+  exit 77
+fi
+failures=0
+check() {  # check DESCRIPTION COMMAND...: passes when the command succeeds
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+equals() { [ "$1" = "$2" ] || { echo "  expected '$2', got '$1'"; return 1; }; }
+query() { "$bin" query --db "$db" --format csv "$1" | tail -n +2; }
+
+hosts_up 3 2
+db="$HOSTS_DIR/store/s.db"
+mkdir -p "$HOSTS_DIR/store"
+grid() {  # grid JOBS SECONDS: sleep jobs of SECONDS each
+  cat >"$HOSTS_DIR/grid.yaml" <<GRID
+name: multihost
+experiments:
+  - name: nap
+    task: fault
+    params: {fault: {kind: sleep, seconds: $2}}
+    grid:
+      seed: {range: [1, $1]}
+GRID
+}
+# Every job done, with one result and one attempt that ended done (a resumed batch may hold lost
+# or interrupted attempts of the jobs that were running, never a second done one).
+exactly_once() {
+  local jobs=$1
+  equals "$(query "SELECT count(*) FROM jobs WHERE status = 'done'")" "$jobs" &&
+    equals "$(query "SELECT count(*) FROM results")" "$jobs" &&
+    equals "$(query "SELECT count(*) FROM (SELECT job_id FROM attempts WHERE outcome = 'done' GROUP BY job_id HAVING count(*) = 1)")" "$jobs" &&
+    equals "$(query "PRAGMA integrity_check")" "ok"
+}
+
+if [ "$suite" = short ]; then
+  # 1. A sweep over 3 hosts x 2 slots: every job once; threads per job = a host's cores over its
+  # worker ranks (node1 holds the coordinator, so its one worker gets all its cores).
+  grid 60 0.05
+  start=$(date +%s.%N)
+  hosts_mpirun -np 6 "$bin" run "$HOSTS_DIR/grid.yaml" --db "$db" --isolation inproc -q
+  check "a sweep over 3 hosts x 2 slots exits 0" equals "$?" 0
+  echo "  $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f s", e - s }') for 60 jobs"
+  check "every job done exactly once" exactly_once 60
+  cores=$(nproc)
+  half=$((cores / 2 > 0 ? cores / 2 : 1))
+  check "placement: node1's worker (beside the coordinator) gets every core, the others half" \
+    equals "$(query "SELECT group_concat(host || ':' || rank || ':' || threads, ' ') FROM (SELECT DISTINCT host, rank, threads FROM jobs ORDER BY rank)")" \
+    "node1:1:$cores node2:2:$half node2:3:$half node3:4:$half node3:5:$half"
+
+  # 2. While a sweep runs: no process on node2 or node3 has the store open (job logs and results
+  # travel in messages), rank 0 on node1 does, and status and results answer on node1.
+  rm -rf "$HOSTS_DIR/store"
+  mkdir -p "$HOSTS_DIR/store"
+  grid 40 0.4
+  hosts_mpirun -np 6 "$bin" run "$HOSTS_DIR/grid.yaml" --db "$db" -q &
+  run=$!
+  opened_elsewhere="" opened_on_node1="" status_ok="" results_ok=""
+  for _ in $(seq 1 100); do
+    sleep 0.1
+    for host in node1 node2 node3; do
+      for pid in $(hosts_pids "$host"); do
+        if ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$HOSTS_DIR/store/s.db"; then
+          if [ "$host" = node1 ]; then opened_on_node1=yes; else opened_elsewhere="$host (pid $pid)"; fi
+        fi
+      done
+    done
+    if [ -z "$status_ok" ] && [ -f "$db" ]; then
+      out=$(hosts_exec node1 "'$bin' status --db '$db' --format csv" 2>&1)
+      grep -q "multihost,running" <<<"$out" && status_ok=yes
+      hosts_exec node1 "'$bin' results --db '$db' --format csv" >/dev/null 2>&1 && results_ok=yes
+    fi
+    kill -0 "$run" 2>/dev/null || break
+  done
+  wait "$run"
+  check "the sweep ends with 0" equals "$?" 0
+  check "rank 0 on node1 has the store open while the sweep runs" equals "$opened_on_node1" yes
+  check "no process on node2 or node3 opens the store" equals "$opened_elsewhere" ""
+  check "status on node1 shows the batch running, mid-sweep" equals "$status_ok" yes
+  check "results on node1 answer mid-sweep" equals "$results_ok" yes
+  check "every job done exactly once" exactly_once 40
+fi
+
+if [ "$suite" = faults ]; then
+  # A lost host ends the MPI job (Open MPI 4.1 has no fault tolerance); `resume` finishes the batch.
+  lose_a_host() {  # lose_a_host WHAT EXPECTED_EXIT LIMIT_S: WHAT is ranks, host or freeze
+    db="$HOSTS_DIR/store/s.db"
+    rm -rf "$HOSTS_DIR/store"
+    mkdir -p "$HOSTS_DIR/store"
+    grid 40 0.5
+    hosts_mpirun -np 6 "$bin" run "$HOSTS_DIR/grid.yaml" --db "$db" -q &
+    local run=$! done_jobs=0
+    for _ in $(seq 1 300); do
+      sleep 0.1
+      done_jobs=$( [ -f "$db" ] && query "SELECT count(*) FROM jobs WHERE status = 'done'" 2>/dev/null || echo 0)
+      [ "${done_jobs:-0}" -ge 8 ] && break
+    done
+    local start
+    start=$(date +%s.%N)
+    case $1 in
+      ranks) for pid in $(hosts_pids node3); do
+          [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = attnsweep ] && kill -9 "$pid"
+        done ;;
+      host) hosts_kill node3 ;;
+      freeze) hosts_freeze node3 ;;
+    esac
+    wait "$run"
+    local code=$?
+    local took
+    took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+    echo "  $1: mpirun exited $code ${took} s after the fault, $done_jobs jobs done before it"
+    check "$1: the MPI job ends (exit $code, expected $2)" equals "$code" "$2"
+    check "$1: it ends within $3 s (took $took s)" awk -v t="$took" -v l="$3" 'BEGIN { exit !(t <= l) }'
+    # The lost host's namespace is gone for good: resume on the two others.
+    [ "$1" = ranks ] || hosts_kill node3
+    sed -i '/^node3 /d' "$HOSTS_DIR/hostfile"
+    hosts_mpirun -np 4 "$bin" resume --db "$db" -q
+    check "$1: resume on the remaining hosts exits 0" equals "$?" 0
+    check "$1: every job done exactly once" exactly_once 40
+    echo "node3 slots=2" >>"$HOSTS_DIR/hostfile"
+  }
+  lose_a_host ranks 137 5
+  hosts_down
+  hosts_up 3 2
+  lose_a_host host 205 5
+  hosts_down
+  hosts_up 3 2
+  lose_a_host freeze 205 15
+fi
+
+[ "$failures" -eq 0 ] && echo "multihost $suite: all checks passed" || echo "multihost $suite: $failures failed"
+exit $((failures > 0))
