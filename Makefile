@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test test-multihost test-report bench bench-data quality seed-study format clean
+.PHONY: setup configure build demo test test-multihost test-slurm test-report bench bench-data quality seed-study format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,13 +20,20 @@ demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'browser|multihost'
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'browser|multihost|slurm'
 
 # Several hosts simulated on this machine (network namespaces, root): the short suite of `make
 # test` and the lost-host suite (a host's ranks killed, a whole host killed, a host frozen and cut
 # off; each ends the MPI job, and resume finishes the batch exactly once). About a minute.
 test-multihost: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L 'hosts|multihost'
+
+# A one-node Slurm cluster started and stopped by the test (installs Debian's Slurm and munge
+# once): sbatch of examples/slurm/attnsweep.sbatch, srun --mpi=pmix, the drain on USR1 and a
+# requeued job resuming the batch (docs/slurm.md). About 30 s.
+test-slurm: build
+	@bash scripts/install_test_tools.sh slurmctld slurmd slurm-client munge
+	cd $(BUILD_DIR) && ctest --output-on-failure -L slurm
 
 # The HTML report checked in a real browser: installs Debian's chromium (once), then runs the
 # browser tests (a minute).

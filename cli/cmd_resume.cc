@@ -63,6 +63,7 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher*
     return kExitStoreError;
   }
   ResultStore store = ResultStore::OpenForWriting(options.db);
+  WarnIfOnNetworkFileSystem(options.db);
   const auto batch_id = ResolveBatch(store, options.batch, options.db, /*unfinished=*/true);
   if (!batch_id) {
     ranks.Dismiss(kExitBadInput);

@@ -130,6 +130,7 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi, JobLauncher* launc
     return kExitBadInput;
   }
   ResultStore store = ResultStore::OpenForWriting(db_path);
+  WarnIfOnNetworkFileSystem(db_path);
   std::vector<NewJob> jobs;
   for (const auto& job : grid.jobs) {
     jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.plan.estimate_s,

@@ -9,6 +9,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include "store/file_system.h"
 #include "store/result_store.h"
 
 namespace attnsweep {
@@ -102,6 +105,17 @@ bool ExistingStore(const std::string& db_path) {
   }
   PrintError("no store at '" + db_path + "': pass --db with the store the batch was run into");
   return false;
+}
+
+void WarnIfOnNetworkFileSystem(const std::string& db_path) {
+  const std::string file_system = NetworkFileSystemOf(db_path);
+  if (file_system.empty()) return;
+  spdlog::warn(
+      "the store {} is on a network file system ({}): SQLite's write-ahead log needs locks and "
+      "shared memory such file systems do not provide reliably, and the store can be corrupted. "
+      "Put it on rank 0's local disk (for example $TMPDIR or /tmp on the first node of the "
+      "allocation) and copy it back when the sweep ends (docs/slurm.md)",
+      db_path, file_system);
 }
 
 void PrintError(const std::string& message) {

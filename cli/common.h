@@ -52,6 +52,10 @@ void PrintNote(const std::string& message);
 // there is no file there, rather than creating an empty store.
 bool ExistingStore(const std::string& db_path);
 
+// Warns when the store run or resume writes is on a network file system (store/file_system.h):
+// SQLite's write-ahead log is not safe there; the store belongs on rank 0's local disk.
+void WarnIfOnNetworkFileSystem(const std::string& db_path);
+
 // Prints "error: ..." on stderr (not through the logger: it must show even with -q).
 void PrintError(const std::string& message);
 
