@@ -14,29 +14,13 @@ if ! hosts_possible; then
   echo "SKIPPED: simulated hosts need root and network namespaces (ip netns add failed here)"
   exit 77
 fi
-failures=0
-check() {  # check DESCRIPTION COMMAND...: passes when the command succeeds
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-equals() { [ "$1" = "$2" ] || { echo "  expected '$2', got '$1'"; return 1; }; }
+source "$(dirname "${BASH_SOURCE[0]}")/../shell_checks.sh"
 query() { "$bin" query --db "$db" --format csv "$1" | tail -n +2; }
 
 hosts_up 3 2
 db="$HOSTS_DIR/store/s.db"
 mkdir -p "$HOSTS_DIR/store"
-grid() {  # grid JOBS SECONDS: sleep jobs of SECONDS each
-  cat >"$HOSTS_DIR/grid.yaml" <<GRID
-name: multihost
-experiments:
-  - name: nap
-    task: fault
-    params: {fault: {kind: sleep, seconds: $2}}
-    grid:
-      seed: {range: [1, $1]}
-GRID
-}
+grid() { sleep_grid "$HOSTS_DIR/grid.yaml" multihost "$1" "$2"; }  # grid JOBS SECONDS
 # Every job done, with one result and one attempt that ended done (a resumed batch may hold lost
 # or interrupted attempts of the jobs that were running, never a second done one).
 exactly_once() {
@@ -142,5 +126,4 @@ if [ "$suite" = faults ]; then
   lose_a_host freeze 205 15
 fi
 
-[ "$failures" -eq 0 ] && echo "multihost $suite: all checks passed" || echo "multihost $suite: $failures failed"
-exit $((failures > 0))
+checks_verdict "multihost $suite"

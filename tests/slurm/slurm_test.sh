@@ -17,13 +17,7 @@ done
 
 dir=$(mktemp -d /tmp/attnsweep-slurm.XXXXXX)
 node=$(hostname -s)
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-equals() { [ "$1" = "$2" ] || { echo "  expected '$2', got '$1'"; return 1; }; }
+source "$repo/tests/shell_checks.sh"
 query() { "$bin" query --db "$1" --format csv "$2" | tail -n +2; }
 
 pids=()
@@ -94,17 +88,7 @@ pids=("$slurmd_pid" "$ctld_pid" "$munge_pid")
 for _ in $(seq 1 150); do [ "$(sinfo -h -n "$node" -o %T 2>/dev/null)" = idle ] && break; sleep 0.1; done
 check "the one-node cluster is up" equals "$(sinfo -h -n "$node" -o %T)" idle
 
-grid() {  # grid FILE JOBS SECONDS
-  cat >"$1" <<GRID
-name: slurm
-experiments:
-  - name: nap
-    task: fault
-    params: {fault: {kind: sleep, seconds: $3}}
-    grid:
-      seed: {range: [1, $2]}
-GRID
-}
+grid() { sleep_grid "$1" slurm "$2" "$3"; }  # grid FILE JOBS SECONDS
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 wait_state() {  # wait_state JOB STATE... : until the job is in one of them (60 s at most)
   local job=$1 state
@@ -160,5 +144,4 @@ check "requeue: one batch, every job done exactly once" \
 grep -q "restart 1" "$dir/work/c.out"
 check "requeue: the job script saw SLURM_RESTART_COUNT=1 and resumed" equals "$?" 0
 
-[ "$failures" -eq 0 ] && echo "slurm: all checks passed" || echo "slurm: $failures failed"
-exit $((failures > 0))
+checks_verdict slurm
