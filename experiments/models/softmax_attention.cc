@@ -97,17 +97,18 @@ class BlockedExactAttention : public torch::autograd::Function<BlockedExactAtten
       std::vector<float> buffer(static_cast<size_t>(rows * lk));
       for (int64_t head = begin; head < end; ++head) {
         auto dk = Matrix(grad_k, head, 0, lk), dv = Matrix(grad_v, head, 0, lk);
+        const auto k_head = Matrix(k, head, 0, lk), v_head = Matrix(v, head, 0, lk);
         for (int64_t first = 0; first < lq; first += rows) {
           const int64_t count = std::min(rows, lq - first);
           const auto p = Matrix(weights, head, first, count);
           const auto d_out = Matrix(grad_out, head, first, count);
           const auto q_rows = Matrix(q, head, first, count);
           auto ds = Matrix(buffer.data(), count, lk);
-          at::mm_out(ds, d_out, Matrix(v, head, 0, lk).t());  // dP, then dS in place
+          at::mm_out(ds, d_out, v_head.t());  // dP, then dS in place
           SoftmaxRowsBackward(p.data_ptr<float>(), ds.data_ptr<float>(), count, lk,
                               ds.data_ptr<float>());
           auto dq = Matrix(grad_q, head, first, count);
-          at::mm_out(dq, ds, Matrix(k, head, 0, lk));
+          at::mm_out(dq, ds, k_head);
           at::addmm_out(dk, dk, ds.t(), q_rows);
           at::addmm_out(dv, dv, p.t(), d_out);
         }
