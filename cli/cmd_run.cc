@@ -38,9 +38,6 @@ CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
   run->add_flag("--reuse", options->reuse,
                 "a job whose key already has a done result anywhere in the store is not run "
                 "again: the new batch lists it done, with that result, marked reused");
-  run->add_option("--device", options->device, "where jobs run: auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-      ->capture_default_str();
   AddFormatOption(run, &options->format);
   AddSweepOptions(run, &options->sweep, &options->job_timeout, &options->job_memory);
   return run;
@@ -105,13 +102,6 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi, JobLauncher* launc
     ranks.Dismiss(kExitOk);
     return kExitOk;
   }
-  if (options.device == "cuda") {
-    PrintError("--device cuda: this build runs jobs on the CPU only (LibTorch " +
-               LibTorchVersion() + "); use --device cpu");
-    ranks.Dismiss(kExitBadInput);
-    return kExitBadInput;
-  }
-
   std::vector<JobPlan> plans;
   for (const auto& job : grid.jobs) plans.push_back(job.plan);
   if (!PrepareJobsData(plans)) {

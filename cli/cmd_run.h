@@ -17,9 +17,8 @@ struct RunOptions {
   bool dry_run = false;
   bool reuse = false;
   SweepSettings sweep;
-  std::string job_timeout;  // as given: "30m"
-  std::string job_memory;   // as given: "16G"
-  std::string device = "auto";
+  std::string job_timeout;       // as given: "30m"
+  std::string job_memory;        // as given: "16G"
   std::string format = "table";  // of the --dry-run listing
 };
 

@@ -10,6 +10,8 @@
 #include "cli/common.h"
 #include "experiments/data/data_error.h"
 #include "experiments/data/prepared_data.h"
+#include "experiments/device/cuda_runtime.h"
+#include "experiments/job_runner.h"
 #include "experiments/units.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
@@ -31,6 +33,13 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* jo
   command->add_option("--job-memory", *job_memory,
                       "cap each job process's address space (512M, 16G): past it allocations fail "
                       "and the job ends as oom; an experiment's limits.memory wins");
+  command
+      ->add_option("--device", settings->device,
+                   "where jobs run: cuda (each worker rank on one GPU of its node: its index "
+                   "among the node's workers modulo the GPUs CUDA_VISIBLE_DEVICES leaves), cpu, "
+                   "or auto (cuda when this build has CUDA and the node a GPU, else cpu)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
   command
       ->add_option("--threads-per-rank", settings->threads_per_rank,
                    "intra-op threads per job (default: the node's cores over its worker ranks)")
@@ -55,6 +64,11 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* jo
 
 bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_memory,
                        const std::string& db_path, SweepSettings* settings) {
+  if (settings->device == "cuda" && !BuiltWithCuda()) {
+    PrintError("--device cuda: this build of attnsweep has no CUDA (LibTorch " + LibTorchVersion() +
+               ", CPU only); build it against a CUDA LibTorch (docs/gpu.md) or use --device cpu");
+    return false;
+  }
   if (!job_timeout.empty()) {
     auto seconds = ParseDurationSeconds(job_timeout);
     if (!seconds) {
@@ -129,6 +143,12 @@ int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
       break;
     case SweepEnd::kLeaseLost:
       spdlog::error("batch {}: another coordinator took it over; this one stopped", batch_id);
+      break;
+    case SweepEnd::kNoWorkers:
+      spdlog::error(
+          "batch {} stopped: no worker rank could run its jobs ({} done, {} pending). Continue "
+          "with: attnsweep resume {} --db {}",
+          batch_id, after->done, after->pending, batch_id, db_path);
       break;
   }
   spdlog::info(

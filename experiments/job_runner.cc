@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/data/data_error.h"
+#include "experiments/device/cuda_runtime.h"
+#include "experiments/device/job_device.h"
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/heap_tuning.h"
 #include "experiments/registry.h"
@@ -76,13 +78,15 @@ int64_t ThreadsOfOurParallelLoops() {
   return static_cast<int64_t>(threads.size());
 }
 
-namespace {
-
-bool LooksLikeOutOfMemory(const std::string& message) {
+bool IsOutOfMemory(const std::exception& error) {
+  if (dynamic_cast<const c10::OutOfMemoryError*>(&error) != nullptr) return true;
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+  const std::string message = torch_error ? torch_error->what_without_backtrace() : error.what();
   return message.find("can't allocate memory") != std::string::npos ||
-         message.find("CUDA out of memory") != std::string::npos ||
          message.find("out of memory") != std::string::npos;
 }
+
+namespace {
 
 JobOutput Failure(JobOutcome outcome, std::string message) {
   JobOutput output;
@@ -102,6 +106,8 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
   }
   JobOutput output;
   try {
+    // A device this build or process cannot reach fails here, before any task reads its config.
+    JobDevice(context.device);
     const std::string name = config.at("task").get<std::string>();
     const TaskDefinition* task = FindTask(name);
     if (task == nullptr) {
@@ -120,8 +126,9 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
   } catch (const std::bad_alloc&) {
     return Failure(JobOutcome::kOom, "out of memory (std::bad_alloc)");
   } catch (const c10::Error& e) {
-    const std::string message = e.what_without_backtrace();
-    return Failure(LooksLikeOutOfMemory(message) ? JobOutcome::kOom : JobOutcome::kError, message);
+    if (IsOutOfMemory(e) && context.device != "cpu") ReleaseCachedCudaMemory();
+    return Failure(IsOutOfMemory(e) ? JobOutcome::kOom : JobOutcome::kError,
+                   e.what_without_backtrace());
   } catch (const std::exception& e) {
     return Failure(JobOutcome::kError, e.what());
   }

@@ -22,6 +22,8 @@ std::optional<JobOutcome> JobOutcomeFromName(const std::string& name);
 
 struct JobContext {
   int threads = 1;  // intra-op threads the job may use
+  // Where its tensors live: "cpu", or "cuda:N" (N among the GPUs this process sees).
+  std::string device = "cpu";
   // Polled between units of work (benchmark passes, sleep slices); true asks the job to stop early.
   std::function<bool()> stop_requested = [] { return false; };
   // Where a job that checkpoints (train) keeps its state between attempts; "": it keeps none.

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "experiments/memory/counting_allocator.h"
+#include "experiments/memory/peak_memory_measure.h"
 #include "experiments/models/attention_factory.h"
 #include "experiments/models/chunked_attention.h"
 #include "experiments/models/encoder.h"
@@ -87,7 +88,7 @@ TEST(ChunkedAttention, ForwardMemoryGrowsLinearlyWithLength) {
   auto peak = [](AttentionImpl& attention, int64_t length) {
     auto x = at::randn({2, length, 32});
     torch::NoGradGuard no_grad;
-    ScopedPeakMeasure measure;
+    PeakMemoryMeasure measure;
     attention.forward(x, {});
     return static_cast<double>(measure.PeakAboveBaseline());
   };

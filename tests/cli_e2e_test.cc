@@ -77,6 +77,26 @@ TEST_F(CliTest, RunThenStatusResultsAndQuery) {
   EXPECT_EQ(query.out, "[\n  {\"n\": 5}\n]\n");
 }
 
+TEST_F(CliTest, DeviceIsRecordedAndCudaOnABuildWithoutItIsRefused) {
+  Write("grid.yaml", kSmallGrid);
+  auto cpu = Run("run grid.yaml --db a.db --device cpu --threads-per-rank 1");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE device = 'cpu'"), 5);
+  // This machine's build is CPU-only (Debian's LibTorch): --device cuda stores nothing, exit 2.
+  auto cuda = Run("run grid.yaml --db a.db --device cuda");
+  if (cuda.exit_code == 0) GTEST_SKIP() << "built against a CUDA LibTorch";
+  EXPECT_EQ(cuda.exit_code, 2) << cuda.err;
+  EXPECT_NE(cuda.err.find("--device cuda: this build of attnsweep has no CUDA"), std::string::npos)
+      << cuda.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM batches"), 1);
+  auto resume = Run("resume 1 --db a.db --device cuda");
+  EXPECT_EQ(resume.exit_code, 2) << resume.err;
+  EXPECT_NE(resume.err.find("has no CUDA"), std::string::npos) << resume.err;
+  auto bad = Run("run grid.yaml --db a.db --device gpu");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("gpu"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, InvalidGridExitsTwoWithEveryProblemAndTouchesNoStore) {
   Write("bad.yaml", R"(experiments:
   - name: a

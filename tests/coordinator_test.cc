@@ -208,6 +208,73 @@ TEST_F(CoordinatorTest, AJobWithTheNodeToItselfGetsEveryWorkersThreads) {
   EXPECT_EQ(Count("SELECT threads FROM jobs WHERE job_key = 'bench'"), 2);
 }
 
+TEST_F(CoordinatorTest, ExclusiveBenchmarksOnGpusHoldTheirGpuNotTheNode) {
+  // Two workers on one host, one per GPU: two exclusive benchmarks run at once, one on each GPU,
+  // each with its worker's own thread (the node's cores are not theirs to take).
+  std::vector<NewJob> jobs = {
+      {"e", "b1", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
+      {"e", "b2", R"({"bench":{"exclusive":true},"seed":2,"task":"benchmark"})", 90},
+      {"e", "b3", R"({"bench":{"exclusive":true},"seed":3,"task":"benchmark"})", 80}};
+  const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
+  store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+  auto endpoints = MakeInProcessTransports(3);
+  Coordinator coordinator(*endpoints[0], *store_, batch, Options());
+  Message on_gpu0 = Hello(), on_gpu1 = Hello();
+  on_gpu0.device = "cuda:0";
+  on_gpu1.device = "cuda:1";
+  SendMessage(*endpoints[1], 0, on_gpu0);
+  SendMessage(*endpoints[2], 0, on_gpu1);
+  auto first = Await(coordinator, *endpoints[1]);
+  auto second = Await(coordinator, *endpoints[2]);
+  ASSERT_TRUE(first && second) << "both GPUs run an exclusive benchmark at once";
+  ASSERT_EQ(first->message.type, MessageType::kAssign);
+  ASSERT_EQ(second->message.type, MessageType::kAssign);
+  EXPECT_EQ(first->message.device, "cuda:0");
+  EXPECT_EQ(second->message.device, "cuda:1");
+  EXPECT_EQ(first->message.threads, 1);
+  EXPECT_EQ(second->message.threads, 1);
+  // The third waits for a GPU to be free, and goes to the first that is.
+  EXPECT_FALSE(Await(coordinator, *endpoints[1], 0.2));
+  SendMessage(*endpoints[2], 0, DoneResult(second->message, 1.0));
+  auto third = Await(coordinator, *endpoints[2]);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->message.device, "cuda:1");
+  SendMessage(*endpoints[1], 0, DoneResult(first->message, 1.0));
+  SendMessage(*endpoints[2], 0, DoneResult(third->message, 1.0));
+  while (coordinator.RunOnce()) {
+  }
+  EXPECT_EQ(coordinator.report().done, 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE device = 'cuda:1'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE device = 'cuda:0'"), 1);
+  EXPECT_EQ(Count("SELECT max(CAST(value AS INTEGER)) FROM metrics WHERE name = 'node_jobs'"), 1);
+}
+
+TEST_F(CoordinatorTest, NoWorkerThatCanRunJobsEndsTheSweepForResume) {
+  // Both workers refused --device cuda: the sweep ends at once, exit 4, every job still pending.
+  const int64_t batch = MakeBatch({3, 2});
+  auto endpoints = MakeInProcessTransports(3);
+  Coordinator coordinator(*endpoints[0], *store_, batch, Options());
+  Message refused = Hello();
+  refused.device = "";
+  refused.device_error = "--device cuda: no GPU is visible here";
+  SendMessage(*endpoints[1], 0, refused);
+  SendMessage(*endpoints[2], 0, refused);
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (coordinator.RunOnce() && Clock::now() < deadline) {
+  }
+  EXPECT_EQ(coordinator.report().end, SweepEnd::kNoWorkers);
+  EXPECT_EQ(coordinator.report().exit_code, 4);
+  for (auto* endpoint : {endpoints[1].get(), endpoints[2].get()}) {
+    auto shutdown = PollMessage(*endpoint);
+    ASSERT_TRUE(shutdown);
+    EXPECT_EQ(shutdown->message.type, MessageType::kShutdown);
+    EXPECT_EQ(shutdown->message.exit_code, 4);
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts"), 0);
+  EXPECT_EQ(Count("SELECT status = 'interrupted' AND lease_owner IS NULL FROM batches"), 1);
+}
+
 TEST_F(CoordinatorTest, SilentWorkerLosesItsAttemptToAnotherWorker) {
   const int64_t batch = MakeBatch({10, 1});
   auto endpoints = MakeInProcessTransports(3);
@@ -387,21 +454,37 @@ TEST(Messages, RoundTripAndValidation) {
   EXPECT_FALSE(DecodeMessage("garbage", &error));
   EXPECT_EQ(error, "not a JSON object");
   EXPECT_FALSE(DecodeMessage(R"({"v": 99, "type": "hello"})", &error));
-  EXPECT_NE(error.find("protocol version 99, expected 3"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "launch"})", &error));
+  EXPECT_NE(error.find("protocol version 99, expected 4"), std::string::npos) << error;
+  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "launch"})", &error));
   EXPECT_EQ(error, "unknown message type 'launch'");
-  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "assign", "job_id": 3})", &error));
+  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "assign", "job_id": 3})", &error));
   EXPECT_NE(error.find("malformed assign message"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "assign", "job_id": 0, "attempt": 1,
+  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "assign", "job_id": 0, "attempt": 1,
       "config": "{}", "isolation": "inproc", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
-      "threads": 1})",
+      "threads": 1, "device": "cpu"})",
                              &error));
   EXPECT_NE(error.find("without a valid job id"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 3, "type": "assign", "job_id": 1, "attempt": 1,
+  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "assign", "job_id": 1, "attempt": 1,
       "config": "{}", "isolation": "docker", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
-      "threads": 1})",
+      "threads": 1, "device": "cpu"})",
                              &error));
   EXPECT_EQ(error, "unknown isolation 'docker'");
+
+  // A worker's device and why it has none travel in its hello; a job's device in its assignment.
+  Message hello = Hello();
+  hello.device = "";
+  hello.device_error = "--device cuda: no GPU is visible here";
+  decoded = DecodeMessage(EncodeMessage(hello), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->device_error, hello.device_error);
+  Message assign;
+  assign.type = MessageType::kAssign;
+  assign.job_id = 1;
+  assign.attempt = 1;
+  assign.device = "cuda:3";
+  decoded = DecodeMessage(EncodeMessage(assign), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->device, "cuda:3");
 }
 
 }  // namespace

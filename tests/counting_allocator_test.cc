@@ -1,4 +1,5 @@
 #include "experiments/memory/counting_allocator.h"
+#include "experiments/memory/peak_memory_measure.h"
 
 #include <gtest/gtest.h>
 
@@ -25,7 +26,7 @@ TEST(CountingAllocator, CountsExactBytesAndFrees) {
 TEST(CountingAllocator, PeakAboveBaselineOfAComputation) {
   CpuMemoryCounter::Install();
   auto keep = at::ones({1 << 20});  // 4 MiB allocated before the measure: not part of its peak
-  ScopedPeakMeasure measure;
+  PeakMemoryMeasure measure;
   {
     auto a = at::ones({512, 512});  // 1 MiB
     auto b = at::matmul(a, a);      // 1 MiB more

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "experiments/memory/counting_allocator.h"
+#include "experiments/memory/peak_memory_measure.h"
 
 namespace attnsweep {
 namespace {
@@ -224,7 +225,7 @@ TEST(Performer, LayerHoldsNothingOfSequenceLengthButItsOutput) {
     PerformerAttention performer(PerformerAttentionOptions(64, 4));
     const auto x = at::randn({2, length, 64});
     torch::NoGradGuard no_grad;
-    ScopedPeakMeasure measure;
+    PeakMemoryMeasure measure;
     const auto output = performer->forward(x);
     return std::make_pair(static_cast<double>(measure.PeakAboveBaseline()),
                           static_cast<double>(output.numel() * output.element_size()));

@@ -1,6 +1,7 @@
 #include "workers/coordinator.h"
 
 #include "experiments/config_keys.h"
+#include "workers/device_placement.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
 #include "workers/poll_wait.h"
@@ -76,22 +77,33 @@ int Coordinator::InFlight() const {
 }
 
 void Coordinator::EndAttempt(Worker& worker) {
-  scheduler_.Ended(worker.host, worker.job->plan);
+  scheduler_.Ended(worker.unit, worker.job->plan);
   worker.job.reset();
   worker.attempt = 0;
 }
 
-void Coordinator::NoteNodeSharing(const std::string& host) {
-  const int running = scheduler_.RunningOn(host);
+void Coordinator::NoteNodeSharing(const std::string& unit) {
+  const int running = scheduler_.RunningOn(unit);
   for (const auto& [rank, worker] : workers_) {
-    if (!worker.job || worker.host != host) continue;
+    if (!worker.job || worker.unit != unit) continue;
     int& most = node_jobs_[worker.job->record.id];
     most = std::max(most, running);
   }
 }
 
 int Coordinator::ThreadsFor(const JobPlan& plan, const Worker& worker) const {
-  return plan.needs_node ? std::max(worker.threads, worker.node_threads) : worker.threads;
+  // A job holding a GPU holds it alone, not the node: the workers of its other GPUs run on.
+  const bool holds_node = plan.needs_node && worker.unit == worker.host;
+  return holds_node ? std::max(worker.threads, worker.node_threads) : worker.threads;
+}
+
+bool Coordinator::NoWorkerLeft() const {
+  const size_t expected = static_cast<size_t>(std::max(1, transport_.size() - 1));
+  if (workers_.size() < expected) return false;
+  for (const auto& [rank, worker] : workers_) {
+    if (!worker.dead) return false;
+  }
+  return true;
 }
 
 Message Coordinator::AssignmentFor(const ScheduledJob& job, int attempt, int threads) const {
@@ -157,9 +169,17 @@ void Coordinator::Handle(int source, const Message& message) {
     worker.host = message.host;
     worker.threads = message.threads;
     worker.node_threads = message.node_threads;
+    worker.device = message.device.empty() ? "cpu" : message.device;
+    worker.unit = ExclusiveUnit(worker.host, worker.device);
     worker.last_heard = Clock::now();
-    spdlog::debug("rank {} ready on {} (pid {}, {} threads)", source, message.host, message.pid,
-                  message.threads);
+    if (!message.device_error.empty()) {
+      worker.dead = true;
+      progress_->ClearForLog();
+      spdlog::error("rank {} on {} runs no job: {}", source, message.host, message.device_error);
+      return;
+    }
+    spdlog::debug("rank {} ready on {} (pid {}, {}, {} threads)", source, message.host, message.pid,
+                  worker.device, message.threads);
     return;
   }
   auto found = workers_.find(source);
@@ -250,27 +270,28 @@ void Coordinator::AssignWork() {
   for (auto& [rank, worker] : workers_) {
     if (scheduler_.empty()) return;
     if (worker.dead || worker.job) continue;
-    while (auto next = scheduler_.Next(rank, worker.host)) {
+    while (auto next = scheduler_.Next(rank, worker.unit)) {
       const int recorded_rank = options_.worker_in_process ? transport_.rank() : rank;
       const int threads = ThreadsFor(next->plan, worker);
       const int attempt = ++attempts_[next->record.id];
       Message assign = AssignmentFor(*next, attempt, threads);
+      assign.device = worker.device;
       writes_.StartAttempt(next->record.id, attempt,
-                           {recorded_rank, worker.host, "cpu", threads, assign.isolation});
+                           {recorded_rank, worker.host, worker.device, threads, assign.isolation});
       worker.job = std::move(*next);
       worker.attempt = attempt;
       worker.started = worker.last_heard = Clock::now();
-      scheduler_.Started(worker.host, worker.job->plan);
+      scheduler_.Started(worker.unit, worker.job->plan);
       node_jobs_.erase(worker.job->record.id);
-      NoteNodeSharing(worker.host);
+      NoteNodeSharing(worker.unit);
       SendMessage(transport_, rank, assign);
       ++report_.started;
       if (std::find(report_.ranks_used.begin(), report_.ranks_used.end(), rank) ==
           report_.ranks_used.end()) {
         report_.ranks_used.push_back(rank);
       }
-      spdlog::debug("start {} on rank {} (attempt {}, {} threads)", Describe(*worker.job), rank,
-                    attempt, threads);
+      spdlog::debug("start {} on rank {} (attempt {}, {}, {} threads)", Describe(*worker.job), rank,
+                    attempt, worker.device, threads);
       progressed_ = true;
       break;
     }
@@ -353,6 +374,10 @@ void Coordinator::Finish(SweepEnd end) {
     case SweepEnd::kLeaseLost:
       report_.exit_code = kExitStoreError;
       break;
+    case SweepEnd::kNoWorkers:
+      report_.exit_code = kExitLaunchFailed;
+      store_.FinishBatch(batch_id_, "interrupted");
+      break;
   }
   if (end != SweepEnd::kLeaseLost) store_.ReleaseLease(batch_id_, options_.lease_owner);
   Message shutdown;
@@ -403,6 +428,11 @@ bool Coordinator::RunOnce() {
   CheckSilentWorkers(now);
   AssignWork();
   if (writes_.Due(Clock::now())) writes_.Flush();
+  if (InFlight() == 0 && !scheduler_.empty() && NoWorkerLeft()) {
+    spdlog::error("no worker rank can run a job; {} jobs wait for resume", scheduler_.size());
+    Finish(SweepEnd::kNoWorkers);
+    return false;
+  }
   if (InFlight() == 0 && (scheduler_.empty() || draining_)) {
     Finish(scheduler_.empty() ? SweepEnd::kFinished : SweepEnd::kDrained);
     return false;

@@ -50,7 +50,9 @@ struct CoordinatorOptions {
   WriteQueueOptions store_writes;
 };
 
-enum class SweepEnd { kFinished, kInterrupted, kDrained, kLeaseLost };
+// kNoWorkers: no worker rank is left that can run a job (each refused --device, or went silent);
+// the batch waits for resume.
+enum class SweepEnd { kFinished, kInterrupted, kDrained, kLeaseLost, kNoWorkers };
 
 struct SweepReport {
   SweepEnd end = SweepEnd::kFinished;
@@ -86,6 +88,8 @@ class Coordinator {
     std::string host;
     int threads = 0;
     int node_threads = 0;             // every worker's on its node together
+    std::string device;               // "cpu", "cuda:N"
+    std::string unit;                 // what its exclusive jobs hold: its node, or its GPU
     bool dead = false;                // gave up on it: never assigned again
     std::optional<ScheduledJob> job;  // the job it runs; empty when idle
     int attempt = 0;
@@ -105,9 +109,11 @@ class Coordinator {
   // node's (every worker's share there, as the worker reported it: the others may not have said
   // hello yet).
   int ThreadsFor(const JobPlan& plan, const Worker& worker) const;
-  // Records, for the job just started and every job beside it on its node, how many jobs the node
-  // has run at once during their attempts (the metric node_jobs).
-  void NoteNodeSharing(const std::string& host);
+  // Records, for the job just started and every job beside it on its node (its GPU, for jobs on
+  // GPUs), how many jobs ran there at once during their attempts (the metric node_jobs).
+  void NoteNodeSharing(const std::string& unit);
+  // Every worker rank said hello and none of them can run a job.
+  bool NoWorkerLeft() const;
   Message AssignmentFor(const ScheduledJob& job, int attempt, int threads) const;
   // Seconds until the batch is done, by the cost model; nullopt before any worker said hello.
   std::optional<double> EtaSeconds() const;

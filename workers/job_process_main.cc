@@ -53,6 +53,7 @@ int ServeJobs(int64_t memory_bytes, int threads) {
     JobContext context;
     // The job's own share of the node (all of it for a job that has its node to itself).
     context.threads = assign->threads > 0 ? assign->threads : threads;
+    context.device = assign->device.empty() ? "cpu" : assign->device;
     context.stop_requested = [] { return InterruptRequested(); };
     context.checkpoint_path = assign->checkpoint;
     if (config.is_discarded()) {

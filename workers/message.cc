@@ -39,6 +39,8 @@ std::string EncodeMessage(const Message& m) {
       j["pid"] = m.pid;
       j["threads"] = m.threads;
       j["node_threads"] = m.node_threads;
+      j["device"] = m.device;
+      j["device_error"] = m.device_error;
       break;
     case MessageType::kAssign:
       j["config"] = m.config;
@@ -47,6 +49,7 @@ std::string EncodeMessage(const Message& m) {
       j["memory_bytes"] = m.memory_bytes;
       j["checkpoint"] = m.checkpoint;
       j["threads"] = m.threads;
+      j["device"] = m.device;
       [[fallthrough]];
     case MessageType::kHeartbeat:
     case MessageType::kCancel:
@@ -107,6 +110,8 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         m.pid = j.at("pid").get<int>();
         m.threads = j.at("threads").get<int>();
         m.node_threads = j.at("node_threads").get<int>();
+        m.device = j.at("device").get<std::string>();
+        m.device_error = j.at("device_error").get<std::string>();
         break;
       case MessageType::kAssign:
         m.config = j.at("config").get<std::string>();
@@ -115,6 +120,7 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         m.memory_bytes = j.at("memory_bytes").get<int64_t>();
         m.checkpoint = j.at("checkpoint").get<std::string>();
         m.threads = j.at("threads").get<int>();
+        m.device = j.at("device").get<std::string>();
         if (m.isolation != "process" && m.isolation != "host" && m.isolation != "inproc") {
           *error = "unknown isolation '" + m.isolation + "'";
           return std::nullopt;

@@ -13,7 +13,7 @@ namespace attnsweep {
 
 // Bumped on any change to a message's fields or meaning; ranks of different builds refuse each
 // other.
-constexpr int kProtocolVersion = 3;
+constexpr int kProtocolVersion = 4;
 
 enum class MessageType {
   kHello,      // worker -> coordinator: I am up (host, pid, threads)
@@ -31,6 +31,11 @@ struct Message {
   // kHello
   std::string host;
   int pid = 0;
+  // kHello: where the worker runs its jobs ("cpu", "cuda:1"); empty, with device_error saying why,
+  // when it can run none (--device cuda on a host without a visible GPU). kAssign: the same, for
+  // the job.
+  std::string device;
+  std::string device_error;
   // kHello: the worker's threads per job; kAssign: the threads this job gets (all the node's for
   // a job that has its node to itself)
   int threads = 0;

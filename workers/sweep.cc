@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "experiments/device/cuda_runtime.h"
 #include "workers/exit_codes.h"
 #include "workers/inprocess_transport.h"
 #include "workers/interrupts.h"
@@ -31,13 +32,24 @@ int SweepRanks::ThreadsPerJob(const SweepSettings& settings) const {
   return ThreadsPerWorker(settings.threads_per_rank, placement_.workers_on_node);
 }
 
+DeviceChoice SweepRanks::WorkerDevice(const SweepSettings& settings) const {
+  // The coordinator is its node's lowest rank (MPI_COMM_TYPE_SHARED keeps world order); with one
+  // rank it is also the only worker.
+  const int worker_index =
+      std::max(0, placement_.local_rank - (placement_.coordinator_here && mpi_.size() > 1 ? 1 : 0));
+  return ChooseDevice(settings.device, BuiltWithCuda(), VisibleGpus(), worker_index);
+}
+
 namespace {
-WorkerOptions MakeWorkerOptions(int threads, int workers_on_node, JobLauncher* launcher) {
+WorkerOptions MakeWorkerOptions(int threads, int workers_on_node, const DeviceChoice& device,
+                                JobLauncher* launcher) {
   WorkerOptions options;
   options.launcher = launcher;
   options.host = HostName();
   options.threads = threads;
   options.node_threads = threads * workers_on_node;
+  options.device = device.device;
+  options.device_error = device.error;
   options.interrupt_requested = [] { return InterruptRequested(); };
   return options;
 }
@@ -45,9 +57,12 @@ WorkerOptions MakeWorkerOptions(int threads, int workers_on_node, JobLauncher* l
 
 int SweepRanks::ServeAsWorker(const SweepSettings& settings) {
   const int threads = ThreadsPerJob(settings);
-  spdlog::debug("worker on {} (local rank {}, {} workers on this node): {} threads per job",
-                HostName(), placement_.local_rank, placement_.workers_on_node, threads);
-  return RunWorker(*transport_, MakeWorkerOptions(threads, placement_.workers_on_node, launcher_));
+  const DeviceChoice device = WorkerDevice(settings);
+  spdlog::debug("worker on {} (local rank {}, {} workers on this node): {}, {} threads per job",
+                HostName(), placement_.local_rank, placement_.workers_on_node,
+                device.device.empty() ? device.error : device.device, threads);
+  return RunWorker(*transport_,
+                   MakeWorkerOptions(threads, placement_.workers_on_node, device, launcher_));
 }
 
 SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
@@ -71,7 +86,8 @@ SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
   // One rank: the worker is a thread of this process.
   options.worker_in_process = true;
   auto endpoints = MakeInProcessTransports(2);
-  const WorkerOptions worker_options = MakeWorkerOptions(ThreadsPerJob(settings), 1, launcher_);
+  const WorkerOptions worker_options =
+      MakeWorkerOptions(ThreadsPerJob(settings), 1, WorkerDevice(settings), launcher_);
   std::thread worker([&] { RunWorker(*endpoints[1], worker_options); });
   Coordinator coordinator(*endpoints[0], store, batch_id, options);
   const SweepReport report = coordinator.Run();

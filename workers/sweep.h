@@ -9,13 +9,15 @@
 
 #include "store/result_store.h"
 #include "workers/coordinator.h"
+#include "workers/device_placement.h"
 #include "workers/job_launcher.h"
 #include "workers/mpi_runtime.h"
 
 namespace attnsweep {
 
 struct SweepSettings {
-  int threads_per_rank = 0;  // 0: the node's usable cores over its worker ranks
+  std::string device = "auto";  // auto | cpu | cuda: where each worker runs its jobs
+  int threads_per_rank = 0;     // 0: the node's usable cores over its worker ranks
   int max_attempts = 2;
   double worker_timeout_s = 60;
   std::string isolation = "auto";  // process | host | inproc | auto; an experiment's limits win
@@ -37,6 +39,9 @@ class SweepRanks {
   bool is_coordinator() const { return mpi_.rank() == 0; }
   int worker_ranks() const { return std::max(1, mpi_.size() - 1); }
   int ThreadsPerJob(const SweepSettings& settings) const;
+  // This rank's device as a worker (device_placement.h): its index among its node's workers,
+  // modulo the GPUs it sees.
+  DeviceChoice WorkerDevice(const SweepSettings& settings) const;
 
   // Worker ranks: serve until the coordinator says shut down; returns the exit code it gave.
   int ServeAsWorker(const SweepSettings& settings);

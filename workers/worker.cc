@@ -124,6 +124,7 @@ class ThreadExecution final : public Execution {
       : Execution(assign) {
     JobContext context;
     context.threads = assign.threads > 0 ? assign.threads : threads;
+    context.device = assign.device.empty() ? "cpu" : assign.device;
     context.stop_requested = [this, interrupted] { return cancel_.load() || interrupted(); };
     context.checkpoint_path = assign.checkpoint;
     runner.Post([this, context, config_text = assign.config] {
@@ -343,6 +344,8 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
   hello.pid = static_cast<int>(getpid());
   hello.threads = options.threads;
   hello.node_threads = std::max(options.threads, options.node_threads);
+  hello.device = options.device;
+  hello.device_error = options.device_error;
   SendMessage(transport, options.coordinator, hello);
 
   const std::string log_dir = options.log_dir.empty()

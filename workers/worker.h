@@ -17,6 +17,10 @@ struct WorkerOptions {
   int threads = 1;  // intra-op threads for each job
   // Threads of every worker on this node together: what a job with the node to itself gets.
   int node_threads = 1;
+  // Where its jobs run ("cpu", "cuda:1"); empty, with device_error saying why, when none fits
+  // --device: the worker says so in its hello and is given no job.
+  std::string device = "cpu";
+  std::string device_error;
   double heartbeat_s = 2.0;  // while a job runs
   int coordinator = 0;       // rank of the coordinator
   // Where job processes write their output while they run (it travels back with each result);

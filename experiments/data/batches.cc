@@ -59,4 +59,13 @@ TransactionBatch MakeBatch(const TransactionDataset& dataset, const std::vector<
   return {mcc, type, weekday, hour, numeric, mask, labels, starts};
 }
 
+TransactionBatch MovedTo(TransactionBatch batch, const c10::Device& device) {
+  if (device.is_cpu()) return batch;
+  for (at::Tensor* t : {&batch.mcc, &batch.type, &batch.weekday, &batch.hour, &batch.numeric,
+                        &batch.padding_mask, &batch.labels}) {
+    *t = t->to(device);
+  }
+  return batch;
+}
+
 }  // namespace attnsweep

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include "experiments/data/dataset.h"
 
@@ -29,5 +30,8 @@ struct TransactionBatch {
 // L is the longest window in the batch (at most max_len). `rng` is used by kRandom only.
 TransactionBatch MakeBatch(const TransactionDataset& dataset, const std::vector<int64_t>& customers,
                            int64_t max_len, Crop crop, std::mt19937_64* rng);
+
+// The batch's tensors copied to `device` (a GPU); the same batch on the CPU.
+TransactionBatch MovedTo(TransactionBatch batch, const c10::Device& device);
 
 }  // namespace attnsweep

@@ -22,16 +22,4 @@ class CpuMemoryCounter {
   static void ResetPeak();
 };
 
-// Measures the peak allocation of a region above the allocation at its start.
-class ScopedPeakMeasure {
- public:
-  ScopedPeakMeasure() : baseline_(CpuMemoryCounter::CurrentBytes()) {
-    CpuMemoryCounter::ResetPeak();
-  }
-  int64_t PeakAboveBaseline() const { return CpuMemoryCounter::PeakBytes() - baseline_; }
-
- private:
-  int64_t baseline_;
-};
-
 }  // namespace attnsweep

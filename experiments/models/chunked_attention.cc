@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/version.h>
 
 namespace attnsweep {
 namespace {
@@ -101,12 +102,37 @@ torch::Tensor ChunkedExactAttention(const torch::Tensor& q, const torch::Tensor&
                                        block);
 }
 
+namespace {
+bool OurKernelTakes(const torch::Tensor& q) {
+  return q.scalar_type() == at::kFloat && q.device().is_cpu();
+}
+
+// Where our CPU kernel does not run (a GPU, bf16): LibTorch's own fused attention from 2.1 on
+// (flash or memory-efficient kernels on CUDA, which no more hold the L x L weights than ours; 2.1
+// is the first to take q's scale, here 1: q comes scaled), before it the textbook three passes.
+torch::Tensor LibTorchExactAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                     const torch::Tensor& v,
+                                     const torch::Tensor& key_padding_mask) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  c10::optional<at::Tensor> attend;  // (B, 1, 1, Lk): true where the key is real
+  if (key_padding_mask.defined()) {
+    attend = key_padding_mask.logical_not().view(
+        {key_padding_mask.size(0), 1, 1, key_padding_mask.size(1)});
+  }
+  return at::scaled_dot_product_attention(q, k, v, attend, /*dropout_p=*/0.0, /*is_causal=*/false,
+                                          /*scale=*/1.0);
+#else
+  return ExactAttention(q, k, v, key_padding_mask, 0.0, false);
+#endif
+}
+}  // namespace
+
 torch::Tensor FastExactAttention(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& key_padding_mask) {
-  if (q.scalar_type() == at::kFloat && q.device().is_cpu()) {
+  if (OurKernelTakes(q)) {
     return ChunkedExactAttention(q, k, v, key_padding_mask, ChunkedAttentionOptions(1, 1).block());
   }
-  return ExactAttention(q, k, v, key_padding_mask, 0.0, false);
+  return LibTorchExactAttention(q, k, v, key_padding_mask);
 }
 
 ChunkedAttentionImpl::ChunkedAttentionImpl(const ChunkedAttentionOptions& options_)
@@ -120,6 +146,9 @@ torch::Tensor ChunkedAttentionImpl::forward(const torch::Tensor& x,
                                             const torch::Tensor& key_padding_mask) {
   CheckAttentionInput(x, key_padding_mask, options.d_model());
   const QkvHeads heads = Split(x);
+  if (!OurKernelTakes(heads.q)) {
+    return Merge(LibTorchExactAttention(heads.q, heads.k, heads.v, key_padding_mask));
+  }
   return Merge(ChunkedExactAttention(heads.q, heads.k, heads.v, key_padding_mask, options.block()));
 }
 

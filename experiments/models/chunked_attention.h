@@ -39,7 +39,8 @@ torch::Tensor ChunkedExactAttention(const torch::Tensor& q, const torch::Tensor&
                                     const torch::Tensor& v, const torch::Tensor& key_padding_mask,
                                     int64_t block);
 
-// Exact attention by the fused kernel where it runs (float32 on the CPU), else by ExactAttention:
+// Exact attention by the fused kernel where it runs (float32 on the CPU), else by LibTorch's
+// (scaled_dot_product_attention from 2.1, ExactAttention before):
 // for the variants that end in exact attention over a few keys (Linformer's k projected ones).
 torch::Tensor FastExactAttention(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& key_padding_mask);

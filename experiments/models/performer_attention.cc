@@ -13,6 +13,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/grad_mode.h>
 
+#include "experiments/device/autocast_scope.h"
+
 namespace attnsweep {
 
 torch::Tensor DrawRandomFeatures(int64_t m, int64_t d, const std::string& sampling,
@@ -130,7 +132,9 @@ at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
     keep = key_padding_mask.logical_not().view({batch, 1, stream.key_length, 1}).to(at::kFloat);
   }
   // Features in fp32 whatever the model's dtype (fp16/bf16 exponentials overflow or lose the
-  // stabiliser's cancellation): the directions too.
+  // stabiliser's cancellation): the directions too, and autocast (bf16 training on a GPU) is off
+  // from a chunk's q, k, v to its context, or it would run the products of the features in bf16;
+  // the stream's own projections keep it.
   const auto w = directions.to(at::kFloat);
   const int64_t feature_width = kernel == "positive" ? w.size(0) : 2 * w.size(0);
   const int64_t rows = chunk_rows > 0 ? chunk_rows : DefaultChunkRows(batch * heads, feature_width);
@@ -147,6 +151,7 @@ at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
   for (int64_t start = 0; start < stream.key_length; start += rows) {
     const int64_t count = std::min(rows, stream.key_length - start);
     const auto [k, v] = stream.keys_values(start, count);
+    const AutocastSuspended fp32_features;
     at::Tensor keys = k.to(at::kFloat) * normaliser, keep_chunk;
     if (keep.defined()) {
       // Padded keys are zeroed before their features too: what they hold (inf, huge) must not
@@ -169,9 +174,13 @@ at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
   std::vector<at::Tensor> outputs;
   for (int64_t start = 0; start < stream.query_length; start += rows) {
     const int64_t count = std::min(rows, stream.query_length - start);
-    const auto queries = stream.queries(start, count).to(at::kFloat) * normaliser;
-    const auto phi_q = StableFeatures(queries, w, kernel, true, {}).phi;
-    const auto context = at::matmul(phi_q, kv) / at::matmul(phi_q, key_sum);
+    const at::Tensor q = stream.queries(start, count);
+    at::Tensor context;
+    {
+      const AutocastSuspended fp32_features;
+      const auto phi_q = StableFeatures(q.to(at::kFloat) * normaliser, w, kernel, true, {}).phi;
+      context = at::matmul(phi_q, kv) / at::matmul(phi_q, key_sum);
+    }
     outputs.push_back(stream.finish(context.to(stream.output_type)));
   }
   return at::cat(outputs, stream.output_dim);

@@ -18,6 +18,7 @@
 
 #include "experiments/data/batches.h"
 #include "experiments/data/prepared_data.h"
+#include "experiments/device/job_device.h"
 #include "experiments/models/attention_factory.h"
 #include "experiments/models/infinity_former.h"
 #include "experiments/models/multihead_projections.h"
@@ -101,6 +102,7 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
   if (inputs == "transactions") data = PrepareData(config.at("data")).dataset;
   const uint64_t seed = config.at("seed").get<uint64_t>();
 
+  const c10::Device device = JobDevice(context.device);
   torch::NoGradGuard no_grad;
   std::vector<double> errors;
   // A long-term memory is no estimate of softmax attention: it is judged by what it reconstructs.
@@ -115,9 +117,11 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
       draw_inputs.x = inputs == "smooth" ? SmoothInputs(batch, length, d_model, scale)
                                          : at::randn({batch, length, d_model}) * scale;
     }
-    const auto& x = draw_inputs.x;
-    const auto& mask = draw_inputs.mask;
+    // Drawn on the CPU whatever the device, so every device compares on the same inputs.
+    const at::Tensor x = draw_inputs.x.to(device);
+    const at::Tensor mask = draw_inputs.mask.defined() ? draw_inputs.mask.to(device) : at::Tensor();
     const std::shared_ptr<AttentionImpl> layer = MakeAttention(model, length);
+    layer->to(device);
     layer->eval();
     if (const auto* infinity = dynamic_cast<InfinityFormerImpl*>(layer.get())) {
       reconstructs = true;
@@ -132,6 +136,7 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
     exact->qkv_projection->bias.copy_(projections->qkv_projection->bias);
     exact->output_projection->weight.copy_(projections->output_projection->weight);
     exact->output_projection->bias.copy_(projections->output_projection->bias);
+    exact->to(device);
     exact->eval();
     // Compared at real positions only: what padded positions hold is nobody's output.
     const auto real = mask.defined() ? mask.logical_not().unsqueeze(-1).to(x.scalar_type())

@@ -3,8 +3,11 @@
 //
 // Forward runs under NoGradGuard (inference: nothing is kept for backward). Each figure is the
 // median of bench.repeats timed passes after bench.warmup untimed ones, with min and max beside it.
-// Memory: peak_mb is the counting allocator's peak above what was allocated just before the pass
-// (exact bytes); rss_mb is the process's resident high-water mark over the timed passes.
+// On a GPU each pass is timed from an idle device to its kernels' end (CUDA runs them
+// asynchronously: the clock alone would time their launch). Memory: peak_mb is the peak above what
+// was allocated just before the pass, exact bytes from the counting allocator on the CPU, the
+// caching allocator's on a GPU; rss_mb is the process's resident high-water mark over the timed
+// passes (host memory).
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -16,17 +19,18 @@
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
-#include "experiments/units.h"
-#include "experiments/memory/counting_allocator.h"
+#include "experiments/device/cuda_runtime.h"
+#include "experiments/device/job_device.h"
+#include "experiments/memory/peak_memory_measure.h"
 #include "experiments/memory/process_memory.h"
 #include "experiments/models/attention_factory.h"
 #include "experiments/models/encoder.h"
 #include "experiments/tasks/tasks.h"
+#include "experiments/units.h"
 #include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
-
 
 struct PassStats {
   double median_ms = 0, min_ms = 0, max_ms = 0;
@@ -35,7 +39,8 @@ struct PassStats {
 };
 
 template <typename Pass>
-PassStats TimePasses(int warmup, int repeats, const JobContext& context, Pass pass) {
+PassStats TimePasses(int warmup, int repeats, const JobContext& context, const c10::Device& device,
+                     Pass pass) {
   for (int i = 0; i < warmup; ++i) {
     if (context.stop_requested()) throw JobInterrupted();
     pass();
@@ -45,9 +50,11 @@ PassStats TimePasses(int warmup, int repeats, const JobContext& context, Pass pa
   int64_t peak_bytes = 0;
   for (int i = 0; i < repeats; ++i) {
     if (context.stop_requested()) throw JobInterrupted();
-    ScopedPeakMeasure measure;
+    WaitForDevice(device);
+    PeakMemoryMeasure measure(CudaIndexOf(device));
     const auto start = std::chrono::steady_clock::now();
     pass();
+    WaitForDevice(device);
     const auto end = std::chrono::steady_clock::now();
     peak_bytes = std::max(peak_bytes, measure.PeakAboveBaseline());
     times_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
@@ -79,6 +86,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   const int repeats = bench.at("repeats").get<int>();
   const bool whole_model = bench.at("scope").get<std::string>() == "model";
 
+  const c10::Device device = JobDevice(context.device);
   torch::manual_seed(config.at("seed").get<uint64_t>());
   // One attention layer, or the whole classifier (encoder layers and head) around it.
   std::shared_ptr<torch::nn::Module> module;
@@ -94,14 +102,15 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   }
   // The input's gradient is part of a layer's backward inside a network (the embeddings below it
   // train), and a layer without parameters (bag) has no other.
-  const at::Tensor input = at::randn({batch, length, d_model}).requires_grad_(true);
+  module->to(device);
+  const at::Tensor input = at::randn({batch, length, d_model}).to(device).requires_grad_(true);
   const double tokens = static_cast<double>(batch * length);
 
   module->eval();
   PassStats fwd;
   {
     torch::NoGradGuard no_grad;
-    fwd = TimePasses(warmup, repeats, context, [&] { forward(input); });
+    fwd = TimePasses(warmup, repeats, context, device, [&] { forward(input); });
   }
   Report("fwd", fwd, output);
   output->metrics.emplace_back("tokens_per_s", tokens / (fwd.median_ms / 1000.0));
@@ -111,7 +120,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   if (bench.at("backward").get<bool>()) {
     module->train();
     try {
-      PassStats both = TimePasses(warmup, repeats, context, [&] {
+      PassStats both = TimePasses(warmup, repeats, context, device, [&] {
         module->zero_grad(/*set_to_none=*/true);
         input.mutable_grad().reset();
         forward(input).sum().backward();
@@ -121,8 +130,10 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
       output->metrics.emplace_back("fwdbwd_peak_mb", both.peak_mb);
     } catch (const c10::Error& e) {
       // Training needs more memory than inference: keep the forward figures, say backward ran out.
-      if (std::string(e.what()).find("can't allocate memory") == std::string::npos) throw;
+      if (!IsOutOfMemory(e)) throw;
       module->zero_grad(/*set_to_none=*/true);
+      input.mutable_grad().reset();
+      if (device.is_cuda()) ReleaseCachedCudaMemory();
       output->metrics.emplace_back("fwdbwd_oom", 1.0);
     }
   }
@@ -148,8 +159,9 @@ TaskDefinition BenchmarkTask() {
           .Range(1, 100000)
           .Help("timed passes; the median is reported"),
       ParamSpec::Bool("bench.exclusive", true)
-          .Help("run alone on its node: no other job starts there while it runs, and it waits "
-                "for the node to be free; it then has all the node's cores"),
+          .Help("run alone: on the CPU no other job starts on its node while it runs, and it "
+                "waits for the node to be free (it then has all the node's cores); on a GPU the "
+                "same holds for its GPU, and jobs on the node's other GPUs go on"),
       ParamSpec::Bool("bench.backward", true).Help("also time forward+backward"),
   };
   task.reads = {{KeyGroup::kModel, {}}, {KeyGroup::kEncoder, {{"bench.scope", "model"}}}};

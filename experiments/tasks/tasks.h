@@ -26,6 +26,10 @@ struct InvalidJobConfig : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Whether a failure is running out of memory: LibTorch's out-of-memory error (CUDA's), or the CPU
+// allocator's refusal, which LibTorch reports as a plain error.
+bool IsOutOfMemory(const std::exception& error);
+
 // The built-in tasks' registry entries (builtins.cc lists them).
 TaskDefinition SleepTask();
 // Fails as fault.kind says, for real (a segfault is a real null dereference): for testing

@@ -110,9 +110,10 @@ void SaveCheckpoint(const std::string& path, TransactionModelImpl& model,
 
 void LoadCheckpoint(const std::string& path, TransactionModelImpl& model,
                     torch::optim::AdamW& optimizer, Progress* progress, std::mt19937_64* shuffle,
-                    std::mt19937_64* crop) {
+                    std::mt19937_64* crop, const c10::Device& device) {
   torch::serialize::InputArchive archive;
-  archive.load_from(path);
+  // Weights and optimizer state go straight to the job's device, whichever GPU saved them.
+  archive.load_from(path, device);
   torch::serialize::InputArchive weights, optimizer_state, best;
   archive.read("model", weights);
   archive.read("optimizer", optimizer_state);
@@ -134,6 +135,11 @@ void LoadCheckpoint(const std::string& path, TransactionModelImpl& model,
   archive.read("shuffle_rng", shuffle_state);
   archive.read("crop_rng", crop_state);
   archive.read("performer_draws", draws);
+  // Read on the host.
+  for (at::Tensor* t :
+       {&counters, &figures, &loss, &auc, &torch_rng, &shuffle_state, &crop_state, &draws}) {
+    *t = t->cpu();
+  }
   progress->epochs_done = counters[0].item<int64_t>();
   progress->step = counters[1].item<int64_t>();
   progress->best_epoch = counters[2].item<int64_t>();

@@ -39,9 +39,11 @@ struct Progress {
 void SaveCheckpoint(const std::string& path, TransactionModelImpl& model,
                     torch::optim::AdamW& optimizer, const Progress& progress,
                     const std::mt19937_64& shuffle, const std::mt19937_64& crop);
-// Restores what SaveCheckpoint wrote, LibTorch's global CPU generator included.
+// Restores what SaveCheckpoint wrote, LibTorch's global CPU generator included (not a GPU's: a
+// job resumed on a GPU continues with other random draws there). `model` and the weights go to
+// `device`.
 void LoadCheckpoint(const std::string& path, TransactionModelImpl& model,
                     torch::optim::AdamW& optimizer, Progress* progress, std::mt19937_64* shuffle,
-                    std::mt19937_64* crop);
+                    std::mt19937_64* crop, const c10::Device& device);
 
 }  // namespace attnsweep

@@ -9,11 +9,16 @@
 // continues at the next epoch; with the same binary and thread count on CPU it ends with the same
 // metrics as an uninterrupted run (timings aside). A finished job's checkpoint is removed unless
 // train.keep_checkpoint.
+//
+// On a GPU the passes run under bf16 autocast (matrix products in bf16, softmax, losses and
+// Performer's random features in fp32); the weights and the optimizer stay fp32, and bf16's fp32
+// range needs no loss scaling. peak_mb is then the GPU's caching allocator's peak.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <unordered_set>
 #include <utility>
@@ -27,20 +32,21 @@
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
-#include "experiments/units.h"
 #include "experiments/auc_interval.h"
 #include "experiments/data/batches.h"
 #include "experiments/data/prepared_data.h"
-#include "experiments/memory/counting_allocator.h"
+#include "experiments/device/autocast_scope.h"
+#include "experiments/device/job_device.h"
+#include "experiments/memory/peak_memory_measure.h"
 #include "experiments/models/transaction_classifier.h"
 #include "experiments/roc_auc.h"
 #include "experiments/tasks/tasks.h"
 #include "experiments/tasks/train_checkpoint.h"
+#include "experiments/units.h"
 #include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
-
 
 struct TrainSettings {
   int64_t epochs, batch_size, max_len, patience, nan_at_step;
@@ -123,11 +129,18 @@ struct Evaluation {
   std::vector<int> labels;
 };
 
+// bf16 autocast on a GPU; nothing on the CPU, whose runs keep fp32 throughout.
+std::optional<AutocastScope> MixedPrecisionOn(const c10::Device& device) {
+  if (!device.is_cuda()) return std::nullopt;
+  return std::make_optional<AutocastScope>(c10::DeviceType::CUDA, at::kBFloat16);
+}
+
 Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
                     const std::vector<int64_t>& customers, const TrainSettings& s,
-                    const JobContext& context) {
+                    const JobContext& context, const c10::Device& device) {
   model.eval();
   at::NoGradGuard no_grad;
+  const auto mixed_precision = MixedPrecisionOn(device);
   std::vector<double> probabilities;
   std::vector<int> labels;
   std::mt19937_64 unused;
@@ -136,8 +149,9 @@ Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
     const std::vector<int64_t> chunk(
         customers.begin() + start,
         customers.begin() + std::min(customers.size(), start + static_cast<size_t>(s.batch_size)));
-    const TransactionBatch batch = MakeBatch(data, chunk, s.max_len, Crop::kLast, &unused);
-    const auto p = at::sigmoid(model.forward(batch)).to(at::kDouble).contiguous();
+    const TransactionBatch batch =
+        MovedTo(MakeBatch(data, chunk, s.max_len, Crop::kLast, &unused), device);
+    const auto p = at::sigmoid(model.forward(batch)).to(at::kDouble).cpu().contiguous();
     probabilities.insert(probabilities.end(), p.data_ptr<double>(),
                          p.data_ptr<double>() + p.numel());
     for (int64_t c : chunk) labels.push_back(data.labels[c]);
@@ -165,9 +179,11 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
                            "other data.test_fraction)");
   }
 
+  const c10::Device device = JobDevice(context.device);
   torch::manual_seed(s.seed);
   const std::shared_ptr<TransactionModelImpl> model = MakeTransactionModel(
       config.at("model"), s.max_len, data.mcc_vocabulary(), data.type_vocabulary());
+  model->to(device);
   torch::optim::AdamW optimizer(DistinctParameters(*model),
                                 torch::optim::AdamWOptions(s.lr).weight_decay(s.weight_decay));
   std::mt19937_64 shuffle(s.seed * 0x9E3779B97F4A7C15ULL + 1);
@@ -176,7 +192,7 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
   const bool checkpointing = !context.checkpoint_path.empty();
   int64_t resumed_at = 1;
   if (checkpointing && std::filesystem::exists(context.checkpoint_path)) {
-    LoadCheckpoint(context.checkpoint_path, *model, optimizer, &progress, &shuffle, &crop);
+    LoadCheckpoint(context.checkpoint_path, *model, optimizer, &progress, &shuffle, &crop, device);
     resumed_at = progress.epochs_done + 1;
   }
   const int64_t steps_per_epoch =
@@ -185,7 +201,7 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
   // Validation picks the best epoch; without a validation split, training loss does.
   const bool stopping_early = s.patience > 0;
 
-  ScopedPeakMeasure memory;
+  PeakMemoryMeasure memory(CudaIndexOf(device));
   while (progress.epochs_done < s.epochs &&
          !(stopping_early && progress.epochs_without_gain >= s.patience)) {
     const auto epoch_start = std::chrono::steady_clock::now();
@@ -193,13 +209,19 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
     double loss_sum = 0, tokens = 0;
     for (const std::vector<int64_t>& chunk : EpochBatches(train, data, s, &shuffle)) {
       if (context.stop_requested()) throw JobInterrupted();
-      const TransactionBatch batch = MakeBatch(data, chunk, s.max_len, s.crop, &crop);
+      TransactionBatch batch = MakeBatch(data, chunk, s.max_len, s.crop, &crop);
+      tokens += static_cast<double>(batch.padding_mask.logical_not().sum().item<int64_t>());
+      batch = MovedTo(std::move(batch), device);
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::AdamWOptions&>(group.options())
             .lr(LearningRate(s, progress.step, total_steps));
       }
       optimizer.zero_grad();
-      const auto loss = at::binary_cross_entropy_with_logits(model->forward(batch), batch.labels);
+      at::Tensor loss;
+      {
+        const auto mixed_precision = MixedPrecisionOn(device);
+        loss = at::binary_cross_entropy_with_logits(model->forward(batch), batch.labels);
+      }
       const double value = progress.step + 1 == s.nan_at_step ? std::nan("") : loss.item<double>();
       if (!std::isfinite(value)) {
         throw JobDiverged("the training loss became " + std::to_string(value) + " at epoch " +
@@ -212,15 +234,15 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
       optimizer.step();
       ++progress.step;
       loss_sum += value * static_cast<double>(chunk.size());
-      tokens += static_cast<double>(batch.padding_mask.logical_not().sum().item<int64_t>());
     }
     progress.train_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     progress.train_tokens += tokens;
     progress.train_loss.push_back(loss_sum / static_cast<double>(train.size()));
     ++progress.epochs_done;
-    const double auc = validation.empty() ? -progress.train_loss.back()
-                                          : Evaluate(*model, data, validation, s, context).auc;
+    const double auc = validation.empty()
+                           ? -progress.train_loss.back()
+                           : Evaluate(*model, data, validation, s, context, device).auc;
     progress.val_auc.push_back(validation.empty() ? std::nan("") : auc);
     if (auc > progress.best_auc) {
       progress.best_auc = auc;
@@ -237,7 +259,7 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
   const double peak_mb = static_cast<double>(memory.PeakAboveBaseline()) / kMiB;
 
   RestoreSnapshot(progress.best, *model);
-  const Evaluation tested = Evaluate(*model, data, test, s, context);
+  const Evaluation tested = Evaluate(*model, data, test, s, context, device);
   // 95 % percentile bootstrap over the test customers (validation needs no interval).
   const AucInterval interval = BootstrapAucInterval(tested.probabilities, tested.labels);
   output->metrics = {
