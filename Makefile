@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test test-multihost test-slurm test-report bench bench-data quality seed-study format clean
+.PHONY: setup configure build demo test test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -60,6 +60,11 @@ quality: build
 # 31 minutes).
 seed-study: build
 	@bash scripts/seed_study.sh $(BUILD_DIR)
+
+# What scripts/device_check.sh needs carried to a machine with an NVIDIA GPU and no network:
+# Debian's packages of our dependencies and the report's bundles, in .device/ (docs/gpu.md).
+device-packages: setup
+	@bash scripts/device_packages.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -56,7 +56,8 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* jo
       ->capture_default_str();
   command->footer(
       "Exit codes: 0 all jobs done, 1 some jobs failed, 2 bad input (nothing stored), 3 store "
-      "error or batch held by another coordinator, 4 MPI could not start, 70 internal error (a "
+      "error or batch held by another coordinator, 4 MPI could not start or no worker could run "
+      "a job (--device cuda without a GPU), 70 internal error (a "
       "bug), 130 interrupted or drained (resume finishes the batch). Under mpirun rank 0 "
       "coordinates and every other rank runs jobs; pass --bind-to none (scripts/mpirun.sh "
       "does).");

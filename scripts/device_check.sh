@@ -9,7 +9,8 @@
 #      --device cuda, and prints its results.
 # Results and logs go to $OUT (else ./device-out): summary.txt (one line per step, with its
 # status and seconds), device_check.log (everything), environment.txt, gpu_tests.xml,
-# results.md, gpu_check.db.
+# results.md, gpu_check.db (the store) and job_logs.tar.gz: seven files, as the device tool brings
+# back at most eight.
 #
 # Here first:  scripts/device_packages.sh     (fills .device/, which git ignores)
 # There:       scripts/device_check.sh        (with .device carried along)
@@ -17,6 +18,8 @@
 # DEVICE_CHECK_TORCH_PREFIX=/usr/lib/x86_64-linux-gnu/cmake scripts/device_check.sh tries the
 # script with Debian's LibTorch.
 set -uo pipefail
+# Every variable set below reaches the steps, which run in a shell of their own (under timeout).
+set -a
 cd "$(dirname "$0")/.."
 root=$PWD
 out=${OUT:-$root/device-out}
@@ -40,7 +43,12 @@ step() {
   echo "=== $name (at most ${limit} s)"
   local t0 status
   t0=$(date +%s)
-  timeout --kill-after=5 "$limit" "$@"
+  if declare -F "$1" > /dev/null; then
+    # A function of this script: its definition travels into timeout's shell.
+    timeout --kill-after=5 "$limit" bash -o pipefail -c "$(declare -f "$1"); $1"
+  else
+    timeout --kill-after=5 "$limit" "$@"
+  fi
   status=$?
   local line="$name: $([[ $status == 0 ]] && echo ok || echo "FAILED (exit $status)") in $(($(date +%s) - t0)) s"
   echo "$line" | tee -a "$summary"
@@ -126,8 +134,12 @@ fi
 
 # 4. A sweep of every variant: a coordinator and two workers, both on GPU 0 with one GPU (the
 # exclusive benchmarks take turns on it, the training jobs share it).
-db=$out/gpu_check.db
-rm -f "$db"
+# The store sits outside $OUT while the sweep writes it (its WAL and job logs would be many files
+# there); it is copied in once the sweep has closed it.
+work=/tmp/attnsweep-device-check
+rm -rf "$work"
+mkdir -p "$work"
+db=$work/gpu_check.db
 device=cuda
 [[ -x $build/gpu_tests ]] || device=auto
 sweep() {
@@ -144,7 +156,9 @@ step sweep 240 sweep
 report() {
   local a=$build/attnsweep
   {
-    echo "# examples/gpu_check.yaml on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
+    local gpu
+    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2> /dev/null | head -1)
+    echo "# examples/gpu_check.yaml on ${gpu:-no GPU}"
     echo
     "$a" status --db "$db" --format markdown
     echo
@@ -163,6 +177,12 @@ report() {
   cat "$out/results.md"
 }
 [[ -f $db ]] && step results 30 report
+if [[ -f $db ]]; then
+  # SQLite's online backup takes what is still in the write-ahead log too.
+  python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' \
+    "$db" "$out/gpu_check.db" || cp "$db" "$out/"
+  [[ -d $db.logs ]] && tar -czf "$out/job_logs.tar.gz" -C "$work" "$(basename "$db").logs"
+fi
 echo "=== summary ($(($(date +%s) - started)) s in all)"
 cat "$summary"
 ! grep -q FAILED "$summary"

@@ -1,6 +1,7 @@
 #include "experiments/memory/counting_allocator.h"
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -16,7 +17,23 @@ class CountingCpuAllocator final : public c10::Allocator {
  public:
   explicit CountingCpuAllocator(c10::Allocator* base) : base_(base) {}
 
-  c10::DataPtr allocate(size_t bytes) const override {
+  // LibTorch 2.3 made Allocator::allocate non-const and added a pure copy_data; 1.13 has the const
+  // allocate and no copy_data. Declaring both allocates, and copy_data without `override`, fits
+  // both: whichever matches the base's overrides it.
+  c10::DataPtr allocate(size_t bytes) { return Allocate(bytes); }
+  c10::DataPtr allocate(size_t bytes) const { return Allocate(bytes); }
+  void copy_data(void* destination, const void* source, size_t bytes) const {
+    std::memcpy(destination, source, bytes);
+  }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &Free; }
+
+  int64_t current() const { return current_.load(); }
+  int64_t peak() const { return peak_.load(); }
+  void ResetPeak() { peak_.store(current_.load()); }
+
+ private:
+  c10::DataPtr Allocate(size_t bytes) const {
     c10::DataPtr inner = base_->allocate(bytes);
     void* data = inner.get();
     c10::DeleterFnPtr deleter = inner.get_deleter();
@@ -33,13 +50,6 @@ class CountingCpuAllocator final : public c10::Allocator {
     return {data, data, &Free, inner.device()};
   }
 
-  c10::DeleterFnPtr raw_deleter() const override { return &Free; }
-
-  int64_t current() const { return current_.load(); }
-  int64_t peak() const { return peak_.load(); }
-  void ResetPeak() { peak_.store(current_.load()); }
-
- private:
   struct Allocation {
     size_t bytes;
     c10::DeleterFnPtr deleter;
