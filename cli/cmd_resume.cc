@@ -46,6 +46,31 @@ void WarnIfGridFileChanged(const BatchRecord& batch) {
   }
 }
 
+// Nothing unfinished: say why there is nothing to resume, and what to do instead. The exit code:
+// 1 when the batch to resume has failed jobs (as `run` would have said), 2 when there is none.
+int ExplainNothingToResume(ResultStore& store, const std::string& db_path) {
+  const auto latest = store.LatestBatchId();
+  if (!latest) {
+    PrintError("store '" + db_path +
+               "' holds no batch: nothing was stored (a `run` stopped "
+               "before it stored its batch leaves nothing to resume): start `attnsweep run "
+               "GRID.yaml` again");
+    return kExitBadInput;
+  }
+  const auto summary = store.FindBatch(*latest);
+  if (summary->failed > 0) {
+    PrintError("nothing to resume in '" + db_path + "': the newest batch, " +
+               std::to_string(summary->id) + " '" + summary->name + "', ended with " +
+               std::to_string(summary->done) + " done and " + FailuresByKind(store, summary->id) +
+               ". " + RetryFailedHint(summary->id, db_path));
+    return kExitJobsFailed;
+  }
+  PrintError("nothing to resume in '" + db_path + "': its newest batch, " +
+             std::to_string(summary->id) + " '" + summary->name + "', is done (" +
+             std::to_string(summary->done) + " jobs); `attnsweep status` lists the batches");
+  return kExitBadInput;
+}
+
 }  // namespace
 
 int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher* launcher) {
@@ -58,14 +83,31 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher*
     ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
+  std::error_code missing;
+  if (!std::filesystem::exists(options.db, missing) && !missing) {
+    PrintError("no store at '" + options.db +
+               "': nothing was stored there. If `run` was "
+               "stopped before it stored its batch, start `attnsweep run GRID.yaml` again; if the "
+               "store is elsewhere, pass it with --db");
+    ranks.Dismiss(kExitStoreError);
+    return kExitStoreError;
+  }
   if (!ExistingStore(options.db)) {
     ranks.Dismiss(kExitStoreError);
     return kExitStoreError;
   }
   ResultStore store = ResultStore::OpenForWriting(options.db);
   WarnIfOnNetworkFileSystem(options.db);
-  const auto batch_id = ResolveBatch(store, options.batch, options.db, /*unfinished=*/true);
+  if (options.batch.empty() && !store.LatestUnfinishedBatchId() && !options.retry_failed) {
+    const int code = ExplainNothingToResume(store, options.db);
+    ranks.Dismiss(code);
+    return code;
+  }
+  const auto batch_id = options.batch.empty() && options.retry_failed
+                            ? store.LatestBatchId()
+                            : ResolveBatch(store, options.batch, options.db, /*unfinished=*/true);
   if (!batch_id) {
+    if (options.batch.empty()) PrintError("store '" + options.db + "' holds no batch");
     ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
@@ -85,11 +127,20 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher*
   if (claim.took_over) {
     spdlog::warn("took over batch {}: its previous coordinator is gone", *batch_id);
   }
-  if (const int64_t lost = store.RequeueRunning(*batch_id, options.sweep.max_attempts); lost > 0) {
+  const auto requeued = store.RequeueRunning(*batch_id, options.sweep.max_attempts);
+  if (requeued.abandoned > 0) {
     spdlog::warn(
-        "{} job{} left running by the previous coordinator: attempt recorded as lost, "
-        "run again",
-        lost, lost == 1 ? "" : "s");
+        "{} job{} left running by the previous coordinator: attempt recorded as abandoned (not "
+        "counted against the job), run again",
+        requeued.abandoned, requeued.abandoned == 1 ? "" : "s");
+  }
+  if (requeued.suspects + requeued.poisoned > 0) {
+    spdlog::warn(
+        "{} job{} ran inside the previous coordinator's process when it died, and may have brought "
+        "it down: attempt recorded as rank_died (counted); {} run again, {} failed as poison",
+        requeued.suspects + requeued.poisoned,
+        requeued.suspects + requeued.poisoned == 1 ? "" : "s", requeued.suspects,
+        requeued.poisoned);
   }
   if (options.retry_failed) {
     const int64_t again = store.RetryFailed(*batch_id);

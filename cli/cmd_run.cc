@@ -71,6 +71,14 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi, JobLauncher* launc
   if (!ranks.is_coordinator()) return ranks.ServeAsWorker(options.sweep);
 
   std::string text;
+  std::error_code no_type;
+  if (std::filesystem::is_directory(options.grid_path, no_type)) {
+    PrintError("'" + options.grid_path +
+               "' is a directory, not a grid file: give the grid's YAML "
+               "file");
+    ranks.Dismiss(kExitBadInput);
+    return kExitBadInput;
+  }
   if (!ReadFile(options.grid_path, &text)) {
     PrintError("cannot read grid file '" + options.grid_path + "': " + std::strerror(errno));
     ranks.Dismiss(kExitBadInput);
@@ -84,10 +92,18 @@ int RunRunCommand(const RunOptions& options, MpiRuntime& mpi, JobLauncher* launc
         FormatGridIssue(options.grid_path, {warning.mark, "warning: " + warning.message}).c_str());
   }
   if (!parsed.ok()) {
-    for (const auto& error : parsed.errors) {
+    // The first problems, in file order, and how many more: a generated grid gone wrong can hold
+    // millions, and printing them all (200 MB) helps nobody.
+    constexpr size_t kProblemsShown = 50;
+    for (size_t i = 0; i < std::min(parsed.errors.size(), kProblemsShown); ++i) {
+      const auto& error = parsed.errors[i];
       std::fprintf(
           stderr, "%s\n",
           FormatGridIssue(options.grid_path, {error.mark, "error: " + error.message}).c_str());
+    }
+    if (parsed.errors.size() > kProblemsShown) {
+      std::fprintf(stderr, "... and %zu more like them, not shown\n",
+                   parsed.errors.size() - kProblemsShown);
     }
     std::fprintf(stderr, "%zu problem%s in %s; nothing was run or stored\n", parsed.errors.size(),
                  parsed.errors.size() == 1 ? "" : "s", options.grid_path.c_str());

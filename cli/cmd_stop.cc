@@ -36,9 +36,9 @@ int RunStopCommand(const StopOptions& options) {
   store.RequestStop(*batch_id);
   std::printf(
       "asked batch %lld (coordinator %s) to drain: its running jobs finish and no new ones "
-      "start; `attnsweep resume %lld` continues it\n",
+      "start; `attnsweep resume %lld --db %s` continues it\n",
       static_cast<long long>(*batch_id), batch.lease_owner.c_str(),
-      static_cast<long long>(*batch_id));
+      static_cast<long long>(*batch_id), options.db.c_str());
   return kExitOk;
 }
 

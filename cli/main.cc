@@ -80,10 +80,8 @@ int Main(int argc, char** argv) {
   CLI::App* report = SetupReportCommand(app, &report_options);
   const DataCommands data = SetupDataCommand(app, &data_options);
   // The body of a job process, started by workers only: hidden from --help.
-  int64_t job_memory_bytes = 0;
   int job_threads = 1;
   CLI::App* job = app.add_subcommand("__job", "")->group("");
-  job->add_option("--memory-bytes", job_memory_bytes);
   job->add_option("--threads", job_threads);
 
   try {
@@ -92,7 +90,7 @@ int Main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help, version, or the parse error
     return code == 0 ? kExitOk : kExitBadInput;
   }
-  if (*job) return RunJobProcessMain(job_memory_bytes, job_threads);
+  if (*job) return RunJobProcessMain(job_threads);
   // MPI only for the commands that distribute work; main owns its lifetime. A rank that may run
   // jobs first forks its job launcher, while it is still single-threaded: MPI starts threads.
   std::unique_ptr<JobLauncher> launcher;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -31,8 +32,10 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings, std::string* jo
                       "kill a job running longer than this (90s, 30m, 2h; process and host "
                       "isolation); an experiment's limits.timeout wins");
   command->add_option("--job-memory", *job_memory,
-                      "cap each job process's address space (512M, 16G): past it allocations fail "
-                      "and the job ends as oom; an experiment's limits.memory wins");
+                      "cap the memory each job process uses (512M, 16G; at least 128M): its "
+                      "resident memory, held by a memory cgroup of its own where one can be made, "
+                      "else watched by its worker; past it the job is killed and ends as oom; an "
+                      "experiment's limits.memory wins");
   command
       ->add_option("--device", settings->device,
                    "where jobs run: cuda (each worker rank on one GPU of its node: its index "
@@ -79,12 +82,11 @@ bool ApplySweepOptions(const std::string& job_timeout, const std::string& job_me
     settings->job_timeout_s = *seconds;
   }
   if (!job_memory.empty()) {
-    auto bytes = ParseSizeBytes(job_memory);
-    if (!bytes) {
-      PrintError("--job-memory: '" + job_memory + "' is not a size such as 512M or 16G");
+    if (const std::string problem = JobMemoryCapProblem(job_memory); !problem.empty()) {
+      PrintError("--job-memory: " + problem);
       return false;
     }
-    settings->job_memory_bytes = *bytes;
+    settings->job_memory_bytes = *ParseSizeBytes(job_memory);
   }
   settings->log_root = JobLogRoot(db_path);
   settings->checkpoint_root = CheckpointRoot(db_path);
@@ -115,6 +117,26 @@ bool PrepareJobsData(const std::vector<JobPlan>& plans) {
   return true;
 }
 
+std::string FailuresByKind(ResultStore& store, int64_t batch_id) {
+  std::map<std::string, int> kinds;
+  int failed = 0;
+  for (const JobRecord& job : store.JobsWithMetrics(batch_id, "failed")) {
+    ++kinds[job.error_kind.empty() ? "error" : job.error_kind];
+    ++failed;
+  }
+  std::string text = std::to_string(failed) + " failed:";
+  for (const auto& [kind, count] : kinds) {
+    text += (text.back() == ':' ? " " : ", ") + std::to_string(count) + " " + kind;
+  }
+  return text;
+}
+
+std::string RetryFailedHint(int64_t batch_id, const std::string& db_path) {
+  return "run the failed jobs again with: attnsweep resume " + std::to_string(batch_id) +
+         " --retry-failed --db " + db_path + " (`attnsweep jobs " + std::to_string(batch_id) +
+         " --status failed` says why each failed)";
+}
+
 int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
                         const SweepSettings& settings, const std::string& db_path) {
   const auto summary = store.FindBatch(batch_id);
@@ -129,6 +151,9 @@ int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
       spdlog::info(
           "batch {} finished: {} done, {} failed in all. See: attnsweep results {} --db {}",
           batch_id, after->done, after->failed, batch_id, db_path);
+      if (after->failed > 0) {
+        spdlog::info("{}; {}", FailuresByKind(store, batch_id), RetryFailedHint(batch_id, db_path));
+      }
       break;
     case SweepEnd::kInterrupted:
       spdlog::warn(

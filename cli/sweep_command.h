@@ -29,6 +29,11 @@ bool PrepareJobsData(const std::vector<JobPlan>& plans);
 
 // Rank 0 with the batch's lease: runs its pending jobs over every rank and says how it ended.
 // Returns the exit code.
+// "3 failed: 2 crash, 1 oom": the batch's failed jobs by kind.
+std::string FailuresByKind(ResultStore& store, int64_t batch_id);
+// How to run a batch's failed jobs again, and where to read why they failed.
+std::string RetryFailedHint(int64_t batch_id, const std::string& db_path);
+
 int CoordinateAndReport(SweepRanks& ranks, ResultStore& store, int64_t batch_id,
                         const SweepSettings& settings, const std::string& db_path);
 

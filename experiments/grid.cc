@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include <yaml-cpp/yaml.h>
 
@@ -207,6 +209,17 @@ Axis GridParser::ParseConditionalVariants(const Leaf& leaf) {
     std::vector<Axis> sub_axes;
     if (it->second.IsMap()) {
       sub_axes = ParseGridAxes(it->second);
+      // A key of another variant under this one would be dropped from every job: say so.
+      const std::string name = variant->value.get<std::string>();
+      for (const Axis& sub_axis : sub_axes) {
+        for (const auto& [key, assigned] : sub_axis.empty() ? Point() : sub_axis.front()) {
+          const ParamSpec* key_spec = FindParam(key);
+          if (key_spec != nullptr && !key_spec->variant.empty() && key_spec->variant != name) {
+            Error(assigned.mark, "'" + key + "' is read by variant '" + key_spec->variant +
+                                     "', not '" + name + "': move it under " + key_spec->variant);
+          }
+        }
+      }
     } else if (!it->second.IsNull()) {
       Error(MarkOf(it->second), "variant '" + variant->value.get<std::string>() +
                                     "' takes a mapping of its own grid keys, or {}");
@@ -433,11 +446,10 @@ nlohmann::json GridParser::ParseLimits(const YAML::Node& node) {
     }
   }
   if (auto memory = scalar("memory")) {
-    if (auto bytes = ParseSizeBytes(*memory)) {
-      limits["memory_bytes"] = *bytes;
+    if (const std::string problem = JobMemoryCapProblem(*memory); problem.empty()) {
+      limits["memory_bytes"] = *ParseSizeBytes(*memory);
     } else {
-      Error(MarkOf(node["memory"]),
-            "'limits.memory' must be a size such as 512M or 16G, got '" + *memory + "'");
+      Error(MarkOf(node["memory"]), "'limits.memory': " + problem);
     }
   }
   if (auto attempts = scalar("max_attempts")) {
@@ -633,15 +645,101 @@ void SortAndDeduplicate(std::vector<GridIssue>* issues) {
 
 }  // namespace
 
+namespace {
+// The line and column (1-based) of the first byte that breaks UTF-8, if any: such text would be
+// stored (a batch name, a description) and then break every JSON or HTML view of it.
+std::optional<std::pair<int, int>> FirstInvalidUtf8(const std::string& text) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const size_t length = byte < 0x80           ? 1
+                          : (byte >> 5) == 0x6  ? 2
+                          : (byte >> 4) == 0xE  ? 3
+                          : (byte >> 3) == 0x1E ? 4
+                                                : 0;
+    bool valid = length > 0 && i + length <= text.size() && !(length == 2 && byte < 0xC2);
+    for (size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (!valid) return std::make_pair(line, column);
+    if (byte == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
+// Where a line's indentation holds a tab (line and column, 1-based): YAML indents with spaces, and
+// yaml-cpp's own word for it ("illegal block entry", "bad file") names nothing a user would fix.
+std::optional<std::pair<int, int>> FirstTabInIndentation(const std::string& text) {
+  int line = 1;
+  for (size_t start = 0; start < text.size(); ++line) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    for (size_t i = start; i < end && (text[i] == ' ' || text[i] == '\t'); ++i) {
+      if (text[i] == '\t') return std::make_pair(line, static_cast<int>(i - start) + 1);
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+// Keys written twice in one mapping: yaml-cpp keeps both, and what each means downstream is a
+// guess (the grid reads one, the checks the other).
+void FindDuplicateKeys(const YAML::Node& node, int depth, std::vector<GridIssue>* errors) {
+  if (depth > 64) {
+    errors->push_back({MarkOf(node), "nested more than 64 levels deep: a grid needs a handful"});
+    return;
+  }
+  if (node.IsMap()) {
+    std::map<std::string, int> first_line;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar()) {
+        const std::string key = it->first.Scalar();
+        const auto [seen, fresh] = first_line.emplace(key, it->first.Mark().line + 1);
+        if (!fresh) {
+          errors->push_back({MarkOf(it->first),
+                             "'" + key + "' is written twice in one mapping " + "(first on line " +
+                                 std::to_string(seen->second) + "): write it once"});
+        }
+      }
+      FindDuplicateKeys(it->second, depth + 1, errors);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) FindDuplicateKeys(item, depth + 1, errors);
+  }
+}
+}  // namespace
+
 GridParseResult ParseGrid(const std::string& yaml_text, const std::string& default_name) {
   GridParseResult result;
+  if (const auto bad = FirstInvalidUtf8(yaml_text)) {
+    result.errors.push_back({{bad->first, bad->second},
+                             "not UTF-8 text (an invalid byte here): save the grid as UTF-8"});
+    return result;
+  }
+  if (const auto tab = FirstTabInIndentation(yaml_text)) {
+    result.errors.push_back(
+        {{tab->first, tab->second}, "a tab in the indentation: YAML indents with spaces only"});
+    return result;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::ParserException& e) {
     result.errors.push_back({{e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg});
     return result;
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back({{e.mark.line + 1, e.mark.column + 1},
+                             std::string("the YAML reader gave up: ") + e.what()});
+    return result;
   }
+  FindDuplicateKeys(root, 0, &result.errors);
+  if (!result.errors.empty()) return result;
   GridParser parser(&result);
   parser.Parse(root, default_name);
   SortAndDeduplicate(&result.errors);

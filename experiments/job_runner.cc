@@ -37,6 +37,8 @@ const char* JobOutcomeName(JobOutcome outcome) {
       return "interrupted";
     case JobOutcome::kCrash:
       return "crash";
+    case JobOutcome::kKilled:
+      return "killed";
     case JobOutcome::kTimeout:
       return "timeout";
   }

@@ -13,9 +13,21 @@
 namespace attnsweep {
 
 // How an attempt ended; the names are those of attempts.outcome in the store.
-// kCrash and kTimeout are decided by the worker that watches a job process, never by the job
-// itself. kTimeout stays last: JobOutcomeFromName walks the values up to it.
-enum class JobOutcome { kDone, kError, kOom, kDiverged, kInvalid, kInterrupted, kCrash, kTimeout };
+// kCrash, kKilled and kTimeout are decided by the worker that watches a job process, never by the
+// job itself: kKilled is a SIGKILL that neither the worker nor (as far as the job's memory cgroup
+// tells) the kernel's OOM killer sent. kTimeout stays last: JobOutcomeFromName walks the values up
+// to it.
+enum class JobOutcome {
+  kDone,
+  kError,
+  kOom,
+  kDiverged,
+  kInvalid,
+  kInterrupted,
+  kCrash,
+  kKilled,
+  kTimeout
+};
 const char* JobOutcomeName(JobOutcome outcome);
 // The outcome JobOutcomeName gives `name`, or nullopt for a name it never gives.
 std::optional<JobOutcome> JobOutcomeFromName(const std::string& name);

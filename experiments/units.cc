@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace attnsweep {
@@ -43,6 +44,30 @@ std::optional<int64_t> ParseSizeBytes(const std::string& text) {
   if (suffix == "t" || suffix == "tb" || suffix == "tib") scale = 1024.0 * 1024 * 1024 * 1024;
   if (scale == 0) return std::nullopt;
   return static_cast<int64_t>(value * scale);
+}
+
+std::string JobMemoryCapProblem(const std::string& text) {
+  const auto bytes = ParseSizeBytes(text);
+  if (!bytes) return "'" + text + "' is not a size such as 512M or 16G";
+  if (*bytes < kSmallestJobMemoryCap) {
+    return "'" + text + "' is too small for any job (a job process holds about 80 MB before it " +
+           "computes anything): give at least " + FormatSize(kSmallestJobMemoryCap) +
+           ", or leave it out for no cap";
+  }
+  return "";
+}
+
+std::string FormatSize(int64_t bytes) {
+  const char* suffixes[] = {"B", "K", "M", "G", "T"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (unit < 4 && value >= 1024) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3g%s", value, suffixes[unit]);
+  return text;
 }
 
 }  // namespace attnsweep

@@ -13,5 +13,14 @@ constexpr double kMiB = 1024.0 * 1024.0;
 
 std::optional<double> ParseDurationSeconds(const std::string& text);
 std::optional<int64_t> ParseSizeBytes(const std::string& text);
+// Bytes as ParseSizeBytes reads them back: "512M", "1.5G", "900K", "12B".
+std::string FormatSize(int64_t bytes);
+
+// The smallest job memory cap (--job-memory, limits.memory): a job process holds about 80 MB
+// resident before it computes anything, so a smaller cap could only kill every job.
+constexpr int64_t kSmallestJobMemoryCap = 128LL << 20;
+// What is wrong with `text` as a job memory cap ("" when nothing): not a size, or under the
+// smallest. Phrased to follow the option's or key's name.
+std::string JobMemoryCapProblem(const std::string& text);
 
 }  // namespace attnsweep

@@ -9,6 +9,9 @@
 #   waited more than 40 s and even SIGTERM did not end it (../shared/multinode.md, measured). Set as
 #   environment defaults, so a user's own --mca or OMPI_MCA_ setting wins without a clash (the
 #   same --mca twice is fatal).
+# - the exit code attnsweep documents: 130 when the sweep was interrupted by Ctrl-C or SIGTERM
+#   (mpirun itself returns 1, the code for "some jobs failed"), and a line saying what happened
+#   when mpirun ends abnormally (a rank killed or crashed: --quiet hides Open MPI's own notice).
 # Usage: scripts/mpirun.sh -np 3 build/attnsweep run grid.yaml
 set -euo pipefail
 if [ "$(id -u)" -eq 0 ]; then
@@ -17,4 +20,30 @@ fi
 export OMPI_MCA_oob_tcp_keepalive_time=${OMPI_MCA_oob_tcp_keepalive_time:-2}
 export OMPI_MCA_oob_tcp_keepalive_intvl=${OMPI_MCA_oob_tcp_keepalive_intvl:-1}
 export OMPI_MCA_oob_tcp_keepalive_probes=${OMPI_MCA_oob_tcp_keepalive_probes:-3}
-exec mpirun --quiet --oversubscribe --bind-to none "$@"
+mpirun --quiet --oversubscribe --bind-to none "$@" &
+mpirun_pid=$!
+interrupted=0
+# A Ctrl-C in a terminal reaches mpirun too (one process group): passing it on would be a second
+# Ctrl-C, which makes mpirun abort without letting the ranks stop. SIGTERM (kill, Slurm) and the
+# drain signals reach only this script: they are passed on.
+trap 'interrupted=1' INT
+trap 'interrupted=1; kill -TERM "$mpirun_pid" 2>/dev/null' TERM
+trap 'kill -USR1 "$mpirun_pid" 2>/dev/null' USR1
+trap 'kill -USR2 "$mpirun_pid" 2>/dev/null' USR2
+while :; do
+  status=0
+  wait "$mpirun_pid" || status=$?
+  kill -0 "$mpirun_pid" 2>/dev/null || break  # wait returned for a signal: wait again
+done
+if [ "$interrupted" -eq 1 ]; then
+  exit 130
+fi
+case "$status" in
+  0 | 1 | 2 | 3 | 4 | 70 | 130) ;;
+  *)
+    echo "scripts/mpirun.sh: mpirun ended with status $status: a rank crashed or was killed" \
+      "(signal $((status > 128 ? status - 128 : 0)) when above 128). What finished is stored;" \
+      "\`attnsweep resume --db STORE\` finishes the batch." >&2
+    ;;
+esac
+exit "$status"

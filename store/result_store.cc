@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/attempt_outcomes.h"
 #include "store/readonly_query.h"
 #include "store/schema.h"
 
@@ -261,13 +262,14 @@ bool ResultStore::CommitResult(int64_t job_id, int attempt, const std::vector<Me
 }
 
 bool ResultStore::RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
-                                const std::string& message, bool retry,
-                                std::optional<WallTime> at) {
+                                const std::string& message, bool retry, std::optional<WallTime> at,
+                                const std::string& error_kind) {
   const std::string time = StoreTime(at);
   Transaction txn(db_);
   const bool current =
       retry ? FenceAndSetStatus(db_, job_id, attempt, "pending", "", "", time)
-            : FenceAndSetStatus(db_, job_id, attempt, "failed", outcome, message, time);
+            : FenceAndSetStatus(db_, job_id, attempt, "failed",
+                                error_kind.empty() ? outcome : error_kind, message, time);
   if (!current) return false;
   CloseAttempt(db_, job_id, attempt, outcome, message, time);
   txn.Commit();
@@ -350,27 +352,74 @@ void ResultStore::ReleaseLease(int64_t batch_id, const std::string& owner) {
 }
 
 int ResultStore::CountedAttempts(int64_t job_id) {
-  Statement s(db_,
-              "SELECT count(*) FROM attempts WHERE job_id = ? "
-              "AND outcome IN ('crash', 'timeout', 'lost')");
+  Statement s(
+      db_, "SELECT count(*) FROM attempts WHERE job_id = ? AND outcome IN " + CountedOutcomesSql());
   s.Bind(1, job_id);
   s.Step();
   return static_cast<int>(s.Int(0));
 }
 
-int64_t ResultStore::RequeueRunning(int64_t batch_id, int max_attempts) {
-  std::vector<std::pair<int64_t, int>> running;
+ResultStore::Requeued ResultStore::RequeueRunning(int64_t batch_id, int max_attempts) {
+  struct Running {
+    int64_t job_id;
+    int attempt;
+    bool in_coordinator;  // ran in the coordinator's own process: one rank (rank 0), inproc
+  };
+  std::vector<Running> running;
   {
-    Statement s(db_, "SELECT id, attempts FROM jobs WHERE batch_id = ? AND status = 'running'");
+    Statement s(db_,
+                "SELECT id, attempts, COALESCE(isolation, '') = 'inproc' AND rank = 0 FROM jobs "
+                "WHERE batch_id = ? AND status = 'running'");
     s.Bind(1, batch_id);
-    while (s.Step()) running.emplace_back(s.Int(0), static_cast<int>(s.Int(1)));
+    while (s.Step()) running.push_back({s.Int(0), static_cast<int>(s.Int(1)), s.Int(2) != 0});
   }
-  for (const auto& [job_id, attempt] : running) {
-    const bool retry = CountedAttempts(job_id) + 1 < max_attempts;
-    RecordFailure(job_id, attempt, "lost",
-                  "its coordinator stopped while the job ran (the attempt was lost)", retry);
+  Requeued requeued;
+  for (const auto& job : running) {
+    if (!job.in_coordinator) {
+      RecordFailure(job.job_id, job.attempt, "abandoned",
+                    "its coordinator died while the job ran in a process of its own: not the "
+                    "job's doing, so it does not count; it runs again",
+                    /*retry=*/true);
+      ++requeued.abandoned;
+      continue;
+    }
+    const bool poisoned = !RankDied(job.job_id, job.attempt, max_attempts,
+                                    "the coordinator's process, which ran this job inproc, died "
+                                    "while it ran: the job may have brought it down");
+    ++(poisoned ? requeued.poisoned : requeued.suspects);
   }
-  return static_cast<int64_t>(running.size());
+  return requeued;
+}
+
+bool ResultStore::RankDied(int64_t job_id, int attempt, int max_attempts, const std::string& why) {
+  const int counted = CountedAttempts(job_id) + 1;
+  const bool retry = counted < max_attempts;
+  const std::string message =
+      retry ? why + " (counted: attempt " + std::to_string(counted) + " of " +
+                  std::to_string(max_attempts) + ")"
+            : "poison: " + why + "; it took its process down " + std::to_string(counted) +
+                  " times, as many as its attempts: not run again (resume --retry-failed runs "
+                  "it anyway)";
+  RecordFailure(job_id, attempt, "rank_died", message, retry, std::nullopt, "crash");
+  return retry;
+}
+
+bool ResultStore::MarkRankDied(int64_t job_id, int attempt, int max_attempts,
+                               const std::string& why) {
+  Transaction txn(db_);
+  Statement outcome(db_, "SELECT outcome FROM attempts WHERE job_id = ? AND attempt = ?");
+  outcome.Bind(1, job_id).Bind(2, attempt);
+  if (!outcome.Step() || outcome.Text(0) != "interrupted") return false;
+  // Reopen the attempt, then end it again as rank_died (fenced like any other ending).
+  Statement reopen(db_,
+                   "UPDATE attempts SET outcome = NULL, error = NULL, finished_at = NULL "
+                   "WHERE job_id = ? AND attempt = ?");
+  reopen.Bind(1, job_id).Bind(2, attempt).Run();
+  Statement running(db_, "UPDATE jobs SET status = 'running' WHERE id = ? AND attempts = ?");
+  running.Bind(1, job_id).Bind(2, attempt).Run();
+  RankDied(job_id, attempt, max_attempts, why);
+  txn.Commit();
+  return true;
 }
 
 int64_t ResultStore::RetryFailed(int64_t batch_id) {

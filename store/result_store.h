@@ -174,7 +174,7 @@ class ResultStore {
   // fails with `outcome` as its error_kind. Fenced like CommitResult.
   bool RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
                      const std::string& message, bool retry,
-                     std::optional<WallTime> at = std::nullopt);
+                     std::optional<WallTime> at = std::nullopt, const std::string& error_kind = "");
 
   // Sets the batch's status: running, done, failed, interrupted or stopped (drained).
   void FinishBatch(int64_t batch_id, const std::string& status);
@@ -191,13 +191,24 @@ class ResultStore {
   bool RenewLease(int64_t batch_id, const std::string& owner, double ttl_s);
   void ReleaseLease(int64_t batch_id, const std::string& owner);
 
-  // Jobs left `running` by a coordinator that is gone: their attempts end as `lost` and they return
-  // to pending, or fail when their crash/timeout/lost attempts reach `max_attempts`. Returns how
-  // many.
-  int64_t RequeueRunning(int64_t batch_id, int max_attempts);
+  // Jobs left `running` by a coordinator that is gone return to pending. An attempt that ran in a
+  // process of its own (a job process, or another rank) ends `abandoned`: the coordinator's death
+  // was not its doing, and it does not count. One that ran inside the coordinator's own process
+  // (one rank, inproc) may have brought it down: it ends `rank_died`, which counts, and a job with
+  // `max_attempts` counted attempts fails as a crash (a poison job, so no batch loops forever).
+  struct Requeued {
+    int64_t abandoned = 0;
+    int64_t suspects = 0;  // rank_died, run again
+    int64_t poisoned = 0;  // rank_died, failed
+  };
+  Requeued RequeueRunning(int64_t batch_id, int max_attempts);
+  // The attempt of a job whose worker rank died while running it (seen by the coordinator as the
+  // sweep ended) is `rank_died`: counted, and the job fails as a crash once it has `max_attempts`
+  // counted attempts. Returns false when the attempt already has another outcome than interrupted.
+  bool MarkRankDied(int64_t job_id, int attempt, int max_attempts, const std::string& why);
   // Failed jobs back to pending (resume --retry-failed). Returns how many.
   int64_t RetryFailed(int64_t batch_id);
-  // Attempts of a job that count against its retry budget: crash, timeout, lost.
+  // Attempts of a job that count against its retry budget (store/attempt_outcomes.h).
   int CountedAttempts(int64_t job_id);
 
   // `attnsweep stop`: asks the batch's coordinator to drain.
@@ -242,6 +253,10 @@ class ResultStore {
   std::vector<std::string> DeleteBatch(int64_t batch_id);
 
  private:
+  // Ends a running attempt as rank_died: pending again, or failed as a crash (poison) when it has
+  // no attempts left. Returns whether it runs again.
+  bool RankDied(int64_t job_id, int attempt, int max_attempts, const std::string& why);
+
   explicit ResultStore(Database db) : db_(std::move(db)) {}
   Database db_;
 };

@@ -150,6 +150,29 @@ CREATE VIEW metric_values AS
       "ALTER TABLE batches ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'; "
       "DROP VIEW IF EXISTS results; " +
           ResultsView("j.threads, j.host, j.device, j.isolation, j.reused_from", true),
+      // 5: three more ways an attempt ends (store/attempt_outcomes.h): `killed` (a SIGKILL that was
+      // not the kernel's OOM killer's), `abandoned` (its coordinator died while the job ran in a
+      // process of its own) and `rank_died` (its worker rank died while running it). SQLite
+      // cannot change a CHECK in place: the table is rebuilt, its rows copied.
+      R"sql(
+CREATE TABLE attempts_v5 (
+  job_id      INTEGER NOT NULL REFERENCES jobs(id),
+  attempt     INTEGER NOT NULL,
+  rank        INTEGER,
+  host        TEXT,
+  started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  outcome     TEXT CHECK (outcome IN ('done', 'error', 'crash', 'timeout', 'oom', 'diverged',
+                                      'invalid', 'interrupted', 'lost', 'killed', 'abandoned',
+                                      'rank_died')),
+  error       TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+INSERT INTO attempts_v5 (job_id, attempt, rank, host, started_at, finished_at, outcome, error)
+  SELECT job_id, attempt, rank, host, started_at, finished_at, outcome, error FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE attempts_v5 RENAME TO attempts;
+)sql",
   };
 }
 
@@ -171,9 +194,22 @@ void RefuseNewer(const Database& db, int found) {
                      std::to_string(CurrentSchemaVersion()) + "): upgrade attnsweep");
   }
 }
+// A database with tables of its own and no attnsweep schema is someone else's: adding ours beside
+// them would mix two programs' data in one file.
+void RefuseForeign(Database& db) {
+  Statement tables(db,
+                   "SELECT group_concat(name, ', ') FROM (SELECT name FROM sqlite_master WHERE "
+                   "type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5)");
+  if (!tables.Step() || tables.IsNull(0)) return;
+  throw StoreError("'" + db.path() + "' is an SQLite database of another program (tables " +
+                   tables.Text(0) +
+                   "), not an attnsweep store: nothing was written to it; pass another --db");
+}
 }  // namespace
 
 void MigrateSchema(Database& db, int target) {
+  // Before anything is written, WAL mode included (it rewrites the file's header).
+  if (UserVersion(db) == 0) RefuseForeign(db);
   // WAL: readers never block the writer, and a kill -9 loses no committed transaction. NORMAL sync:
   // a power cut may lose the last transactions, but the file stays consistent.
   db.Exec("PRAGMA journal_mode = WAL");

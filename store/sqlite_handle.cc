@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <unordered_map>
 
@@ -14,6 +15,11 @@ constexpr int kBusyTimeoutMs = 10000;
 }  // namespace
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
+  std::error_code no_type;
+  if (std::filesystem::is_directory(path, no_type)) {
+    throw StoreError("'" + path + "' is a directory, not a store: --db takes the store's file " +
+                     "(a.db, say)");
+  }
   sqlite3* raw = nullptr;
   int flags = mode == Mode::kReadWriteCreate ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                              : SQLITE_OPEN_READONLY;

@@ -97,6 +97,36 @@ TEST_F(CliTest, DeviceIsRecordedAndCudaOnABuildWithoutItIsRefused) {
   EXPECT_NE(bad.err.find("gpu"), std::string::npos) << bad.err;
 }
 
+TEST_F(CliTest, ADirectoryGivenAsTheGridOrTheStoreIsCalledOne) {
+  std::filesystem::create_directories(dir_ + "/grids");
+  std::filesystem::create_directories(dir_ + "/stores");
+  auto grid = Run("run grids --db a.db");
+  EXPECT_EQ(grid.exit_code, 2);
+  EXPECT_NE(grid.err.find("'grids' is a directory, not a grid file"), std::string::npos)
+      << grid.err;
+  Write("grid.yaml", kSmallGrid);
+  for (const char* command :
+       {"run grid.yaml --db stores", "status --db stores", "resume --db stores"}) {
+    auto store = Run(command);
+    EXPECT_EQ(store.exit_code, 3) << command;
+    EXPECT_NE(store.err.find("'stores' is a directory, not a store"), std::string::npos)
+        << command << ": " << store.err;
+  }
+}
+
+TEST_F(CliTest, AGridWithMillionsOfProblemsShowsTheFirstFiftyAndACount) {
+  std::string grid = "experiments:\n  - name: a\n    task: sleep\n    params:\n";
+  for (int i = 0; i < 5000; ++i) grid += "      no.such.key" + std::to_string(i) + ": 1\n";
+  Write("huge.yaml", grid);
+  auto run = Run("run huge.yaml --db a.db");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("... and 4950 more like them, not shown"), std::string::npos)
+      << run.err.substr(0, 2000);
+  EXPECT_NE(run.err.find("5000 problems in huge.yaml; nothing was run or stored"),
+            std::string::npos);
+  EXPECT_LT(run.err.size(), 20000u);
+}
+
 TEST_F(CliTest, InvalidGridExitsTwoWithEveryProblemAndTouchesNoStore) {
   Write("bad.yaml", R"(experiments:
   - name: a

@@ -43,6 +43,14 @@ class CliTest : public ::testing::Test {
     Database d = OpenGuardedReadOnly(dir_ + "/" + db);
     return std::get<int64_t>(RunReadOnlyQuery(d, sql).rows.at(0).at(0));
   }
+  // The same while the store may not exist yet, or lack its schema: `otherwise` then.
+  int64_t QueryIntOr(const std::string& sql, int64_t otherwise, const std::string& db = "a.db") {
+    try {
+      return QueryInt(sql, db);
+    } catch (const std::exception&) {
+      return otherwise;
+    }
+  }
 
   // Starts a sweep of eight sleep jobs of `seconds` each and waits until at least `done` are done;
   // returns its pid and the count seen. `launcher` goes before the binary (an mpirun, say).

@@ -18,6 +18,62 @@ std::string Joined(const std::vector<std::string>& lines) {
   return text;
 }
 
+TEST(GridValidation, TextThatIsNotUtf8IsRefusedWhereItBreaks) {
+  // A Latin-1 "é" (0xE9) in a batch name: stored, it broke every JSON view of the store.
+  const auto p = Problems("name: caf\xe9\nexperiments:\n  - {name: a, task: sleep}\n");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:1:10: not UTF-8 text (an invalid byte here): save the grid as UTF-8");
+  // UTF-8 itself is welcome, in names and descriptions alike.
+  EXPECT_TRUE(Problems("name: café ∞-former\ndescription: długość\nexperiments:\n"
+                       "  - {name: a, task: sleep}\n")
+                  .empty());
+}
+
+TEST(GridValidation, AVariantsSubGridMayNotSetAnotherVariantsKey) {
+  const auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    grid:
+      model.attention:
+        softmax: {model.performer.features: [64, 128]}
+        performer: {model.performer.features: [64]}
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0],
+            "g.yaml:6:46: 'model.performer.features' is read by variant 'performer', not "
+            "'softmax': move it under performer");
+}
+
+TEST(GridValidation, ATabInTheIndentationIsNamed) {
+  const auto p = Problems("experiments:\n  - name: a\n\ttask: sleep\n");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0], "g.yaml:3:1: a tab in the indentation: YAML indents with spaces only");
+}
+
+TEST(GridValidation, AKeyWrittenTwiceIsTheProblemReported) {
+  const auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    grid:
+      data.max_len: [64, 128]
+      data.max_len: [256]
+)");
+  ASSERT_EQ(p.size(), 1u) << Joined(p);
+  EXPECT_EQ(p[0],
+            "g.yaml:6:7: 'data.max_len' is written twice in one mapping (first on line 5): "
+            "write it once");
+}
+
+TEST(GridValidation, NestingPastAnyGridsNeedIsRefused) {
+  std::string deep = "experiments:\n  - name: a\n    task: sleep\n    params: ";
+  for (int i = 0; i < 100; ++i) deep += "{a: ";
+  deep += "1";
+  for (int i = 0; i < 100; ++i) deep += "}";
+  const auto p = Problems(deep + "\n");
+  ASSERT_FALSE(p.empty());
+  EXPECT_NE(Joined(p).find("nested more than 64 levels deep"), std::string::npos) << Joined(p);
+}
+
 TEST(GridValidation, UnknownKeyWithSuggestion) {
   auto p = Problems(R"(experiments:
   - name: a

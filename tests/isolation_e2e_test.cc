@@ -3,9 +3,17 @@
 // the rest of the sweep is done, and no worker rank dies.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "tests/cli_test_fixture.h"
+#include "tests/test_process.h"
 
 namespace attnsweep {
 namespace {
@@ -18,8 +26,8 @@ experiments:
     grid: {seed: [1, 2, 3]}
   - name: broken
     task: fault
-    limits: {timeout: 2s, memory: 2G, max_attempts: 2}
-    params: {fault.seconds: 30, fault.gigabytes: 4}
+    limits: {timeout: 2s, memory: 256M, max_attempts: 2}
+    params: {fault.seconds: 30, fault.gigabytes: 1}
     grid:
       fault.kind: [throw, segfault, abort, sleep, allocate, nan]
 )";
@@ -63,9 +71,14 @@ TEST_P(IsolationTest, EveryFailureIsAnOutcomeAndTheSweepFinishes) {
   EXPECT_NE(text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'abort'")
                 .find("killed by SIGABRT"),
             std::string::npos);
-  EXPECT_NE(text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'allocate'")
-                .find("can't allocate memory"),
-            std::string::npos);
+  // Past its cap the job is killed: by the kernel, where its memory cgroup holds it to the cap,
+  // else by its worker, which watches its resident memory.
+  const std::string over_cap =
+      text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'allocate'");
+  EXPECT_TRUE(over_cap.find("by the kernel's OOM killer (its memory cgroup says so; the job's "
+                            "cap is 256M)") != std::string::npos ||
+              over_cap.find("passed the job's cap of 256M: killed") != std::string::npos)
+      << over_cap;
   // The job's own output comes with its error, and is kept beside the store.
   EXPECT_NE(text("SELECT error FROM jobs WHERE json_extract(config, '$.fault.kind') = 'throw'")
                 .find("last lines of the job's output"),
@@ -120,6 +133,97 @@ TEST_F(CliTest, LogsOfAnUnknownJobOrAnInprocJob) {
       << inproc.out;
 }
 
+// The job process of a one-rank sweep under `main`: the grandchild (main, its launcher, the job).
+pid_t JobProcessUnder(pid_t main) {
+  auto parent_of = [](pid_t pid) -> pid_t {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) return -1;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid = -1;
+    rest >> state >> ppid;
+    return ppid;
+  };
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    const pid_t parent = parent_of(pid);
+    if (parent > 0 && parent != main && parent_of(parent) == main) return pid;
+  }
+  return -1;
+}
+
+TEST_F(CliTest, AJobProcessKilledFromOutsideIsKilledNotOomAndRunsAgain) {
+  // As a user's kill -9 or a cluster's watchdog would: not the job's fault, and not an OOM kill.
+  Write("slow.yaml", R"(experiments:
+  - name: slow
+    task: fault
+    params: {fault.kind: sleep, fault.seconds: 3}
+)");
+  const pid_t main = testing::StartShell(
+      "exec " + testing::Attnsweep() + " run slow.yaml --db a.db --isolation process 2>err.txt",
+      dir_);
+  pid_t job = -1;
+  for (int i = 0; i < 200 && job < 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (QueryIntOr("SELECT count(*) FROM jobs WHERE status = 'running'", 0) == 1) {
+      job = JobProcessUnder(main);
+    }
+  }
+  ASSERT_GT(job, 0) << "no job process found";
+  ASSERT_EQ(::kill(job, SIGKILL), 0);
+  EXPECT_EQ(testing::WaitExitCode(main), 0) << testing::ReadFileText(dir_ + "/err.txt");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE attempt = 1 AND outcome = 'killed' AND "
+                     "error LIKE '%from outside attnsweep%'"),
+            1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE attempt = 2 AND outcome = 'done'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 1);
+}
+
+TEST_F(CliTest, WithoutACgroupTheWorkerHoldsAJobToItsCap) {
+  Write("hog.yaml", R"(experiments:
+  - name: hog
+    task: fault
+    limits: {memory: 256M, max_attempts: 1}
+    params: {fault.kind: allocate, fault.gigabytes: 1}
+)");
+  auto run = testing::RunShell("ATTNSWEEP_JOB_CGROUPS=0 timeout 60 " + testing::Attnsweep() +
+                                   " run hog.yaml --db a.db --isolation process",
+                               dir_);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE error_kind = 'oom' AND error LIKE "
+                     "'its resident memory, %, passed the job''s cap of 256M: killed%'"),
+            1)
+      << run.err;
+}
+
+TEST_F(CliTest, AJobMemoryCapOfTheDocsRunsSmallJobsAndStopsBigOnesWithoutHanging) {
+  // --job-memory 512M, the docs' example, hung every benchmark job when it capped the address
+  // space. Now a small benchmark runs, and one needing gigabytes (softmax at L 8192: 4 GiB of
+  // weights) ends as oom.
+  Write("cap.yaml", R"(experiments:
+  - name: speed
+    task: benchmark
+    params: {bench: {batch_size: 4, warmup: 0, repeats: 1, backward: false}, model.heads: 4}
+    grid: {data.max_len: [64, 8192]}
+)");
+  auto run = testing::RunShell("timeout 120 " + testing::Attnsweep() +
+                                   " run cap.yaml --db a.db --job-memory 512M --isolation process",
+                               dir_);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done' AND "
+                     "json_extract(config, '$.data.max_len') = 64"),
+            1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'failed' AND error_kind = 'oom' "
+                     "AND json_extract(config, '$.data.max_len') = 8192"),
+            1)
+      << run.err;
+}
+
 TEST_F(CliTest, BadLimitsAreGridErrors) {
   Write("bad.yaml", R"(experiments:
   - name: a
@@ -130,7 +234,7 @@ TEST_F(CliTest, BadLimitsAreGridErrors) {
   EXPECT_EQ(run.exit_code, 2);
   for (const char* message :
        {"bad.yaml:4:23: error: 'limits.timeout' must be a duration such as 90s, 30m or 2h",
-        "bad.yaml:4:37: error: 'limits.memory' must be a size such as 512M or 16G",
+        "bad.yaml:4:37: error: 'limits.memory': 'lots' is not a size such as 512M or 16G",
         "bad.yaml:4:54: error: 'limits.isolation' must be process, host, inproc or auto",
         "bad.yaml:4:76: error: 'limits.max_attempts' must be an integer from 1 to 100",
         "bad.yaml:4:79: error: unknown limit 'retries'"}) {
@@ -138,6 +242,15 @@ TEST_F(CliTest, BadLimitsAreGridErrors) {
   }
   auto option = Run("run bad.yaml --db a.db --job-timeout soon");
   EXPECT_EQ(option.exit_code, 2);
+  // A cap no job could live under is refused before anything runs, and so is a cap of 0.
+  Write("fine.yaml", "experiments:\n  - name: a\n    task: fault\n");
+  for (const char* cap : {"1K", "0", "64M"}) {
+    auto small = Run(std::string("run fine.yaml --db b.db --job-memory ") + cap);
+    EXPECT_EQ(small.exit_code, 2) << cap;
+    EXPECT_NE(small.err.find("is too small for any job"), std::string::npos) << small.err;
+    EXPECT_NE(small.err.find("at least 128M"), std::string::npos) << small.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/b.db"));
 }
 
 TEST_F(CliTest, JobProcessesRunTheWorkersOwnBuildEvenAfterTheFileIsGone) {

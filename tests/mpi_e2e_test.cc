@@ -140,6 +140,50 @@ TEST_F(CliTest, KillNineInsideAStoreGroupThenResumeStoresEveryResultOnce) {
             0);
 }
 
+TEST_F(CliTest, AnInprocJobThatTakesItsRankDownIsBlamedThenFailedAsPoison) {
+  // A segfault in an inproc job kills its worker rank, and mpirun ends the whole MPI job: the
+  // coordinator sees the rank gone and blames the job (rank_died, counted), so resume cannot loop.
+  Write("poison.yaml", R"(experiments:
+  - name: poison
+    task: fault
+    limits: {isolation: inproc, max_attempts: 2}
+    params: {fault.kind: segfault}
+)");
+  auto run =
+      testing::RunShell(Mpirun(2) + testing::Attnsweep() + " run poison.yaml --db a.db", dir_);
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'rank_died' AND error LIKE "
+                     "'its worker rank 1 (pid %) died while running it%'"),
+            1)
+      << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'pending'"), 1);
+  auto again = testing::RunShell(Mpirun(2) + testing::Attnsweep() + " resume --db a.db", dir_);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'rank_died'"), 2) << again.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'failed' AND error_kind = 'crash' "
+                     "AND error LIKE 'poison: %'"),
+            1);
+  // Nothing is left to run: resume ends the batch, saying what failed and how to run it again; a
+  // plain resume after that says the same.
+  for (int i = 0; i < 2; ++i) {
+    auto nothing = Run("resume --db a.db");
+    EXPECT_EQ(nothing.exit_code, 1);
+    EXPECT_NE(nothing.err.find("1 failed: 1 crash"), std::string::npos) << nothing.err;
+    EXPECT_NE(nothing.err.find("attnsweep resume 1 --retry-failed --db a.db"), std::string::npos)
+        << nothing.err;
+  }
+}
+
+TEST_F(CliTest, ResumeWhereNothingWasStoredSaysSo) {
+  auto none = Run("resume --db never.db");
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_NE(none.err.find("nothing was stored there. If `run` was stopped before it stored its "
+                          "batch, start `attnsweep run GRID.yaml` again"),
+            std::string::npos)
+      << none.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/never.db"));
+}
+
 // A bad Open MPI setting makes MPI_Init_thread fail for real. Open MPI 4.1 then ends the process
 // itself (its fatal error handler, exit 1) before attnsweep can answer kExitLaunchFailed, so this
 // holds what is true whichever library runs: no success, the cause printed, nothing stored.
@@ -155,6 +199,42 @@ TEST_F(CliTest, MpiThatCannotStartFailsTheRunAndStoresNothing) {
               run.err.find("ORTE_ERROR_LOG") != std::string::npos)
       << run.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/a.db"));
+}
+
+TEST_F(CliTest, CtrlCOfMpirunExitsOneThirtyAndResumeFinishes) {
+  // As a terminal does: SIGINT to the whole foreground group (the script, mpirun, the ranks).
+  const auto [pid, done] = StartSlowSweepAndWait(2, "err.txt", "setsid " + Mpirun(3));
+  ASSERT_GE(done, 2);
+  ::kill(-pid, SIGINT);
+  EXPECT_EQ(testing::WaitExitCode(pid), 130) << testing::ReadFileText(dir_ + "/err.txt");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'running'"), 0);
+  EXPECT_EQ(QueryInt("SELECT status = 'interrupted' FROM batches"), 1);
+  auto resume = Run("resume --db a.db");
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
+}
+
+TEST_F(CliTest, ARankKilledUnderMpirunLeavesALineThatSaysWhatToDo) {
+  const auto [pid, done] = StartSlowSweepAndWait(1, "err.txt", "setsid " + Mpirun(3));
+  ASSERT_GE(done, 1);
+  // A worker rank, killed as the kernel or a user would: mpirun is the script's child, the ranks
+  // are mpirun's, rank 0 the first of them.
+  const auto mpirun = testing::RunShell("pgrep -P " + std::to_string(pid), dir_);
+  const auto ranks = testing::RunShell(
+      "pgrep -P " + mpirun.out.substr(0, mpirun.out.find('\n')) + " | sort -n | tail -1", dir_);
+  ASSERT_FALSE(ranks.out.empty()) << mpirun.out;
+  ::kill(std::stoi(ranks.out), SIGKILL);
+  const int code = testing::WaitExitCode(pid);
+  EXPECT_NE(code, 0);
+  const std::string err = testing::ReadFileText(dir_ + "/err.txt");
+  EXPECT_NE(err.find("scripts/mpirun.sh: mpirun ended with status"), std::string::npos) << err;
+  EXPECT_NE(err.find("`attnsweep resume --db STORE` finishes the batch"), std::string::npos) << err;
+  auto resume = Run("resume --db a.db");
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
+  EXPECT_EQ(QueryInt("SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE outcome = "
+                     "'done' GROUP BY job_id)"),
+            1);
 }
 
 TEST_F(CliTest, SecondResumeIsRefusedWhileTheFirstHoldsTheLease) {

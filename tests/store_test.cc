@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "store/schema.h"
 
@@ -210,24 +211,64 @@ TEST_F(StoreTest, LeaseIsExclusiveUntilItExpiresOrItsHolderDies) {
   EXPECT_FALSE(store.FindBatchRecord(batch)->lease_live);
 }
 
-TEST_F(StoreTest, RunningJobsOfAGoneCoordinatorAreLostThenRetriedWithinTheirBudget) {
+TEST_F(StoreTest, AGoneCoordinatorsJobsAreAbandonedUnlessTheyRanInsideIt) {
   ResultStore store = ResultStore::OpenForWriting(path_);
   const int64_t batch = MakeBatch(store, 2);
   auto jobs = store.PendingJobs(batch);
-  store.StartAttempt(jobs[0].id, {1, "h", "cpu", 1});
-  store.StartAttempt(jobs[1].id, {2, "h", "cpu", 1});
-  EXPECT_EQ(store.RequeueRunning(batch, /*max_attempts=*/2), 2);
+  // One in a job process of its own under a worker rank; one inside the coordinator's own process
+  // (one rank, inproc), which it may have brought down.
+  const AttemptPlace own_process{1, "h", "cpu", 1, "process"};
+  const AttemptPlace in_coordinator{0, "h", "cpu", 1, "inproc"};
+  store.StartAttempt(jobs[0].id, own_process);
+  store.StartAttempt(jobs[1].id, in_coordinator);
+  auto requeued = store.RequeueRunning(batch, /*max_attempts=*/2);
+  EXPECT_EQ(requeued.abandoned, 1);
+  EXPECT_EQ(requeued.suspects, 1);
+  EXPECT_EQ(requeued.poisoned, 0);
   EXPECT_EQ(store.FindBatch(batch)->pending, 2);
-  EXPECT_EQ(store.CountedAttempts(jobs[0].id), 1);
-  // Lost again: the second lost attempt uses up a budget of two.
-  store.StartAttempt(jobs[0].id, {1, "h", "cpu", 1});
-  EXPECT_EQ(store.RequeueRunning(batch, 2), 1);
+  EXPECT_EQ(store.CountedAttempts(jobs[0].id), 0) << "the coordinator's death was not its doing";
+  EXPECT_EQ(store.CountedAttempts(jobs[1].id), 1);
+  // Again: the abandoned job is free to run a third time; the suspect has used its two attempts
+  // and fails as a crash, a poison job.
+  store.StartAttempt(jobs[0].id, own_process);
+  store.StartAttempt(jobs[1].id, in_coordinator);
+  requeued = store.RequeueRunning(batch, 2);
+  EXPECT_EQ(requeued.abandoned, 1);
+  EXPECT_EQ(requeued.poisoned, 1);
+  EXPECT_EQ(store.FindBatch(batch)->pending, 1);
   auto failed = store.JobsWithMetrics(batch, "failed");
   ASSERT_EQ(failed.size(), 1u);
-  EXPECT_EQ(failed[0].error_kind, "lost");
-  EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts WHERE outcome = 'lost'"), 3);
+  EXPECT_EQ(failed[0].error_kind, "crash");
+  EXPECT_EQ(failed[0].error.rfind("poison: ", 0), 0u) << failed[0].error;
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts WHERE outcome = 'abandoned'"), 2);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts WHERE outcome = 'rank_died'"), 2);
   EXPECT_EQ(store.RetryFailed(batch), 1);
   EXPECT_EQ(store.FindBatch(batch)->pending, 2);
+}
+
+TEST_F(StoreTest, AnInterruptedAttemptWhoseRankDiedCountsAndAPoisonJobFails) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 1);
+  const int64_t job = store.PendingJobs(batch)[0].id;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    store.StartAttempt(job, {1, "h", "cpu", 1, "inproc"});
+    ASSERT_TRUE(
+        store.RecordFailure(job, attempt, "interrupted", "the sweep was interrupted", true));
+    EXPECT_TRUE(store.MarkRankDied(job, attempt, /*max_attempts=*/2, "rank 1 died"));
+    EXPECT_EQ(store.CountedAttempts(job), attempt);
+  }
+  auto failed = store.JobsWithMetrics(batch, "failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].error_kind, "crash");
+  EXPECT_NE(failed[0].error.find("took its process down 2 times"), std::string::npos)
+      << failed[0].error;
+  // Only an interrupted attempt is taken for a rank's death: not a done or crashed one.
+  EXPECT_FALSE(store.MarkRankDied(job, 2, 2, "again"));
+  store.RetryFailed(batch);
+  store.StartAttempt(job, {1, "h", "cpu", 1, "inproc"});
+  ASSERT_TRUE(store.CommitResult(job, 3, {{"value", 1.0}}, {}));
+  EXPECT_FALSE(store.MarkRankDied(job, 3, 2, "rank 1 died"));
+  EXPECT_EQ(store.FindBatch(batch)->done, 1);
 }
 
 TEST_F(StoreTest, StopRequestAndUnfinishedBatches) {
@@ -292,6 +333,54 @@ TEST_F(StoreTest, AStoreOfAnOlderSchemaIsUpgradedBeforeAReadOnlyCommandReadsIt) 
   Statement version(store.db(), "PRAGMA user_version");
   ASSERT_TRUE(version.Step());
   EXPECT_EQ(version.Int(0), CurrentSchemaVersion());
+}
+
+TEST_F(StoreTest, SchemaFiveKeepsEveryAttemptAndTakesTheNewOutcomes) {
+  {
+    Database raw(path_, Database::Mode::kReadWriteCreate);
+    MigrateSchema(raw, 4);
+    raw.Exec(
+        "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'experiments: []', 'done');"
+        "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts) VALUES "
+        "(1, 'e', 'k', '{}', 'done', 2);"
+        "INSERT INTO attempts (job_id, attempt, rank, host, outcome, error) VALUES "
+        "(1, 1, 1, 'h', 'lost', 'went silent'), (1, 2, 1, 'h', 'done', NULL);");
+    EXPECT_THROW(raw.Exec("UPDATE attempts SET outcome = 'killed' WHERE attempt = 1"), StoreError);
+  }
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  EXPECT_EQ(Count(store,
+                  "SELECT count(*) FROM attempts WHERE outcome IN ('lost', 'done') AND "
+                  "host = 'h' AND rank = 1"),
+            2);
+  for (const char* outcome : {"killed", "abandoned", "rank_died"}) {
+    store.db().Exec(std::string("UPDATE attempts SET outcome = '") + outcome +
+                    "' WHERE attempt = 1");
+  }
+  EXPECT_THROW(store.db().Exec("UPDATE attempts SET outcome = 'vanished' WHERE attempt = 1"),
+               StoreError);
+}
+
+TEST_F(StoreTest, AnotherProgramsDatabaseIsRefusedAndLeftAsItWas) {
+  {
+    Database raw(path_, Database::Mode::kReadWriteCreate);
+    raw.Exec(
+        "CREATE TABLE customers (id INTEGER, name TEXT); INSERT INTO customers VALUES (1, 'a')");
+  }
+  auto bytes = [this] {
+    std::ifstream in(path_, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string before = bytes();
+  try {
+    ResultStore::OpenForWriting(path_);
+    FAIL() << "adopted a foreign database";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("an SQLite database of another program (tables "
+                                         "customers), not an attnsweep store"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(bytes() == before) << "not a byte changed";
 }
 
 TEST_F(StoreTest, ReadOnlyOpenOfAMissingOrForeignFile) {

@@ -31,6 +31,9 @@ TEST(Units, Sizes) {
   EXPECT_EQ(*ParseSizeBytes("2GiB"), 2LL << 30);
   EXPECT_FALSE(ParseSizeBytes("lots"));
   EXPECT_FALSE(ParseSizeBytes("5Q"));
+  for (const char* size : {"512M", "1.5G", "900K", "12B", "3T"}) {
+    EXPECT_EQ(FormatSize(*ParseSizeBytes(size)), size);
+  }
 }
 
 TEST(PipeFrames, WholeFramesAcrossPartialReads) {

@@ -4,7 +4,9 @@
 #include "workers/device_placement.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
+#include "workers/placement.h"
 #include "workers/poll_wait.h"
+#include "workers/process_liveness.h"
 #include "workers/stored_jobs.h"
 
 #include <sys/resource.h>
@@ -167,6 +169,7 @@ void Coordinator::Handle(int source, const Message& message) {
   if (message.type == MessageType::kHello) {
     Worker& worker = workers_[source];
     worker.host = message.host;
+    worker.pid = message.pid;
     worker.threads = message.threads;
     worker.node_threads = message.node_threads;
     worker.device = message.device.empty() ? "cpu" : message.device;
@@ -328,9 +331,11 @@ void Coordinator::CheckSilentWorkers(Clock::time_point now) {
 
 void Coordinator::Interrupt() {
   // Mark what is in flight first: the process may be killed soon after (mpirun sends SIGKILL).
+  std::vector<RunningAttempt> in_flight;
   for (auto& [rank, worker] : workers_) {
     if (!worker.job) continue;
     const int64_t job_id = worker.job->record.id;
+    in_flight.push_back({rank, job_id, worker.attempt, scheduler_.MaxAttempts(worker.job->plan)});
     writes_.RecordFailure(job_id, worker.attempt, JobOutcomeName(JobOutcome::kInterrupted),
                           "the sweep was interrupted", /*retry=*/true);
     Message cancel;
@@ -341,6 +346,52 @@ void Coordinator::Interrupt() {
     EndAttempt(worker);
   }
   writes_.Flush();
+  BlameDeadRanks(std::move(in_flight));
+}
+
+void Coordinator::BlameDeadRanks(std::vector<RunningAttempt> in_flight) {
+  // mpirun ends the whole MPI job when one rank dies, and signals the rest: a worker rank whose
+  // job crashed it (a segfault in an inproc job) looks, from here, like any interrupt. Its attempt
+  // is then a suspect, counted, so a job that keeps taking its rank down ends failed instead of
+  // looping through resumes. A worker on this host is dead when its process is; one elsewhere when
+  // it says nothing within the grace (a live one was signalled too, and answers at once).
+  if (options_.worker_in_process) return;  // the worker is this process: it is alive
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(options_.rank_death_grace_s));
+  auto blame = [&](const RunningAttempt& job, const std::string& why) {
+    if (store_.MarkRankDied(job.job_id, job.attempt, job.max_attempts, why)) {
+      ++report_.rank_died;
+      spdlog::error("job #{}: {}", job.job_id, why);
+    }
+  };
+  while (!in_flight.empty()) {
+    for (auto it = in_flight.begin(); it != in_flight.end();) {
+      const Worker& worker = workers_[it->rank];
+      if (ProcessIsGone(worker.host, worker.pid)) {
+        blame(*it, "its worker rank " + std::to_string(it->rank) + " (pid " +
+                       std::to_string(worker.pid) + ") died while running it");
+        it = in_flight.erase(it);
+      } else if (worker.host == HostName()) {
+        it = in_flight.erase(it);  // alive, here: not to blame
+      } else {
+        ++it;
+      }
+    }
+    if (in_flight.empty() || Clock::now() >= deadline) break;
+    while (auto received = PollMessage(transport_)) {
+      in_flight.erase(
+          std::remove_if(in_flight.begin(), in_flight.end(),
+                         [&](const RunningAttempt& job) { return job.rank == received->source; }),
+          in_flight.end());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const auto& job : in_flight) {
+    blame(job, fmt::format("its worker rank {} on {} did not answer within {:.1f} s of the "
+                           "interrupt: it most likely died while running it",
+                           job.rank, workers_[job.rank].host, options_.rank_death_grace_s));
+  }
 }
 
 void Coordinator::Finish(SweepEnd end) {

@@ -46,6 +46,9 @@ struct CoordinatorOptions {
   std::function<bool()> drain_requested = [] { return false; };      // SIGUSR1
   // The one-rank run: the worker is a thread of the coordinator's process, recorded as its rank.
   bool worker_in_process = false;
+  // When the sweep is interrupted, how long a worker on another host has to show it is alive (a
+  // signalled worker answers at once) before its job counts as having taken it down.
+  double rank_death_grace_s = 1.5;
   // Group commit: how long a start or result may wait for the store, and how many may wait.
   WriteQueueOptions store_writes;
 };
@@ -60,6 +63,7 @@ struct SweepReport {
   int64_t done = 0;
   int64_t failed = 0;
   int64_t lost = 0;              // attempts given up on (silent worker)
+  int64_t rank_died = 0;         // attempts whose worker rank died while running them
   int64_t stale_dropped = 0;     // results that arrived for an attempt no longer current
   int exit_code = 0;             // what every rank exits with
   std::vector<int> ranks_used;   // ranks that ran at least one attempt
@@ -86,6 +90,7 @@ class Coordinator {
   using Clock = std::chrono::steady_clock;
   struct Worker {
     std::string host;
+    int pid = 0;
     int threads = 0;
     int node_threads = 0;             // every worker's on its node together
     std::string device;               // "cpu", "cuda:N"
@@ -119,6 +124,14 @@ class Coordinator {
   std::optional<double> EtaSeconds() const;
   void KeepLog(const Worker& worker, int rank, const Message& result);
   void Interrupt();
+  struct RunningAttempt {
+    int rank;
+    int64_t job_id;
+    int attempt;
+    int max_attempts;
+  };
+  // After an interrupt: the attempts in `in_flight` whose worker rank is dead end as rank_died.
+  void BlameDeadRanks(std::vector<RunningAttempt> in_flight);
   void Finish(SweepEnd end);
   int InFlight() const;
   // Attempts of the job that count against its retry budget (crash, timeout, lost), from the

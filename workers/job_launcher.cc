@@ -27,7 +27,6 @@ namespace {
 
 // worker -> launcher, with the job process's three descriptors attached.
 struct LaunchRequest {
-  int64_t memory_bytes;
   int32_t threads;
 };
 
@@ -106,7 +105,7 @@ void DropMpiEnvironment() {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  std::exit(ServeJobsFromLauncher(request.memory_bytes, request.threads));
+  std::exit(ServeJobsFromLauncher(request.threads));
 }
 
 // The launcher's loop: a fork per request, a report per fork and per end. Leaves when the worker
@@ -214,10 +213,10 @@ JobLauncher::~JobLauncher() {
   waitpid(pid_, &status, 0);
 }
 
-pid_t JobLauncher::Launch(int stdin_fd, int log_fd, int result_fd, int64_t memory_bytes,
-                          int threads, std::string* error) {
+pid_t JobLauncher::Launch(int stdin_fd, int log_fd, int result_fd, int threads,
+                          std::string* error) {
   RequestBuffer buffer;
-  buffer.request = {memory_bytes, threads};
+  buffer.request = {threads};
   const int fds[kLaunchFds] = {stdin_fd, log_fd, result_fd};
   cmsghdr* header = CMSG_FIRSTHDR(&buffer.message);
   header->cmsg_level = SOL_SOCKET;

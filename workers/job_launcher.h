@@ -34,10 +34,8 @@ class JobLauncher {
 
   // Forks a job process in a process group of its own with `stdin_fd` as its stdin, `log_fd` as
   // its stdout and stderr, and `result_fd` as its descriptor 3, and nothing else open; it serves
-  // jobs under `memory_bytes` (0: no cap) with `threads` threads (job_process_main.h). Returns its
-  // pid, or -1 with `error` set.
-  pid_t Launch(int stdin_fd, int log_fd, int result_fd, int64_t memory_bytes, int threads,
-               std::string* error);
+  // jobs with `threads` threads (job_process_main.h). Returns its pid, or -1 with `error` set.
+  pid_t Launch(int stdin_fd, int log_fd, int result_fd, int threads, std::string* error);
   // Whether the launcher has reported `pid` ended; its wait status in `status`. Never blocks.
   bool Reaped(pid_t pid, int* status);
   // Waits up to `timeout_s` for `pid` to be reported ended.

@@ -10,10 +10,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
@@ -49,7 +53,7 @@ std::vector<std::string> ChildEnvironment() {
 
 // posix_spawn of `attnsweep __job`: what a worker without a launcher does.
 pid_t SpawnJobExecutable(const Pipe& to_child, const Pipe& from_child, const UniqueFd& log,
-                         int64_t memory_bytes, int threads, std::string* error) {
+                         int threads, std::string* error) {
   const std::string name = SelfExecutableName();
 
   posix_spawn_file_actions_t actions;
@@ -72,10 +76,8 @@ pid_t SpawnJobExecutable(const Pipe& to_child, const Pipe& from_child, const Uni
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  const std::string memory = std::to_string(memory_bytes);
   const std::string thread_count = std::to_string(threads);
-  std::vector<const char*> argv = {name.c_str(),   "__job",     "--memory-bytes",
-                                   memory.c_str(), "--threads", thread_count.c_str(),
+  std::vector<const char*> argv = {name.c_str(), "__job", "--threads", thread_count.c_str(),
                                    nullptr};
   const std::vector<std::string> env_strings = ChildEnvironment();
   std::vector<char*> env;
@@ -111,11 +113,10 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
     *error = "cannot open the job log '" + log_path + "': " + std::strerror(errno);
     return nullptr;
   }
-  const pid_t pid =
-      launcher != nullptr
-          ? launcher->Launch(to_child.read_end.get(), log.get(), from_child.write_end.get(),
-                             memory_bytes, threads, error)
-          : SpawnJobExecutable(to_child, from_child, log, memory_bytes, threads, error);
+  const pid_t pid = launcher != nullptr
+                        ? launcher->Launch(to_child.read_end.get(), log.get(),
+                                           from_child.write_end.get(), threads, error)
+                        : SpawnJobExecutable(to_child, from_child, log, threads, error);
   if (pid < 0) return nullptr;
   // The child's ends and the log close as this returns: the worker keeps only its own ends, so it
   // sees end of file when the child goes.
@@ -130,6 +131,18 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
   process->log_path_ = log_path;
   process->memory_bytes_ = memory_bytes;
   process->threads_ = threads;
+  // Before the worker sends it a job: what it touches from here on is charged to its own cgroup.
+  std::string no_cgroup;
+  process->cgroup_ = JobCgroup::ForProcess(pid, memory_bytes, &no_cgroup);
+  static std::once_flag said;
+  std::call_once(said, [&] {
+    if (process->cgroup_) {
+      spdlog::debug("job processes get a memory cgroup of their own (under {})",
+                    std::filesystem::path(process->cgroup_->path()).parent_path().string());
+    } else {
+      spdlog::debug("job processes run without a memory cgroup of their own: {}", no_cgroup);
+    }
+  });
   return process;
 }
 
@@ -145,6 +158,35 @@ JobProcess::~JobProcess() {
     }
   }
   // The pipes close after this, as members.
+}
+
+std::optional<bool> JobProcess::OomKilled(std::chrono::milliseconds patience) const {
+  if (!cgroup_) return std::nullopt;
+  const auto give_up = std::chrono::steady_clock::now() + patience;
+  while (cgroup_->OomKills() == 0) {
+    if (std::chrono::steady_clock::now() >= give_up) {
+      return memory_bytes_ > 0 && cgroup_->ReachedLimit();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+std::optional<int64_t> JobProcess::ResidentPastCap() {
+  if (memory_bytes_ <= 0 || cgroup_ || exited_) return std::nullopt;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_memory_check_) return std::nullopt;
+  next_memory_check_ = now + std::chrono::milliseconds(20);
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      const int64_t resident = std::stoll(line.substr(6)) * 1024;  // in kB
+      if (resident > memory_bytes_) return resident;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 bool JobProcess::Send(const Message& assign) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "experiments/unique_fd.h"
+#include "workers/job_cgroup.h"
 #include "workers/message.h"
 #include "workers/pipe_frames.h"
 
@@ -48,6 +49,14 @@ class JobProcess {
   int wait_status() const { return wait_status_; }
   // Sends `signal` to the whole process group (what the job started too).
   void Signal(int signal);
+  // Whether the kernel's OOM killer killed it, from its memory cgroup (job_cgroup.h): its count of
+  // OOM kills, read until it shows one or `patience` has passed (the count can trail the exit
+  // seen), or its memory having met the cap. nullopt where it has no cgroup.
+  std::optional<bool> OomKilled(std::chrono::milliseconds patience) const;
+  // Without a memory cgroup the worker holds the process to its cap itself: its resident memory,
+  // read at most every 20 ms; the amount when it is past the cap. Never with a cgroup, whose
+  // limit the kernel enforces.
+  std::optional<int64_t> ResidentPastCap();
 
  private:
   JobProcess() = default;
@@ -62,6 +71,8 @@ class JobProcess {
   std::string log_path_;
   int64_t memory_bytes_ = 0;
   int threads_ = 1;
+  std::unique_ptr<JobCgroup> cgroup_;  // destroyed after the process is killed and reaped
+  std::chrono::steady_clock::time_point next_memory_check_{};
 };
 
 // "killed by SIGSEGV (Segmentation fault)" or "exited with code 3".

@@ -1,7 +1,6 @@
 #include "workers/job_process_main.h"
 
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,14 +21,10 @@ namespace attnsweep {
 
 namespace {
 
-int ServeJobs(int64_t memory_bytes, int threads) {
+int ServeJobs(int threads) {
   // Under memory pressure the kernel should pick a job, not a worker rank (which would end the
   // sweep).
   std::ofstream("/proc/self/oom_score_adj") << 1000;
-  if (memory_bytes > 0) {
-    rlimit limit{static_cast<rlim_t>(memory_bytes), static_cast<rlim_t>(memory_bytes)};
-    setrlimit(RLIMIT_AS, &limit);
-  }
   InstallInterruptHandlers();  // SIGTERM from the worker: stop the job, report it interrupted
 
   std::string frame;
@@ -85,7 +80,7 @@ bool IsMpiVariable(const char* entry) {
   return false;
 }
 
-int RunJobProcessMain(int64_t memory_bytes, int threads) {
+int RunJobProcessMain(int threads) {
   // Die with the worker; and if it is already gone, do not run orphaned.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   const char* parent = std::getenv(kJobParentEnv);
@@ -93,11 +88,9 @@ int RunJobProcessMain(int64_t memory_bytes, int threads) {
     std::fprintf(stderr, "attnsweep __job: run by attnsweep workers only\n");
     return 2;
   }
-  return ServeJobs(memory_bytes, threads);
+  return ServeJobs(threads);
 }
 
-int ServeJobsFromLauncher(int64_t memory_bytes, int threads) {
-  return ServeJobs(memory_bytes, threads);
-}
+int ServeJobsFromLauncher(int threads) { return ServeJobs(threads); }
 
 }  // namespace attnsweep

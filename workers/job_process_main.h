@@ -15,11 +15,11 @@ constexpr const char* kJobParentEnv = "ATTNSWEEP_JOB_PARENT";
 // not inherit them, or it, or what it starts, would take itself for an MPI rank.
 bool IsMpiVariable(const char* entry);
 
-// memory_bytes > 0 caps the process's address space (RLIMIT_AS), so an allocation past it fails in
-// LibTorch (an `oom` outcome) instead of drawing the kernel's OOM killer. Returns the exit code.
-// Refuses to run unless the parent is the worker that spawned it (kJobParentEnv).
-int RunJobProcessMain(int64_t memory_bytes, int threads);
+// Serves jobs with `threads` threads; its worker holds it to the job memory cap from outside
+// (job_process.h). Returns the exit code. Refuses to run unless the parent is the worker that
+// spawned it (kJobParentEnv).
+int RunJobProcessMain(int threads);
 // The same, for a job process forked by the launcher (job_launcher.h), whose parent it is.
-int ServeJobsFromLauncher(int64_t memory_bytes, int threads);
+int ServeJobsFromLauncher(int threads);
 
 }  // namespace attnsweep

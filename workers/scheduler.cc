@@ -1,5 +1,7 @@
 #include "workers/scheduler.h"
 
+#include "store/attempt_outcomes.h"
+
 #include <algorithm>
 
 namespace attnsweep {
@@ -62,9 +64,7 @@ bool Scheduler::ShouldRetry(const JobPlan& plan, const std::string& outcome,
   return Retriable(outcome) && counted_attempts < MaxAttempts(plan);
 }
 
-bool Scheduler::Retriable(const std::string& outcome) {
-  return outcome == "crash" || outcome == "timeout" || outcome == "lost";
-}
+bool Scheduler::Retriable(const std::string& outcome) { return CountsAgainstAttempts(outcome); }
 
 std::vector<double> Scheduler::QueuedEstimates() const {
   std::vector<double> estimates;

@@ -53,9 +53,9 @@ class Scheduler {
   // the job already has `counted_attempts` attempts that count against its budget (crash,
   // timeout, lost), this one included.
   bool ShouldRetry(const JobPlan& plan, const std::string& outcome, int counted_attempts) const;
-  // Whether an attempt that ended with `outcome` may be tried again at all: a crash, a timeout or a
-  // lost worker may be the machine's fault; an error, oom, diverged or invalid job would only fail
-  // again.
+  // Whether an attempt that ended with `outcome` is tried again within the job's budget
+  // (store/attempt_outcomes.h: crash, timeout, killed, lost, rank_died may be the machine's fault;
+  // an error, oom, diverged or invalid job would only fail again).
   static bool Retriable(const std::string& outcome);
   int MaxAttempts(const JobPlan& plan) const;
 

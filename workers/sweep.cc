@@ -14,6 +14,7 @@
 #include "workers/inprocess_transport.h"
 #include "workers/interrupts.h"
 #include "workers/placement.h"
+#include "workers/process_liveness.h"
 #include "workers/worker.h"
 
 namespace attnsweep {
@@ -109,25 +110,9 @@ std::string LeaseOwner() { return HostName() + ":" + std::to_string(getpid()); }
 
 bool LeaseHolderIsDead(const std::string& holder) {
   const size_t colon = holder.rfind(':');
-  if (colon == std::string::npos || holder.substr(0, colon) != HostName()) return false;
-  const pid_t pid = static_cast<pid_t>(std::strtol(holder.c_str() + colon + 1, nullptr, 10));
-  if (pid <= 0) return false;
-  if (kill(pid, 0) != 0) return errno == ESRCH;
-  // Alive as far as kill() can tell: a zombie not yet reaped is dead, and so is a pid that the
-  // kernel has since given to another program.
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const size_t close = line.rfind(')');
-  if (close != std::string::npos && close + 2 < line.size()) {
-    const char state = line[close + 2];
-    if (state == 'Z' || state == 'X') return true;
-  }
-  const size_t open = line.find('(');
-  const std::string command = open != std::string::npos && close != std::string::npos
-                                  ? line.substr(open + 1, close - open - 1)
-                                  : "";
-  return !command.empty() && command != "attnsweep";
+  if (colon == std::string::npos) return false;
+  return ProcessIsGone(holder.substr(0, colon),
+                       static_cast<int>(std::strtol(holder.c_str() + colon + 1, nullptr, 10)));
 }
 
 }  // namespace attnsweep

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/job_runner.h"
+#include "experiments/units.h"
 #include "workers/exit_codes.h"
 #include "workers/job_process.h"
 #include "workers/poll_wait.h"
@@ -210,13 +211,19 @@ class ChildExecution final : public Execution {
       if (cancelled_) {
         End(JobOutcome::kInterrupted, "stopped when the sweep was interrupted");
       } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-        End(JobOutcome::kOom, "the job process was " + DescribeWaitStatus(status) +
-                                  ": most likely the kernel's OOM killer (job processes have "
-                                  "oom_score_adj 1000)");
+        EndKilled(status);
       } else {
         End(JobOutcome::kCrash,
             "the job process was " + DescribeWaitStatus(status) + " before reporting a result");
       }
+      return true;
+    }
+    if (const auto resident = process_->ResidentPastCap()) {
+      process_->Signal(SIGKILL);
+      WaitForExit();
+      End(JobOutcome::kOom, "its resident memory, " + FormatSize(*resident) +
+                                ", passed the job's cap of " +
+                                FormatSize(process_->memory_bytes()) + ": killed");
       return true;
     }
     if (deadline_ && now >= *deadline_) {
@@ -267,6 +274,25 @@ class ChildExecution final : public Execution {
   }
   void WaitForExit() {
     while (!process_->Exited()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // A SIGKILL the worker did not send: the kernel's OOM killer only where the job's memory cgroup
+  // counted an OOM kill; otherwise someone else (a user, a watchdog), and the job is not to blame.
+  void EndKilled(int status) {
+    const std::optional<bool> oom = process_->OomKilled(std::chrono::milliseconds(200));
+    const std::string how = "the job process was " + DescribeWaitStatus(status);
+    if (oom && *oom) {
+      End(JobOutcome::kOom,
+          how + " by the kernel's OOM killer (its memory cgroup says so" +
+              (process_->memory_bytes() > 0
+                   ? "; the job's cap is " + FormatSize(process_->memory_bytes()) + ")"
+                   : ")"));
+    } else {
+      End(JobOutcome::kKilled,
+          how + " from outside attnsweep" +
+              (oom ? " (not by the OOM killer: its memory cgroup counted none)"
+                   : " (no memory cgroup here to tell an OOM kill from another)") +
+              "; it runs again if it has attempts left");
+    }
   }
   void End(JobOutcome outcome, const std::string& error) {
     result_ = NewResult();
@@ -434,7 +460,18 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
       // A job process has no signal of its own here (its group is not the worker's): pass it on.
       if (job) job->Cancel();
       // Leave once the job has stopped and the coordinator had time to say shut down.
-      if (interrupted_at == Clock::time_point{}) interrupted_at = now;
+      if (interrupted_at == Clock::time_point{}) {
+        interrupted_at = now;
+        // At once, before the job has stopped: a coordinator on another host takes a worker that
+        // stays silent after an interrupt for one its job took down (coordinator.h).
+        if (job) {
+          Message alive;
+          alive.type = MessageType::kHeartbeat;
+          alive.job_id = job->job_id();
+          alive.attempt = job->attempt();
+          SendMessage(transport, options.coordinator, alive);
+        }
+      }
       if (!job &&
           now - interrupted_at >= std::chrono::duration<double>(options.interrupt_grace_s)) {
         transport.Flush(0.5);

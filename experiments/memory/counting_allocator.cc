@@ -17,12 +17,15 @@ class CountingCpuAllocator final : public c10::Allocator {
  public:
   explicit CountingCpuAllocator(c10::Allocator* base) : base_(base) {}
 
-  // LibTorch 2.3 made Allocator::allocate non-const and added a pure copy_data; 1.13 has the const
-  // allocate and no copy_data. Declaring both allocates, and copy_data without `override`, fits
-  // both: whichever matches the base's overrides it.
+  // LibTorch 2.3 made Allocator::allocate non-const and added a pure copy_data (later versions may
+  // give it a `sync` flag); 1.13 has the const allocate and no copy_data. Declaring every form
+  // without `override` fits them all: whichever matches the base's declaration overrides it.
   c10::DataPtr allocate(size_t bytes) { return Allocate(bytes); }
   c10::DataPtr allocate(size_t bytes) const { return Allocate(bytes); }
   void copy_data(void* destination, const void* source, size_t bytes) const {
+    std::memcpy(destination, source, bytes);
+  }
+  void copy_data(void* destination, const void* source, size_t bytes, bool /*sync*/) const {
     std::memcpy(destination, source, bytes);
   }
 

@@ -32,5 +32,6 @@ bool ResetPeakRss() {
 
 int64_t PeakRssBytes() { return StatusFieldBytes("VmHWM"); }
 int64_t CurrentRssBytes() { return StatusFieldBytes("VmRSS"); }
+int64_t DataSegmentBytes() { return StatusFieldBytes("VmData"); }
 
 }  // namespace attnsweep

@@ -10,5 +10,8 @@ bool ResetPeakRss();
 // VmHWM and VmRSS in bytes; -1 when unavailable.
 int64_t PeakRssBytes();
 int64_t CurrentRssBytes();
+// VmData: the private writable memory the process has mapped, touched or not (what RLIMIT_DATA
+// counts); -1 when unavailable.
+int64_t DataSegmentBytes();
 
 }  // namespace attnsweep
