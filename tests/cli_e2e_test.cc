@@ -127,6 +127,33 @@ TEST_F(CliTest, AGridWithMillionsOfProblemsShowsTheFirstFiftyAndACount) {
   EXPECT_LT(run.err.size(), 20000u);
 }
 
+TEST_F(CliTest, AFullDiskEndsTheSweepWithAMessageAndResumeSaysTheSame) {
+  // A 3 MB file system the sweep's results fill (a tmpfs: root only).
+  const std::string full = dir_ + "/full";
+  std::filesystem::create_directories(full);
+  if (testing::RunShell("mount -t tmpfs -o size=3M tmpfs " + full + " 2>&1", dir_).exit_code != 0) {
+    GTEST_SKIP() << "cannot mount a small file system here (not root?)";
+  }
+  Write("fill.yaml", R"(experiments:
+  - name: a
+    task: fault
+    params: {fault.kind: none, fault.seconds: 0}
+    grid: {seed: {range: [1, 5000]}}
+)");
+  auto run = Run("run fill.yaml --db full/a.db --isolation inproc -q");
+  auto resume = Run("resume --db full/a.db -q");
+  testing::RunShell("umount " + full, dir_);
+  for (const auto* result : {&run, &resume}) {
+    EXPECT_EQ(result->exit_code, 3) << result->err;
+    EXPECT_NE(result->err.find("error: store '" + std::string("full/a.db") + "': cannot run"),
+              std::string::npos)
+        << result->err;
+    EXPECT_NE(result->err.find("database or disk is full: the disk is full"), std::string::npos)
+        << result->err;
+    EXPECT_EQ(result->err.find("terminate called"), std::string::npos) << result->err;
+  }
+}
+
 TEST_F(CliTest, InvalidGridExitsTwoWithEveryProblemAndTouchesNoStore) {
   Write("bad.yaml", R"(experiments:
   - name: a

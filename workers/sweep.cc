@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
 #include <fstream>
 #include <thread>
 
@@ -90,10 +91,24 @@ SweepReport SweepRanks::Coordinate(ResultStore& store, int64_t batch_id,
   const WorkerOptions worker_options =
       MakeWorkerOptions(ThreadsPerJob(settings), 1, WorkerDevice(settings), launcher_);
   std::thread worker([&] { RunWorker(*endpoints[1], worker_options); });
+  // A store error (a full disk, say) leaves the coordinator by an exception: the worker thread
+  // is told to leave and joined before it propagates, or its std::thread would end the process
+  // with std::terminate and no word of the cause.
+  struct JoinWorker {
+    std::thread& thread;
+    Transport& coordinator_end;
+    ~JoinWorker() {
+      if (std::uncaught_exceptions() > 0) {
+        Message shutdown;
+        shutdown.type = MessageType::kShutdown;
+        shutdown.exit_code = kExitStoreError;
+        SendMessage(coordinator_end, 1, shutdown);
+      }
+      thread.join();
+    }
+  } join_worker{worker, *endpoints[0]};
   Coordinator coordinator(*endpoints[0], store, batch_id, options);
-  const SweepReport report = coordinator.Run();
-  worker.join();
-  return report;
+  return coordinator.Run();
 }
 
 void SweepRanks::Dismiss(int exit_code) {
