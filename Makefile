@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
+.PHONY: setup configure build demo test faults test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,7 +20,13 @@ demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'browser|multihost|slurm'
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'browser|multihost|slurm|faults'
+
+# The kill -9 campaign at length: N trials (default 40), SEED to repeat one (default: the time).
+N ?= 40
+SEED ?=
+faults: build
+	bash tests/faults/fault_campaign.sh $(BUILD_DIR) $(N) $(SEED)
 
 # Several hosts simulated on this machine (network namespaces, root): the short suite of `make
 # test` and the lost-host suite (a host's ranks killed, a whole host killed, a host frozen and cut

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# A seeded kill -9 campaign: each trial starts a sweep under mpirun (a coordinator, two workers),
+# kills one of its processes at a random moment (mpirun, rank 0, a worker rank, a job process, or a
+# rank while the first resume runs: a double fault), then runs plain `resume` until the batch is
+# done, repeating it only after a fault of its own. After each trial it checks what the project
+# promises: every job done exactly once (one done attempt each), no job done before the kill
+# changed or run again, PRAGMA integrity_check ok.
+# Usage: fault_campaign.sh BUILD_DIR TRIALS [SEED]   (exit 0: every trial held; 77: cannot run)
+set -uo pipefail
+build=$(realpath "$1")
+trials=${2:-8}
+seed=${3:-$(date +%s)}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+attnsweep=$build/attnsweep
+mpirun_sh=$root/scripts/mpirun.sh
+source "$root/tests/shell_checks.sh"
+command -v python3 > /dev/null || {
+  echo "python3 is needed to read the store's integrity: skipped"
+  exit 77
+}
+RANDOM=$seed
+echo "fault campaign: $trials trials, seed $seed"
+
+work=$(mktemp -d)
+trap 'pkill -9 -f "$work/" 2>/dev/null; rm -rf "$work"' EXIT
+
+# A grid of 24 short jobs, each in a job process of its own (seconds of work in all on two workers).
+cat > "$work/grid.yaml" << 'GRID'
+name: faults
+experiments:
+  - name: work
+    task: fault
+    limits: {isolation: process}
+    params: {fault: {kind: sleep, seconds: 0.2}}
+    grid: {seed: {range: [1, 24]}}
+GRID
+jobs=24
+
+sql() { "$attnsweep" query --db "$1" --format csv "$2" 2> /dev/null | tail -n +2; }
+
+# Children of a process, oldest first.
+children() { pgrep -P "$1" | sort -n; }
+
+# The pid to kill for `target`, under the script `script` (script -> mpirun -> ranks ->
+# launchers -> job processes); empty when there is none yet.
+victim() {
+  local script=$1 target=$2 mpirun ranks
+  mpirun=$(children "$script" | head -1)
+  [ -n "$mpirun" ] || return 0
+  ranks=$(children "$mpirun")
+  case $target in
+    mpirun) echo "$mpirun" ;;
+    rank0) echo "$ranks" | head -1 ;;
+    worker) echo "$ranks" | tail -1 ;;
+    job)
+      local rank launcher
+      for rank in $(echo "$ranks" | tail -n +2); do
+        for launcher in $(children "$rank"); do
+          children "$launcher" | head -1
+        done
+      done | head -1
+      ;;
+  esac
+}
+
+integrity() {
+  python3 - "$1" << 'PY'
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])
+PY
+}
+
+trial() {
+  local n=$1 dir=$work/trial$1 targets=(mpirun rank0 worker job resume)
+  local target=${targets[$((RANDOM % 5))]} delay=$((300 + RANDOM % 2200))
+  mkdir -p "$dir"
+  cp "$work/grid.yaml" "$dir/"
+  cd "$dir" || return 1
+  setsid "$mpirun_sh" -np 3 "$attnsweep" run grid.yaml --db a.db -q > run.log 2>&1 &
+  local script=$!
+  sleep "$(printf '0.%03d' $((delay % 1000)))"
+  sleep $((delay / 1000))
+  local before pid
+  before=$(sql a.db "SELECT id, attempts, finished_at FROM jobs WHERE status = 'done' ORDER BY id")
+  pid=$(victim "$script" "${target/resume/worker}")
+  local what="$target at ${delay} ms"
+  if [ "$target" != resume ] && [ -n "$pid" ]; then kill -9 "$pid" 2> /dev/null; fi
+  timeout 60 tail --pid="$script" -f /dev/null
+  wait "$script" 2> /dev/null
+  # Killed before it stored its batch: as resume says then, the user starts `run` again.
+  if [ "$(sql a.db "SELECT count(*) FROM batches")" != 1 ]; then
+    what="$what, before the batch was stored"
+    rm -f a.db a.db-wal a.db-shm
+    "$mpirun_sh" -np 3 "$attnsweep" run grid.yaml --db a.db -q > rerun.log 2>&1
+  fi
+  # Plain resume until the batch is done; again only after a fault of its own.
+  local attempt status=0 own_fault
+  for attempt in 1 2 3 4; do
+    [ "$(sql a.db "SELECT count(*) FROM jobs WHERE status != 'done'")" = 0 ] && break
+    setsid "$mpirun_sh" -np 3 "$attnsweep" resume --db a.db -q > "resume$attempt.log" 2>&1 &
+    local resume=$!
+    own_fault=0
+    if [ "$target" = resume ] && [ "$attempt" = 1 ]; then
+      sleep 0.$((RANDOM % 9 + 1))
+      pid=$(victim "$resume" worker)
+      [ -n "$pid" ] && kill -9 "$pid" 2> /dev/null && own_fault=1
+    fi
+    status=0
+    timeout 60 tail --pid="$resume" -f /dev/null
+    wait "$resume" || status=$?
+    if [ "$status" != 0 ] && [ "$own_fault" = 0 ]; then
+      echo "  trial $n ($what): resume failed without a fault of its own (exit $status):"
+      tail -3 "resume$attempt.log"
+      return 1
+    fi
+  done
+  local ok=1
+  equals "$(sql a.db "SELECT count(*) FROM jobs WHERE status = 'done'")" "$jobs" || ok=0
+  equals "$(sql a.db "SELECT count(*) FROM (SELECT job_id FROM attempts WHERE outcome = 'done' \
+    GROUP BY job_id HAVING count(*) = 1)")" "$jobs" || ok=0
+  local after
+  after=$(sql a.db "SELECT id, attempts, finished_at FROM jobs WHERE status = 'done' ORDER BY id")
+  # Every row done before the kill is there unchanged.
+  while IFS= read -r row; do
+    [ -z "$row" ] && continue
+    grep -qxF "$row" <(echo "$after") || {
+      echo "  done before the kill, changed or gone: $row"
+      ok=0
+    }
+  done <<< "$before"
+  equals "$(integrity a.db)" ok || ok=0
+  echo "  trial $n: $what, $(echo "$before" | grep -c .) done before the kill: \
+$([ $ok = 1 ] && echo held || echo BROKEN)"
+  [ $ok = 1 ]
+}
+
+for n in $(seq 1 "$trials"); do
+  check "trial $n" trial "$n"
+done
+echo "fault campaign, seed $seed: $((trials - failures)) of $trials trials held"
+checks_verdict "fault campaign"
