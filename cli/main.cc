@@ -84,6 +84,16 @@ int Main(int argc, char** argv) {
   CLI::App* job = app.add_subcommand("__job", "")->group("");
   job->add_option("--threads", job_threads);
 
+  // A command that is none of ours: CLI11 would only say that one is required.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* command : app.get_subcommands({})) known |= command->get_name() == argv[1];
+    if (!known) {
+      PrintError(std::string("'") + argv[1] +
+                 "' is not an attnsweep command: `attnsweep --help` lists them");
+      return kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
