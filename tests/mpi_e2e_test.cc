@@ -237,6 +237,47 @@ TEST_F(CliTest, ARankKilledUnderMpirunLeavesALineThatSaysWhatToDo) {
             1);
 }
 
+TEST_F(CliTest, TwoRunsIntoOneStoreWithReadersLoopingBesideThemLockNobodyOut) {
+  // One sweep under mpirun, one on its own, into one store; status, results and query read it in
+  // a loop all the while. Both finish with every result, and "database is locked" reaches nobody.
+  Write("naps.yaml", R"(name: naps
+experiments:
+  - name: nap
+    task: sleep
+    params: {sleep.seconds: 0.05}
+    grid: {seed: {range: [1, 40]}}
+)");
+  Write("faults.yaml", R"(name: quick
+experiments:
+  - name: quick
+    task: fault
+    params: {fault: {kind: none, seconds: 0.05}}
+    grid: {seed: {range: [1, 12]}}
+)");
+  const std::string a = testing::Attnsweep();
+  const pid_t readers = testing::StartShell(
+      "for i in $(seq 1 400); do [ -e a.db ] || { sleep 0.05; continue; }; " + a +
+          " status --db a.db; " + a + " results --db a.db; " + a +
+          " query --db a.db 'SELECT count(*) FROM jobs'; [ -e stop ] && break; done "
+          "> readers.txt 2>&1",
+      dir_);
+  const pid_t under_mpirun =
+      testing::StartShell("exec " + Mpirun(3) + a + " run naps.yaml --db a.db -q 2> mpi.txt", dir_);
+  const pid_t alone =
+      testing::StartShell("exec " + a + " run faults.yaml --db a.db -q 2> alone.txt", dir_);
+  EXPECT_EQ(testing::WaitExitCode(under_mpirun), 0) << testing::ReadFileText(dir_ + "/mpi.txt");
+  EXPECT_EQ(testing::WaitExitCode(alone), 0) << testing::ReadFileText(dir_ + "/alone.txt");
+  Write("stop", "");
+  testing::WaitExitCode(readers);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 52);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM batches WHERE status = 'done'"), 2);
+  for (const char* log : {"readers.txt", "mpi.txt", "alone.txt"}) {
+    const std::string text = testing::ReadFileText(dir_ + "/" + log);
+    EXPECT_EQ(text.find("locked"), std::string::npos) << log << ":\n" << text.substr(0, 3000);
+    EXPECT_EQ(text.find("error"), std::string::npos) << log << ":\n" << text.substr(0, 3000);
+  }
+}
+
 TEST_F(CliTest, SecondResumeIsRefusedWhileTheFirstHoldsTheLease) {
   const auto [pid, done] = StartSlowSweepAndWait(1, "/dev/null");
   ASSERT_GE(done, 1);

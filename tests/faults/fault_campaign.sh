@@ -92,6 +92,7 @@ trial() {
     what="$what, before the batch was stored"
     rm -f a.db a.db-wal a.db-shm
     "$mpirun_sh" -np 3 "$attnsweep" run grid.yaml --db a.db -q > rerun.log 2>&1
+    what="$what, run again: exit $?"
   fi
   # Plain resume until the batch is done; again only after a fault of its own.
   local attempt status=0 own_fault
@@ -134,8 +135,17 @@ $([ $ok = 1 ] && echo held || echo BROKEN)"
   [ $ok = 1 ]
 }
 
+# A trial that broke keeps its folder (the store, every log) for a look.
+keep=${FAULT_CAMPAIGN_KEEP:-/tmp}
+kept_trial() {
+  trial "$1" && return 0
+  rm -rf "$keep/attnsweep-fault-$seed-trial$1"
+  cp -r "$work/trial$1" "$keep/attnsweep-fault-$seed-trial$1" &&
+    echo "  kept in $keep/attnsweep-fault-$seed-trial$1"
+  return 1
+}
 for n in $(seq 1 "$trials"); do
-  check "trial $n" trial "$n"
+  check "trial $n" kept_trial "$n"
 done
 echo "fault campaign, seed $seed: $((trials - failures)) of $trials trials held"
 checks_verdict "fault campaign"
