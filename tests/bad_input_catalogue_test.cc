@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct BadInput {
   std::string says;
   int ranks = 0;  // > 0: under scripts/mpirun.sh with this many ranks
 };
+
+// Its name, where gtest and ctest print a parameter (not its bytes).
+void PrintTo(const BadInput& entry, std::ostream* out) { *out << entry.name; }
 
 std::vector<BadInput> LoadCatalogue() {
   std::vector<BadInput> entries;

@@ -19,6 +19,8 @@ command -v python3 > /dev/null || {
   exit 77
 }
 RANDOM=$seed
+# A rank that crashes leaves a core in its trial's folder (kept when the trial breaks).
+ulimit -c unlimited 2> /dev/null
 echo "fault campaign: $trials trials, seed $seed"
 
 work=$(mktemp -d)
