@@ -61,6 +61,13 @@ class CoordinatorTest : public ::testing::Test {
     return options;
   }
 
+  // A batch of `jobs`, its lease held as the coordinator needs.
+  int64_t LeasedBatch(const std::vector<NewJob>& jobs) {
+    const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
+    store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+    return batch;
+  }
+
   int64_t Count(const std::string& sql) {
     return std::get<int64_t>(RunReadOnlyQuery(store_->db(), sql).rows.at(0).at(0));
   }
@@ -145,8 +152,7 @@ TEST_F(CoordinatorTest, ExclusiveBenchmarksRunAloneOnTheirNode) {
       {"e", "bench", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
       {"e", "s1", R"({"seed":2,"sleep":{"seconds":0},"task":"sleep"})", 2},
       {"e", "s2", R"({"seed":3,"sleep":{"seconds":0},"task":"sleep"})", 1}};
-  const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
-  store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+  const int64_t batch = LeasedBatch(jobs);
   auto endpoints = MakeInProcessTransports(3);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   Transport& first = *endpoints[1];
@@ -186,8 +192,7 @@ TEST_F(CoordinatorTest, AJobWithTheNodeToItselfGetsEveryWorkersThreads) {
   std::vector<NewJob> jobs = {
       {"e", "bench", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
       {"e", "s1", R"({"seed":2,"sleep":{"seconds":0},"task":"sleep"})", 1}};
-  const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
-  store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+  const int64_t batch = LeasedBatch(jobs);
   auto endpoints = MakeInProcessTransports(3);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   // The first worker to say hello gets the benchmark at once, with the node's threads, before the
@@ -215,8 +220,7 @@ TEST_F(CoordinatorTest, ExclusiveBenchmarksOnGpusHoldTheirGpuNotTheNode) {
       {"e", "b1", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
       {"e", "b2", R"({"bench":{"exclusive":true},"seed":2,"task":"benchmark"})", 90},
       {"e", "b3", R"({"bench":{"exclusive":true},"seed":3,"task":"benchmark"})", 80}};
-  const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
-  store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
+  const int64_t batch = LeasedBatch(jobs);
   auto endpoints = MakeInProcessTransports(3);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   Message on_gpu0 = Hello(), on_gpu1 = Hello();
