@@ -62,11 +62,13 @@ class BadInputCatalogue : public CliTest, public ::testing::WithParamInterface<B
     std::map<std::string, std::string> rows;
     for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
       if (entry.path().extension() != ".db" || !entry.is_regular_file()) continue;
-      rows[entry.path().filename().string()] =
+      const auto dump =
           testing::RunShell("python3 " + std::string(ATTNSWEEP_SOURCE_DIR) +
                                 "/tests/bad_inputs/store_rows.py " + entry.path().string(),
-                            dir_)
-              .out;
+                            dir_);
+      // A dump that failed would compare equal to itself and prove nothing.
+      EXPECT_EQ(dump.exit_code, 0) << entry.path() << ": " << dump.err;
+      rows[entry.path().filename().string()] = dump.out;
     }
     return rows;
   }
