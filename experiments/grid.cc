@@ -541,7 +541,10 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
       target.emplace_back(ParseSettings(entry, true, which), MarkOf(entry));
     }
   }
-  if (task.empty() || result_->errors.size() != errors_before) return;
+  if (task.empty()) return;
+  // With problems already found the jobs are not made, but the points are still resolved, so the
+  // problems only resolution finds (settings valid alone but not together) come out at once too.
+  const bool had_problems = result_->errors.size() != errors_before;
 
   std::vector<Point> points;
   if (!axes.empty() || includes.empty()) points = Product(axes, where);
@@ -569,11 +572,14 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     kept.emplace_back(Merge(params, point, task, task_mark), mark);
   }
   if (kept.empty()) {
-    Error(where, "experiment '" + name + "' has no jobs: every point of its grid is excluded");
+    if (!had_problems) {
+      Error(where, "experiment '" + name + "' has no jobs: every point of its grid is excluded");
+    }
     return;
   }
   for (const auto& [merged, mark] : kept) {
-    if (auto config = Resolve(merged, task)) AddJob(name, std::move(*config), mark, limits);
+    auto config = Resolve(merged, task);
+    if (config && !had_problems) AddJob(name, std::move(*config), mark, limits);
   }
 }
 

@@ -268,6 +268,12 @@ TEST_F(CliTest, InterruptMarksTheJobInFlightAndKeepsWhatIsDone) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'seconds'"), done_after);
   EXPECT_EQ(QueryInt("SELECT status = 'interrupted' FROM batches"), 1);
   EXPECT_NE(testing::ReadFileText(dir_ + "/err.txt").find("interrupted"), std::string::npos);
+  // The interrupted attempt's output is in the job's log like any attempt's.
+  const int64_t interrupted = QueryInt("SELECT job_id FROM attempts WHERE outcome = 'interrupted'");
+  auto logs = Run("logs " + std::to_string(interrupted) + " --db a.db");
+  EXPECT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("=== attempt 1"), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("--- interrupted"), std::string::npos) << logs.out;
 }
 
 TEST_F(CliTest, KillNineLosesNoCommittedResult) {

@@ -74,6 +74,18 @@ TEST(GridValidation, NestingPastAnyGridsNeedIsRefused) {
   EXPECT_NE(Joined(p).find("nested more than 64 levels deep"), std::string::npos) << Joined(p);
 }
 
+TEST(GridValidation, SettingsInConflictAreReportedWithTheOtherProblems) {
+  // An unknown key and a d_model that heads do not divide, in one experiment: both at once.
+  const auto p = Problems(R"(experiments:
+  - name: a
+    task: benchmark
+    params: {model.d_model: 30, model.heads: 4, data.max_lne: 64}
+)");
+  const std::string all = Joined(p);
+  EXPECT_NE(all.find("data.max_lne"), std::string::npos) << all;
+  EXPECT_NE(all.find("must be a multiple of model.heads"), std::string::npos) << all;
+}
+
 TEST(GridValidation, UnknownKeyWithSuggestion) {
   auto p = Problems(R"(experiments:
   - name: a

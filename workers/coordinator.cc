@@ -346,7 +346,32 @@ void Coordinator::Interrupt() {
     EndAttempt(worker);
   }
   writes_.Flush();
-  BlameDeadRanks(std::move(in_flight));
+  BlameDeadRanks(in_flight);
+  KeepLogsOfCancelled(in_flight);
+}
+
+void Coordinator::KeepLogsOfCancelled(const std::vector<RunningAttempt>& cancelled) {
+  // A cancelled job answers with its output once it has stopped (at once, for most): kept in its
+  // log like any attempt's, so `logs JOB` shows the interrupted attempt too. A second at most: the
+  // attempts are marked already, and mpirun may soon kill this process.
+  if (options_.log_root.empty()) return;
+  std::vector<RunningAttempt> waiting = cancelled;
+  const auto deadline = Clock::now() + std::chrono::seconds(1);
+  while (!waiting.empty() && Clock::now() < deadline) {
+    while (auto received = PollMessage(transport_)) {
+      const Message& message = received->message;
+      if (message.type != MessageType::kResult) continue;
+      for (auto it = waiting.begin(); it != waiting.end(); ++it) {
+        if (it->rank == received->source && it->job_id == message.job_id &&
+            it->attempt == message.attempt) {
+          KeepLog(workers_[it->rank], it->rank, message);
+          waiting.erase(it);
+          break;
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void Coordinator::BlameDeadRanks(std::vector<RunningAttempt> in_flight) {

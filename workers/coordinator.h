@@ -132,6 +132,9 @@ class Coordinator {
   };
   // After an interrupt: the attempts in `in_flight` whose worker rank is dead end as rank_died.
   void BlameDeadRanks(std::vector<RunningAttempt> in_flight);
+  // After an interrupt: the cancelled attempts' output, as their workers send it, goes to their
+  // logs.
+  void KeepLogsOfCancelled(const std::vector<RunningAttempt>& cancelled);
   void Finish(SweepEnd end);
   int InFlight() const;
   // Attempts of the job that count against its retry budget (crash, timeout, lost), from the
