@@ -20,7 +20,10 @@ fi
 export OMPI_MCA_oob_tcp_keepalive_time=${OMPI_MCA_oob_tcp_keepalive_time:-2}
 export OMPI_MCA_oob_tcp_keepalive_intvl=${OMPI_MCA_oob_tcp_keepalive_intvl:-1}
 export OMPI_MCA_oob_tcp_keepalive_probes=${OMPI_MCA_oob_tcp_keepalive_probes:-3}
-mpirun --quiet --oversubscribe --bind-to none "$@" &
+# ATTNSWEEP_MPIRUN_QUIET=0 keeps Open MPI's own notices (which rank died, of what), for diagnosis.
+quiet=--quiet
+[ "${ATTNSWEEP_MPIRUN_QUIET:-1}" = 0 ] && quiet=
+mpirun $quiet --oversubscribe --bind-to none "$@" &
 mpirun_pid=$!
 interrupted=0
 # A Ctrl-C in a terminal reaches mpirun too (one process group): passing it on would be a second

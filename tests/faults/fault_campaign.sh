@@ -93,14 +93,17 @@ trial() {
   if [ "$(sql a.db "SELECT count(*) FROM batches")" != 1 ]; then
     what="$what, before the batch was stored"
     rm -f a.db a.db-wal a.db-shm
-    "$mpirun_sh" -np 3 "$attnsweep" run grid.yaml --db a.db -q > rerun.log 2>&1
+    ATTNSWEEP_MPIRUN_QUIET=0 "$mpirun_sh" -np 3 "$attnsweep" run grid.yaml --db a.db -v \
+      > rerun.log 2>&1
     what="$what, run again: exit $?"
   fi
   # Plain resume until the batch is done; again only after a fault of its own.
   local attempt status=0 own_fault
   for attempt in 1 2 3 4; do
     [ "$(sql a.db "SELECT count(*) FROM jobs WHERE status != 'done'")" = 0 ] && break
-    setsid "$mpirun_sh" -np 3 "$attnsweep" resume --db a.db -q > "resume$attempt.log" 2>&1 &
+    # Verbose, with Open MPI's notices: a broken trial's logs say how far each process got.
+    ATTNSWEEP_MPIRUN_QUIET=0 setsid "$mpirun_sh" -np 3 "$attnsweep" resume --db a.db -v \
+      > "resume$attempt.log" 2>&1 &
     local resume=$!
     own_fault=0
     if [ "$target" = resume ] && [ "$attempt" = 1 ]; then
