@@ -83,16 +83,10 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher*
     ranks.Dismiss(kExitBadInput);
     return kExitBadInput;
   }
-  std::error_code missing;
-  if (!std::filesystem::exists(options.db, missing) && !missing) {
-    PrintError("no store at '" + options.db +
-               "': nothing was stored there. If `run` was "
-               "stopped before it stored its batch, start `attnsweep run GRID.yaml` again; if the "
-               "store is elsewhere, pass it with --db");
-    ranks.Dismiss(kExitStoreError);
-    return kExitStoreError;
-  }
-  if (!ExistingStore(options.db)) {
+  if (!ExistingStore(options.db,
+                     "nothing was stored there. If `run` was stopped before it stored its batch, "
+                     "start `attnsweep run GRID.yaml` again; if the store is elsewhere, pass it "
+                     "with --db")) {
     ranks.Dismiss(kExitStoreError);
     return kExitStoreError;
   }

@@ -96,14 +96,14 @@ void PrintTable(const Table& table, const std::string& format) {
   std::cout << RenderTable(table, ParseOutputFormat(format)) << std::flush;
 }
 
-bool ExistingStore(const std::string& db_path) {
+bool ExistingStore(const std::string& db_path, const std::string& what_to_do) {
   std::error_code error;
   if (std::filesystem::exists(db_path, error)) return true;
   if (error) {
     PrintError("cannot look for a store at '" + db_path + "': " + error.message());
     return false;
   }
-  PrintError("no store at '" + db_path + "': pass --db with the store the batch was run into");
+  PrintError("no store at '" + db_path + "': " + what_to_do);
   return false;
 }
 

@@ -49,8 +49,11 @@ bool WriteOutputFile(const std::string& path, const std::string& text);
 void PrintNote(const std::string& message);
 
 // For commands that write to an existing store (resume, stop): false, with the reason printed, when
-// there is no file there, rather than creating an empty store.
-bool ExistingStore(const std::string& db_path);
+// there is no file there, rather than creating an empty store. `what_to_do` follows "no store at
+// ...:" in that message.
+bool ExistingStore(
+    const std::string& db_path,
+    const std::string& what_to_do = "pass --db with the store the batch was run into");
 
 // Warns when the store run or resume writes is on a network file system (store/file_system.h):
 // SQLite's write-ahead log is not safe there; the store belongs on rank 0's local disk.

@@ -346,35 +346,47 @@ void Coordinator::Interrupt() {
     EndAttempt(worker);
   }
   writes_.Flush();
-  BlameDeadRanks(in_flight);
-  KeepLogsOfCancelled(in_flight);
+  std::vector<RunningAttempt> unlogged;
+  if (!options_.log_root.empty()) unlogged = in_flight;
+  BlameDeadRanks(std::move(in_flight), &unlogged);
+  KeepLogsOfCancelled(&unlogged);
 }
 
-void Coordinator::KeepLogsOfCancelled(const std::vector<RunningAttempt>& cancelled) {
-  // A cancelled job answers with its output once it has stopped (at once, for most): kept in its
-  // log like any attempt's, so `logs JOB` shows the interrupted attempt too. A second at most: the
-  // attempts are marked already, and mpirun may soon kill this process.
-  if (options_.log_root.empty()) return;
-  std::vector<RunningAttempt> waiting = cancelled;
-  const auto deadline = Clock::now() + std::chrono::seconds(1);
-  while (!waiting.empty() && Clock::now() < deadline) {
-    while (auto received = PollMessage(transport_)) {
-      const Message& message = received->message;
-      if (message.type != MessageType::kResult) continue;
-      for (auto it = waiting.begin(); it != waiting.end(); ++it) {
-        if (it->rank == received->source && it->job_id == message.job_id &&
-            it->attempt == message.attempt) {
-          KeepLog(workers_[it->rank], it->rank, message);
-          waiting.erase(it);
-          break;
-        }
+void Coordinator::ReadAnswersAfterInterrupt(std::vector<RunningAttempt>* unheard,
+                                            std::vector<RunningAttempt>* unlogged) {
+  while (auto received = PollMessage(transport_)) {
+    const int source = received->source;
+    const Message& message = received->message;
+    // Any word from a rank shows it alive.
+    unheard->erase(std::remove_if(unheard->begin(), unheard->end(),
+                                  [&](const RunningAttempt& job) { return job.rank == source; }),
+                   unheard->end());
+    if (message.type != MessageType::kResult) continue;
+    // A cancelled attempt's result carries its output: kept in its log like any attempt's.
+    for (auto it = unlogged->begin(); it != unlogged->end(); ++it) {
+      if (it->rank == source && it->job_id == message.job_id && it->attempt == message.attempt) {
+        KeepLog(workers_[source], source, message);
+        unlogged->erase(it);
+        break;
       }
     }
+  }
+}
+
+void Coordinator::KeepLogsOfCancelled(std::vector<RunningAttempt>* unlogged) {
+  // A cancelled job answers once it has stopped (at once, for most), so `logs JOB` shows the
+  // interrupted attempt too. A second at most: the attempts are marked already, and mpirun may
+  // soon kill this process.
+  std::vector<RunningAttempt> heard;
+  const auto deadline = Clock::now() + std::chrono::seconds(1);
+  while (!unlogged->empty() && Clock::now() < deadline) {
+    ReadAnswersAfterInterrupt(&heard, unlogged);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
-void Coordinator::BlameDeadRanks(std::vector<RunningAttempt> in_flight) {
+void Coordinator::BlameDeadRanks(std::vector<RunningAttempt> in_flight,
+                                 std::vector<RunningAttempt>* unlogged) {
   // mpirun ends the whole MPI job when one rank dies, and signals the rest: a worker rank whose
   // job crashed it (a segfault in an inproc job) looks, from here, like any interrupt. Its attempt
   // is then a suspect, counted, so a job that keeps taking its rank down ends failed instead of
@@ -404,12 +416,7 @@ void Coordinator::BlameDeadRanks(std::vector<RunningAttempt> in_flight) {
       }
     }
     if (in_flight.empty() || Clock::now() >= deadline) break;
-    while (auto received = PollMessage(transport_)) {
-      in_flight.erase(
-          std::remove_if(in_flight.begin(), in_flight.end(),
-                         [&](const RunningAttempt& job) { return job.rank == received->source; }),
-          in_flight.end());
-    }
+    ReadAnswersAfterInterrupt(&in_flight, unlogged);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   for (const auto& job : in_flight) {

@@ -131,10 +131,15 @@ class Coordinator {
     int max_attempts;
   };
   // After an interrupt: the attempts in `in_flight` whose worker rank is dead end as rank_died.
-  void BlameDeadRanks(std::vector<RunningAttempt> in_flight);
-  // After an interrupt: the cancelled attempts' output, as their workers send it, goes to their
-  // logs.
-  void KeepLogsOfCancelled(const std::vector<RunningAttempt>& cancelled);
+  // Answers read meanwhile go to the logs of the attempts in `unlogged`, which leave it.
+  void BlameDeadRanks(std::vector<RunningAttempt> in_flight, std::vector<RunningAttempt>* unlogged);
+  // After an interrupt: waits (a second at most) for the cancelled attempts still in `unlogged` to
+  // answer, and keeps their output in their logs.
+  void KeepLogsOfCancelled(std::vector<RunningAttempt>* unlogged);
+  // The messages that have arrived since an interrupt: each rank heard from leaves `unheard`; a
+  // result of an attempt in `unlogged` goes to its log and the attempt leaves `unlogged`.
+  void ReadAnswersAfterInterrupt(std::vector<RunningAttempt>* unheard,
+                                 std::vector<RunningAttempt>* unlogged);
   void Finish(SweepEnd end);
   int InFlight() const;
   // Attempts of the job that count against its retry budget (crash, timeout, lost), from the

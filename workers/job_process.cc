@@ -19,6 +19,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "experiments/memory/process_memory.h"
 #include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
 
@@ -177,15 +178,8 @@ std::optional<int64_t> JobProcess::ResidentPastCap() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_memory_check_) return std::nullopt;
   next_memory_check_ = now + std::chrono::milliseconds(20);
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      const int64_t resident = std::stoll(line.substr(6)) * 1024;  // in kB
-      if (resident > memory_bytes_) return resident;
-      return std::nullopt;
-    }
-  }
+  const int64_t resident = ResidentBytesOf(pid_);
+  if (resident > memory_bytes_) return resident;
   return std::nullopt;
 }
 

@@ -448,13 +448,16 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
       progressed = true;
     }
     const auto now = Clock::now();
-    if (job && now - last_heartbeat >= std::chrono::duration<double>(options.heartbeat_s)) {
+    auto send_heartbeat = [&] {
       Message heartbeat;
       heartbeat.type = MessageType::kHeartbeat;
       heartbeat.job_id = job->job_id();
       heartbeat.attempt = job->attempt();
       SendMessage(transport, options.coordinator, heartbeat);
       last_heartbeat = now;
+    };
+    if (job && now - last_heartbeat >= std::chrono::duration<double>(options.heartbeat_s)) {
+      send_heartbeat();
     }
     if (options.interrupt_requested()) {
       // A job process has no signal of its own here (its group is not the worker's): pass it on.
@@ -464,13 +467,7 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
         interrupted_at = now;
         // At once, before the job has stopped: a coordinator on another host takes a worker that
         // stays silent after an interrupt for one its job took down (coordinator.h).
-        if (job) {
-          Message alive;
-          alive.type = MessageType::kHeartbeat;
-          alive.job_id = job->job_id();
-          alive.attempt = job->attempt();
-          SendMessage(transport, options.coordinator, alive);
-        }
+        if (job) send_heartbeat();
       }
       if (!job &&
           now - interrupted_at >= std::chrono::duration<double>(options.interrupt_grace_s)) {

@@ -7,8 +7,9 @@
 
 namespace attnsweep {
 namespace {
-int64_t StatusFieldBytes(const std::string& field) {
-  std::ifstream status("/proc/self/status");
+// A field of /proc/<process>/status given in kB, in bytes; -1 when absent.
+int64_t StatusFieldBytes(const std::string& field, const std::string& process = "self") {
+  std::ifstream status("/proc/" + process + "/status");
   std::string line;
   while (std::getline(status, line)) {
     if (line.compare(0, field.size(), field) == 0 && line.size() > field.size() &&
@@ -32,6 +33,6 @@ bool ResetPeakRss() {
 
 int64_t PeakRssBytes() { return StatusFieldBytes("VmHWM"); }
 int64_t CurrentRssBytes() { return StatusFieldBytes("VmRSS"); }
-int64_t DataSegmentBytes() { return StatusFieldBytes("VmData"); }
+int64_t ResidentBytesOf(int pid) { return StatusFieldBytes("VmRSS", std::to_string(pid)); }
 
 }  // namespace attnsweep

@@ -10,8 +10,7 @@ bool ResetPeakRss();
 // VmHWM and VmRSS in bytes; -1 when unavailable.
 int64_t PeakRssBytes();
 int64_t CurrentRssBytes();
-// VmData: the private writable memory the process has mapped, touched or not (what RLIMIT_DATA
-// counts); -1 when unavailable.
-int64_t DataSegmentBytes();
+// VmRSS of another process (a worker watching its job process); -1 when unavailable.
+int64_t ResidentBytesOf(int pid);
 
 }  // namespace attnsweep
