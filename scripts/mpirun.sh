@@ -43,6 +43,16 @@ if [ "$interrupted" -eq 1 ]; then
 fi
 case "$status" in
   0 | 1 | 2 | 3 | 4 | 70 | 130) ;;
+  131 | 132)
+    # Open MPI's own codes when it cannot start the program (its notice is one --quiet hides):
+    # 132 not found or not executable, 131 execve failed ("Text file busy": a build writing it).
+    echo "scripts/mpirun.sh: mpirun ended with status $status: Open MPI could not start the" \
+      "program ($([ "$status" = 132 ] && echo "not found or not executable" ||
+        echo "execve failed: is a build writing it?")), or a rank died of" \
+      "$([ "$status" = 132 ] && echo SIGILL || echo SIGQUIT). ATTNSWEEP_MPIRUN_QUIET=0 shows" \
+      "Open MPI's own notice. What finished is stored; \`attnsweep resume --db STORE\` finishes" \
+      "the batch." >&2
+    ;;
   *)
     echo "scripts/mpirun.sh: mpirun ended with status $status: a rank crashed or was killed" \
       "(signal $((status > 128 ? status - 128 : 0)) when above 128). What finished is stored;" \

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -182,6 +183,40 @@ TEST_F(CliTest, AJobProcessKilledFromOutsideIsKilledNotOomAndRunsAgain) {
             1);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE attempt = 2 AND outcome = 'done'"), 1);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 1);
+}
+
+TEST_F(CliTest, AnUncappedJobTheOomKillerKillsIsOomByTheKernelLog) {
+  // An uncapped job has no memory cgroup of its own: an OOM kill is told from the kernel log. The
+  // whole sweep runs in a cgroup of the test's, held to 900M, so the kernel's OOM killer kills the
+  // job (oom_score_adj 1000) as it allocates 2 GB, and logs it.
+  Write("hog.yaml", R"(experiments:
+  - name: hog
+    task: fault
+    limits: {max_attempts: 1}
+    params: {fault.kind: allocate, fault.gigabytes: 2}
+)");
+  Write("in_cgroup.sh", R"(v1=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
+if [ -n "$v1" ]; then base=/sys/fs/cgroup/memory$v1; limit=memory.limit_in_bytes
+else base=/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup); limit=memory.max; fi
+cg=$base/attnsweep-oom-test-$$
+mkdir "$cg" 2> /dev/null || exit 77
+echo "$cg" > cgroup.txt
+echo 900M > "$cg/$limit" || exit 77
+[ ! -f "$cg/memory.swap.max" ] || echo 0 > "$cg/memory.swap.max"
+echo $$ > "$cg/cgroup.procs" || exit 77
+exec "$@"
+)");
+  auto run = testing::RunShell("timeout 60 sh in_cgroup.sh " + testing::Attnsweep() +
+                                   " run hog.yaml --db a.db --isolation process",
+                               dir_);
+  testing::RunShell("rmdir \"$(cat cgroup.txt)\"", dir_);
+  if (run.exit_code == 77) GTEST_SKIP() << "cannot make a memory cgroup here (not root?)";
+  if (::access("/dev/kmsg", R_OK) != 0) GTEST_SKIP() << "the kernel log is not readable here";
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE error_kind = 'oom' AND error LIKE "
+                     "'%by the kernel''s OOM killer (the kernel log says so)%'"),
+            1)
+      << run.err;
 }
 
 TEST_F(CliTest, WithoutACgroupTheWorkerHoldsAJobToItsCap) {

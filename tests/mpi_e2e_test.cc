@@ -124,7 +124,8 @@ TEST_F(CliTest, KillNineInsideAStoreGroupThenResumeStoresEveryResultOnce) {
   EXPECT_LE(logged_and_stored, static_cast<int64_t>(logged.size()));
   EXPECT_GE(static_cast<int64_t>(logged.size()), done_at_kill);
 
-  auto resume = testing::RunShell(Mpirun(3) + testing::Attnsweep() + " resume --db a.db -q", dir_);
+  auto resume = testing::RunShell(
+      Mpirun(3) + testing::Attnsweep() + " resume --db a.db --isolation inproc -q", dir_);
   ASSERT_EQ(resume.exit_code, 0) << resume.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), kJobs);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM metrics WHERE name = 'value'"), kJobs)
@@ -235,6 +236,17 @@ TEST_F(CliTest, ARankKilledUnderMpirunLeavesALineThatSaysWhatToDo) {
   EXPECT_EQ(QueryInt("SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE outcome = "
                      "'done' GROUP BY job_id)"),
             1);
+}
+
+TEST_F(CliTest, AProgramMpirunCannotStartIsNamedAsSuch) {
+  // Open MPI ends with 132 when the program is missing (a build relinking it, say), a code that
+  // reads as SIGILL; its own notice is one --quiet hides, so the script says it.
+  auto missing = testing::RunShell(Mpirun(2) + "./no-such-attnsweep run grid.yaml", dir_);
+  EXPECT_EQ(missing.exit_code, 132);
+  EXPECT_NE(missing.err.find("Open MPI could not start the program (not found or not executable)"),
+            std::string::npos)
+      << missing.err;
+  EXPECT_NE(missing.err.find("ATTNSWEEP_MPIRUN_QUIET=0"), std::string::npos) << missing.err;
 }
 
 TEST_F(CliTest, TwoRunsIntoOneStoreWithReadersLoopingBesideThemLockNobodyOut) {

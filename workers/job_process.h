@@ -36,6 +36,7 @@ class JobProcess {
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
   int64_t memory_bytes() const { return memory_bytes_; }
+  bool has_cgroup() const { return cgroup_ != nullptr; }
   int threads() const { return threads_; }
 
   // False when the process no longer reads its pipe.
@@ -49,9 +50,10 @@ class JobProcess {
   int wait_status() const { return wait_status_; }
   // Sends `signal` to the whole process group (what the job started too).
   void Signal(int signal);
-  // Whether the kernel's OOM killer killed it, from its memory cgroup (job_cgroup.h): its count of
-  // OOM kills, read until it shows one or `patience` has passed (the count can trail the exit
-  // seen), or its memory having met the cap. nullopt where it has no cgroup.
+  // Whether the kernel's OOM killer killed it, from its memory cgroup (job_cgroup.h) where it has
+  // one (a capped job): its count of OOM kills, or its memory having met the cap; otherwise from
+  // the kernel log (kernel_oom_log.h). Read until it says so or `patience` has passed (the count
+  // can trail the exit seen). nullopt where neither can be read.
   std::optional<bool> OomKilled(std::chrono::milliseconds patience) const;
   // Without a memory cgroup the worker holds the process to its cap itself: its resident memory,
   // read at most every 20 ms; the amount when it is past the cap. Never with a cgroup, whose

@@ -276,21 +276,25 @@ class ChildExecution final : public Execution {
     while (!process_->Exited()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   // A SIGKILL the worker did not send: the kernel's OOM killer only where the job's memory cgroup
-  // counted an OOM kill; otherwise someone else (a user, a watchdog), and the job is not to blame.
+  // or the kernel log says so; otherwise someone else (a user, a watchdog), not the job's fault.
   void EndKilled(int status) {
     const std::optional<bool> oom = process_->OomKilled(std::chrono::milliseconds(200));
     const std::string how = "the job process was " + DescribeWaitStatus(status);
     if (oom && *oom) {
       End(JobOutcome::kOom,
-          how + " by the kernel's OOM killer (its memory cgroup says so" +
+          how + " by the kernel's OOM killer (" +
+              std::string(process_->has_cgroup() ? "its memory cgroup" : "the kernel log") +
+              " says so" +
               (process_->memory_bytes() > 0
                    ? "; the job's cap is " + FormatSize(process_->memory_bytes()) + ")"
                    : ")"));
     } else {
       End(JobOutcome::kKilled,
           how + " from outside attnsweep" +
-              (oom ? " (not by the OOM killer: its memory cgroup counted none)"
-                   : " (no memory cgroup here to tell an OOM kill from another)") +
+              (!oom ? " (neither a memory cgroup nor the kernel log, unreadable here, can tell "
+                      "an OOM kill from another)"
+               : process_->has_cgroup() ? " (not by the OOM killer: its memory cgroup counted none)"
+                                        : " (not by the OOM killer: the kernel log names none)") +
               "; it runs again if it has attempts left");
     }
   }

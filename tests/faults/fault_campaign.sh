@@ -11,7 +11,6 @@ build=$(realpath "$1")
 trials=${2:-8}
 seed=${3:-$(date +%s)}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-attnsweep=$build/attnsweep
 mpirun_sh=$root/scripts/mpirun.sh
 source "$root/tests/shell_checks.sh"
 command -v python3 > /dev/null || {
@@ -25,6 +24,10 @@ echo "fault campaign: $trials trials, seed $seed"
 
 work=$(mktemp -d)
 trap 'pkill -9 -f "$work/" 2>/dev/null; rm -rf "$work"' EXIT
+# The campaign's own copy of the binary: a rebuild while it runs (or a `make` beside it) cannot
+# change what a trial runs, and its processes are found by this path.
+mkdir "$work/bin" && cp "$build/attnsweep" "$work/bin/" || exit 1
+attnsweep=$work/bin/attnsweep
 
 # A grid of 24 short jobs, each in a job process of its own (seconds of work in all on two workers).
 cat > "$work/grid.yaml" << 'GRID'
@@ -135,6 +138,20 @@ trial() {
     }
   done <<< "$before"
   equals "$(integrity a.db)" ok || ok=0
+  # Nothing of the trial may outlive it: an orphaned rank or job process would hold a core forever.
+  # (Ten seconds' grace: ranks orphaned by a killed mpirun notice it within a few.)
+  local left wait
+  for wait in $(seq 1 100); do
+    left=$(pgrep -f "^$attnsweep " | wc -l)
+    [ "$left" = 0 ] && break
+    sleep 0.1
+  done
+  if [ "$left" != 0 ]; then
+    echo "  left running after the trial: $left processes"
+    pgrep -af "^$attnsweep "
+    pkill -9 -f "^$attnsweep "
+    ok=0
+  fi
   echo "  trial $n: $what, $(echo "$before" | grep -c .) done before the kill: \
 $([ $ok = 1 ] && echo held || echo BROKEN)"
   [ $ok = 1 ]
