@@ -359,22 +359,19 @@ int ResultStore::CountedAttempts(int64_t job_id) {
   return static_cast<int>(s.Int(0));
 }
 
+std::vector<ResultStore::RunningAttempt> ResultStore::RunningAttempts(int64_t batch_id) {
+  std::vector<RunningAttempt> running;
+  Statement s(db_,
+              "SELECT id, attempts, COALESCE(isolation, '') = 'inproc' AND rank = 0 FROM jobs "
+              "WHERE batch_id = ? AND status = 'running'");
+  s.Bind(1, batch_id);
+  while (s.Step()) running.push_back({s.Int(0), static_cast<int>(s.Int(1)), s.Int(2) != 0});
+  return running;
+}
+
 ResultStore::Requeued ResultStore::RequeueRunning(int64_t batch_id, int max_attempts) {
-  struct Running {
-    int64_t job_id;
-    int attempt;
-    bool in_coordinator;  // ran in the coordinator's own process: one rank (rank 0), inproc
-  };
-  std::vector<Running> running;
-  {
-    Statement s(db_,
-                "SELECT id, attempts, COALESCE(isolation, '') = 'inproc' AND rank = 0 FROM jobs "
-                "WHERE batch_id = ? AND status = 'running'");
-    s.Bind(1, batch_id);
-    while (s.Step()) running.push_back({s.Int(0), static_cast<int>(s.Int(1)), s.Int(2) != 0});
-  }
   Requeued requeued;
-  for (const auto& job : running) {
+  for (const auto& job : RunningAttempts(batch_id)) {
     if (!job.in_coordinator) {
       RecordFailure(job.job_id, job.attempt, "abandoned",
                     "its coordinator died while the job ran in a process of its own: not the "
@@ -389,6 +386,20 @@ ResultStore::Requeued ResultStore::RequeueRunning(int64_t batch_id, int max_atte
     ++(poisoned ? requeued.poisoned : requeued.suspects);
   }
   return requeued;
+}
+
+int64_t ResultStore::AbandonRunning(int64_t batch_id, const std::string& owner,
+                                    const std::string& why) {
+  Transaction txn(db_);
+  Statement ours(db_, "SELECT 1 FROM batches WHERE id = ? AND lease_owner = ?");
+  ours.Bind(1, batch_id).Bind(2, owner);
+  if (!ours.Step()) return 0;
+  int64_t abandoned = 0;
+  for (const auto& job : RunningAttempts(batch_id)) {
+    abandoned += RecordFailure(job.job_id, job.attempt, "abandoned", why, /*retry=*/true) ? 1 : 0;
+  }
+  txn.Commit();
+  return abandoned;
 }
 
 bool ResultStore::RankDied(int64_t job_id, int attempt, int max_attempts, const std::string& why) {

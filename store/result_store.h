@@ -202,6 +202,11 @@ class ResultStore {
     int64_t poisoned = 0;  // rank_died, failed
   };
   Requeued RequeueRunning(int64_t batch_id, int max_attempts);
+  // A sweep that a store error ends (a full disk, say) did not die: the attempts still `running`
+  // in its batch end `abandoned` (free) and run again, so resume blames none of them. Nothing is
+  // written unless the batch's lease is still `owner`'s (else another coordinator runs them).
+  // Returns how many; throws StoreError when the store cannot take even this.
+  int64_t AbandonRunning(int64_t batch_id, const std::string& owner, const std::string& why);
   // The attempt of a job whose worker rank died while running it (seen by the coordinator as the
   // sweep ended) is `rank_died`: counted, and the job fails as a crash once it has `max_attempts`
   // counted attempts. Returns false when the attempt already has another outcome than interrupted.
@@ -253,6 +258,12 @@ class ResultStore {
   std::vector<std::string> DeleteBatch(int64_t batch_id);
 
  private:
+  struct RunningAttempt {
+    int64_t job_id;
+    int attempt;
+    bool in_coordinator;  // ran in the coordinator's own process: one rank (rank 0), inproc
+  };
+  std::vector<RunningAttempt> RunningAttempts(int64_t batch_id);
   // Ends a running attempt as rank_died: pending again, or failed as a crash (poison) when it has
   // no attempts left. Returns whether it runs again.
   bool RankDied(int64_t job_id, int attempt, int max_attempts, const std::string& why);

@@ -154,6 +154,44 @@ TEST_F(CliTest, AFullDiskEndsTheSweepWithAMessageAndResumeSaysTheSame) {
   }
 }
 
+TEST_F(CliTest, AStoreErrorBlamesNoJobThatWasInFlight) {
+  // A one-rank inproc sweep that a store error ends: the process did not die, so neither the job
+  // whose result the store refused nor the one running may be counted against (rank_died) on
+  // resume. The store refuses every result by a trigger, so the error is certain.
+  Write("first.yaml", "experiments:\n  - name: first\n    task: sleep\n    grid: {seed: [1]}\n");
+  ASSERT_EQ(Run("run first.yaml --db a.db -q").exit_code, 0);
+  {
+    Database db(dir_ + "/a.db", Database::Mode::kReadWriteCreate);
+    db.Exec(
+        "CREATE TRIGGER refuse_results BEFORE UPDATE OF status ON jobs WHEN NEW.status = 'done' "
+        "BEGIN SELECT RAISE(ABORT, 'the test refuses results'); END");
+  }
+  Write("second.yaml", R"(experiments:
+  - name: second
+    task: sleep
+    params: {sleep.seconds: 0.3}
+    grid: {seed: [1, 2, 3, 4]}
+)");
+  auto run = Run("run second.yaml --db a.db --isolation inproc -q");
+  ASSERT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("the test refuses results"), std::string::npos) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE batch_id = 2 AND status = 'running'"), 0);
+  EXPECT_GE(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'abandoned' AND error LIKE "
+                     "'%store error%the test refuses results%'"),
+            1);
+  {
+    Database db(dir_ + "/a.db", Database::Mode::kReadWriteCreate);
+    db.Exec("DROP TRIGGER refuse_results");
+  }
+  auto resume = Run("resume --db a.db -q");
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE batch_id = 2 AND status = 'done'"), 4);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome IN ('rank_died', 'lost')"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE "
+                     "j.batch_id = 2 AND a.outcome = 'done'"),
+            4);
+}
+
 TEST_F(CliTest, InvalidGridExitsTwoWithEveryProblemAndTouchesNoStore) {
   Write("bad.yaml", R"(experiments:
   - name: a

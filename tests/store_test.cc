@@ -246,6 +246,23 @@ TEST_F(StoreTest, AGoneCoordinatorsJobsAreAbandonedUnlessTheyRanInsideIt) {
   EXPECT_EQ(store.FindBatch(batch)->pending, 2);
 }
 
+TEST_F(StoreTest, AStoreErrorAbandonsTheRunningAttemptsOnlyUnderItsOwnLease) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 3);
+  auto jobs = store.PendingJobs(batch);
+  const auto nobody_dead = [](const std::string&) { return false; };
+  ASSERT_TRUE(store.AcquireLease(batch, "h:1", 60, nobody_dead).acquired);
+  store.StartAttempt(jobs[0].id, {0, "h", "cpu", 1, "inproc"});
+  store.StartAttempt(jobs[1].id, {1, "h", "cpu", 1, "process"});
+  // Not our lease: another coordinator runs these jobs, nothing is touched.
+  EXPECT_EQ(store.AbandonRunning(batch, "h:2", "store error"), 0);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM jobs WHERE status = 'running'"), 2);
+  EXPECT_EQ(store.AbandonRunning(batch, "h:1", "store error"), 2);
+  EXPECT_EQ(store.FindBatch(batch)->pending, 3);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts WHERE outcome = 'abandoned'"), 2);
+  EXPECT_EQ(store.CountedAttempts(jobs[0].id), 0) << "the one ran inproc is not blamed either";
+}
+
 TEST_F(StoreTest, AnInterruptedAttemptWhoseRankDiedCountsAndAPoisonJobFails) {
   ResultStore store = ResultStore::OpenForWriting(path_);
   const int64_t batch = MakeBatch(store, 1);

@@ -540,16 +540,36 @@ Coordinator::Clock::time_point Coordinator::NextWake() const {
   return wake;
 }
 
+void Coordinator::AbandonAfterStoreError(const std::string& error) {
+  // Without this, a job that ran inside this process (one rank, inproc) would be blamed by resume
+  // for a death that never happened; a job whose result was lost with the failed write too.
+  try {
+    const int64_t abandoned = store_.AbandonRunning(
+        batch_id_, options_.lease_owner,
+        "the sweep stopped on a store error (" + error +
+            ") while the job ran: not the job's doing, so it does not count; it runs again");
+    if (abandoned > 0) spdlog::info("{} jobs in flight recorded as abandoned", abandoned);
+  } catch (const StoreError& again) {
+    spdlog::warn("the jobs in flight stay `running` in the store ({}): resume requeues them",
+                 again.what());
+  }
+}
+
 const SweepReport& Coordinator::Run() {
   const double cpu_start = ThreadCpuSeconds();
   const auto wall_start = Clock::now();
   Poller poller;
-  while (RunOnce()) {
-    if (progressed_) {
-      poller.Active();
-      continue;
+  try {
+    while (RunOnce()) {
+      if (progressed_) {
+        poller.Active();
+        continue;
+      }
+      poller.WaitUntil([this] { return transport_.HasMessage(); }, NextWake());
     }
-    poller.WaitUntil([this] { return transport_.HasMessage(); }, NextWake());
+  } catch (const StoreError& e) {
+    AbandonAfterStoreError(e.what());
+    throw;
   }
   report_.coordinator_cpu_s = ThreadCpuSeconds() - cpu_start;
   report_.wall_s = SecondsBetween(wall_start, Clock::now());

@@ -47,8 +47,10 @@ struct CoordinatorOptions {
   // The one-rank run: the worker is a thread of the coordinator's process, recorded as its rank.
   bool worker_in_process = false;
   // When the sweep is interrupted, how long a worker on another host has to show it is alive (a
-  // signalled worker answers at once) before its job counts as having taken it down.
-  double rank_death_grace_s = 1.5;
+  // signalled worker answers at once) before its job counts as having taken it down. Under 1 s:
+  // when a rank dies, mpirun sends the others SIGTERM and, 1 s later, SIGKILL
+  // (odls_base_sigkill_timeout); with 1.5 s rank 0 was killed before it could blame anyone.
+  double rank_death_grace_s = 0.5;
   // Group commit: how long a start or result may wait for the store, and how many may wait.
   WriteQueueOptions store_writes;
 };
@@ -141,6 +143,9 @@ class Coordinator {
   void ReadAnswersAfterInterrupt(std::vector<RunningAttempt>* unheard,
                                  std::vector<RunningAttempt>* unlogged);
   void Finish(SweepEnd end);
+  // A store error is ending the sweep: the attempts running in the store end `abandoned`, if the
+  // store takes that write (else resume finds them running, as after a crash).
+  void AbandonAfterStoreError(const std::string& error);
   int InFlight() const;
   // Attempts of the job that count against its retry budget (crash, timeout, lost), from the
   // store once the queued writes are in.

@@ -109,6 +109,17 @@ if [ "$suite" = faults ]; then
     echo "  $1: mpirun exited $code ${took} s after the fault, $done_jobs jobs done before it"
     check "$1: the MPI job ends (exit $code, expected $2)" equals "$code" "$2"
     check "$1: it ends within $3 s (took $took s)" awk -v t="$took" -v l="$3" 'BEGIN { exit !(t <= l) }'
+    if [ "$1" = ranks ]; then
+      # The rank-death check across hosts: rank 0 cannot see node3's processes, so a worker there
+      # that stays silent after the interrupt is taken for dead and its job blamed (rank_died);
+      # the live workers on node1 and node2 answer, and their jobs are only interrupted.
+      check "ranks: the jobs of node3's dead ranks end rank_died, no other" equals \
+        "$(query "SELECT group_concat(DISTINCT host) FROM attempts WHERE outcome = 'rank_died'")" node3
+      check "ranks: rank_died says the rank did not answer" equals \
+        "$(query "SELECT count(*) FROM attempts WHERE outcome = 'rank_died' AND error NOT LIKE '%on node3 did not answer within%'")" 0
+      check "ranks: the jobs running on node1 and node2 end interrupted" equals \
+        "$(query "SELECT count(*) > 0 FROM attempts WHERE outcome = 'interrupted' AND host IN ('node1', 'node2')")" 1
+    fi
     # The lost host's namespace is gone for good: resume on the two others.
     [ "$1" = ranks ] || hosts_kill node3
     sed -i '/^node3 /d' "$HOSTS_DIR/hostfile"
