@@ -11,7 +11,7 @@ namespace attnsweep {
 namespace {
 
 TEST(KernelOomLog, FindsTheKillOfThePidInEachFormOfReport) {
-  // Copied from this machine's `dmesg` after a capped job was OOM-killed, as kmsg records.
+  // From this machine's kernel log after a capped job was OOM-killed, as kmsg records.
   const char* summary =
       "3,2201,5610041237,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
       "mems_allowed=0,oom_memcg=/a/attnsweep-job-30730-30732,task_memcg=/a/attnsweep-job-30730-"
@@ -32,14 +32,21 @@ TEST(KernelOomLog, FindsTheKillOfThePidInEachFormOfReport) {
   EXPECT_FALSE(ReportsOomKillOf("6,1,1,-;unit_tests invoked oom-killer: pid 4321", 4321));
 }
 
-TEST(KernelOomLog, ReadsALogRecordByRecordAndSaysWhenThereIsNone) {
-  // A file read whole stands in for /dev/kmsg's one record per read: the report is found inside.
+TEST(KernelOomLog, ACursorReadsOnlyWhatIsLoggedAfterIt) {
+  // A file stands in for /dev/kmsg (read whole where kmsg gives a record per read).
   const std::string path = testing::TempDir() + "/kmsg_" + std::to_string(getpid());
   std::ofstream(path) << "6,1,1,-;boot\n3,2,2,-;Out of memory: Killed process 777 (a) x\n";
-  EXPECT_EQ(KernelLoggedOomKill(777, path.c_str()), std::optional<bool>(true));
-  EXPECT_EQ(KernelLoggedOomKill(778, path.c_str()), std::optional<bool>(false));
+  KernelLogCursor from_start(path.c_str(), /*from_end=*/false);
+  EXPECT_EQ(from_start.ReportsOomKill(777), std::optional<bool>(true));
+  KernelLogCursor other_pid(path.c_str(), false);
+  EXPECT_EQ(other_pid.ReportsOomKill(778), std::optional<bool>(false));
+  // Taken at the end, as when a job starts: the old kill of pid 777 is not read, a new one is.
+  KernelLogCursor at_end(path.c_str());
+  EXPECT_EQ(at_end.ReportsOomKill(777), std::optional<bool>(false)) << "logged before it";
+  std::ofstream(path, std::ios::app) << "3,3,3,-;Out of memory: Killed process 777 (b) x\n";
+  EXPECT_EQ(at_end.ReportsOomKill(777), std::optional<bool>(true));
   std::filesystem::remove(path);
-  EXPECT_EQ(KernelLoggedOomKill(777, path.c_str()), std::nullopt) << "no log to read";
+  EXPECT_EQ(KernelLogCursor(path.c_str()).ReportsOomKill(777), std::nullopt) << "no log to read";
 }
 
 }  // namespace

@@ -22,7 +22,6 @@
 #include "experiments/memory/process_memory.h"
 #include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
-#include "workers/kernel_oom_log.h"
 
 extern char** environ;
 
@@ -132,6 +131,7 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
   process->from_child_ = std::move(from_child.read_end);
   process->log_path_ = log_path;
   process->memory_bytes_ = memory_bytes;
+  process->kernel_log_ = std::make_unique<KernelLogCursor>();
   process->threads_ = threads;
   // A job with a memory cap gets a memory cgroup of its own, before the worker sends it the job:
   // what it touches from here on is charged there. Only then: moving a process into a cgroup
@@ -172,7 +172,7 @@ std::optional<bool> JobProcess::OomKilled(std::chrono::milliseconds patience) co
   const auto give_up = std::chrono::steady_clock::now() + patience;
   while (true) {
     const std::optional<bool> killed =
-        cgroup_ ? std::optional<bool>(cgroup_->OomKills() > 0) : KernelLoggedOomKill(pid_);
+        cgroup_ ? std::optional<bool>(cgroup_->OomKills() > 0) : kernel_log_->ReportsOomKill(pid_);
     if (!killed || *killed) return killed;
     if (std::chrono::steady_clock::now() >= give_up) {
       return cgroup_ && memory_bytes_ > 0 && cgroup_->ReachedLimit();

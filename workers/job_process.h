@@ -13,6 +13,7 @@
 
 #include "experiments/unique_fd.h"
 #include "workers/job_cgroup.h"
+#include "workers/kernel_oom_log.h"
 #include "workers/message.h"
 #include "workers/pipe_frames.h"
 
@@ -72,6 +73,8 @@ class JobProcess {
   int wait_status_ = 0;
   std::string log_path_;
   int64_t memory_bytes_ = 0;
+  // The kernel log from the process's start on (an uncapped job's OOM kill is read there).
+  std::unique_ptr<KernelLogCursor> kernel_log_;
   int threads_ = 1;
   std::unique_ptr<JobCgroup> cgroup_;  // destroyed after the process is killed and reaped
   std::chrono::steady_clock::time_point next_memory_check_{};

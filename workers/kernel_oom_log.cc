@@ -39,24 +39,24 @@ bool ReportsOomKillOf(std::string_view message, pid_t pid) {
   return false;
 }
 
-std::optional<bool> KernelLoggedOomKill(pid_t pid, const char* kmsg_path) {
-  const int fd = open(kmsg_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  // One record per read; EPIPE when the record we were at was overwritten (skip on); EAGAIN at
+KernelLogCursor::KernelLogCursor(const char* path, bool from_end)
+    : fd_(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {
+  if (fd_ && from_end && lseek(fd_.get(), 0, SEEK_END) < 0) fd_.reset();
+}
+
+std::optional<bool> KernelLogCursor::ReportsOomKill(pid_t pid) {
+  if (!fd_) return std::nullopt;
+  // One record per read; EPIPE when the record we were at was overwritten (read on); EAGAIN at
   // the end. A bound on the records read, in case the log is written faster than we read.
   char record[8192];
-  bool found = false;
-  bool unreadable = false;
-  for (int records = 0; records < 200000 && !found; ++records) {
-    const ssize_t n = read(fd, record, sizeof(record));
+  for (int records = 0; records < 100000; ++records) {
+    const ssize_t n = read(fd_.get(), record, sizeof(record));
     if (n < 0 && (errno == EPIPE || errno == EINTR)) continue;
-    if (n < 0) unreadable = errno != EAGAIN;  // EAGAIN: the end of the log
+    if (n < 0 && errno != EAGAIN) return std::nullopt;
     if (n <= 0) break;
-    found = ReportsOomKillOf(std::string_view(record, static_cast<size_t>(n)), pid);
+    if (ReportsOomKillOf(std::string_view(record, static_cast<size_t>(n)), pid)) return true;
   }
-  close(fd);
-  if (unreadable) return std::nullopt;
-  return found;
+  return false;
 }
 
 }  // namespace attnsweep
