@@ -4,6 +4,8 @@
 set -euo pipefail
 build=${1:-build}
 "$build/bench_matmul_gflops"
+echo
+"$build/bench_feature_draw"
 db="$build/bench.db"
 rm -rf "$db" "$db-wal" "$db-shm" "$db.logs"
 for grid in bench/softmax_scaling.yaml; do

@@ -14,6 +14,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "experiments/device/autocast_scope.h"
+#include "experiments/models/structured_features.h"
 
 namespace attnsweep {
 
@@ -21,9 +22,18 @@ torch::Tensor DrawRandomFeatures(int64_t m, int64_t d, const std::string& sampli
                                  const std::string& scaling, at::Generator generator) {
   TORCH_CHECK(m > 0 && d > 0, "features and d_head must be positive");
   if (sampling == "iid") return at::randn({m, d}, generator, at::TensorOptions(at::kFloat));
-  TORCH_CHECK(sampling == "orthogonal", "unknown Performer sampling '", sampling, "'");
+  TORCH_CHECK(sampling == "orthogonal" || sampling == "hadamard" || sampling == "givens",
+              "unknown Performer sampling '", sampling, "'");
   std::vector<at::Tensor> blocks;
   for (int64_t rows = 0; rows < m; rows += d) {
+    if (sampling == "hadamard") {
+      blocks.push_back(DrawHadamardBlock(d, generator));
+      continue;
+    }
+    if (sampling == "givens") {
+      blocks.push_back(DrawGivensBlock(d, generator));
+      continue;
+    }
     const auto gaussian = at::randn({d, d}, generator, at::TensorOptions(at::kFloat));
     // Columns of Q are orthonormal: its transpose's rows are d orthonormal directions. LAPACK picks
     // R's diagonal signs to suit its arithmetic, which biases Q's directions; multiplying each
@@ -292,8 +302,9 @@ VariantDefinition PerformerVariant() {
           .Choices({"positive", "hyperbolic", "trig"})
           .Help("Performer's feature map: positive or hyperbolic (FAVOR+), or trig (sin/cos)"),
       ParamSpec::String("model.performer.sampling", defaults.sampling())
-          .Choices({"orthogonal", "iid"})
-          .Help("orthogonal random features (blocks of Q of QR), or iid Gaussian"),
+          .Choices({"orthogonal", "iid", "hadamard", "givens"})
+          .Help("orthogonal random features: blocks of Q of QR (orthogonal), of H D1 H D2 H D3 "
+                "(hadamard), or of random Givens rotations (givens); or iid Gaussian"),
       ParamSpec::String("model.performer.scaling", defaults.scaling())
           .Choices({"chi", "sqrt_d"})
           .Help("norms of orthogonal features: chi(d)-distributed, or all sqrt(d)"),

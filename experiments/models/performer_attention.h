@@ -26,7 +26,8 @@ struct PerformerAttentionOptions {
   // positive: exp(w.x - |x|^2/2)/sqrt(M); hyperbolic: [exp(w.x), exp(-w.x)] exp(-|x|^2/2)/sqrt(2M);
   // trig: [cos w.x, sin w.x] exp(|x|^2/2)/sqrt(M).
   TORCH_ARG(std::string, kernel) = "positive";
-  // orthogonal: blocks of the Q of QR of Gaussian d x d matrices; iid: Gaussian rows.
+  // orthogonal: blocks of the Q of QR of Gaussian d x d matrices; hadamard, givens: structured
+  // orthogonal blocks (structured_features.h), cheaper to draw; iid: Gaussian rows.
   TORCH_ARG(std::string, sampling) = "orthogonal";
   // chi: orthogonal rows rescaled to chi(d)-distributed norms (as Gaussian rows have); sqrt_d: all
   // rows of norm sqrt(d).
