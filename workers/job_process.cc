@@ -131,7 +131,6 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
   process->from_child_ = std::move(from_child.read_end);
   process->log_path_ = log_path;
   process->memory_bytes_ = memory_bytes;
-  process->kernel_log_ = std::make_unique<KernelLogCursor>();
   process->threads_ = threads;
   // A job with a memory cap gets a memory cgroup of its own, before the worker sends it the job:
   // what it touches from here on is charged there. Only then: moving a process into a cgroup
@@ -151,6 +150,8 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
       }
     });
   }
+  // Without a cgroup, the kernel log from here on tells an OOM kill from another SIGKILL.
+  if (!process->cgroup_) process->kernel_log_ = std::make_unique<KernelLogCursor>();
   return process;
 }
 

@@ -73,7 +73,7 @@ class JobProcess {
   int wait_status_ = 0;
   std::string log_path_;
   int64_t memory_bytes_ = 0;
-  // The kernel log from the process's start on (an uncapped job's OOM kill is read there).
+  // Without a cgroup: the kernel log from the process's start on (its OOM kill is read there).
   std::unique_ptr<KernelLogCursor> kernel_log_;
   int threads_ = 1;
   std::unique_ptr<JobCgroup> cgroup_;  // destroyed after the process is killed and reaped
