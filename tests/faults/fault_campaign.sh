@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A seeded kill -9 campaign: each trial starts a sweep under mpirun (a coordinator, two workers),
 # kills one of its processes at a random moment (mpirun, rank 0, a worker rank, a job process, or a
-# rank while the first resume runs: a double fault), then runs plain `resume` until the batch is
+# rank while the first resume runs: a double fault) -- in one trial of three counted from the start
+# (start-up), in the others from the moment the batch is stored (mid-batch) -- then runs plain `resume` until the batch is
 # done, repeating it only after a fault of its own. After each trial it checks what the project
 # promises: every job done exactly once (one done attempt each), no job done before the kill
 # changed or run again, PRAGMA integrity_check ok.
 # Usage: fault_campaign.sh BUILD_DIR TRIALS [SEED]   (exit 0: every trial held; 77: cannot run)
+# FAULT_CAMPAIGN_KINDS="mpirun rank0 worker job resume" kills those in turn instead of at random.
 set -uo pipefail
 build=$(realpath "$1")
 trials=${2:-8}
@@ -18,6 +20,7 @@ command -v python3 > /dev/null || {
   exit 77
 }
 RANDOM=$seed
+read -r -a kinds <<< "${FAULT_CAMPAIGN_KINDS:-}"
 # A rank that crashes leaves a core in its trial's folder (kept when the trial breaks).
 ulimit -c unlimited 2> /dev/null
 echo "fault campaign: $trials trials, seed $seed"
@@ -75,20 +78,46 @@ print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[
 PY
 }
 
+# Waits (at most 30 s, or until the sweep ends) until the sweep has stored its batch. Python's
+# sqlite3 rather than `attnsweep query`: it answers in milliseconds, not the binary's start-up.
+batch_stored() {
+  python3 - "$1" "$2" << 'PY'
+import os, sqlite3, sys, time
+db, sweep = sys.argv[1], int(sys.argv[2])
+for _ in range(300):
+    try:
+        if sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1).execute("SELECT count(*) FROM batches").fetchone()[0]:
+            break
+    except sqlite3.Error:
+        pass
+    try:
+        os.kill(sweep, 0)
+    except OSError:
+        break
+    time.sleep(0.1)
+PY
+}
+
 trial() {
   local n=$1 dir=$work/trial$1 targets=(mpirun rank0 worker job resume)
   local target=${targets[$((RANDOM % 5))]} delay=$((300 + RANDOM % 2200))
+  # The short form names the kinds in turn, so that its few trials hold every one.
+  [ -n "$kinds" ] && target=${kinds[$(((n - 1) % ${#kinds[@]}))]}
+  local from=start
+  # The 24 jobs take about two seconds once the batch is stored.
+  [ $((RANDOM % 3)) != 0 ] && from=batch delay=$((delay % 1500))
   mkdir -p "$dir"
   cp "$work/grid.yaml" "$dir/"
   cd "$dir" || return 1
   setsid "$mpirun_sh" -np 3 "$attnsweep" run grid.yaml --db a.db -q > run.log 2>&1 &
   local script=$!
+  [ "$from" = batch ] && batch_stored a.db "$script"
   sleep "$(printf '0.%03d' $((delay % 1000)))"
   sleep $((delay / 1000))
   local before pid
   before=$(sql a.db "SELECT id, attempts, finished_at FROM jobs WHERE status = 'done' ORDER BY id")
   pid=$(victim "$script" "${target/resume/worker}")
-  local what="$target at ${delay} ms"
+  local what="$target at ${delay} ms after the $from"
   if [ "$target" != resume ] && [ -n "$pid" ]; then kill -9 "$pid" 2> /dev/null; fi
   timeout 60 tail --pid="$script" -f /dev/null
   wait "$script" 2> /dev/null
