@@ -50,6 +50,7 @@ int Generate(const DataOptions& options) {
   synthetic.seed = options.seed;
   synthetic.signal = options.signal;
   synthetic.reach = options.reach;
+  synthetic.sequence = options.sequence;
   const auto start = std::chrono::steady_clock::now();
   const SyntheticSummary summary = GenerateSynthetic(synthetic, options.out);
   const double seconds =
@@ -152,6 +153,11 @@ DataCommands SetupDataCommand(CLI::App& app, DataOptions* options) {
       ->add_option("--reach", options->reach,
                    "share of the signal that only long spans show (0..1)")
       ->check(CLI::Range(0.0, 1.0));
+  commands.generate
+      ->add_option("--sequence", options->sequence,
+                   "order of events: none (independent) or markov_v1 (a chain of categories and "
+                   "gaps, for next-event prediction)")
+      ->check(CLI::IsMember(SyntheticSequences()));
   commands.prepare = data->add_subcommand(
       "prepare", "Parse a data folder into the prepared-data cache (or load it from there)");
   AddPreparationOptions(commands.prepare, options);

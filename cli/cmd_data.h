@@ -18,6 +18,7 @@ struct DataOptions {
   uint64_t seed = 1;
   double signal = 1.0;
   double reach = 0.5;
+  std::string sequence = "none";
   // prepare, stats
   std::string path;
   bool skip_bad_rows = false;

@@ -32,6 +32,8 @@ std::string GroupName(KeyGroup group) {
       return "encoder";
     case KeyGroup::kTransactions:
       return "transactions";
+    case KeyGroup::kTraining:
+      return "training";
   }
   return "?";
 }

@@ -13,7 +13,8 @@
 namespace attnsweep {
 
 std::vector<TaskDefinition> BuiltinTasks() {
-  return {SleepTask(), BenchmarkTask(), ApproximationTask(), TrainTask(), FaultTask()};
+  return {SleepTask(), BenchmarkTask(), ApproximationTask(),
+          TrainTask(), NextEventTask(), FaultTask()};
 }
 
 std::vector<VariantDefinition> BuiltinVariants() {

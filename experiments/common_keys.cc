@@ -1,5 +1,6 @@
 // The keys every job has, and the sections several tasks share. Which tasks read a shared section
 // is declared by each task (TaskDefinition::reads), not here.
+#include "experiments/data/synthetic.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {
@@ -75,6 +76,11 @@ std::vector<ParamSpec> TransactionKeys() {
           .Range(0, 1)
           .When("data.source", "synthetic")
           .Help("share of the synthetic signal that only long spans of history show"),
+      ParamSpec::String("data.sequence", "none")
+          .Choices(SyntheticSequences())
+          .When("data.source", "synthetic")
+          .Help("order of the synthetic events: none (independent) or markov_v1 (a chain of "
+                "categories and gaps that next_event can learn; docs/data.md)"),
       ParamSpec::Float("data.test_fraction", 0.1)
           .Range(0, 0.9)
           .Help("share of labelled customers held out for testing"),
@@ -87,12 +93,48 @@ std::vector<ParamSpec> TransactionKeys() {
   };
 }
 
+std::vector<ParamSpec> TrainingKeys() {
+  return {
+      ParamSpec::String("data.crop", "last")
+          .Choices({"last", "first", "random"})
+          .Help("which data.max_len events of a longer history training sees; evaluation takes "
+                "the last"),
+      ParamSpec::Int("train.epochs", 6).Range(1, 100000).Help("passes over the training split"),
+      ParamSpec::Int("train.batch_size", 32).Range(1, 1 << 20).Help("customers per training step"),
+      ParamSpec::Float("train.lr", 0.02).Range(0, 10).Help("peak learning rate"),
+      ParamSpec::Float("train.weight_decay", 0.01)
+          .Range(0, 10)
+          .Help("AdamW's decoupled weight decay"),
+      ParamSpec::Float("train.warmup", 0.1)
+          .Range(0, 1)
+          .Help("share of the steps over which the learning rate rises linearly; a cosine decay "
+                "follows"),
+      ParamSpec::Float("train.clip", 1.0)
+          .Range(0, 1e6)
+          .Help("gradient norm clipped to this (0: no clipping)"),
+      ParamSpec::Int("train.patience", 3)
+          .Range(0, 100000)
+          .Help("stop after this many epochs without a better validation figure (train: ROC AUC; "
+                "next_event: the next category's log loss) (0: never stop early)"),
+      ParamSpec::Int("train.nan_at_step", 0)
+          .Range(0, 1 << 30)
+          .Help("testing aid: the loss of this step (1-based) is made NaN, to exercise the "
+                "diverged outcome (0: never)"),
+      ParamSpec::Bool("train.length_buckets", true)
+          .Help("batch customers of similar window length (shuffled pools of 50 batches sorted by "
+                "length; the batches shuffled), so batches carry little padding"),
+      ParamSpec::Bool("train.keep_checkpoint", false)
+          .Help("keep a finished job's checkpoint (it is removed otherwise)"),
+  };
+}
+
 }  // namespace
 
 const std::vector<ParamSpec>& KeysOf(KeyGroup group) {
   static const std::vector<ParamSpec> model = ModelKeys();
   static const std::vector<ParamSpec> encoder = EncoderKeys();
   static const std::vector<ParamSpec> transactions = TransactionKeys();
+  static const std::vector<ParamSpec> training = TrainingKeys();
   switch (group) {
     case KeyGroup::kModel:
       return model;
@@ -100,6 +142,8 @@ const std::vector<ParamSpec>& KeysOf(KeyGroup group) {
       return encoder;
     case KeyGroup::kTransactions:
       return transactions;
+    case KeyGroup::kTraining:
+      return training;
   }
   return model;
 }

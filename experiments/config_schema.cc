@@ -96,7 +96,8 @@ std::vector<ParamSpec> GatherSchema() {
     if (spec.key == "task") spec.Choices(TaskNames());
     schema.push_back(std::move(spec));
   }
-  for (KeyGroup group : {KeyGroup::kModel, KeyGroup::kEncoder, KeyGroup::kTransactions}) {
+  for (KeyGroup group :
+       {KeyGroup::kModel, KeyGroup::kEncoder, KeyGroup::kTransactions, KeyGroup::kTraining}) {
     for (ParamSpec spec : KeysOf(group)) {
       if (spec.key == "model.attention") spec.Choices(VariantNames());
       ApplyGroupUse(group, &spec);

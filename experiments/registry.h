@@ -28,6 +28,7 @@ enum class KeyGroup {
   kModel,         // model.attention, model.d_model, model.heads, data.max_len, variants' own keys
   kEncoder,       // the encoder around attention: layers, feed-forward width, dropout, positions
   kTransactions,  // the transaction data: source, path, generator settings, splits
+  kTraining,      // training: epochs, batch size, optimizer, early stopping, checkpoints, crop
 };
 
 struct KeyGroupUse {
@@ -72,6 +73,11 @@ struct VariantDefinition {
   // False for a mixer that is no estimate of softmax attention (a GRU): the approximation task
   // refuses it.
   bool approximates_attention = true;
+  // True when `make` builds a causal layer for a model section with "causal": true (IsCausal,
+  // attention_factory.h): its output at position t reads positions 0..t only. The next_event
+  // task needs it and refuses a variant without it, giving `not_causal` as the reason.
+  bool causal = false;
+  std::string not_causal;
   // Floating-point operations of the mixing itself (not the q/k/v/output projections) for one
   // sequence of `length` events, forward: the cost model's notion of how the variant scales.
   std::function<double(const nlohmann::json& model, double length)> mixing_flops;

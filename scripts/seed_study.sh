@@ -49,6 +49,11 @@ echo "== Test ROC AUC on the synthetic twin, mean ± std over 3 seeds"
 "$bin" results --db "$db" --where "task = 'train'" --by model.attention,data.max_len \
   --pivot data.max_len --metrics test_auc
 echo
+echo "== Next event on the synthetic chain (causal attention), mean ± std over 3 seeds; oracle_*:"
+echo "   the generator's own next-event distribution (the ceiling), marginal_*: category frequencies"
+"$bin" results --db "$db" --experiment next-event --by model.attention \
+  --metrics next_mcc_accuracy,next_mcc_logloss,next_gap_mae,oracle_next_mcc_accuracy,oracle_next_mcc_logloss,oracle_next_gap_mae,marginal_next_mcc_logloss
+echo
 echo "== Performer (FAVOR+): relative error of the attention output against features"
 "$bin" results --db "$db" --experiment favor-features --pivot model.performer.features \
   --metrics rel_error

@@ -6,11 +6,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +24,7 @@
 #include "experiments/data/synthetic.h"
 #include "experiments/data/transactions.h"
 #include "experiments/roc_auc.h"
+#include "experiments/sha256.h"
 
 namespace attnsweep {
 namespace {
@@ -154,6 +157,76 @@ TEST_F(DataTest, GeneratedSetRoundTrips) {
   std::ifstream a(dir_ / "transactions.csv"), b(again / "transactions.csv");
   EXPECT_TRUE(std::equal(std::istreambuf_iterator<char>(a), std::istreambuf_iterator<char>(),
                          std::istreambuf_iterator<char>(b), std::istreambuf_iterator<char>()));
+}
+
+// Sets of independent events are the bytes the generator wrote before chains existed: the digests
+// below are those of the generator of 2026-12-02 (commit 2f72a5b), for these options.
+TEST_F(DataTest, IndependentEventsAreWrittenAsBeforeChainsExisted) {
+  SyntheticOptions options;
+  options.customers = 200;
+  options.seed = 7;
+  options.signal = 1.3;
+  options.reach = 0.4;
+  GenerateSynthetic(options, dir_.string());
+  auto digest = [&](const char* name) {
+    std::ifstream in(dir_ / name, std::ios::binary);
+    Sha256 hasher;
+    hasher.Update(std::string(std::istreambuf_iterator<char>(in), {}));
+    return hasher.HexDigest();
+  };
+  EXPECT_EQ(digest("transactions.csv"),
+            "70fea6efa6f0d595e13b25979ff0d9b3225cab56be53f017e759c77b33c4c44f");
+  EXPECT_EQ(digest("gender_train.csv"),
+            "f9a08a2dbe7cbc568774a56afa14d64b465c34b58ff99d295322dfae5b2644ea");
+}
+
+// markov_v1: the events a customer's history holds follow the chain the oracle describes. For
+// the most common categories, the share of each next category over all their occurrences matches
+// the oracle's probabilities averaged over the same occurrences, and the median gap after them
+// matches the oracle's median.
+TEST_F(DataTest, AMarkovChainSetFollowsItsOracle) {
+  SyntheticOptions options;
+  options.customers = 600;
+  options.seed = 3;
+  options.sequence = "markov_v1";
+  GenerateSynthetic(options, dir_.string());
+  const TransactionDataset d = ReadCsvDataset(dir_.string(), DatasetOptions());
+  const SyntheticSequenceOracle oracle(options);
+  const auto& codes = oracle.codes();
+  for (int32_t index : {2, 3, 4}) {  // the three most common categories in training
+    const int32_t code = d.mcc_codes[index - 2];
+    std::vector<double> seen(codes.size()), expected(codes.size());
+    std::vector<double> gaps;
+    double count = 0;
+    for (int64_t c = 0; c < d.customers(); ++c) {
+      for (int64_t e = d.offsets[c]; e + 1 < d.offsets[c + 1]; ++e) {
+        if (d.mcc[e] != index || d.mcc[e + 1] < 2) continue;
+        const auto p = oracle.NextCategory(d.customer_ids[c], code);
+        ASSERT_EQ(p.size(), codes.size());
+        for (size_t k = 0; k < p.size(); ++k) expected[k] += p[k];
+        const int32_t next = d.mcc_codes[d.mcc[e + 1] - 2];
+        seen[std::find(codes.begin(), codes.end(), next) - codes.begin()] += 1;
+        gaps.push_back(d.gap_days[e + 1]);
+        count += 1;
+      }
+    }
+    ASSERT_GT(count, 2000) << code;
+    double largest = 0;
+    for (size_t k = 0; k < codes.size(); ++k) {
+      // Binomial noise of a share near 0.3 over this many occurrences is below 0.011.
+      largest = std::max(largest, std::abs(seen[k] / count - expected[k] / count));
+    }
+    EXPECT_LT(largest, 0.035) << "category " << code;
+    std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+    EXPECT_NEAR(gaps[gaps.size() / 2] / oracle.MedianGapDays(code), 1.0, 0.1) << code;
+  }
+  // Each row of the chain is a distribution.
+  for (int32_t code : {6011, 5411, 7995}) {
+    const auto p = oracle.NextCategory(d.customer_ids[0], code);
+    EXPECT_NEAR(std::accumulate(p.begin(), p.end(), 0.0), 1.0, 1e-12);
+  }
+  EXPECT_TRUE(oracle.NextCategory(d.customer_ids[0], 1234).empty());
+  EXPECT_THROW(SyntheticSequenceOracle{SyntheticOptions()}, std::invalid_argument);
 }
 
 TEST_F(DataTest, GzippedTransactionsReadTheSame) {

@@ -210,10 +210,10 @@ TEST(GridValidation, ExperimentProblems) {
   - task: sleep
 )");
   ASSERT_EQ(p.size(), 4u) << Joined(p);
-  EXPECT_EQ(
-      p[0],
-      "g.yaml:3:11: unknown task 'trian' (known: sleep, benchmark, approximation, train, fault); "
-      "did you mean 'train'?");
+  EXPECT_EQ(p[0],
+            "g.yaml:3:11: unknown task 'trian' (known: sleep, benchmark, approximation, train, "
+            "next_event, fault); "
+            "did you mean 'train'?");
   EXPECT_EQ(p[1], "g.yaml:4:11: experiment name 'a' is used twice");
   EXPECT_EQ(p[2],
             "g.yaml:6:5: unknown experiment key 'gird' (known: name, task, params, grid, zip, "

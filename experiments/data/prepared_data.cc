@@ -53,14 +53,16 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 std::string SyntheticFolder(const SyntheticOptions& options) {
-  const std::string key = Digest(nlohmann::json({{"version", kPreparedVersion},
-                                                 {"generator", kSyntheticGeneratorVersion},
-                                                 {"customers", options.customers},
-                                                 {"seed", options.seed},
-                                                 {"signal", options.signal},
-                                                 {"reach", options.reach},
-                                                 {"labelled", options.labelled_fraction}})
-                                     .dump());
+  nlohmann::json identity = {{"version", kPreparedVersion},
+                             {"generator", kSyntheticGeneratorVersion},
+                             {"customers", options.customers},
+                             {"seed", options.seed},
+                             {"signal", options.signal},
+                             {"reach", options.reach},
+                             {"labelled", options.labelled_fraction}};
+  // Sets of independent events keep the folders they were cached in before chains existed.
+  if (options.sequence != "none") identity["sequence"] = options.sequence;
+  const std::string key = Digest(identity.dump());
   const fs::path folder = fs::path(CacheRoot()) / "synthetic" / key;
   const fs::path done = folder / ".complete";
   if (fs::exists(done)) return folder.string();
@@ -84,6 +86,7 @@ PreparedData PrepareData(const nlohmann::json& data) {
     synthetic.seed = data.at("seed").get<uint64_t>();
     synthetic.signal = data.at("signal").get<double>();
     synthetic.reach = data.at("reach").get<double>();
+    synthetic.sequence = data.value("sequence", "none");
     prepared.folder = SyntheticFolder(synthetic);
   } else {
     prepared.folder = data.at("path").get<std::string>();

@@ -177,7 +177,132 @@ struct Event {
   int64_t cents;
 };
 
+// The chain's parameters (markov_v1), the same for every customer of a seed.
+constexpr double kFollowShare = 0.6;  // next category from the current one's successors
+constexpr double kSuccessorWeights[] = {0.5, 0.3, 0.2};
+constexpr double kGapSpread = 0.35;  // sigma of the log gap around the period
+constexpr double kPeriodDays[] = {0.02, 0.1, 0.5, 1, 3};
+constexpr double kPeriodShares[] = {0.15, 0.3, 0.3, 0.15, 0.1};
+
+// The categories' codes and base shares: the named ones, then a Zipf tail sharing what is left.
+void Categories(std::vector<int32_t>* codes, std::vector<double>* base) {
+  double named_total = 0;
+  for (const auto& c : NamedCategories()) {
+    codes->push_back(c.code);
+    base->push_back(c.share);
+    named_total += c.share;
+  }
+  const int tail = kCategoryCount - static_cast<int>(codes->size());
+  double zipf_total = 0;
+  for (int i = 0; i < tail; ++i) zipf_total += 1.0 / (i + 2);
+  for (int i = 0; i < tail; ++i) {
+    codes->push_back(kTailCodes[i]);
+    base->push_back((1.0 - named_total) * (1.0 / (i + 2)) / zipf_total);
+  }
+}
+
+// Index drawn with probability proportional to `weights` (their running sums in `cumulative`).
+size_t Draw(const std::vector<double>& cumulative, double u) {
+  const auto k = static_cast<size_t>(
+      std::upper_bound(cumulative.begin(), cumulative.end(), u * cumulative.back()) -
+      cumulative.begin());
+  return std::min(k, cumulative.size() - 1);
+}
+
+// Each category's three successors (drawn by base share) and its gap period, from the seed alone.
+void ChainOf(uint64_t seed, const std::vector<double>& base,
+             std::vector<std::vector<std::pair<int, double>>>* successors,
+             std::vector<double>* periods) {
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + 29);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::vector<double> cumulative(base.size());
+  std::partial_sum(base.begin(), base.end(), cumulative.begin());
+  std::vector<double> period_cumulative(std::begin(kPeriodShares), std::end(kPeriodShares));
+  std::partial_sum(period_cumulative.begin(), period_cumulative.end(), period_cumulative.begin());
+  for (size_t k = 0; k < base.size(); ++k) {
+    std::vector<std::pair<int, double>> next;
+    for (double weight : kSuccessorWeights) {
+      next.emplace_back(static_cast<int>(Draw(cumulative, uniform(rng))), weight);
+    }
+    successors->push_back(next);
+    periods->push_back(kPeriodDays[Draw(period_cumulative, uniform(rng))]);
+  }
+}
+
+// A customer's gender and category weights: base shares, a personal taste, and the signal.
+// `normal` is passed in: it keeps half of each pair it draws for the next call, so the
+// independent-events generator (which shares one with everything else) writes the bytes it
+// always wrote.
+int TasteOf(const SyntheticOptions& options, const std::vector<int32_t>& codes,
+            const std::vector<double>& base, std::mt19937_64& rng,
+            std::normal_distribution<double>& normal, std::vector<double>* weights) {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  const double local = options.signal * (1.0 - options.reach);
+  const double rare = options.signal * options.reach;
+  const int gender = uniform(rng) < 0.45 ? 1 : 0;
+  const double sign = gender == 1 ? 1.0 : -1.0;
+  for (size_t k = 0; k < codes.size(); ++k) {
+    double w = base[k] * std::exp(0.4 * normal(rng));
+    if (Contains(kLocalOne, codes[k])) w *= std::exp(0.4 * local * sign);
+    if (Contains(kLocalZero, codes[k])) w *= std::exp(-0.4 * local * sign);
+    if (Contains(kRareOne, codes[k])) w *= std::exp(1.2 * rare * sign);
+    if (Contains(kRareZero, codes[k])) w *= std::exp(-1.2 * rare * sign);
+    (*weights)[k] = w;
+  }
+  return gender;
+}
+
+// The random stream of one customer's taste under markov_v1: from the seed and the customer's id,
+// so the oracle can draw it again.
+std::mt19937_64 TasteStream(uint64_t seed, int64_t customer_id) {
+  return std::mt19937_64(seed * 0x9E3779B97F4A7C15ULL ^
+                         (static_cast<uint64_t>(customer_id) * 0xBF58476D1CE4E5B9ULL + 31));
+}
+
 }  // namespace
+
+const std::vector<std::string>& SyntheticSequences() {
+  static const std::vector<std::string> names = {"none", "markov_v1"};
+  return names;
+}
+
+SyntheticSequenceOracle::SyntheticSequenceOracle(const SyntheticOptions& options)
+    : options_(options) {
+  if (options.sequence != "markov_v1") {
+    throw std::invalid_argument(
+        "the synthetic data's next events follow a chain only with "
+        "data.sequence markov_v1, not '" +
+        options.sequence + "'");
+  }
+  Categories(&codes_, &base_);
+  ChainOf(options.seed, base_, &successors_, &periods_);
+}
+
+std::vector<double> SyntheticSequenceOracle::NextCategory(int64_t customer_id, int32_t code) const {
+  const auto at = std::find(codes_.begin(), codes_.end(), code);
+  if (at == codes_.end()) return {};
+  auto mix = mixes_.find(customer_id);
+  if (mix == mixes_.end()) {
+    std::vector<double> weights(codes_.size());
+    auto stream = TasteStream(options_.seed, customer_id);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    TasteOf(options_, codes_, base_, stream, normal, &weights);
+    const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+    for (double& w : weights) w /= total;
+    mix = mixes_.emplace(customer_id, std::move(weights)).first;
+  }
+  std::vector<double> p(codes_.size());
+  for (size_t k = 0; k < p.size(); ++k) p[k] = (1 - kFollowShare) * mix->second[k];
+  for (const auto& [next, weight] : successors_[static_cast<size_t>(at - codes_.begin())]) {
+    p[static_cast<size_t>(next)] += kFollowShare * weight;
+  }
+  return p;
+}
+
+double SyntheticSequenceOracle::MedianGapDays(int32_t code) const {
+  const auto at = std::find(codes_.begin(), codes_.end(), code);
+  return at == codes_.end() ? 0.0 : periods_[static_cast<size_t>(at - codes_.begin())];
+}
 
 SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::string& folder) {
   namespace fs = std::filesystem;
@@ -186,22 +311,18 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
   std::normal_distribution<double> normal(0.0, 1.0);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
 
-  // The categories and their base shares: the named ones, then a Zipf tail sharing what is left.
+  if (std::find(SyntheticSequences().begin(), SyntheticSequences().end(), options.sequence) ==
+      SyntheticSequences().end()) {
+    throw std::invalid_argument("unknown synthetic sequence '" + options.sequence +
+                                "' (none or markov_v1)");
+  }
+  const bool chain = options.sequence == "markov_v1";
   std::vector<int32_t> codes;
   std::vector<double> base;
-  double named_total = 0;
-  for (const auto& c : NamedCategories()) {
-    codes.push_back(c.code);
-    base.push_back(c.share);
-    named_total += c.share;
-  }
-  const int tail = kCategoryCount - static_cast<int>(codes.size());
-  double zipf_total = 0;
-  for (int i = 0; i < tail; ++i) zipf_total += 1.0 / (i + 2);
-  for (int i = 0; i < tail; ++i) {
-    codes.push_back(kTailCodes[i]);
-    base.push_back((1.0 - named_total) * (1.0 / (i + 2)) / zipf_total);
-  }
+  Categories(&codes, &base);
+  std::vector<std::vector<std::pair<int, double>>> successors;
+  std::vector<double> periods;
+  if (chain) ChainOf(options.seed, base, &successors, &periods);
   const std::vector<TransactionType> types = Types();
   auto type_index = [&](int32_t code) {
     for (size_t i = 0; i < types.size(); ++i) {
@@ -214,7 +335,6 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
       {1010, 0.40}, {1110, 0.25}, {1030, 0.24}, {1100, 0.02}, {1200, 0.02},
       {4010, 0.01}, {4071, 0.01}, {6110, 0.04}, {6010, 0.01}};
 
-  const double local = options.signal * (1.0 - options.reach);
   const double rare = options.signal * options.reach;
 
   // Customer ids: distinct 8-digit numbers.
@@ -236,18 +356,15 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
   std::vector<double> weights(codes.size()), cumulative(codes.size());
   std::vector<Event> events;
   for (size_t c = 0; c < ids.size(); ++c) {
-    const int gender = uniform(rng) < 0.45 ? 1 : 0;
-    genders[c] = static_cast<int8_t>(gender);
-    const double sign = gender == 1 ? 1.0 : -1.0;
-    // This customer's category weights: the base shares, a personal taste, and the signal.
-    for (size_t k = 0; k < codes.size(); ++k) {
-      double w = base[k] * std::exp(0.4 * normal(rng));
-      if (Contains(kLocalOne, codes[k])) w *= std::exp(0.4 * local * sign);
-      if (Contains(kLocalZero, codes[k])) w *= std::exp(-0.4 * local * sign);
-      if (Contains(kRareOne, codes[k])) w *= std::exp(1.2 * rare * sign);
-      if (Contains(kRareZero, codes[k])) w *= std::exp(-1.2 * rare * sign);
-      weights[k] = w;
+    int gender;
+    if (chain) {
+      auto stream = TasteStream(options.seed, ids[c]);
+      std::normal_distribution<double> own_normal(0.0, 1.0);
+      gender = TasteOf(options, codes, base, stream, own_normal, &weights);
+    } else {
+      gender = TasteOf(options, codes, base, rng, normal, &weights);
     }
+    genders[c] = static_cast<int8_t>(gender);
     std::partial_sum(weights.begin(), weights.end(), cumulative.begin());
     // Lengths: log-normal around a median of 330 events, with the real data's tails: some
     // customers with a handful of events, a few with tens of thousands.
@@ -259,11 +376,14 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
     const int span = std::clamp(static_cast<int>(length * (0.6 + uniform(rng))), 20, kDays);
     const int start = static_cast<int>(uniform(rng) * (kDays - span + 1));
     events.clear();
-    auto add_event = [&](int day, int32_t mcc) {
+    // second < 0: a time of day drawn as the real data's spread them.
+    auto add_event = [&](int day, int32_t mcc, int32_t second) {
       Event e;
       e.day = day;
-      const double clock = uniform(rng);
-      if (clock < 0.01) {
+      const double clock = second < 0 ? uniform(rng) : 1.0;
+      if (second >= 0) {
+        e.second = second;
+      } else if (clock < 0.01) {
         e.second = 0;  // date only, as some real rows
       } else {
         const double hour = uniform(rng) < 0.75 ? std::clamp(14.0 + 4.0 * normal(rng), 6.0, 23.9)
@@ -305,22 +425,41 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
       e.cents = static_cast<int64_t>(std::llround(magnitude * 100)) * (credit ? 1 : -1);
       events.push_back(e);
     };
-    for (int64_t i = 0; i < length; ++i) {
-      // A weekly rhythm: more on two days of the week.
-      int day;
-      do {
-        day = start + static_cast<int>(uniform(rng) * span);
-      } while (day % 7 < 5 && uniform(rng) < 0.2);
-      const double pick = uniform(rng) * cumulative.back();
-      const size_t k = static_cast<size_t>(
-          std::upper_bound(cumulative.begin(), cumulative.end(), pick) - cumulative.begin());
-      add_event(day, codes[std::min(k, codes.size() - 1)]);
+    if (chain) {
+      // One event after another: the gap from the current category's period, the next category
+      // from its successors or the customer's mix; the history ends at the last day.
+      double seconds = start * 86400.0 + uniform(rng) * 86400.0;
+      size_t k = Draw(cumulative, uniform(rng));
+      for (int64_t i = 0; i < length; ++i) {
+        const int day = static_cast<int>(seconds / 86400.0);
+        if (day >= kDays) break;
+        add_event(day, codes[k], static_cast<int32_t>(seconds - day * 86400.0));
+        seconds += std::max(60.0, periods[k] * 86400.0 * std::exp(kGapSpread * normal(rng)));
+        if (uniform(rng) < kFollowShare) {
+          double u = uniform(rng);
+          for (const auto& [next, weight] : successors[k]) {
+            k = static_cast<size_t>(next);
+            if ((u -= weight) < 0) break;
+          }
+        } else {
+          k = Draw(cumulative, uniform(rng));
+        }
+      }
+    } else {
+      for (int64_t i = 0; i < length; ++i) {
+        // A weekly rhythm: more on two days of the week.
+        int day;
+        do {
+          day = start + static_cast<int>(uniform(rng) * span);
+        } while (day % 7 < 5 && uniform(rng) < 0.2);
+        add_event(day, codes[Draw(cumulative, uniform(rng))], -1);
+      }
     }
     // Florists on the two holidays, within the customer's history.
     const double flower_chance = gender == 0 ? std::min(1.0, 0.1 + 0.8 * rare) : 0.1;
     for (int holiday : kFlowerDays) {
       if (holiday >= start && holiday < start + span && uniform(rng) < flower_chance) {
-        add_event(holiday - static_cast<int>(uniform(rng) * 3), 5992);
+        add_event(holiday - static_cast<int>(uniform(rng) * 3), 5992, -1);
       }
     }
     std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {

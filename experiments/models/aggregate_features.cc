@@ -86,6 +86,9 @@ VariantDefinition AggregatesVariant() {
           .Help("hidden width of the aggregate features' MLP (0: logistic regression)"),
   };
   variant.approximates_attention = false;
+  variant.not_causal =
+      "aggregate features summarise a customer's whole window into one vector: there is no output "
+      "per position to predict the next event from";
   variant.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
   variant.check = [](const nlohmann::json& config) {
     std::vector<ConfigProblem> problems;

@@ -16,11 +16,22 @@ const VariantDefinition& VariantOf(const nlohmann::json& model) {
   return *variant;
 }
 
+bool IsCausal(const nlohmann::json& model) { return model.value("causal", false); }
+
+nlohmann::json CausalModel(nlohmann::json model) {
+  model["causal"] = true;
+  return model;
+}
+
 std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_t max_len) {
   const VariantDefinition& variant = VariantOf(model);
   if (!variant.make) {
     throw InvalidJobConfig("'" + variant.name +
                            "' is a baseline of the train task with no attention layer");
+  }
+  if (IsCausal(model) && !variant.causal) {
+    throw InvalidJobConfig("'" + variant.name + "' has no causal form" +
+                           (variant.not_causal.empty() ? "" : ": " + variant.not_causal));
   }
   return variant.make(model, max_len);
 }

@@ -19,6 +19,7 @@ VariantDefinition BagVariant() {
       "no mixing: a bag of event embeddings, each through the feed-forward network, "
       "pooled (baseline)";
   variant.approximates_attention = false;
+  variant.causal = true;  // no mixing: each output reads its own event only
   variant.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
   variant.make = [](const nlohmann::json& model, int64_t) {
     return std::make_shared<BagMixerImpl>(BagMixerOptions(model.at("d_model").get<int64_t>()));

@@ -20,6 +20,9 @@ struct ChunkedAttentionOptions {
   TORCH_ARG(int64_t, heads);
   // Keys per tile: each query's scores against them are held at once.
   TORCH_ARG(int64_t, block) = 256;
+  // Each position attends to itself and the positions before it only; blocks of keys wholly
+  // after a block's queries are skipped.
+  TORCH_ARG(bool, causal) = false;
 };
 
 class ChunkedAttentionImpl : public AttentionImpl, public MultiHeadProjections {
@@ -35,9 +38,10 @@ class ChunkedAttentionImpl : public AttentionImpl, public MultiHeadProjections {
 TORCH_MODULE(ChunkedAttention);
 
 // softmax(q k^T) v over blocks, for q already scaled, on (B, H, L, Dh); differentiable in q, k, v.
+// causal: query i sees keys 0..i only.
 torch::Tensor ChunkedExactAttention(const torch::Tensor& q, const torch::Tensor& k,
                                     const torch::Tensor& v, const torch::Tensor& key_padding_mask,
-                                    int64_t block);
+                                    int64_t block, bool causal = false);
 
 // Exact attention by the fused kernel where it runs (float32 on the CPU), else by LibTorch's
 // (scaled_dot_product_attention from 2.1, ExactAttention before):

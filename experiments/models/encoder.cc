@@ -113,7 +113,7 @@ torch::Tensor SequenceClassifierImpl::forward(const torch::Tensor& x,
   return head->forward(features).squeeze(-1);
 }
 
-SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) {
+EncoderOptions EncoderOptionsOf(const nlohmann::json& model, int64_t max_len) {
   EncoderOptions options(model.at("d_model").get<int64_t>(), model.at("layers").get<int64_t>(),
                          model.at("ff_dim").get<int64_t>(), max_len);
   options.dropout(model.at("dropout").get<double>())
@@ -123,7 +123,12 @@ SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) 
       .pooling(model.value("pooling", std::string("mean")))
       .residual_gate(model.value("residual_gate", false))
       .standardize(model.value("standardize", false));
-  SequenceClassifier classifier(options, [&] { return MakeAttention(model, max_len); });
+  return options;
+}
+
+SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) {
+  SequenceClassifier classifier(EncoderOptionsOf(model, max_len),
+                                [&] { return MakeAttention(model, max_len); });
   // Linformer's layerwise sharing: every layer uses the first layer's projection.
   if (model.at("attention") == "linformer" && model.at("linformer").at("sharing") == "layerwise") {
     auto& layers = *classifier->encoder->layers;

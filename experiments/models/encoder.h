@@ -90,6 +90,9 @@ class SequenceClassifierImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SequenceClassifier);
 
+// The encoder a config's "model" section describes, for inputs up to `max_len` long.
+EncoderOptions EncoderOptionsOf(const nlohmann::json& model, int64_t max_len);
+
 // The classifier a config's "model" section describes, for inputs up to `max_len` long (Linformer's
 // layerwise sharing applied). Throws InvalidJobConfig for a config the variant refuses.
 SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len);

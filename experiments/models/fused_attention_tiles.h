@@ -204,10 +204,18 @@ void AddScaledToRows(const float* p, int64_t p_stride, const float* x, int64_t d
   }
 }
 
-// Masks padded keys: their scores become -inf.
-void MaskPadded(const uint8_t* padded, int64_t n, float* s) {
-  if (padded == nullptr) return;
-  for (int64_t j = 0; j < n; ++j) s[j] = padded[j] ? -kInf : s[j];
+// Masks padded keys and, under a causal mask, the keys from `visible` on: their scores become -inf.
+void MaskPadded(const uint8_t* padded, int64_t n, float* s, int64_t visible) {
+  if (padded != nullptr) {
+    for (int64_t j = 0; j < n; ++j) s[j] = padded[j] ? -kInf : s[j];
+  }
+  for (int64_t j = std::max<int64_t>(0, visible); j < n; ++j) s[j] = -kInf;
+}
+
+// How many of a tile's keys, the first being key `first_key`, query row `row` of the sequence
+// sees: all of them without a causal mask.
+inline int64_t VisibleKeys(const HeadInputs& head, int64_t row, int64_t first_key, int64_t tk) {
+  return head.causal ? std::min(tk, head.query_offset + row - first_key + 1) : tk;
 }
 
 float MaxOf(const float* s, int64_t n, float start) {
@@ -265,10 +273,11 @@ void TransposeInBlocks(const float* x, int64_t rows, int64_t cols, int64_t block
 // accumulated outputs are rescaled to it. A row whose keys so far are all padding keeps weight 0.
 template <int kR>
 void OnlineSoftmaxStep(float* scores, int64_t tile, int64_t tk, const uint8_t* padded,
-                       float* row_max, float* row_sum, float* acc, int64_t dim) {
+                       const int64_t* visible, float* row_max, float* row_sum, float* acc,
+                       int64_t dim) {
   for (int r = 0; r < kR; ++r) {
     float* s = scores + r * tile;
-    MaskPadded(padded, tk, s);
+    MaskPadded(padded, tk, s, visible[r]);
     const float m = MaxOf(s, tk, row_max[r]);
     if (m == -kInf) {
       std::fill(s, s + tk, 0.0f);
@@ -287,10 +296,12 @@ void OnlineSoftmaxStep(float* scores, int64_t tile, int64_t tk, const uint8_t* p
 // Rows [first, first + kR) of a query tile against one key tile, forward.
 template <int kD, int kR>
 void ForwardRows(const HeadInputs& head, int64_t dim, const float* kt_tile, const float* v_tile,
-                 int64_t tile, int64_t tk, const uint8_t* padded, int64_t query, float* scores,
-                 float* row_max, float* row_sum, float* acc) {
+                 int64_t tile, int64_t first_key, int64_t tk, const uint8_t* padded, int64_t query,
+                 float* scores, float* row_max, float* row_sum, float* acc) {
+  int64_t visible[kR];
+  for (int r = 0; r < kR; ++r) visible[r] = VisibleKeys(head, query + r, first_key, tk);
   RowsTimesColumns<kD, kR>(head.q + query * dim, kt_tile, tk, dim, tk, scores, tile);
-  OnlineSoftmaxStep<kR>(scores, tile, tk, padded, row_max, row_sum, acc, dim);
+  OnlineSoftmaxStep<kR>(scores, tile, tk, padded, visible, row_max, row_sum, acc, dim);
   AddWeightedRows<kD, kR>(scores, tile, v_tile, dim, tk, acc);
 }
 
@@ -310,19 +321,21 @@ void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* 
     std::fill(row_max, row_max + tile_q, -kInf);
     std::fill(row_sum, row_sum + tile_q, 0.0f);
     std::fill(acc.begin(), acc.begin() + tile_q * dim, 0.0f);
-    for (int64_t ks = 0; ks < lk; ks += tile_k) {
+    // Under a causal mask the tile's last query sees keys up to its own row: no further.
+    const int64_t key_end = head.causal ? std::min(lk, head.query_offset + qs + tile_q) : lk;
+    for (int64_t ks = 0; ks < key_end; ks += tile_k) {
       const int64_t tk = std::min(tile_k, lk - ks);
       const uint8_t* padded = head.key_padded ? head.key_padded + ks : nullptr;
       const float* kt_tile = kt.data() + ks * dim;
       const float* v_tile = head.v + ks * dim;
       int64_t i = 0;
       for (; i + kRowBlock <= tile_q; i += kRowBlock) {
-        ForwardRows<kD, kRowBlock>(head, dim, kt_tile, v_tile, tile_k, tk, padded, qs + i,
+        ForwardRows<kD, kRowBlock>(head, dim, kt_tile, v_tile, tile_k, ks, tk, padded, qs + i,
                                    scores.data(), row_max + i, row_sum + i, acc.data() + i * dim);
       }
       for (; i < tile_q; ++i) {
-        ForwardRows<kD, 1>(head, dim, kt_tile, v_tile, tile_k, tk, padded, qs + i, scores.data(),
-                           row_max + i, row_sum + i, acc.data() + i * dim);
+        ForwardRows<kD, 1>(head, dim, kt_tile, v_tile, tile_k, ks, tk, padded, qs + i,
+                           scores.data(), row_max + i, row_sum + i, acc.data() + i * dim);
       }
     }
     for (int64_t i = 0; i < tile_q; ++i) {
@@ -337,6 +350,7 @@ void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* 
 
 // What the backward of one key tile needs, shared by its groups of query rows.
 struct BackwardTile {
+  int64_t first_key;
   const float* kt;  // the tile's keys transposed (D x tk)
   const float* vt;  // its values transposed
   const float* k;   // its keys, rows
@@ -359,7 +373,7 @@ void BackwardRows(const HeadInputs& head, int64_t dim, const BackwardTile& t, in
   for (int r = 0; r < kR; ++r) {
     float* pr = p + r * tile;
     float* dsr = ds + r * tile;
-    MaskPadded(t.padded, t.tk, pr);
+    MaskPadded(t.padded, t.tk, pr, VisibleKeys(head, query + r, t.first_key, t.tk));
     ExpShifted(pr, t.tk, lse[query + r]);
     const float term = row_term[query + r];
     for (int64_t j = 0; j < t.tk; ++j) dsr[j] = pr[j] * (dsr[j] - term);
@@ -386,6 +400,7 @@ void BackwardTiles(const HeadInputs& head, int64_t key_block, const float* out, 
   std::vector<float> ds(static_cast<size_t>(kRowBlock * tile_k));
   for (int64_t ks = 0; ks < lk; ks += tile_k) {
     BackwardTile t;
+    t.first_key = ks;
     t.tk = std::min(tile_k, lk - ks);
     t.kt = kt.data() + ks * dim;
     t.vt = vt.data() + ks * dim;
@@ -395,7 +410,8 @@ void BackwardTiles(const HeadInputs& head, int64_t key_block, const float* out, 
     t.grad_v = grad_v + ks * dim;
     std::fill(t.grad_k, t.grad_k + t.tk * dim, 0.0f);
     std::fill(t.grad_v, t.grad_v + t.tk * dim, 0.0f);
-    int64_t i = 0;
+    // Under a causal mask, queries before the tile's first key see none of it.
+    int64_t i = head.causal ? std::clamp<int64_t>(ks - head.query_offset, 0, lq) : 0;
     for (; i + kRowBlock <= lq; i += kRowBlock) {
       BackwardRows<kD, kRowBlock>(head, dim, t, tile_k, i, lse, row_term.data(), grad_out, grad_q,
                                   p.data(), ds.data());
@@ -412,7 +428,7 @@ void BackwardTiles(const HeadInputs& head, int64_t key_block, const float* out, 
 void SoftmaxRows(float* scores, int64_t rows, int64_t cols, const uint8_t* key_padded) {
   for (int64_t r = 0; r < rows; ++r) {
     float* s = scores + r * cols;
-    MaskPadded(key_padded, cols, s);
+    MaskPadded(key_padded, cols, s, cols);
     const float m = MaxOf(s, cols, -kInf);
     if (m == -kInf) {  // every key is padding
       std::fill(s, s + cols, 0.0f);

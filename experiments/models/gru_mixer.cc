@@ -23,6 +23,8 @@ VariantDefinition GruVariant() {
   variant.help = "a causal GRU in attention's place: the recurrent baseline";
   // A GRU mixes by recurrence: there is no attention for the approximation task to compare.
   variant.approximates_attention = false;
+  // One direction, first event to last: causal as it is.
+  variant.causal = true;
   // Three gates, each an input and a recurrent d x d product per event.
   variant.mixing_flops = [](const nlohmann::json& model, double length) {
     const double d_model = model.at("d_model").get<double>();

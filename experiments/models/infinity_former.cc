@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include "experiments/models/attention_factory.h"
 #include "experiments/models/softmax_attention.h"
 
 namespace attnsweep {
@@ -188,7 +189,8 @@ torch::Tensor InfinityFormerImpl::forward(const torch::Tensor& x,
       const auto ended = real_rows.any(1, true).logical_not();
       mask_rows = key_padding_mask.narrow(1, start, count).logical_and(ended.logical_not());
     }
-    auto output = Merge(ExactAttention(qkv.q, qkv.k, qkv.v, mask_rows, 0.0, is_training()));
+    auto output =
+        Merge(ExactAttention(qkv.q, qkv.k, qkv.v, mask_rows, 0.0, is_training(), options.causal()));
     at::Tensor histogram;
     if (!memory.empty()) {
       // Continuous attention over the memory: keys and values from its coefficients (N rows,
@@ -246,6 +248,8 @@ VariantDefinition InfinityVariant() {
   VariantDefinition variant;
   variant.name = "infinity";
   variant.help = "the ∞-former: exact attention within segments, a continuous long-term memory";
+  // Causal within a segment; the memory a segment reads holds the segments before it only.
+  variant.causal = true;
   variant.keys = {
       ParamSpec::Int("model.infinity.segment", defaults.segment())
           .Range(1, 1 << 20)
@@ -290,7 +294,8 @@ VariantDefinition InfinityVariant() {
             .samples(infinity.at("samples").get<int64_t>())
             .tau(infinity.at("tau").get<double>())
             .sticky(infinity.at("sticky").get<bool>())
-            .detach(infinity.at("detach").get<bool>()));
+            .detach(infinity.at("detach").get<bool>())
+            .causal(IsCausal(model)));
   };
   return variant;
 }

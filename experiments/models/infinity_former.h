@@ -41,6 +41,9 @@ struct InfinityFormerOptions {
   TORCH_ARG(bool, sticky) = false;
   // Detach the memory from the graph (as in the paper): no gradient flows into past segments.
   TORCH_ARG(bool, detach) = true;
+  // Exact attention within a segment masked causally; the long-term memory holds past segments
+  // only, as it always does.
+  TORCH_ARG(bool, causal) = false;
 };
 
 // Gaussian radial basis functions psi_j(t) = N(t; center_j, width_j^2) on [0, 1].

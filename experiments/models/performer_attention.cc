@@ -14,6 +14,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "experiments/device/autocast_scope.h"
+#include "experiments/models/attention_factory.h"
 #include "experiments/models/structured_features.h"
 
 namespace attnsweep {
@@ -196,6 +197,70 @@ at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
   return at::cat(outputs, stream.output_dim);
 }
 
+// Causal FAVOR+ by prefix sums (Choromanski et al. 2020, section 2.6): row i's output is
+//   phi(q_i)^T S_i / phi(q_i)^T z_i,  S_i = sum_{j <= i} phi(k_j) v_j^T,  z_i = sum_{j <= i}
+//   phi(k_j),
+// computed a chunk of C rows at a time: the prefix state (S, z) of the chunks before, plus the
+// chunk's own C x C products under a lower-triangular mask. Memory: the chunks' features and one
+// (M', Dh) state per chunk for the backward, linear in L; never one per position. The key
+// stabiliser is the running max of the chunks' maxima, the state rescaled when a chunk raises it
+// (as in StreamFavor); a chunk's max includes its later keys, but as a factor common to numerator
+// and denominator, so it changes a row's output by rounding only.
+at::Tensor StreamCausalFavor(const FavorStream& stream, const at::Tensor& directions,
+                             const std::string& kernel, const at::Tensor& key_padding_mask,
+                             int64_t chunk_rows) {
+  TORCH_CHECK(stream.query_length == stream.key_length,
+              "causal FAVOR+ needs as many queries as keys");
+  const int64_t batch = stream.batch, heads = stream.heads, length = stream.key_length;
+  const double normaliser = std::pow(static_cast<double>(stream.head_dim), -0.25);
+  at::Tensor keep;
+  if (key_padding_mask.defined()) {
+    keep = key_padding_mask.logical_not().view({batch, 1, length, 1}).to(at::kFloat);
+  }
+  const auto w = directions.to(at::kFloat);
+  const int64_t feature_width = kernel == "positive" ? w.size(0) : 2 * w.size(0);
+  // C rows per chunk: the masked C x C products cost C M' per row, the state products M' Dh.
+  const int64_t rows = chunk_rows > 0 ? chunk_rows : 64;
+  const auto fp32 = w.options().dtype(at::kFloat);
+  at::Tensor state = at::zeros({batch, heads, feature_width, stream.head_dim}, fp32);
+  at::Tensor key_sum = at::zeros({batch, heads, feature_width, 1}, fp32);
+  at::Tensor shift = at::full({batch, heads, 1, 1}, -std::numeric_limits<double>::infinity(), fp32);
+  const auto lower = at::ones({rows, rows}, fp32).tril();
+  std::vector<at::Tensor> outputs;
+  for (int64_t start = 0; start < length; start += rows) {
+    const int64_t count = std::min(rows, length - start);
+    const auto [k, v] = stream.keys_values(start, count);
+    const at::Tensor q = stream.queries(start, count);
+    at::Tensor context;
+    {
+      const AutocastSuspended fp32_features;
+      at::Tensor keys = k.to(at::kFloat) * normaliser, keep_chunk;
+      if (keep.defined()) {
+        keep_chunk = keep.narrow(2, start, count);
+        keys = keys * keep_chunk;
+      }
+      const auto chunk = StableFeatures(keys, w, kernel, false, keep_chunk);
+      const auto merged = at::maximum(shift, chunk.shift);
+      const auto reference = at::where(at::isinf(merged), at::zeros_like(merged), merged);
+      const auto old_factor = at::exp(shift - reference);
+      const auto phi_k = chunk.phi * at::exp(chunk.shift - reference);
+      const auto phi_q = StableFeatures(q.to(at::kFloat) * normaliser, w, kernel, true, {}).phi;
+      const auto values = v.to(at::kFloat);
+      state = state * old_factor;
+      key_sum = key_sum * old_factor;
+      const auto mask = lower.narrow(0, 0, count).narrow(1, 0, count);
+      const auto scores = at::matmul(phi_q, phi_k.transpose(-2, -1)) * mask;  // (B, H, C, C)
+      context = (at::matmul(phi_q, state) + at::matmul(scores, values)) /
+                (at::matmul(phi_q, key_sum) + scores.sum(-1, true));
+      state = state + at::matmul(phi_k.transpose(-2, -1), values);
+      key_sum = key_sum + phi_k.sum(-2).unsqueeze(-1);
+      shift = merged;
+    }
+    outputs.push_back(stream.finish(context.to(stream.output_type)));
+  }
+  return at::cat(outputs, stream.output_dim);
+}
+
 }  // namespace
 
 torch::Tensor PerformerFeatures(const torch::Tensor& x, const torch::Tensor& w,
@@ -213,7 +278,8 @@ torch::Tensor PerformerFeatures(const torch::Tensor& x, const torch::Tensor& w,
 
 torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& w, const std::string& kernel,
-                             const torch::Tensor& key_padding_mask, int64_t chunk_rows) {
+                             const torch::Tensor& key_padding_mask, int64_t chunk_rows,
+                             bool causal) {
   TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && k.sizes() == v.sizes() && q.size(0) == k.size(0) &&
                   q.size(1) == k.size(1) && q.size(3) == k.size(3),
               "FavorAttention expects q (B, H, Lq, Dh), k and v (B, H, Lk, Dh), got ", q.sizes(),
@@ -230,6 +296,7 @@ torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, con
     return std::make_pair(k.narrow(2, start, count), v.narrow(2, start, count));
   };
   stream.finish = [](const at::Tensor& context) { return context; };
+  if (causal) return StreamCausalFavor(stream, w, kernel, key_padding_mask, chunk_rows);
   return StreamFavor(stream, w, kernel, key_padding_mask, chunk_rows);
 }
 
@@ -286,6 +353,9 @@ torch::Tensor PerformerAttentionImpl::forward(const torch::Tensor& x,
   };
   stream.finish = [&](const at::Tensor& context) { return Merge(context); };
   stream.output_dim = 1;
+  if (options.causal()) {
+    return StreamCausalFavor(stream, projection, options.kernel(), key_padding_mask, 0);
+  }
   return StreamFavor(stream, projection, options.kernel(), key_padding_mask, /*chunk_rows=*/0);
 }
 
@@ -294,6 +364,7 @@ VariantDefinition PerformerVariant() {
   VariantDefinition variant;
   variant.name = "performer";
   variant.help = "Performer: softmax attention estimated with random features (FAVOR+)";
+  variant.causal = true;
   variant.keys = {
       ParamSpec::Int("model.performer.features", defaults.features())
           .Range(0, 1 << 20)
@@ -331,7 +402,8 @@ VariantDefinition PerformerVariant() {
             .kernel(performer.at("kernel").get<std::string>())
             .sampling(performer.at("sampling").get<std::string>())
             .scaling(performer.at("scaling").get<std::string>())
-            .redraw(performer.at("redraw").get<int64_t>()));
+            .redraw(performer.at("redraw").get<int64_t>())
+            .causal(IsCausal(model)));
   };
   return variant;
 }

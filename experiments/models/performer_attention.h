@@ -34,6 +34,8 @@ struct PerformerAttentionOptions {
   TORCH_ARG(std::string, scaling) = "chi";
   // Redraw the features every `redraw` training forward passes; 0: never. Never in evaluation.
   TORCH_ARG(int64_t, redraw) = 0;
+  // Causal FAVOR+ by prefix sums: each position attends to itself and the positions before it.
+  TORCH_ARG(bool, causal) = false;
 };
 
 class PerformerAttentionImpl : public AttentionImpl, public MultiHeadProjections {
@@ -69,10 +71,12 @@ torch::Tensor PerformerFeatures(const torch::Tensor& x, const torch::Tensor& w,
 // FAVOR+ on (B, H, L, Dh) tensors, q and k unscaled (the d^-1/4 normaliser is applied here),
 // with stabilised features; the key padding mask zeroes padded keys' features. The sequence is
 // processed `chunk_rows` rows at a time (0: chunks of about 2 MiB of features), so no (B, H, L, M)
-// tensor ever exists: beyond q, k, v and the output, its memory does not grow with L.
+// tensor ever exists: beyond q, k, v and the output, its memory does not grow with L. causal:
+// row i attends to keys 0..i, by prefix sums over chunks (0: 64 rows each).
 torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& w, const std::string& kernel,
-                             const torch::Tensor& key_padding_mask, int64_t chunk_rows = 0);
+                             const torch::Tensor& key_padding_mask, int64_t chunk_rows = 0,
+                             bool causal = false);
 
 // The registry entry of Performer (FAVOR+): its keys, cost and factory (builtins.cc lists it).
 VariantDefinition PerformerVariant();

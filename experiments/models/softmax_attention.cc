@@ -11,6 +11,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "experiments/memory/heap_tuning.h"
+#include "experiments/models/attention_factory.h"
 #include "experiments/models/fused_attention_kernel.h"
 
 namespace attnsweep {
@@ -62,32 +63,48 @@ torch::Tensor RowsContiguous(const torch::Tensor& t) {
 class BlockedExactAttention : public torch::autograd::Function<BlockedExactAttention> {
  public:
   // key_padded: (B, Lk) uint8 with 1 at padded keys, or empty for none (an autograd function's
-  // tensor arguments must be defined).
+  // tensor arguments must be defined). causal: query i sees keys 0..i only; a block of rows
+  // computes no scores right of its last row's diagonal, and its weights there stay 0.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, const torch::Tensor& key_padded) {
+                               const torch::Tensor& v, const torch::Tensor& key_padded,
+                               bool causal) {
     const int64_t heads = q.size(1), lq = q.size(2), lk = k.size(2);
     const int64_t rows = RowsPerBlock(lq, lk), blocks = (lq + rows - 1) / rows;
-    auto weights = at::empty({q.size(0), heads, lq, lk}, q.options());
+    auto weights = causal ? at::zeros({q.size(0), heads, lq, lk}, q.options())
+                          : at::empty({q.size(0), heads, lq, lk}, q.options());
     AdviseHugePages(weights.data_ptr(), weights.nbytes());
     auto out = at::empty_like(q);
     at::parallel_for(0, q.size(0) * heads * blocks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t task = begin; task < end; ++task) {
         const int64_t head = task / blocks, first = (task % blocks) * rows;
         const int64_t count = std::min(rows, lq - first);
-        auto p = Matrix(weights, head, first, count);
-        at::mm_out(p, Matrix(q, head, first, count), Matrix(k, head, 0, lk).t());
-        SoftmaxRowsInPlace(p.data_ptr<float>(), count, lk, KeyFlags(key_padded, head / heads, lk));
+        const int64_t cols = causal ? std::min(lk, first + count) : lk;
+        auto p = Matrix(weights, head, first, count).narrow(1, 0, cols);
+        at::mm_out(p, Matrix(q, head, first, count), Matrix(k, head, 0, cols).t());
+        const uint8_t* flags = KeyFlags(key_padded, head / heads, lk);
+        if (causal) {
+          for (int64_t i = 0; i < count; ++i) {
+            float* row = p.data_ptr<float>() + i * lk;
+            const int64_t visible = std::min(lk, first + i + 1);
+            SoftmaxRowsInPlace(row, 1, visible, flags);
+            std::fill(row + visible, row + cols, 0.0f);
+          }
+        } else {
+          SoftmaxRowsInPlace(p.data_ptr<float>(), count, lk, flags);
+        }
         auto o = Matrix(out, head, first, count);
-        at::mm_out(o, p, Matrix(v, head, 0, lk));
+        at::mm_out(o, p, Matrix(v, head, 0, cols));
       }
     });
     ctx->save_for_backward({q, k, v, weights});
+    ctx->saved_data["causal"] = causal;
     return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
     const auto &q = saved[0], &k = saved[1], &v = saved[2], &weights = saved[3];
+    const bool causal = ctx->saved_data["causal"].toBool();
     const auto grad_out = RowsContiguous(grad_outputs[0]);
     const int64_t lq = q.size(2), lk = k.size(2);
     const int64_t rows = RowsPerBlock(lq, lk);
@@ -96,17 +113,21 @@ class BlockedExactAttention : public torch::autograd::Function<BlockedExactAtten
     at::parallel_for(0, q.size(0) * q.size(1), 1, [&](int64_t begin, int64_t end) {
       std::vector<float> buffer(static_cast<size_t>(rows * lk));
       for (int64_t head = begin; head < end; ++head) {
-        auto dk = Matrix(grad_k, head, 0, lk), dv = Matrix(grad_v, head, 0, lk);
-        const auto k_head = Matrix(k, head, 0, lk), v_head = Matrix(v, head, 0, lk);
         for (int64_t first = 0; first < lq; first += rows) {
           const int64_t count = std::min(rows, lq - first);
-          const auto p = Matrix(weights, head, first, count);
+          // Under a causal mask the block's weights right of its last row's diagonal are 0.
+          const int64_t cols = causal ? std::min(lk, first + count) : lk;
+          auto dk = Matrix(grad_k, head, 0, cols), dv = Matrix(grad_v, head, 0, cols);
+          const auto k_head = Matrix(k, head, 0, cols), v_head = Matrix(v, head, 0, cols);
+          const auto p = Matrix(weights, head, first, count).narrow(1, 0, cols);
           const auto d_out = Matrix(grad_out, head, first, count);
           const auto q_rows = Matrix(q, head, first, count);
-          auto ds = Matrix(buffer.data(), count, lk);
+          auto ds = Matrix(buffer.data(), count, cols);
           at::mm_out(ds, d_out, v_head.t());  // dP, then dS in place
-          SoftmaxRowsBackward(p.data_ptr<float>(), ds.data_ptr<float>(), count, lk,
-                              ds.data_ptr<float>());
+          for (int64_t i = 0; i < count; ++i) {
+            SoftmaxRowsBackward(p.data_ptr<float>() + i * lk, ds.data_ptr<float>() + i * cols, 1,
+                                cols, ds.data_ptr<float>() + i * cols);
+          }
           auto dq = Matrix(grad_q, head, first, count);
           at::mm_out(dq, ds, k_head);
           at::addmm_out(dk, dk, ds.t(), q_rows);
@@ -114,7 +135,7 @@ class BlockedExactAttention : public torch::autograd::Function<BlockedExactAtten
         }
       }
     });
-    return {grad_q, grad_k, grad_v, torch::Tensor()};
+    return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor()};
   }
 
  private:
@@ -126,19 +147,24 @@ class BlockedExactAttention : public torch::autograd::Function<BlockedExactAtten
 }  // namespace
 
 torch::Tensor ExactAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                             const torch::Tensor& key_padding_mask, double dropout, bool training) {
+                             const torch::Tensor& key_padding_mask, double dropout, bool training,
+                             bool causal) {
   const bool dropping = training && dropout > 0;
   if (!dropping && q.scalar_type() == at::kFloat && q.device().is_cpu()) {
     const torch::Tensor key_padded = key_padding_mask.defined()
                                          ? key_padding_mask.to(at::kByte).contiguous()
                                          : at::empty({0}, q.options().dtype(at::kByte));
     return BlockedExactAttention::apply(RowsContiguous(q), RowsContiguous(k), RowsContiguous(v),
-                                        key_padded);
+                                        key_padded, causal);
   }
   // Elsewhere (another device or type, or dropout on the weights): the textbook three passes.
   auto scores = at::matmul(q, k.transpose(-2, -1));  // (B, H, L, L)
   if (key_padding_mask.defined()) {
     scores.masked_fill_(key_padding_mask.view({q.size(0), 1, 1, k.size(2)}),
+                        -std::numeric_limits<float>::infinity());
+  }
+  if (causal) {
+    scores.masked_fill_(at::ones({q.size(2), k.size(2)}, q.options().dtype(at::kBool)).triu(1),
                         -std::numeric_limits<float>::infinity());
   }
   auto weights = at::softmax(scores, -1);
@@ -151,13 +177,14 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x,
   CheckAttentionInput(x, key_padding_mask, options.d_model());
   const QkvHeads heads = Split(x);
   return Merge(ExactAttention(heads.q, heads.k, heads.v, key_padding_mask, options.dropout(),
-                              is_training()));
+                              is_training(), options.causal()));
 }
 
 VariantDefinition SoftmaxVariant() {
   VariantDefinition variant;
   variant.name = "softmax";
   variant.help = "exact softmax attention, one L x L score matrix per head";
+  variant.causal = true;
   // QK^T and the weighted sum of V: two L x L x d products.
   variant.mixing_flops = [](const nlohmann::json& model, double length) {
     return 4.0 * length * length * model.at("d_model").get<double>();
@@ -166,8 +193,10 @@ VariantDefinition SoftmaxVariant() {
     // No dropout on the attention weights: no other variant has weights to drop, the encoder's
     // dropout regularises them all alike, and drawing a mask per L x L weight took half of a
     // training epoch at max_len 256 (docs/train.md).
-    return std::make_shared<SoftmaxAttentionImpl>(SoftmaxAttentionOptions(
-        model.at("d_model").get<int64_t>(), model.at("heads").get<int64_t>()));
+    return std::make_shared<SoftmaxAttentionImpl>(
+        SoftmaxAttentionOptions(model.at("d_model").get<int64_t>(),
+                                model.at("heads").get<int64_t>())
+            .causal(IsCausal(model)));
   };
   return variant;
 }

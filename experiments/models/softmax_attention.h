@@ -19,6 +19,8 @@ struct SoftmaxAttentionOptions {
   TORCH_ARG(int64_t, heads);
   // Dropout on the attention weights, in training mode only.
   TORCH_ARG(double, dropout) = 0.0;
+  // Each position attends to itself and the positions before it only.
+  TORCH_ARG(bool, causal) = false;
 };
 
 class SoftmaxAttentionImpl : public AttentionImpl, public MultiHeadProjections {
@@ -34,8 +36,10 @@ class SoftmaxAttentionImpl : public AttentionImpl, public MultiHeadProjections {
 TORCH_MODULE(SoftmaxAttention);
 
 // softmax(q k^T + mask) v for q already scaled, on (B, H, L, Dh) tensors: the exact reference.
+// causal: query i sees keys 0..i only.
 torch::Tensor ExactAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                             const torch::Tensor& key_padding_mask, double dropout, bool training);
+                             const torch::Tensor& key_padding_mask, double dropout, bool training,
+                             bool causal = false);
 
 // The registry entry of exact softmax attention: its keys, cost and factory (builtins.cc lists it).
 VariantDefinition SoftmaxVariant();

@@ -37,6 +37,7 @@ TaskDefinition SleepTask();
 TaskDefinition FaultTask();
 TaskDefinition BenchmarkTask();
 TaskDefinition TrainTask();
+TaskDefinition NextEventTask();
 TaskDefinition ApproximationTask();
 
 }  // namespace attnsweep

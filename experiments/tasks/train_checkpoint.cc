@@ -69,7 +69,7 @@ void RestoreSnapshot(const Snapshot& snapshot, torch::nn::Module& module) {
   for (auto& b : module.named_buffers()) b.value().copy_(by_name.at(b.key()));
 }
 
-void SaveCheckpoint(const std::string& path, TransactionModelImpl& model,
+void SaveCheckpoint(const std::string& path, torch::nn::Module& model,
                     torch::optim::AdamW& optimizer, const Progress& progress,
                     const std::mt19937_64& shuffle, const std::mt19937_64& crop) {
   torch::serialize::OutputArchive archive;
@@ -83,11 +83,16 @@ void SaveCheckpoint(const std::string& path, TransactionModelImpl& model,
   archive.write("counters", at::tensor({progress.epochs_done, progress.step, progress.best_epoch,
                                         progress.epochs_without_gain},
                                        at::kLong));
-  archive.write(
-      "figures",
-      at::tensor({progress.best_auc, progress.train_seconds, progress.train_tokens}, at::kDouble));
+  archive.write("figures",
+                at::tensor({progress.best_score, progress.train_seconds, progress.train_tokens},
+                           at::kDouble));
   archive.write("train_loss", at::tensor(progress.train_loss, at::kDouble));
-  archive.write("val_auc", at::tensor(progress.val_auc, at::kDouble));
+  archive.write("val_auc", at::tensor(progress.val_score, at::kDouble));
+  torch::serialize::OutputArchive curves;
+  for (const auto& [name, values] : progress.val_curves) {
+    curves.write(name, at::tensor(values, at::kDouble));
+  }
+  archive.write("val_curves", curves);
   {
     std::lock_guard<std::mutex> lock(CpuGenerator().mutex());
     archive.write("torch_rng", CpuGenerator().get_state());
@@ -108,7 +113,7 @@ void SaveCheckpoint(const std::string& path, TransactionModelImpl& model,
   std::filesystem::rename(tmp, path);
 }
 
-void LoadCheckpoint(const std::string& path, TransactionModelImpl& model,
+void LoadCheckpoint(const std::string& path, torch::nn::Module& model,
                     torch::optim::AdamW& optimizer, Progress* progress, std::mt19937_64* shuffle,
                     std::mt19937_64* crop, const c10::Device& device) {
   torch::serialize::InputArchive archive;
@@ -144,11 +149,22 @@ void LoadCheckpoint(const std::string& path, TransactionModelImpl& model,
   progress->step = counters[1].item<int64_t>();
   progress->best_epoch = counters[2].item<int64_t>();
   progress->epochs_without_gain = counters[3].item<int64_t>();
-  progress->best_auc = figures[0].item<double>();
+  progress->best_score = figures[0].item<double>();
   progress->train_seconds = figures[1].item<double>();
   progress->train_tokens = figures[2].item<double>();
   progress->train_loss.assign(loss.data_ptr<double>(), loss.data_ptr<double>() + loss.numel());
-  progress->val_auc.assign(auc.data_ptr<double>(), auc.data_ptr<double>() + auc.numel());
+  progress->val_score.assign(auc.data_ptr<double>(), auc.data_ptr<double>() + auc.numel());
+  progress->val_curves.clear();
+  torch::serialize::InputArchive curves;
+  if (archive.try_read("val_curves", curves)) {
+    for (const auto& name : curves.keys()) {
+      at::Tensor values;
+      curves.read(name, values);
+      values = values.cpu().contiguous();
+      progress->val_curves[name].assign(values.data_ptr<double>(),
+                                        values.data_ptr<double>() + values.numel());
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(CpuGenerator().mutex());
     CpuGenerator().set_state(torch_rng);

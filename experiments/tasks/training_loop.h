@@ -1,0 +1,74 @@
+// The training loop the train and next_event tasks share: AdamW with linear warm-up and a cosine
+// decay, gradient clipping, batches of customers (length buckets, crops), a diverged loss caught,
+// early stopping on a validation figure, the best epoch's weights kept, and a checkpoint after
+// every epoch from which a job started again continues at its next epoch with the same result.
+// Each task says only what a batch's loss is and how validation scores the model.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <torch/nn/module.h>
+#include <nlohmann/json_fwd.hpp>
+
+#include "experiments/data/batches.h"
+#include "experiments/data/dataset.h"
+#include "experiments/device/autocast_scope.h"
+#include "experiments/job_runner.h"
+#include "experiments/tasks/train_checkpoint.h"
+
+namespace attnsweep {
+
+// The training keys of a config (KeyGroup::kTraining) and what they need from the data section.
+struct TrainSettings {
+  int64_t epochs, batch_size, max_len, patience, nan_at_step;
+  double lr, weight_decay, warmup, clip;
+  bool keep_checkpoint, length_buckets;
+  Crop crop;
+  uint64_t seed;
+};
+
+TrainSettings TrainSettingsOf(const nlohmann::json& config);
+
+// bf16 autocast on a GPU; nothing on the CPU, whose runs keep fp32 throughout.
+std::optional<AutocastScope> MixedPrecisionOn(const c10::Device& device);
+
+// A training batch on the job's device -> its loss (a scalar), under the caller's autocast.
+using BatchLoss = std::function<at::Tensor(const TransactionBatch& batch)>;
+// After each epoch: the validation figure early stopping follows (higher is better); it may add
+// per-epoch figures of its own to progress->val_curves.
+using Validation = std::function<double(Progress* progress)>;
+
+struct TrainingOutcome {
+  Progress progress;       // epochs, curves, best epoch (its weights are back in the model)
+  int64_t resumed_at = 1;  // the epoch this attempt began with
+  double peak_mb = 0;      // memory above the baseline while training
+};
+
+// Trains `model` (already on `device`) on the `train` customers of `data`. `validate` is called
+// after every epoch; without validation customers the caller passes one that returns minus the
+// last training loss. Throws JobInterrupted, JobDiverged (tasks.h).
+TrainingOutcome Train(const TrainSettings& settings, torch::nn::Module& model,
+                      const TransactionDataset& data, const std::vector<int64_t>& train,
+                      const JobContext& context, const c10::Device& device,
+                      const BatchLoss& batch_loss, const Validation& validate);
+
+// Seconds a training job takes on one core, from its config alone (the cost model's prior): the
+// forward and backward passes over the training customers each epoch, a forward pass over the
+// validation ones, then one over the test customers.
+double TrainingSeconds(const nlohmann::json& config);
+
+// Evaluation batches: `customers` in order, batch_size at a time, each window the last max_len
+// events, on `device`; `visit` sees each batch with its customers. Stops with JobInterrupted when
+// the job is asked to stop.
+void ForEachEvaluationBatch(
+    const TransactionDataset& data, const std::vector<int64_t>& customers,
+    const TrainSettings& settings, const JobContext& context, const c10::Device& device,
+    const std::function<void(const TransactionBatch&, const std::vector<int64_t>&)>& visit);
+
+}  // namespace attnsweep
