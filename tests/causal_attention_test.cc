@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/grid.h"
+#include "tests/first_job_config.h"
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/peak_memory_measure.h"
 #include "experiments/models/attention_factory.h"
@@ -27,17 +28,13 @@ namespace {
 
 // A next_event job's resolved model section for `variant`, with `extra` grid params (YAML lines).
 nlohmann::json ModelSection(const std::string& variant, const std::string& extra = "") {
-  const GridParseResult parsed = ParseGrid(R"(experiments:
+  const nlohmann::json config = FirstJobConfig(R"(experiments:
   - name: t
     task: next_event
     params:
       model: {d_model: 16, heads: 2}
-      model.attention: )" + variant + "\n" + extra,
-                                           "test");
-  std::string errors;
-  for (const auto& e : parsed.errors) errors += FormatGridIssue("grid.yaml", e) + "\n";
-  EXPECT_TRUE(parsed.ok()) << errors;
-  return parsed.ok() ? parsed.grid.jobs.at(0).config.at("model") : nlohmann::json();
+      model.attention: )" + variant + "\n" + extra);
+  return config.is_null() ? config : config.at("model");
 }
 
 double DifferenceOf(const at::Tensor& a, const at::Tensor& b) {

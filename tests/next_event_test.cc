@@ -4,6 +4,7 @@
 // its next epoch and ends where an uninterrupted one does.
 #include <gtest/gtest.h>
 
+#include "tests/first_job_config.h"
 #include "tests/scratch_dir_test.h"
 
 #include <algorithm>
@@ -30,7 +31,7 @@ class NextEvent : public ScratchDirTest {
  protected:
   // One next_event job's resolved config: a small model on a small chain.
   static nlohmann::json Config(const std::string& params) {
-    const GridParseResult parsed = ParseGrid(R"(defaults:
+    return FirstJobConfig(R"(defaults:
   data: {customers: 1200, max_len: 64, sequence: markov_v1}
   model: {d_model: 32, heads: 2, layers: 1, ff_dim: 64}
   train: {epochs: 6, batch_size: 32, patience: 0}
@@ -38,16 +39,11 @@ experiments:
   - name: t
     task: next_event
     params:
-      )" + params + "\n",
-                                             "test");
-    std::string errors;
-    for (const auto& e : parsed.errors) errors += FormatGridIssue("grid.yaml", e) + "\n";
-    EXPECT_TRUE(parsed.ok()) << errors;
-    return parsed.grid.jobs.at(0).config;
+      )" + params + "\n");
   }
 
   static std::map<std::string, double> Metrics(const JobOutput& output) {
-    return {output.metrics.begin(), output.metrics.end()};
+    return MetricsByName(output);
   }
 };
 

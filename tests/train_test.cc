@@ -2,6 +2,7 @@
 // next epoch and ends exactly where an uninterrupted one does, and a blow-up is `diverged`.
 #include <gtest/gtest.h>
 
+#include "tests/first_job_config.h"
 #include "tests/scratch_dir_test.h"
 
 #include <unistd.h>
@@ -24,7 +25,7 @@ class TrainTask : public ScratchDirTest {
   // One train job's resolved config: a small model on a small synthetic set with a strong signal.
   static nlohmann::json Config(const std::string& params) {
     // The base in defaults, the test's own settings in params: params override defaults.
-    const GridParseResult parsed = ParseGrid(R"(defaults:
+    return FirstJobConfig(R"(defaults:
   data: {customers: 1500, max_len: 64, signal: 3}
   model: {d_model: 16, heads: 2, layers: 1, ff_dim: 32}
   train: {epochs: 4, batch_size: 32, lr: 0.003, patience: 0}
@@ -32,16 +33,11 @@ experiments:
   - name: t
     task: train
     params:
-      )" + params + "\n",
-                                             "test");
-    std::string errors;
-    for (const auto& e : parsed.errors) errors += FormatGridIssue("grid.yaml", e) + "\n";
-    EXPECT_TRUE(parsed.ok()) << errors;
-    return parsed.grid.jobs.at(0).config;
+      )" + params + "\n");
   }
 
   static std::map<std::string, double> Metrics(const JobOutput& output) {
-    return {output.metrics.begin(), output.metrics.end()};
+    return MetricsByName(output);
   }
 };
 

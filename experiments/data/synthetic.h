@@ -23,7 +23,7 @@ struct SyntheticOptions {
   // Order within a customer's history. "none": events drawn independently, their days uniform
   // over the customer's span (sorted), as every set before 2026-12 was. "markov_v1": a chain, for
   // next-event prediction: the next category follows the current one (with probability
-  // kFollowShare one of its three successors, else the customer's own mix), and the gap to it
+  // 0.5 one of its three successors, else the customer's own mix), and the gap to it
   // is log-normal around a period of the current category. Versioned: a later chain gets a new
   // name, so a set once generated never changes.
   std::string sequence = "none";

@@ -120,6 +120,31 @@ int64_t DefaultChunkRows(int64_t batch_heads, int64_t feature_width) {
   return std::max<int64_t>(64, kChunkBytes / (batch_heads * feature_width * 4));
 }
 
+// A chunk of keys (B, H, count, Dh), unscaled, as features on the scale of the running shift: the
+// chunk's stabilised features times exp(its shift - the new reference), the factor that brings
+// what was accumulated before to that reference, and the new running shift. `keep` (B, 1, L, 1)
+// or undefined; `start` is the chunk's first row.
+struct RescaledKeys {
+  at::Tensor phi, old_factor, shift;
+};
+
+RescaledKeys KeysOnRunningScale(const at::Tensor& k, const at::Tensor& keep, int64_t start,
+                                double normaliser, const at::Tensor& w, const std::string& kernel,
+                                const at::Tensor& shift) {
+  at::Tensor keys = k.to(at::kFloat) * normaliser, keep_chunk;
+  if (keep.defined()) {
+    // Padded keys are zeroed before their features too: what they hold (inf, huge) must not turn
+    // into inf * 0 = NaN.
+    keep_chunk = keep.narrow(2, start, k.size(2));
+    keys = keys * keep_chunk;
+  }
+  const auto chunk = StableFeatures(keys, w, kernel, false, keep_chunk);
+  const auto merged = at::maximum(shift, chunk.shift);
+  const auto reference = at::where(at::isinf(merged), at::zeros_like(merged), merged);
+  // exp(-inf - finite) = 0: an empty accumulator or an all-padding chunk contributes nothing.
+  return {chunk.phi * at::exp(chunk.shift - reference), at::exp(shift - reference), merged};
+}
+
 // Where FAVOR+ reads its inputs and puts its output, a chunk of rows at a time.
 struct FavorStream {
   int64_t batch = 0, heads = 0, head_dim = 0, query_length = 0, key_length = 0;
@@ -163,22 +188,10 @@ at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
     const int64_t count = std::min(rows, stream.key_length - start);
     const auto [k, v] = stream.keys_values(start, count);
     const AutocastSuspended fp32_features;
-    at::Tensor keys = k.to(at::kFloat) * normaliser, keep_chunk;
-    if (keep.defined()) {
-      // Padded keys are zeroed before their features too: what they hold (inf, huge) must not
-      // turn into inf * 0 = NaN.
-      keep_chunk = keep.narrow(2, start, count);
-      keys = keys * keep_chunk;
-    }
-    const auto chunk = StableFeatures(keys, w, kernel, false, keep_chunk);
-    const auto merged = at::maximum(shift, chunk.shift);
-    const auto reference = at::where(at::isinf(merged), at::zeros_like(merged), merged);
-    // exp(-inf - finite) = 0: an empty accumulator or an all-padding chunk contributes nothing.
-    const auto old_factor = at::exp(shift - reference);
-    const auto chunk_factor = at::exp(chunk.shift - reference);
-    kv = kv * old_factor + at::matmul(chunk.phi.transpose(-2, -1), v.to(at::kFloat)) * chunk_factor;
-    key_sum = key_sum * old_factor + chunk.phi.sum(-2).unsqueeze(-1) * chunk_factor;
-    shift = merged;
+    const RescaledKeys keys = KeysOnRunningScale(k, keep, start, normaliser, w, kernel, shift);
+    kv = kv * keys.old_factor + at::matmul(keys.phi.transpose(-2, -1), v.to(at::kFloat));
+    key_sum = key_sum * keys.old_factor + keys.phi.sum(-2).unsqueeze(-1);
+    shift = keys.shift;
   }
 
   // Queries, a chunk at a time: each row's stabiliser is its own, so chunks are independent.
@@ -234,27 +247,19 @@ at::Tensor StreamCausalFavor(const FavorStream& stream, const at::Tensor& direct
     at::Tensor context;
     {
       const AutocastSuspended fp32_features;
-      at::Tensor keys = k.to(at::kFloat) * normaliser, keep_chunk;
-      if (keep.defined()) {
-        keep_chunk = keep.narrow(2, start, count);
-        keys = keys * keep_chunk;
-      }
-      const auto chunk = StableFeatures(keys, w, kernel, false, keep_chunk);
-      const auto merged = at::maximum(shift, chunk.shift);
-      const auto reference = at::where(at::isinf(merged), at::zeros_like(merged), merged);
-      const auto old_factor = at::exp(shift - reference);
-      const auto phi_k = chunk.phi * at::exp(chunk.shift - reference);
+      const RescaledKeys keys = KeysOnRunningScale(k, keep, start, normaliser, w, kernel, shift);
+      const auto& phi_k = keys.phi;
       const auto phi_q = StableFeatures(q.to(at::kFloat) * normaliser, w, kernel, true, {}).phi;
       const auto values = v.to(at::kFloat);
-      state = state * old_factor;
-      key_sum = key_sum * old_factor;
+      state = state * keys.old_factor;
+      key_sum = key_sum * keys.old_factor;
       const auto mask = lower.narrow(0, 0, count).narrow(1, 0, count);
       const auto scores = at::matmul(phi_q, phi_k.transpose(-2, -1)) * mask;  // (B, H, C, C)
       context = (at::matmul(phi_q, state) + at::matmul(scores, values)) /
                 (at::matmul(phi_q, key_sum) + scores.sum(-1, true));
       state = state + at::matmul(phi_k.transpose(-2, -1), values);
       key_sum = key_sum + phi_k.sum(-2).unsqueeze(-1);
-      shift = merged;
+      shift = keys.shift;
     }
     outputs.push_back(stream.finish(context.to(stream.output_type)));
   }

@@ -187,17 +187,9 @@ void RunNextEventTask(const nlohmann::json& config, const JobContext& context, J
         "next_event needs data.max_len of at least 2: a window of one event "
         "has no next event to predict");
   }
-  const PreparedData prepared = PrepareData(config.at("data"));
-  const TransactionDataset& data = *prepared.dataset;
-  const auto train = data.CustomersOf(Split::kTrain);
-  const auto validation = data.CustomersOf(Split::kValidation);
-  const auto test = data.CustomersOf(Split::kTest);
-  if (train.empty() || test.empty()) {
-    throw InvalidJobConfig("the data holds " + std::to_string(train.size()) + " training and " +
-                           std::to_string(test.size()) +
-                           " test customers: both must be non-empty (more data.customers, or "
-                           "other data.test_fraction)");
-  }
+  const TrainingData split = PrepareTrainingData(config);
+  const TransactionDataset& data = split.dataset();
+  const auto &train = split.train, &validation = split.validation, &test = split.test;
 
   const c10::Device device = JobDevice(context.device);
   torch::manual_seed(s.seed);

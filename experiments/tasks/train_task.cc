@@ -69,17 +69,9 @@ Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
 
 void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   const TrainSettings s = TrainSettingsOf(config);
-  const PreparedData prepared = PrepareData(config.at("data"));
-  const TransactionDataset& data = *prepared.dataset;
-  const auto train = data.CustomersOf(Split::kTrain);
-  const auto validation = data.CustomersOf(Split::kValidation);
-  const auto test = data.CustomersOf(Split::kTest);
-  if (train.empty() || test.empty()) {
-    throw InvalidJobConfig("the data holds " + std::to_string(train.size()) + " training and " +
-                           std::to_string(test.size()) +
-                           " test customers: both must be non-empty (more data.customers, or "
-                           "other data.test_fraction)");
-  }
+  const TrainingData split = PrepareTrainingData(config);
+  const TransactionDataset& data = split.dataset();
+  const auto &train = split.train, &validation = split.validation, &test = split.test;
 
   const c10::Device device = JobDevice(context.device);
   torch::manual_seed(s.seed);

@@ -94,6 +94,21 @@ TrainSettings TrainSettingsOf(const nlohmann::json& config) {
   return s;
 }
 
+TrainingData PrepareTrainingData(const nlohmann::json& config) {
+  TrainingData data;
+  data.prepared = PrepareData(config.at("data"));
+  data.train = data.dataset().CustomersOf(Split::kTrain);
+  data.validation = data.dataset().CustomersOf(Split::kValidation);
+  data.test = data.dataset().CustomersOf(Split::kTest);
+  if (data.train.empty() || data.test.empty()) {
+    throw InvalidJobConfig("the data holds " + std::to_string(data.train.size()) +
+                           " training and " + std::to_string(data.test.size()) +
+                           " test customers: both must be non-empty (more data.customers, or "
+                           "other data.test_fraction)");
+  }
+  return data;
+}
+
 std::optional<AutocastScope> MixedPrecisionOn(const c10::Device& device) {
   if (!device.is_cuda()) return std::nullopt;
   return std::make_optional<AutocastScope>(c10::DeviceType::CUDA, at::kBFloat16);

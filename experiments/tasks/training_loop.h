@@ -18,6 +18,7 @@
 
 #include "experiments/data/batches.h"
 #include "experiments/data/dataset.h"
+#include "experiments/data/prepared_data.h"
 #include "experiments/device/autocast_scope.h"
 #include "experiments/job_runner.h"
 #include "experiments/tasks/train_checkpoint.h"
@@ -34,6 +35,15 @@ struct TrainSettings {
 };
 
 TrainSettings TrainSettingsOf(const nlohmann::json& config);
+
+// The data a training job reads (its data section, prepared once and cached) and its splits by
+// customer. Throws InvalidJobConfig when the training or the test split is empty.
+struct TrainingData {
+  PreparedData prepared;
+  std::vector<int64_t> train, validation, test;
+  const TransactionDataset& dataset() const { return *prepared.dataset; }
+};
+TrainingData PrepareTrainingData(const nlohmann::json& config);
 
 // bf16 autocast on a GPU; nothing on the CPU, whose runs keep fp32 throughout.
 std::optional<AutocastScope> MixedPrecisionOn(const c10::Device& device);
