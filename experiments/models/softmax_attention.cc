@@ -64,14 +64,15 @@ class BlockedExactAttention : public torch::autograd::Function<BlockedExactAtten
  public:
   // key_padded: (B, Lk) uint8 with 1 at padded keys, or empty for none (an autograd function's
   // tensor arguments must be defined). causal: query i sees keys 0..i only; a block of rows
-  // computes no scores right of its last row's diagonal, and its weights there stay 0.
+  // computes no scores right of its last row's diagonal.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, const torch::Tensor& key_padded,
                                bool causal) {
     const int64_t heads = q.size(1), lq = q.size(2), lk = k.size(2);
     const int64_t rows = RowsPerBlock(lq, lk), blocks = (lq + rows - 1) / rows;
-    auto weights = causal ? at::zeros({q.size(0), heads, lq, lk}, q.options())
-                          : at::empty({q.size(0), heads, lq, lk}, q.options());
+    // Under a causal mask a block's row is written, and read by the backward, up to the block's
+    // last diagonal only: what lies right of it is never read, so it is not zeroed.
+    auto weights = at::empty({q.size(0), heads, lq, lk}, q.options());
     AdviseHugePages(weights.data_ptr(), weights.nbytes());
     auto out = at::empty_like(q);
     at::parallel_for(0, q.size(0) * heads * blocks, 1, [&](int64_t begin, int64_t end) {
