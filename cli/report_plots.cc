@@ -256,15 +256,19 @@ void AddApproximationPlots(const std::vector<JobRecord>& all, std::vector<Plot>*
   }
 }
 
+// A task's per-epoch curves, one plot each. Plot ids: the curve's name for train (the report's
+// first task with curves), "<task>-<name>" for the others.
+struct CurveSpec {
+  std::string name, title, y_title;
+};
+
 void AddCurvePlots(const std::vector<JobRecord>& all,
                    const std::map<int64_t, std::vector<CurvePoint>>& curves,
+                   const std::string& task, const std::vector<CurveSpec>& specs,
                    std::vector<Plot>* plots) {
-  const std::vector<JobRecord> jobs = OfTask(all, "train");
+  const std::vector<JobRecord> jobs = OfTask(all, task);
   const std::vector<std::string> keys = SeriesKeys(jobs, "");
-  for (const auto& [name, title, y_title, log_y] :
-       std::vector<std::tuple<std::string, std::string, std::string, bool>>{
-           {"train_loss", "Training loss per epoch", "training loss (mean over the epoch)", false},
-           {"val_auc", "Validation ROC AUC per epoch", "validation ROC AUC", false}}) {
+  for (const auto& [name, title, y_title] : specs) {
     std::vector<std::pair<std::string, int64_t>> order;  // (label, epoch) as first seen
     std::map<std::pair<std::string, int64_t>, std::vector<double>> cells;
     for (const auto& job : jobs) {
@@ -283,13 +287,13 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
     }
     if (cells.empty()) continue;
     Plot plot;
-    plot.id = name;
+    plot.id = task == "train" ? name : task + "-" + name;
     plot.title = title;
     plot.x_title = "epoch";
     plot.y_title = y_title;
     plot.series_title = SeriesTitle(keys);
     plot.log_x = false;
-    plot.log_y = log_y;
+    plot.log_y = false;
     plot.caption = "Mean over seeds at each epoch; bars are ±1 standard deviation over seeds.";
     plot.dodge = true;
     for (const auto& place : order) {
@@ -323,7 +327,18 @@ std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
   AddBenchmarkPlots(jobs, &plots);
   AddQualityPlots(jobs, &plots);
   AddApproximationPlots(jobs, &plots);
-  AddCurvePlots(jobs, curves, &plots);
+  AddCurvePlots(jobs, curves, "train",
+                {{"train_loss", "Training loss per epoch", "training loss (mean over the epoch)"},
+                 {"val_auc", "Validation ROC AUC per epoch", "validation ROC AUC"}},
+                &plots);
+  AddCurvePlots(jobs, curves, "next_event",
+                {{"val_next_mcc_logloss", "Next event: validation log loss of the category",
+                  "log loss of the next category (nats)"},
+                 {"val_next_mcc_accuracy", "Next event: validation accuracy of the category",
+                  "accuracy of the next category"},
+                 {"train_loss", "Next event: training loss per epoch",
+                  "training loss (mean over the epoch)"}},
+                &plots);
   return plots;
 }
 

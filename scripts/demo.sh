@@ -29,4 +29,4 @@ echo
 echo
 echo "Next: open $report in a browser; '$build/attnsweep status --db $db';"
 echo "  '$build/attnsweep query --db $db \"SELECT attention, max_len, fwd_ms, peak_mb FROM results\"';"
-echo "  'make seed-study' runs the seeds' studies (about 9 minutes) and writes their report."
+echo "  'make seed-study' runs the seeds' studies (about 7 minutes) and writes their report."

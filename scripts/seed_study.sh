@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make seed-study`: the seeds' studies in one command (docs/results.md). PROFILE=quick (default,
-# about 9 minutes on 2 cores: examples/seed-study-quick.yaml) or PROFILE=full
+# about 7 minutes on 2 cores: examples/seed-study-quick.yaml) or PROFILE=full
 # (examples/seed-study.yaml). Runs the grid through mpirun on every local core into
 # $SEED_STUDY_DIR (default build/seed-study), prints the tables, and writes the HTML report beside
 # the store. A second call after an interruption finishes the batch instead of starting again.

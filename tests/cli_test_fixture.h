@@ -56,13 +56,15 @@ class CliTest : public ::testing::Test {
   // returns its pid and the count seen. `launcher` goes before the binary (an mpirun, say).
   std::pair<pid_t, int64_t> StartSlowSweepAndWait(int64_t done, const std::string& stderr_to,
                                                   const std::string& launcher = "",
-                                                  double seconds = 0.5) {
+                                                  double seconds = 0.5, int jobs = 8) {
     Write("slow.yaml", R"(experiments:
   - name: slow
     task: sleep
     params: {sleep.seconds: )" +
                            std::to_string(seconds) + R"(}
-    grid: {seed: [1, 2, 3, 4, 5, 6, 7, 8]}
+    grid: {seed: {range: [1, )" +
+                           std::to_string(jobs) +
+                           R"(]}}
 )");
     const pid_t pid =
         attnsweep::testing::StartShell("exec " + launcher + attnsweep::testing::Attnsweep() +

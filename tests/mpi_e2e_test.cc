@@ -339,9 +339,13 @@ TEST_F(CliTest, ValidationErrorUnderMpirunExitsTwoAndIsPrintedOnce) {
 }
 
 TEST_F(CliTest, StopFromAnotherShellDrainsTheBatch) {
-  // Jobs long enough that the rest of the batch cannot finish before `stop` (a process that loads
-  // LibTorch, slower on a loaded machine) and the coordinator's next look at the store (1 s).
-  const auto [pid, done] = StartSlowSweepAndWait(1, "err.txt", Mpirun(3), /*seconds=*/1.5);
+  // Jobs enough and long enough that the rest of the batch cannot finish before `stop` (a process
+  // that loads LibTorch, seconds on a loaded machine) and the coordinator's next look at the store
+  // (1 s): 16 of 1.5 s on two workers. With 8 the test failed once in a `make test` here
+  // (2026-12-03) and passed alone and under load; its output was not kept, so the batch ending
+  // before the stop is a guess at the cause, and more jobs the cheap guard against it.
+  const auto [pid, done] =
+      StartSlowSweepAndWait(1, "err.txt", Mpirun(3), /*seconds=*/1.5, /*jobs=*/16);
   ASSERT_GE(done, 1);
   auto stop = Run("stop --db a.db");
   ASSERT_EQ(stop.exit_code, 0) << stop.err;

@@ -116,6 +116,52 @@ TEST(ReportPlots, EveryCellIsAPointFailuresMarkedAndSlopesInTheLegend) {
   std::filesystem::remove(path);
 }
 
+TEST(ReportPlots, NextEventCurvesArePlottedPerVariant) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("attnsweep_next_event_test_" + std::to_string(::getpid()) + ".db"))
+                               .string();
+  std::vector<NewJob> jobs;
+  for (const char* attention : {"softmax", "performer"}) {
+    for (int seed : {1, 2}) {
+      const nlohmann::json config = {{"task", "next_event"},
+                                     {"seed", seed},
+                                     {"model", {{"attention", attention}}},
+                                     {"data", {{"max_len", 128}}}};
+      jobs.push_back({"next-event", std::string(attention) + std::to_string(seed), config.dump()});
+    }
+  }
+  std::vector<JobRecord> records;
+  std::map<int64_t, std::vector<CurvePoint>> curves;
+  {
+    ResultStore store = ResultStore::OpenForWriting(path);
+    const int64_t batch = store.CreateBatch({"next", "experiments: []"}, jobs);
+    for (const JobRecord& job : store.PendingJobs(batch)) {
+      const int attempt = store.StartAttempt(job.id, {1, "host", "cpu", 1, "process"});
+      std::vector<CurvePoint> points;
+      for (int64_t epoch : {1, 2, 3}) {
+        points.push_back({epoch, "train_loss", 3.0 - 0.1 * epoch});
+        points.push_back({epoch, "val_next_mcc_logloss", 2.5 - 0.1 * epoch});
+        points.push_back({epoch, "val_next_mcc_accuracy", 0.2 + 0.01 * epoch});
+      }
+      store.CommitResult(job.id, attempt, {{"next_mcc_logloss", 2.2}}, points);
+    }
+    records = store.JobsWithMetrics(batch);
+    std::vector<int64_t> ids;
+    for (const auto& job : records) ids.push_back(job.id);
+    curves = store.Curves(ids);
+  }
+  std::map<std::string, const Plot*> by_id;
+  const std::vector<Plot> plots = BuildPlots(records, curves);
+  for (const Plot& plot : plots) by_id[plot.id] = &plot;
+  ASSERT_EQ(plots.size(), 3u);
+  const Plot& loss = *by_id.at("next_event-val_next_mcc_logloss");
+  EXPECT_EQ(loss.points.size(), 6u);  // two variants, three epochs, seeds averaged
+  for (const PlotPoint& p : loss.points) EXPECT_EQ(p.n, 2);
+  EXPECT_EQ(by_id.at("next_event-val_next_mcc_accuracy")->points.size(), 6u);
+  EXPECT_EQ(by_id.count("val_auc"), 0u);
+  std::filesystem::remove(path);
+}
+
 TEST(ReportPlots, KeysThatFollowTheLengthDoNotSplitASeries) {
   // The quality grid of docs/train.md: the ∞-former in an experiment of its own, its segment
   // zipped with the length. Its points belong to one line, "infinity", not one per segment.

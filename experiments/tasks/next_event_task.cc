@@ -229,16 +229,9 @@ void RunNextEventTask(const nlohmann::json& config, const JobContext& context, J
       {"marginal_next_mcc_top5", reference.marginal.top},
       {"marginal_next_mcc_logloss", reference.marginal.logloss},
       {"test_positions", tested.positions},
-      {"best_epoch", static_cast<double>(progress.best_epoch)},
-      {"epochs", static_cast<double>(progress.epochs_done)},
-      {"resumed_at_epoch", static_cast<double>(trained.resumed_at)},
-      {"train_tokens_per_s", progress.train_tokens / std::max(1e-9, progress.train_seconds)},
-      {"epoch_s", progress.train_seconds / std::max<int64_t>(1, progress.epochs_done)},
-      {"peak_mb", trained.peak_mb},
-      {"train_customers", static_cast<double>(train.size())},
-      {"test_customers", static_cast<double>(test.size())},
-      {"threads", static_cast<double>(at::get_num_threads())},
   };
+  const auto figures = TrainingFigures(trained, split);
+  output->metrics.insert(output->metrics.end(), figures.begin(), figures.end());
   if (reference.has_oracle) {
     output->metrics.insert(output->metrics.end(),
                            {{"oracle_next_mcc_accuracy", reference.oracle.accuracy},
@@ -257,9 +250,7 @@ void RunNextEventTask(const nlohmann::json& config, const JobContext& context, J
       if (e < values.size()) output->curves.push_back({epoch, name, values[e]});
     }
   }
-  if (!context.checkpoint_path.empty() && !s.keep_checkpoint) {
-    std::filesystem::remove(context.checkpoint_path);
-  }
+  RemoveFinishedCheckpoint(context, s);
 }
 
 }  // namespace

@@ -93,30 +93,19 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
   // 95 % percentile bootstrap over the test customers (validation needs no interval).
   const AucInterval interval = BootstrapAucInterval(tested.probabilities, tested.labels);
   output->metrics = {
-      {"test_auc", tested.auc},
-      {"test_auc_lo", interval.lo},
-      {"test_auc_hi", interval.hi},
-      {"test_accuracy", tested.accuracy},
+      {"test_auc", tested.auc},         {"test_auc_lo", interval.lo},
+      {"test_auc_hi", interval.hi},     {"test_accuracy", tested.accuracy},
       {"test_logloss", tested.logloss},
-      {"best_epoch", static_cast<double>(progress.best_epoch)},
-      {"epochs", static_cast<double>(progress.epochs_done)},
-      {"resumed_at_epoch", static_cast<double>(trained.resumed_at)},
-      {"train_tokens_per_s", progress.train_tokens / std::max(1e-9, progress.train_seconds)},
-      {"epoch_s", progress.train_seconds / std::max<int64_t>(1, progress.epochs_done)},
-      {"peak_mb", trained.peak_mb},
-      {"train_customers", static_cast<double>(train.size())},
-      {"test_customers", static_cast<double>(test.size())},
-      {"threads", static_cast<double>(at::get_num_threads())},
   };
+  const auto figures = TrainingFigures(trained, split);
+  output->metrics.insert(output->metrics.end(), figures.begin(), figures.end());
   if (!validation.empty()) output->metrics.emplace_back("best_val_auc", progress.best_score);
   for (size_t e = 0; e < progress.train_loss.size(); ++e) {
     const auto epoch = static_cast<int64_t>(e + 1);
     output->curves.push_back({epoch, "train_loss", progress.train_loss[e]});
     if (!validation.empty()) output->curves.push_back({epoch, "val_auc", progress.val_score[e]});
   }
-  if (!context.checkpoint_path.empty() && !s.keep_checkpoint) {
-    std::filesystem::remove(context.checkpoint_path);
-  }
+  RemoveFinishedCheckpoint(context, s);
 }
 
 }  // namespace

@@ -211,6 +211,28 @@ double TrainingSeconds(const nlohmann::json& config) {
   return flops / kAssumedFlopsPerSecond;
 }
 
+std::vector<std::pair<std::string, double>> TrainingFigures(const TrainingOutcome& outcome,
+                                                            const TrainingData& data) {
+  const Progress& progress = outcome.progress;
+  return {
+      {"best_epoch", static_cast<double>(progress.best_epoch)},
+      {"epochs", static_cast<double>(progress.epochs_done)},
+      {"resumed_at_epoch", static_cast<double>(outcome.resumed_at)},
+      {"train_tokens_per_s", progress.train_tokens / std::max(1e-9, progress.train_seconds)},
+      {"epoch_s", progress.train_seconds / std::max<int64_t>(1, progress.epochs_done)},
+      {"peak_mb", outcome.peak_mb},
+      {"train_customers", static_cast<double>(data.train.size())},
+      {"test_customers", static_cast<double>(data.test.size())},
+      {"threads", static_cast<double>(at::get_num_threads())},
+  };
+}
+
+void RemoveFinishedCheckpoint(const JobContext& context, const TrainSettings& settings) {
+  if (!context.checkpoint_path.empty() && !settings.keep_checkpoint) {
+    std::filesystem::remove(context.checkpoint_path);
+  }
+}
+
 void ForEachEvaluationBatch(
     const TransactionDataset& data, const std::vector<int64_t>& customers, const TrainSettings& s,
     const JobContext& context, const c10::Device& device,

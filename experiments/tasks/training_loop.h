@@ -9,6 +9,8 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -72,6 +74,15 @@ TrainingOutcome Train(const TrainSettings& settings, torch::nn::Module& model,
 // forward and backward passes over the training customers each epoch, a forward pass over the
 // validation ones, then one over the test customers.
 double TrainingSeconds(const nlohmann::json& config);
+
+// What every training job reports beside its task's figures: epochs run, the best one, the epoch
+// this attempt resumed at, training tokens per second, seconds per epoch, peak memory, the
+// splits' sizes and the threads.
+std::vector<std::pair<std::string, double>> TrainingFigures(const TrainingOutcome& outcome,
+                                                            const TrainingData& data);
+
+// A finished job's checkpoint goes, unless train.keep_checkpoint.
+void RemoveFinishedCheckpoint(const JobContext& context, const TrainSettings& settings);
 
 // Evaluation batches: `customers` in order, batch_size at a time, each window the last max_len
 // events, on `device`; `visit` sees each batch with its customers. Stops with JobInterrupted when
