@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/first_job_config.h"
+#include "tests/resume_check.h"
 #include "tests/scratch_dir_test.h"
 
 #include <unistd.h>
@@ -123,38 +124,8 @@ TEST_F(TrainTask, InterruptedJobResumesAtItsNextEpochWithTheSameResult) {
   const nlohmann::json config = Config(
       "model.attention: performer\n      model.performer: {redraw: 5, features: 8}\n      "
       "data.crop: random");
-  JobContext whole;
-  whole.threads = 1;
-  whole.checkpoint_path = (dir_ / "whole.pt").string();
-  const JobOutput uninterrupted = RunJob(config, whole);
-  ASSERT_EQ(uninterrupted.outcome, JobOutcome::kDone) << uninterrupted.error;
-  EXPECT_FALSE(fs::exists(whole.checkpoint_path)) << "a finished job's checkpoint is removed";
-
-  // Stop as soon as the first epoch's checkpoint exists: the attempt ends interrupted.
-  JobContext first;
-  first.threads = 1;
-  first.checkpoint_path = (dir_ / "split.pt").string();
-  first.stop_requested = [&] { return fs::exists(first.checkpoint_path); };
-  const JobOutput interrupted = RunJob(config, first);
-  EXPECT_EQ(interrupted.outcome, JobOutcome::kInterrupted);
-  ASSERT_TRUE(fs::exists(first.checkpoint_path));
-
-  JobContext second;
-  second.threads = 1;
-  second.checkpoint_path = first.checkpoint_path;
-  const JobOutput resumed = RunJob(config, second);
-  ASSERT_EQ(resumed.outcome, JobOutcome::kDone) << resumed.error;
-  auto a = Metrics(uninterrupted), b = Metrics(resumed);
-  EXPECT_EQ(b["resumed_at_epoch"], 2);  // epoch 1 was not run again
-  EXPECT_EQ(b["epochs"], 4);
-  for (const char* name :
-       {"test_auc", "test_accuracy", "test_logloss", "best_epoch", "best_val_auc"}) {
-    EXPECT_EQ(a[name], b[name]) << name;
-  }
-  ASSERT_EQ(resumed.curves.size(), uninterrupted.curves.size());
-  for (size_t i = 0; i < resumed.curves.size(); ++i) {
-    EXPECT_EQ(resumed.curves[i].value, uninterrupted.curves[i].value) << resumed.curves[i].name;
-  }
+  ExpectResumedJobEndsAsTheWholeOne(
+      config, dir_, 4, {"test_auc", "test_accuracy", "test_logloss", "best_epoch", "best_val_auc"});
 }
 
 TEST_F(TrainTask, ABlowUpIsDiverged) {
