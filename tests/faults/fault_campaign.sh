@@ -102,7 +102,7 @@ trial() {
   local n=$1 dir=$work/trial$1 targets=(mpirun rank0 worker job resume)
   local target=${targets[$((RANDOM % 5))]} delay=$((300 + RANDOM % 2200))
   # The short form names the kinds in turn, so that its few trials hold every one.
-  [ -n "$kinds" ] && target=${kinds[$(((n - 1) % ${#kinds[@]}))]}
+  [ "${#kinds[@]}" -gt 0 ] && target=${kinds[$(((n - 1) % ${#kinds[@]}))]}
   local from=start
   # The 24 jobs take about two seconds once the batch is stored.
   [ $((RANDOM % 3)) != 0 ] && from=batch delay=$((delay % 1500))
