@@ -120,31 +120,6 @@ int64_t DefaultChunkRows(int64_t batch_heads, int64_t feature_width) {
   return std::max<int64_t>(64, kChunkBytes / (batch_heads * feature_width * 4));
 }
 
-// A chunk of keys (B, H, count, Dh), unscaled, as features on the scale of the running shift: the
-// chunk's stabilised features times exp(its shift - the new reference), the factor that brings
-// what was accumulated before to that reference, and the new running shift. `keep` (B, 1, L, 1)
-// or undefined; `start` is the chunk's first row.
-struct RescaledKeys {
-  at::Tensor phi, old_factor, shift;
-};
-
-RescaledKeys KeysOnRunningScale(const at::Tensor& k, const at::Tensor& keep, int64_t start,
-                                double normaliser, const at::Tensor& w, const std::string& kernel,
-                                const at::Tensor& shift) {
-  at::Tensor keys = k.to(at::kFloat) * normaliser, keep_chunk;
-  if (keep.defined()) {
-    // Padded keys are zeroed before their features too: what they hold (inf, huge) must not turn
-    // into inf * 0 = NaN.
-    keep_chunk = keep.narrow(2, start, k.size(2));
-    keys = keys * keep_chunk;
-  }
-  const auto chunk = StableFeatures(keys, w, kernel, false, keep_chunk);
-  const auto merged = at::maximum(shift, chunk.shift);
-  const auto reference = at::where(at::isinf(merged), at::zeros_like(merged), merged);
-  // exp(-inf - finite) = 0: an empty accumulator or an all-padding chunk contributes nothing.
-  return {chunk.phi * at::exp(chunk.shift - reference), at::exp(shift - reference), merged};
-}
-
 // Where FAVOR+ reads its inputs and puts its output, a chunk of rows at a time.
 struct FavorStream {
   int64_t batch = 0, heads = 0, head_dim = 0, query_length = 0, key_length = 0;
@@ -158,40 +133,92 @@ struct FavorStream {
   int64_t output_dim = 2;
 };
 
+// The key side of FAVOR+ over a stream, a chunk at a time: phi(K)^T V (B, H, M', Dh) and
+// phi(K)^T 1 (B, H, M', 1) of the chunks taken in so far, kept relative to the largest key shift
+// seen and rescaled when a chunk raises it (the shift cancels in D^-1, so the result is that of one
+// max over the whole sequence); and what both streams make features with: the d^-1/4 normaliser,
+// the directions and the padding's mask. Features are fp32 whatever the model's dtype (fp16/bf16
+// exponentials overflow or lose the stabiliser's cancellation): the directions too, and autocast
+// (bf16 training on a GPU) must be off (AutocastSuspended) from a chunk's q, k, v to its context,
+// or the products of the features would run in bf16; the stream's own projections keep it.
+class KeyState {
+ public:
+  KeyState(const FavorStream& stream, const at::Tensor& directions, std::string kernel,
+           const at::Tensor& key_padding_mask)
+      : normaliser_(std::pow(static_cast<double>(stream.head_dim), -0.25)),
+        w_(directions.to(at::kFloat)),
+        kernel_(std::move(kernel)),
+        feature_width_(kernel_ == "positive" ? w_.size(0) : 2 * w_.size(0)) {
+    if (key_padding_mask.defined()) {
+      keep_ = key_padding_mask.logical_not()
+                  .view({stream.batch, 1, stream.key_length, 1})
+                  .to(at::kFloat);
+    }
+    const auto fp32 = w_.options().dtype(at::kFloat);
+    kv_ = at::zeros({stream.batch, stream.heads, feature_width_, stream.head_dim}, fp32);
+    key_sum_ = at::zeros({stream.batch, stream.heads, feature_width_, 1}, fp32);
+    shift_ = at::full({stream.batch, stream.heads, 1, 1}, -std::numeric_limits<double>::infinity(),
+                      fp32);
+  }
+
+  // A chunk of keys (B, H, count, Dh), unscaled, its first row `start`: its features on the scale
+  // of the new running shift, to which what is held is rescaled.
+  at::Tensor Rescale(const at::Tensor& k, int64_t start) {
+    at::Tensor keys = k.to(at::kFloat) * normaliser_, keep_chunk;
+    if (keep_.defined()) {
+      // Padded keys are zeroed before their features too: what they hold (inf, huge) must not
+      // turn into inf * 0 = NaN.
+      keep_chunk = keep_.narrow(2, start, k.size(2));
+      keys = keys * keep_chunk;
+    }
+    const auto chunk = StableFeatures(keys, w_, kernel_, false, keep_chunk);
+    const auto merged = at::maximum(shift_, chunk.shift);
+    const auto reference = at::where(at::isinf(merged), at::zeros_like(merged), merged);
+    // exp(-inf - finite) = 0: an empty accumulator or an all-padding chunk contributes nothing.
+    const auto old_factor = at::exp(shift_ - reference);
+    kv_ = kv_ * old_factor;
+    key_sum_ = key_sum_ * old_factor;
+    shift_ = merged;
+    return chunk.phi * at::exp(chunk.shift - reference);
+  }
+
+  // Takes a chunk in: its features from Rescale, its values (B, H, count, Dh) in fp32.
+  void Add(const at::Tensor& phi, const at::Tensor& values) {
+    kv_ = kv_ + at::matmul(phi.transpose(-2, -1), values);
+    key_sum_ = key_sum_ + phi.sum(-2).unsqueeze(-1);
+  }
+
+  // phi(q) for unscaled queries (B, H, count, Dh), each row with its own stabiliser.
+  at::Tensor QueryFeatures(const at::Tensor& q) const {
+    return StableFeatures(q.to(at::kFloat) * normaliser_, w_, kernel_, true, {}).phi;
+  }
+
+  const at::Tensor& kv() const { return kv_; }
+  const at::Tensor& key_sum() const { return key_sum_; }
+  int64_t feature_width() const { return feature_width_; }
+  at::TensorOptions options() const { return kv_.options(); }
+
+ private:
+  double normaliser_;
+  at::Tensor w_;
+  std::string kernel_;
+  int64_t feature_width_;
+  at::Tensor keep_;
+  at::Tensor kv_, key_sum_, shift_;
+};
+
 at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
                        const std::string& kernel, const at::Tensor& key_padding_mask,
                        int64_t chunk_rows) {
-  const int64_t batch = stream.batch, heads = stream.heads;
-  const double normaliser = std::pow(static_cast<double>(stream.head_dim), -0.25);
-  at::Tensor keep;
-  if (key_padding_mask.defined()) {
-    keep = key_padding_mask.logical_not().view({batch, 1, stream.key_length, 1}).to(at::kFloat);
-  }
-  // Features in fp32 whatever the model's dtype (fp16/bf16 exponentials overflow or lose the
-  // stabiliser's cancellation): the directions too, and autocast (bf16 training on a GPU) is off
-  // from a chunk's q, k, v to its context, or it would run the products of the features in bf16;
-  // the stream's own projections keep it.
-  const auto w = directions.to(at::kFloat);
-  const int64_t feature_width = kernel == "positive" ? w.size(0) : 2 * w.size(0);
-  const int64_t rows = chunk_rows > 0 ? chunk_rows : DefaultChunkRows(batch * heads, feature_width);
-  const auto fp32 = w.options().dtype(at::kFloat);
-  const double neg_inf = -std::numeric_limits<double>::infinity();
-
-  // Keys, a chunk at a time: phi(K)^T V (B, H, M', Dh) and phi(K)^T 1 (B, H, M', 1), each kept
-  // relative to the largest key shift seen so far and rescaled when a chunk raises it (the shift
-  // cancels in D^-1, so the result is that of one max over the whole sequence). Features are fp32
-  // whatever the model's dtype: fp16 exponentials overflow.
-  at::Tensor kv = at::zeros({batch, heads, feature_width, stream.head_dim}, fp32);
-  at::Tensor key_sum = at::zeros({batch, heads, feature_width, 1}, fp32);
-  at::Tensor shift = at::full({batch, heads, 1, 1}, neg_inf, fp32);
+  KeyState keys(stream, directions, kernel, key_padding_mask);
+  const int64_t rows = chunk_rows > 0
+                           ? chunk_rows
+                           : DefaultChunkRows(stream.batch * stream.heads, keys.feature_width());
   for (int64_t start = 0; start < stream.key_length; start += rows) {
     const int64_t count = std::min(rows, stream.key_length - start);
     const auto [k, v] = stream.keys_values(start, count);
     const AutocastSuspended fp32_features;
-    const RescaledKeys keys = KeysOnRunningScale(k, keep, start, normaliser, w, kernel, shift);
-    kv = kv * keys.old_factor + at::matmul(keys.phi.transpose(-2, -1), v.to(at::kFloat));
-    key_sum = key_sum * keys.old_factor + keys.phi.sum(-2).unsqueeze(-1);
-    shift = keys.shift;
+    keys.Add(keys.Rescale(k, start), v.to(at::kFloat));
   }
 
   // Queries, a chunk at a time: each row's stabiliser is its own, so chunks are independent.
@@ -202,8 +229,8 @@ at::Tensor StreamFavor(const FavorStream& stream, const at::Tensor& directions,
     at::Tensor context;
     {
       const AutocastSuspended fp32_features;
-      const auto phi_q = StableFeatures(q.to(at::kFloat) * normaliser, w, kernel, true, {}).phi;
-      context = at::matmul(phi_q, kv) / at::matmul(phi_q, key_sum);
+      const auto phi_q = keys.QueryFeatures(q);
+      context = at::matmul(phi_q, keys.kv()) / at::matmul(phi_q, keys.key_sum());
     }
     outputs.push_back(stream.finish(context.to(stream.output_type)));
   }
@@ -224,42 +251,26 @@ at::Tensor StreamCausalFavor(const FavorStream& stream, const at::Tensor& direct
                              int64_t chunk_rows) {
   TORCH_CHECK(stream.query_length == stream.key_length,
               "causal FAVOR+ needs as many queries as keys");
-  const int64_t batch = stream.batch, heads = stream.heads, length = stream.key_length;
-  const double normaliser = std::pow(static_cast<double>(stream.head_dim), -0.25);
-  at::Tensor keep;
-  if (key_padding_mask.defined()) {
-    keep = key_padding_mask.logical_not().view({batch, 1, length, 1}).to(at::kFloat);
-  }
-  const auto w = directions.to(at::kFloat);
-  const int64_t feature_width = kernel == "positive" ? w.size(0) : 2 * w.size(0);
+  KeyState keys(stream, directions, kernel, key_padding_mask);
   // C rows per chunk: the masked C x C products cost C M' per row, the state products M' Dh.
   const int64_t rows = chunk_rows > 0 ? chunk_rows : 64;
-  const auto fp32 = w.options().dtype(at::kFloat);
-  at::Tensor state = at::zeros({batch, heads, feature_width, stream.head_dim}, fp32);
-  at::Tensor key_sum = at::zeros({batch, heads, feature_width, 1}, fp32);
-  at::Tensor shift = at::full({batch, heads, 1, 1}, -std::numeric_limits<double>::infinity(), fp32);
-  const auto lower = at::ones({rows, rows}, fp32).tril();
+  const auto lower = at::ones({rows, rows}, keys.options()).tril();
   std::vector<at::Tensor> outputs;
-  for (int64_t start = 0; start < length; start += rows) {
-    const int64_t count = std::min(rows, length - start);
+  for (int64_t start = 0; start < stream.key_length; start += rows) {
+    const int64_t count = std::min(rows, stream.key_length - start);
     const auto [k, v] = stream.keys_values(start, count);
     const at::Tensor q = stream.queries(start, count);
     at::Tensor context;
     {
       const AutocastSuspended fp32_features;
-      const RescaledKeys keys = KeysOnRunningScale(k, keep, start, normaliser, w, kernel, shift);
-      const auto& phi_k = keys.phi;
-      const auto phi_q = StableFeatures(q.to(at::kFloat) * normaliser, w, kernel, true, {}).phi;
+      const auto phi_k = keys.Rescale(k, start);  // the state of the chunks before, rescaled
+      const auto phi_q = keys.QueryFeatures(q);
       const auto values = v.to(at::kFloat);
-      state = state * keys.old_factor;
-      key_sum = key_sum * keys.old_factor;
       const auto mask = lower.narrow(0, 0, count).narrow(1, 0, count);
       const auto scores = at::matmul(phi_q, phi_k.transpose(-2, -1)) * mask;  // (B, H, C, C)
-      context = (at::matmul(phi_q, state) + at::matmul(scores, values)) /
-                (at::matmul(phi_q, key_sum) + scores.sum(-1, true));
-      state = state + at::matmul(phi_k.transpose(-2, -1), values);
-      key_sum = key_sum + phi_k.sum(-2).unsqueeze(-1);
-      shift = keys.shift;
+      context = (at::matmul(phi_q, keys.kv()) + at::matmul(scores, values)) /
+                (at::matmul(phi_q, keys.key_sum()) + scores.sum(-1, true));
+      keys.Add(phi_k, values);
     }
     outputs.push_back(stream.finish(context.to(stream.output_type)));
   }
