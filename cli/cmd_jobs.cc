@@ -13,7 +13,8 @@ CLI::App* SetupJobsCommand(CLI::App& app, JobsOptions* options) {
   CLI::App* command = app.add_subcommand(
       "jobs",
       "One row per job: the keys that tell it apart, its status and failure kind, attempts, "
-      "where it ran, how long it took, the first line of its error");
+      "where it ran, how long it took, how far it got (a training job's epoch and validation "
+      "figure), the first line of its error");
   AddBatchSelection(command, &options->batches, &options->all);
   AddDbOption(command, &options->db);
   command->add_option("--status", options->status, "only jobs with this status")

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "cli/job_rows.h"
+#include "cli/output_format.h"
 #include "experiments/config_schema.h"
 #include "store/result_store.h"
 #include "workers/exit_codes.h"
@@ -58,8 +60,8 @@ int RunStatusCommand(const StatusOptions& options) {
   auto batch_id = ResolveBatch(store, options.batch, options.db);
   if (!batch_id) return kExitBadInput;
   const BatchSummary b = *store.FindBatch(*batch_id);
+  const nlohmann::json eta = Eta(store, b, model);
   if (options.format == "table") {
-    const nlohmann::json eta = Eta(store, b, model);
     const std::string reused = b.reused > 0 ? " (" + std::to_string(b.reused) + " reused)" : "";
     std::printf(
         "batch %lld '%s': %s, %lld/%lld done%s, %lld failed, %lld pending, %lld running; "
@@ -77,7 +79,27 @@ int RunStatusCommand(const StatusOptions& options) {
   for (const auto& c : store.CountsByExperiment(*batch_id)) {
     table.rows.push_back({c.experiment, c.total, c.done, c.failed, c.pending, c.running});
   }
+  // The running jobs with how far each has got; the key columns tell the batch's jobs apart.
+  const Table running =
+      RunningJobsTable(b.running > 0 ? store.JobsWithMetrics(*batch_id) : std::vector<JobRecord>{});
+  const OutputFormat format = ParseOutputFormat(options.format);
+  if (format == OutputFormat::kJson) {
+    // One JSON document: the two tables (arrays of rows, as every --format json prints them) and
+    // the ETA, under names.
+    auto array = [](const Table& t) {
+      std::string text = RenderTable(t, OutputFormat::kJson);
+      return text.substr(0, text.find_last_not_of('\n') + 1);
+    };
+    std::printf("{\"eta\": %s,\n\"experiments\": %s,\n\"running\": %s}\n", eta.dump().c_str(),
+                array(table).c_str(), array(running).c_str());
+    return kExitOk;
+  }
   PrintTable(table, options.format);
+  if (!running.rows.empty()) {
+    // Another table after a blank line (csv, markdown); titled in a terminal.
+    std::printf("\n%s", format == OutputFormat::kTable ? "running:\n" : "");
+    PrintTable(running, options.format);
+  }
   return kExitOk;
 }
 

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/results_aggregate.h"
+#include "experiments/job_progress_json.h"
 
 namespace attnsweep {
 namespace {
@@ -20,6 +21,15 @@ nlohmann::json Rank(const JobRecord& job) {
 }
 
 }  // namespace
+
+std::string ProgressText(const std::string& progress) {
+  const auto parsed = JobProgressFromText(progress);
+  if (!parsed) return "";
+  std::string text =
+      "epoch " + std::to_string(parsed->epoch) + "/" + std::to_string(parsed->epochs);
+  if (!parsed->metric.empty()) text += ", " + parsed->metric + " " + FormatNumber(parsed->value);
+  return text;
+}
 
 std::string FirstLine(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
@@ -78,7 +88,8 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status) {
   Table table;
   table.columns = {"job"};
   for (const auto& key : keys) table.columns.push_back(key);
-  for (const char* column : {"status", "kind", "attempts", "rank", "host", "seconds", "error"}) {
+  for (const char* column :
+       {"status", "kind", "attempts", "rank", "host", "seconds", "progress", "error"}) {
     table.columns.push_back(column);
   }
   for (const auto& job : jobs) {
@@ -89,8 +100,29 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status) {
     const std::string kind = !job.error_kind.empty() ? job.error_kind
                              : job.reused_from > 0   ? "reused"
                                                      : "";
-    row.insert(row.end(), {job.status, OrNull(kind), job.attempts, Rank(job), OrNull(job.host),
-                           Seconds(job), OrNull(FirstLine(job.error))});
+    row.insert(row.end(),
+               {job.status, OrNull(kind), job.attempts, Rank(job), OrNull(job.host), Seconds(job),
+                OrNull(ProgressText(job.progress)), OrNull(FirstLine(job.error))});
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+Table RunningJobsTable(const std::vector<JobRecord>& jobs) {
+  const std::vector<std::string> keys = VaryingKeys(jobs);
+  Table table;
+  table.columns = {"job"};
+  table.columns.insert(table.columns.end(), keys.begin(), keys.end());
+  for (const char* column : {"rank", "host", "progress", "running_s"}) {
+    table.columns.push_back(column);
+  }
+  for (const auto& job : jobs) {
+    if (job.status != "running") continue;
+    const nlohmann::json config = nlohmann::json::parse(job.config);
+    std::vector<nlohmann::json> row = {job.id};
+    for (const auto& key : keys) row.push_back(JobKeyValue(job, config, key));
+    row.insert(row.end(), {Rank(job), OrNull(job.host), OrNull(ProgressText(job.progress)),
+                           job.running_s >= 0 ? nlohmann::json(job.running_s) : nlohmann::json()});
     table.rows.push_back(std::move(row));
   }
   return table;

@@ -16,10 +16,18 @@ namespace attnsweep {
 Table ExportTable(const std::vector<JobRecord>& jobs);
 
 // Columns: job, (batch, when several), experiment, the keys that tell the jobs apart, status, kind
-// (the failure's kind; "reused" for a reused result), attempts, rank, host, seconds, error (its
-// first line). Only jobs with `status` are rows (all when empty); the key columns are those that
-// vary among all the jobs, so that a filtered table still says which job is which.
+// (the failure's kind; "reused" for a reused result), attempts, rank, host, seconds, progress (how
+// far it got, ProgressText), error (its first line). Only jobs with `status` are rows (all when
+// empty); the key columns are those that vary among all the jobs, so that a filtered table still
+// says which job is which.
 Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status = "");
+
+// The running ones of `jobs`: job, the keys that tell `jobs` apart, rank, host, progress, running_s
+// (seconds since its attempt started).
+Table RunningJobsTable(const std::vector<JobRecord>& jobs);
+
+// "epoch 3/10, val_auc 0.7123" from a job's stored progress (JobRecord::progress); "" for none.
+std::string ProgressText(const std::string& progress);
 
 // The first line of an error message, without trailing blanks.
 std::string FirstLine(const std::string& text);

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <queue>
+#include <numeric>
 
 namespace attnsweep {
 namespace {
@@ -106,20 +105,121 @@ double CostModel::Estimate(const std::string& job_key, const std::string& cost_g
   return estimate_s;
 }
 
-double RemainingMakespan(std::vector<double> remaining_s, int workers) {
-  if (remaining_s.empty()) return 0;
-  std::sort(remaining_s.begin(), remaining_s.end(), std::greater<double>());
-  // Each job goes to the worker that is free first, longest job first.
-  std::priority_queue<double, std::vector<double>, std::greater<double>> free_at;
-  for (int w = 0; w < std::max(1, workers); ++w) free_at.push(0);
-  double makespan = 0;
-  for (double job : remaining_s) {
-    const double start = free_at.top();
-    free_at.pop();
-    makespan = std::max(makespan, start + job);
-    free_at.push(start + job);
+namespace {
+
+// The test evaluation after a training job's last epoch, in epochs at the pace it kept: a forward
+// pass over the test customers (10 % by default) against an epoch's forward and backward over the
+// training ones (80 %) and forward over the validation ones (10 %), 4 % of an epoch, and the
+// bootstrap of its interval; rounded up, as the pace also carries the job's start.
+constexpr double kTestEvaluationEpochs = 0.1;
+// What a running job without progress has left, at least, as a share of its estimate or of its
+// time so far, whichever is larger.
+constexpr double kRunningFloor = 0.1;
+
+}  // namespace
+
+double RemainingSeconds(const UnfinishedJob& job) {
+  if (!job.running) return std::max(0.0, job.expected_s);
+  const double elapsed = std::max(0.0, job.elapsed_s);
+  if (const auto& p = job.progress;
+      p && 1 <= p->first_epoch && p->first_epoch <= p->epoch && p->epoch <= p->epochs) {
+    const double per_epoch = elapsed / static_cast<double>(p->epoch - p->first_epoch + 1);
+    return per_epoch * (static_cast<double>(p->epochs - p->epoch) + kTestEvaluationEpochs);
   }
-  return makespan;
+  return std::max(job.expected_s - elapsed, kRunningFloor * std::max(job.expected_s, elapsed));
+}
+
+namespace {
+
+struct Remaining {
+  double seconds;
+  bool needs_node;
+  bool running;
+};
+
+std::vector<Remaining> RemainingOf(const std::vector<UnfinishedJob>& jobs) {
+  std::vector<Remaining> remaining;
+  remaining.reserve(jobs.size());
+  for (const auto& job : jobs) {
+    remaining.push_back({RemainingSeconds(job), job.needs_node, job.running});
+  }
+  return remaining;
+}
+
+// Every node has a worker at least (a node is known by the workers on it).
+std::vector<int> Nodes(const std::vector<int>& node_workers) {
+  std::vector<int> nodes;
+  for (int workers : node_workers) nodes.push_back(std::max(1, workers));
+  if (nodes.empty()) nodes.push_back(1);
+  return nodes;
+}
+
+double LowerBound(const std::vector<Remaining>& remaining, const std::vector<int>& nodes) {
+  double longest = 0, shared = 0, exclusive = 0;
+  for (const auto& job : remaining) {
+    longest = std::max(longest, job.seconds);
+    (job.needs_node ? exclusive : shared) += job.seconds;
+  }
+  const double workers = std::accumulate(nodes.begin(), nodes.end(), 0.0);
+  const double fewest = *std::min_element(nodes.begin(), nodes.end());
+  return std::max({longest, (shared + exclusive * fewest) / workers,
+                   exclusive / static_cast<double>(nodes.size())});
+}
+
+}  // namespace
+
+double RemainingLowerBound(const std::vector<UnfinishedJob>& jobs,
+                           const std::vector<int>& node_workers) {
+  return LowerBound(RemainingOf(jobs), Nodes(node_workers));
+}
+
+double RemainingMakespan(const std::vector<UnfinishedJob>& jobs,
+                         const std::vector<int>& node_workers) {
+  if (jobs.empty()) return 0;
+  const std::vector<int> nodes = Nodes(node_workers);
+  std::vector<Remaining> remaining = RemainingOf(jobs);
+  // Running jobs first, those that hold their node before the others (which then run beside
+  // them, elsewhere); then the pending ones, longest first.
+  std::stable_sort(remaining.begin(), remaining.end(), [](const Remaining& a, const Remaining& b) {
+    if (a.running != b.running) return a.running;
+    if (a.running) return a.needs_node && !b.needs_node;
+    return a.seconds > b.seconds;
+  });
+  std::vector<std::vector<double>> free_at;  // per node, per worker: when it is free
+  for (int workers : nodes) free_at.emplace_back(static_cast<size_t>(workers), 0.0);
+  for (const auto& job : remaining) {
+    if (job.needs_node) {
+      // The node whose last worker is free first; the job holds all of it.
+      auto busy_until = [](const std::vector<double>& node) {
+        return *std::max_element(node.begin(), node.end());
+      };
+      auto node = std::min_element(
+          free_at.begin(), free_at.end(),
+          [&](const auto& a, const auto& b) { return busy_until(a) < busy_until(b); });
+      std::fill(node->begin(), node->end(), busy_until(*node) + job.seconds);
+      continue;
+    }
+    double* first = nullptr;
+    for (auto& node : free_at) {
+      for (double& worker : node) {
+        if (first == nullptr || worker < *first) first = &worker;
+      }
+    }
+    *first += job.seconds;
+  }
+  double makespan = 0;
+  for (const auto& node : free_at) {
+    makespan = std::max(makespan, *std::max_element(node.begin(), node.end()));
+  }
+  return std::max(makespan, LowerBound(remaining, nodes));
+}
+
+std::vector<int> WorkersOverNodes(int workers, int nodes) {
+  nodes = std::max(1, nodes);
+  workers = std::max(workers, nodes);
+  std::vector<int> spread(static_cast<size_t>(nodes), workers / nodes);
+  for (int i = 0; i < workers % nodes; ++i) ++spread[static_cast<size_t>(i)];
+  return spread;
 }
 
 }  // namespace attnsweep

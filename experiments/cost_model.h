@@ -15,8 +15,11 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "experiments/job_runner.h"
 
 namespace attnsweep {
 
@@ -65,9 +68,40 @@ class CostModel {
   size_t count_ = 0;
 };
 
-// When `remaining_s` (each unfinished job's expected remaining seconds) will be done on `workers`
-// workers: a longest-first greedy schedule's makespan, which is never below the largest job nor
-// below the total over the workers.
-double RemainingMakespan(std::vector<double> remaining_s, int workers);
+// One job of a batch that is not finished, as the ETA sees it (the coordinator from what it holds,
+// `status` from the store: both through the functions below).
+struct UnfinishedJob {
+  double expected_s = 0;    // the cost model's estimate of its whole run
+  bool needs_node = false;  // runs alone on its node (its GPU, on GPUs): one at a time there
+  bool running = false;
+  double elapsed_s = 0;  // running: seconds since its attempt started
+  // Running: how far it has got, as it last said; none for a job that has said nothing.
+  std::optional<JobProgress> progress;
+};
+
+// Seconds the job still needs. Pending: its estimate. Running at epoch k of N: the pace this
+// attempt has kept (elapsed / the epochs it ran) times the N - k epochs left, plus a tenth of an
+// epoch for the test evaluation after the last. Running without progress: what is left of its
+// estimate, but never under a tenth of the larger of its estimate and its time so far: a job that
+// runs is not done, and one that has outrun its estimate has shown the estimate short.
+double RemainingSeconds(const UnfinishedJob& job);
+
+// No schedule finishes `jobs` sooner on nodes of `node_workers` workers each: not before the
+// longest job's remaining time; not before all the work spread over every worker, a job that needs
+// its node counting as the whole node's (the fewest workers of any node); not before the work of
+// the jobs that need their node spread over the nodes (one at a time on each).
+double RemainingLowerBound(const std::vector<UnfinishedJob>& jobs,
+                           const std::vector<int>& node_workers);
+
+// Seconds until `jobs` are done on nodes of `node_workers` workers each: the makespan of a greedy
+// schedule (running jobs hold their workers from now; the rest longest first, each on the worker
+// free first; a job that needs its node on the node free first, all of it), never below
+// RemainingLowerBound. 0 for no jobs.
+double RemainingMakespan(const std::vector<UnfinishedJob>& jobs,
+                         const std::vector<int>& node_workers);
+
+// `workers` spread as evenly as they go over `nodes` (at least one of each): what the store, which
+// keeps the counts of a batch's run, says of its nodes.
+std::vector<int> WorkersOverNodes(int workers, int nodes);
 
 }  // namespace attnsweep

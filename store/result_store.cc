@@ -58,6 +58,9 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
   Statement copy_curves(db_,
                         "INSERT INTO curves (job_id, step, name, value) "
                         "SELECT ?, step, name, value FROM curves WHERE job_id = ?");
+  Statement copy_predictions(db_,
+                             "INSERT INTO predictions (job_id, example, label, score) "
+                             "SELECT ?, example, label, score FROM predictions WHERE job_id = ?");
   int64_t reused_count = 0;
   for (const NewJob& job : jobs) {
     insert_job.Reset();
@@ -75,7 +78,7 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
     find_done.Bind(1, job.job_key).Bind(2, batch_id);
     if (!find_done.Step()) continue;
     const int64_t original = find_done.Int(0);
-    for (Statement* statement : {&mark_reused, &copy_metrics, &copy_curves}) {
+    for (Statement* statement : {&mark_reused, &copy_metrics, &copy_curves, &copy_predictions}) {
       statement->Reset();
       statement->Bind(1, job_id).Bind(2, original).Run();
     }
@@ -100,11 +103,12 @@ std::vector<ResultStore::JobTime> ResultStore::UnfinishedJobTimes(int64_t batch_
   Statement s(db_,
               "SELECT job_key, COALESCE(plan, ''), CASE WHEN status = 'running' THEN "
               "(julianday('now') - julianday(started_at)) * 86400.0 ELSE 0 END, "
-              "status = 'running' FROM jobs WHERE batch_id = ? AND status IN ('pending', "
-              "'running') ORDER BY id");
+              "status = 'running', CASE WHEN status = 'running' THEN COALESCE(progress, '') "
+              "ELSE '' END FROM jobs WHERE batch_id = ? AND status IN ('pending', 'running') "
+              "ORDER BY id");
   s.Bind(1, batch_id);
   std::vector<JobTime> times;
-  while (s.Step()) times.push_back({s.Text(0), s.Text(1), s.Double(2), s.Int(3) != 0});
+  while (s.Step()) times.push_back({s.Text(0), s.Text(1), s.Double(2), s.Int(3) != 0, s.Text(4)});
   return times;
 }
 
@@ -115,6 +119,17 @@ void ResultStore::SetBatchWorkers(int64_t batch_id, int workers) {
 
 int ResultStore::BatchWorkers(int64_t batch_id) {
   Statement s(db_, "SELECT COALESCE(workers, 1) FROM batches WHERE id = ?");
+  s.Bind(1, batch_id);
+  return s.Step() ? static_cast<int>(s.Int(0)) : 1;
+}
+
+void ResultStore::SetBatchNodes(int64_t batch_id, int nodes) {
+  Statement s(db_, "UPDATE batches SET nodes = ? WHERE id = ?");
+  s.Bind(1, nodes).Bind(2, batch_id).Run();
+}
+
+int ResultStore::BatchNodes(int64_t batch_id) {
+  Statement s(db_, "SELECT COALESCE(nodes, 1) FROM batches WHERE id = ?");
   s.Bind(1, batch_id);
   return s.Step() ? static_cast<int>(s.Int(0)) : 1;
 }
@@ -138,13 +153,17 @@ JobRecord ReadJob(const Statement& s) {
   job.rank = static_cast<int>(s.Int(13));
   job.host = s.Text(14);
   job.seconds = s.Double(15);
+  job.running_s = s.Double(16);
+  job.progress = s.Text(17);
   return job;
 }
 constexpr const char* kJobColumns =
     "id, experiment, job_key, config, status, attempts, cost, error_kind, error, limits, "
     "COALESCE(plan, ''), COALESCE(reused_from, 0), batch_id, COALESCE(rank, -1), "
     "COALESCE(host, ''), "
-    "COALESCE(ROUND((julianday(finished_at) - julianday(started_at)) * 86400.0, 3), -1)";
+    "COALESCE(ROUND((julianday(finished_at) - julianday(started_at)) * 86400.0, 3), -1), "
+    "CASE WHEN status = 'running' THEN ROUND((julianday('now') - julianday(started_at)) * "
+    "86400.0, 3) ELSE -1 END, COALESCE(progress, '')";
 
 // "(1,2,3)": ids are integers, so spelling them into the SQL is safe.
 std::string IdList(const std::vector<int64_t>& ids) {
@@ -191,7 +210,7 @@ int ResultStore::StartAttempt(int64_t job_id, const AttemptPlace& place,
                                "rank = ?, host = ?, device = ?, threads = ?, isolation = ?, "
                                "started_at = ") +
                        kTimeOrNow +
-                       ", finished_at = NULL, error_kind = NULL, error = NULL "
+                       ", finished_at = NULL, error_kind = NULL, error = NULL, progress = NULL "
                        "WHERE id = ? AND status = 'pending' RETURNING attempts",
                    Statement::Prepare::kReused);
   update.Bind(1, place.rank).Bind(2, place.host).Bind(3, place.device).Bind(4, place.threads);
@@ -238,7 +257,8 @@ void CloseAttempt(Database& db, int64_t job_id, int attempt, const std::string& 
 }  // namespace
 
 bool ResultStore::CommitResult(int64_t job_id, int attempt, const std::vector<Metric>& metrics,
-                               const std::vector<CurvePoint>& curves, std::optional<WallTime> at) {
+                               const std::vector<CurvePoint>& curves, std::optional<WallTime> at,
+                               const std::vector<Prediction>& predictions) {
   const std::string time = StoreTime(at);
   Transaction txn(db_);
   if (!FenceAndSetStatus(db_, job_id, attempt, "done", "", "", time)) return false;
@@ -256,9 +276,30 @@ bool ResultStore::CommitResult(int64_t job_id, int attempt, const std::vector<Me
     insert_curve.Reset();
     insert_curve.Bind(1, job_id).Bind(2, c.step).Bind(3, c.name).Bind(4, c.value).Run();
   }
+  if (!predictions.empty()) {
+    Statement insert_prediction(db_,
+                                "INSERT OR REPLACE INTO predictions (job_id, example, label, "
+                                "score) VALUES (?, ?, ?, ?)",
+                                Statement::Prepare::kReused);
+    for (const Prediction& p : predictions) {
+      insert_prediction.Reset();
+      insert_prediction.Bind(1, job_id).Bind(2, p.example).Bind(3, p.label).Bind(4, p.score).Run();
+    }
+  }
   CloseAttempt(db_, job_id, attempt, "done", "", time);
   txn.Commit();
   return true;
+}
+
+bool ResultStore::RecordProgress(int64_t job_id, int attempt, const std::string& progress,
+                                 std::optional<WallTime> at) {
+  // The text is the caller's JSON; only "at" is the store's, set as every other time it keeps.
+  Statement update(db_,
+                   std::string("UPDATE jobs SET progress = json_set(?, '$.at', ") + kTimeOrNow +
+                       ") WHERE id = ? AND attempts = ? AND status = 'running'",
+                   Statement::Prepare::kReused);
+  update.Bind(1, progress).Bind(2, StoreTime(at)).Bind(3, job_id).Bind(4, attempt).Run();
+  return db_.Changes() == 1;
 }
 
 bool ResultStore::RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
@@ -592,6 +633,15 @@ std::map<int64_t, std::vector<CurvePoint>> ResultStore::Curves(
   return curves;
 }
 
+std::vector<Prediction> ResultStore::Predictions(int64_t job_id) {
+  std::vector<Prediction> predictions;
+  Statement s(db_,
+              "SELECT example, label, score FROM predictions WHERE job_id = ? ORDER BY example");
+  s.Bind(1, job_id);
+  while (s.Step()) predictions.push_back({s.Int(0), static_cast<int>(s.Int(1)), s.Double(2)});
+  return predictions;
+}
+
 void ResultStore::SetBatchLabels(int64_t batch_id, const std::optional<std::string>& description,
                                  const std::vector<std::string>& tags) {
   Statement s(db_,
@@ -615,7 +665,7 @@ std::vector<std::string> ResultStore::DeleteBatch(int64_t batch_id) {
   const std::string mine =
       "(SELECT id FROM jobs WHERE batch_id = " + std::to_string(batch_id) + ")";
   db_.Exec("UPDATE jobs SET reused_from = NULL WHERE reused_from IN " + mine);
-  for (const char* table : {"metrics", "curves", "attempts"}) {
+  for (const char* table : {"metrics", "curves", "predictions", "attempts"}) {
     db_.Exec(std::string("DELETE FROM ") + table + " WHERE job_id IN " + mine);
   }
   db_.Exec("DELETE FROM jobs WHERE batch_id = " + std::to_string(batch_id));

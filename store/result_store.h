@@ -58,6 +58,14 @@ struct CurvePoint {
   double value;
 };
 
+// A test example's label and a job's score for it (table `predictions`): what pairs two jobs'
+// results on the same customers.
+struct Prediction {
+  int64_t example;
+  int label;
+  double score;
+};
+
 // The batch fields resume needs: what it was started from.
 struct BatchRecord {
   int64_t id = 0;
@@ -116,7 +124,10 @@ struct JobRecord {
   std::string error;
   int rank = -1;  // where its last attempt ran; -1: never started
   std::string host;
-  double seconds = -1;  // wall time from its last start to its finish; -1: not finished
+  double seconds = -1;    // wall time from its last start to its finish; -1: not finished
+  double running_s = -1;  // running: seconds since its attempt started; -1: not running
+  // How far it got, as it last said (JSON, workers' business): "" when it said nothing.
+  std::string progress;
   std::map<std::string, double> metrics;  // filled by JobsWithMetrics only
 };
 
@@ -146,6 +157,7 @@ class ResultStore {
     std::string plan;
     double seconds = 0;    // how long it took, or, running, how long it has run
     bool running = false;  // UnfinishedJobTimes: running, not pending
+    std::string progress;  // UnfinishedJobTimes, running: jobs.progress ("" for none)
   };
   std::vector<JobTime> DoneJobTimes();
   // The batch's jobs that are pending or running.
@@ -153,6 +165,10 @@ class ResultStore {
   // The worker ranks the batch's current (or last) run has: for its ETA.
   void SetBatchWorkers(int64_t batch_id, int workers);
   int BatchWorkers(int64_t batch_id);
+  // The nodes (GPUs, for jobs on GPUs) those workers are on, where jobs that need their node run
+  // one at a time: for its ETA. 1 until a run has said.
+  void SetBatchNodes(int64_t batch_id, int nodes);
+  int BatchNodes(int64_t batch_id);
 
   // The three writes of an attempt's life take the time it happened (`at`), or now: a writer that
   // applies them later, in a group (store/write_queue.h), keeps the jobs' wall times true.
@@ -163,11 +179,19 @@ class ResultStore {
   int StartAttempt(int64_t job_id, const AttemptPlace& place,
                    std::optional<WallTime> at = std::nullopt);
 
-  // Stores a done result: metrics, curves, status and the attempt's outcome in one transaction.
-  // Returns false, storing nothing, when `attempt` is not the job's current running attempt.
+  // Stores a done result: metrics, curves, predictions, status and the attempt's outcome in one
+  // transaction. Returns false, storing nothing, when `attempt` is not the job's current running
+  // attempt.
   bool CommitResult(int64_t job_id, int attempt, const std::vector<Metric>& metrics,
                     const std::vector<CurvePoint>& curves,
-                    std::optional<WallTime> at = std::nullopt);
+                    std::optional<WallTime> at = std::nullopt,
+                    const std::vector<Prediction>& predictions = {});
+
+  // Keeps `progress` (JSON text; the store adds "at", the time it happened) as how far the job
+  // has got. Fenced like CommitResult: false, storing nothing, unless `attempt` is the job's
+  // current running attempt. StartAttempt clears it; the last one stays once the job ends.
+  bool RecordProgress(int64_t job_id, int attempt, const std::string& progress,
+                      std::optional<WallTime> at = std::nullopt);
 
   // Ends an attempt that produced no result; `outcome` is one of attempts.outcome's kinds (error,
   // oom, diverged, invalid, interrupted, ...). `retry` puts the job back to pending; otherwise it
@@ -248,13 +272,15 @@ class ResultStore {
                                    const std::string& condition);
   // The per-epoch series of these jobs (job id -> points by name, then step).
   std::map<int64_t, std::vector<CurvePoint>> Curves(const std::vector<int64_t>& job_ids);
+  // A job's per-example test scores, by example; empty when it stored none.
+  std::vector<Prediction> Predictions(int64_t job_id);
 
   // A batch's description and tags; nullopt leaves the description as it is.
   void SetBatchLabels(int64_t batch_id, const std::optional<std::string>& description,
                       const std::vector<std::string>& tags);
-  // Deletes a batch with its jobs, attempts, metrics and curves in one transaction. Jobs of other
-  // batches that reused its results keep their copies (their reused_from is cleared). Returns the
-  // keys of its jobs that no other batch has (their checkpoints can go too).
+  // Deletes a batch with its jobs, attempts, metrics, curves and predictions in one transaction.
+  // Jobs of other batches that reused its results keep their copies (their reused_from is cleared).
+  // Returns the keys of its jobs that no other batch has (their checkpoints can go too).
   std::vector<std::string> DeleteBatch(int64_t batch_id);
 
  private:

@@ -173,6 +173,22 @@ INSERT INTO attempts_v5 (job_id, attempt, rank, host, started_at, finished_at, o
 DROP TABLE attempts;
 ALTER TABLE attempts_v5 RENAME TO attempts;
 )sql",
+      // 6: each train job's test scores, one row per test customer, so that two jobs can be
+      // compared paired on the same customers (results --compare). No rowid: the key is the row.
+      R"sql(
+CREATE TABLE predictions (
+  job_id  INTEGER NOT NULL REFERENCES jobs(id),
+  example INTEGER NOT NULL,
+  label   INTEGER NOT NULL,
+  score   REAL,
+  PRIMARY KEY (job_id, example)
+) WITHOUT ROWID;
+)sql",
+      // 7: how far each running job has got, as it last said (JSON: its epoch of epochs, the
+      // validation figure it follows, and "at", when the coordinator heard it); kept once it
+      // ends, cleared when an attempt starts. And the nodes (or GPUs) a batch's run has, for the
+      // ETA: jobs that need their node to themselves run one at a time on each.
+      "ALTER TABLE jobs ADD COLUMN progress TEXT; ALTER TABLE batches ADD COLUMN nodes INTEGER;",
   };
 }
 

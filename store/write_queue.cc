@@ -30,10 +30,11 @@ void WriteQueue::StartAttempt(int64_t job_id, int attempt, const AttemptPlace& p
 }
 
 void WriteQueue::CommitResult(int64_t job_id, int attempt, std::vector<Metric> metrics,
-                              std::vector<CurvePoint> curves) {
+                              std::vector<CurvePoint> curves, std::vector<Prediction> predictions) {
   Write write{Kind::kResult, job_id, attempt, std::chrono::system_clock::now()};
   write.metrics = std::move(metrics);
   write.curves = std::move(curves);
+  write.predictions = std::move(predictions);
   Add(std::move(write));
 }
 
@@ -43,6 +44,23 @@ void WriteQueue::RecordFailure(int64_t job_id, int attempt, std::string outcome,
   write.outcome = std::move(outcome);
   write.message = std::move(message);
   write.retry = retry;
+  Add(std::move(write));
+}
+
+void WriteQueue::RecordProgress(int64_t job_id, int attempt, std::string progress) {
+  // The queue's last write of this job, if it is a progress of the same attempt, is replaced:
+  // nothing of that job was queued after it, so the order of its writes stays the same.
+  for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
+    if (it->job_id != job_id) continue;
+    if (it->kind == Kind::kProgress && it->attempt == attempt) {
+      it->progress = std::move(progress);
+      it->at = std::chrono::system_clock::now();
+      return;
+    }
+    break;
+  }
+  Write write{Kind::kProgress, job_id, attempt, std::chrono::system_clock::now()};
+  write.progress = std::move(progress);
   Add(std::move(write));
 }
 
@@ -60,11 +78,13 @@ bool WriteQueue::Apply(const Write& write) {
     case Kind::kStart:
       return store_.StartAttempt(write.job_id, write.place, write.at) == write.attempt;
     case Kind::kResult:
-      return store_.CommitResult(write.job_id, write.attempt, write.metrics, write.curves,
-                                 write.at);
+      return store_.CommitResult(write.job_id, write.attempt, write.metrics, write.curves, write.at,
+                                 write.predictions);
     case Kind::kFailure:
       return store_.RecordFailure(write.job_id, write.attempt, write.outcome, write.message,
                                   write.retry, write.at);
+    case Kind::kProgress:
+      return store_.RecordProgress(write.job_id, write.attempt, write.progress, write.at);
   }
   return false;
 }
@@ -76,9 +96,10 @@ void WriteQueue::Flush() {
   Transaction group(store_.db());
   for (const Write& write : writes) {
     if (!Apply(write)) {
-      const char* what = write.kind == Kind::kStart    ? "start"
-                         : write.kind == Kind::kResult ? "result"
-                                                       : "failure";
+      const char* what = write.kind == Kind::kStart      ? "start"
+                         : write.kind == Kind::kResult   ? "result"
+                         : write.kind == Kind::kProgress ? "progress"
+                                                         : "failure";
       // The group rolls back with `group`: nothing of it is kept.
       throw WriteQueueConflict("store '" + store_.db().path() + "': the " + what + " of job #" +
                                std::to_string(write.job_id) + " attempt " +

@@ -52,10 +52,13 @@ class WriteQueue {
   void StartAttempt(int64_t job_id, int attempt, const AttemptPlace& place);
   // ResultStore::CommitResult of the job's current attempt.
   void CommitResult(int64_t job_id, int attempt, std::vector<Metric> metrics,
-                    std::vector<CurvePoint> curves);
+                    std::vector<CurvePoint> curves, std::vector<Prediction> predictions = {});
   // ResultStore::RecordFailure of the job's current attempt.
   void RecordFailure(int64_t job_id, int attempt, std::string outcome, std::string message,
                      bool retry);
+  // ResultStore::RecordProgress of the job's current attempt. Only the latest counts: it takes the
+  // place of one still queued for the same attempt (a job may report faster than groups commit).
+  void RecordProgress(int64_t job_id, int attempt, std::string progress);
 
   size_t size() const { return writes_.size(); }
   // When the queued writes must be applied; nullopt when none are queued.
@@ -70,17 +73,19 @@ class WriteQueue {
   int64_t writes() const { return writes_applied_; }
 
  private:
-  enum class Kind { kStart, kResult, kFailure };
+  enum class Kind { kStart, kResult, kFailure, kProgress };
   struct Write {
     Kind kind;
     int64_t job_id;
     int attempt;
     ResultStore::WallTime at;
-    AttemptPlace place;              // kStart
-    std::vector<Metric> metrics;     // kResult
-    std::vector<CurvePoint> curves;  // kResult
-    std::string outcome, message;    // kFailure
-    bool retry = false;              // kFailure
+    AttemptPlace place;                   // kStart
+    std::vector<Metric> metrics;          // kResult
+    std::vector<CurvePoint> curves;       // kResult
+    std::vector<Prediction> predictions;  // kResult
+    std::string outcome, message;         // kFailure
+    std::string progress;                 // kProgress
+    bool retry = false;                   // kFailure
   };
   void Add(Write write);
   // Applies one write inside the group's transaction; false when the store refuses it.

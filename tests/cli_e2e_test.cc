@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "store/readonly_query.h"
 #include "store/result_store.h"
 #include "tests/cli_test_fixture.h"
@@ -62,7 +64,7 @@ TEST_F(CliTest, RunThenStatusResultsAndQuery) {
   auto csv = Run("results --db a.db --by data.max_len --metrics fwd_ms,peak_mb --format csv");
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
-            "data.max_len,fwd_ms,fwd_ms_std,peak_mb,peak_mb_std,n,failed");
+            "data.max_len,fwd_ms,fwd_ms_std,fwd_ms_noisy,peak_mb,peak_mb_std,n,failed");
   EXPECT_NE(csv.out.find("\n64,"), std::string::npos) << csv.out;
   EXPECT_NE(csv.out.find("\n128,"), std::string::npos) << csv.out;
 
@@ -412,6 +414,44 @@ TEST_F(CliTest, ProgressLinesNameTheKeysThatTellJobsApart) {
   for (const char* label : {"[sleep, seconds=0.01, seed=1]", "[sleep, seconds=0.01, seed=2]",
                             "[sleep, seconds=0.02, seed=1]", "[sleep, seconds=0.02, seed=2]"}) {
     EXPECT_NE(run.err.find(label), std::string::npos) << label << "\n" << run.err;
+  }
+}
+
+// Two small train jobs, one in a job process (frames over its pipe) and one in the worker's thread:
+// each reports its epochs as it goes, and the last report stays with the done job, where `jobs`
+// shows it.
+TEST_F(CliTest, TrainJobsKeepTheirLastEpochAndValidationFigure) {
+  Write("t.yaml", R"(defaults:
+  data: {customers: 400, max_len: 32, signal: 3}
+  model: {attention: bag, d_model: 8, heads: 2, layers: 1, ff_dim: 16}
+  train: {epochs: 3, batch_size: 32, patience: 0}
+experiments:
+  - name: apart
+    task: train
+  - name: inside
+    task: train
+    params: {seed: 2}
+    limits: {isolation: inproc}
+)");
+  auto run = Run("run t.yaml --db a.db");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(DISTINCT isolation) FROM jobs"), 2);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE json_extract(progress, '$.epoch') = 3 AND "
+                     "json_extract(progress, '$.epochs') = 3 AND "
+                     "json_extract(progress, '$.metric') = 'val_auc' AND "
+                     "json_extract(progress, '$.at') > started_at"),
+            2);
+  // Its value is the last point of the curve it names.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs j JOIN curves c ON c.job_id = j.id AND "
+                     "c.name = 'val_auc' AND c.step = 3 WHERE "
+                     "abs(json_extract(j.progress, '$.value') - c.value) < 1e-9"),
+            2);
+  auto jobs = Run("jobs --db a.db --format json");
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.err;
+  const auto rows = nlohmann::json::parse(jobs.out);
+  ASSERT_EQ(rows.size(), 2u) << jobs.out;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row["progress"].get<std::string>().rfind("epoch 3/3, val_auc 0.", 0), 0u) << row;
   }
 }
 

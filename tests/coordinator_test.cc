@@ -9,10 +9,13 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "store/readonly_query.h"
+#include "tests/grid_test_util.h"
 #include "workers/inprocess_transport.h"
+#include "workers/stored_jobs.h"
 #include "workers/worker.h"
 
 namespace attnsweep {
@@ -437,6 +440,151 @@ TEST_F(CoordinatorTest, LostLeaseStopsTheCoordinator) {
   EXPECT_EQ(coordinator.report().exit_code, 3);
 }
 
+// A heartbeat that says where its job is (a training job's epoch).
+Message ProgressHeartbeat(const Message& assign, int64_t epoch, int64_t epochs) {
+  Message m;
+  m.type = MessageType::kHeartbeat;
+  m.job_id = assign.job_id;
+  m.attempt = assign.attempt;
+  m.progress = JobProgress();
+  m.progress->epoch = epoch;
+  m.progress->epochs = epochs;
+  m.progress->metric = "val_auc";
+  m.progress->value = 0.5 + 0.01 * static_cast<double>(epoch);
+  return m;
+}
+
+TEST_F(CoordinatorTest, ProgressOfTheCurrentAttemptOnlyReachesTheStore) {
+  const int64_t batch = MakeBatch({10});
+  auto endpoints = MakeInProcessTransports(2);
+  Coordinator coordinator(*endpoints[0], *store_, batch, Options());
+  SendMessage(*endpoints[1], 0, Hello());
+  auto assign = Await(coordinator, *endpoints[1]);
+  ASSERT_TRUE(assign);
+  ASSERT_EQ(assign->message.type, MessageType::kAssign);
+  const std::string epoch_of_job =
+      "SELECT COALESCE(json_extract(progress, '$.epoch'), 0) FROM jobs";
+  SendMessage(*endpoints[1], 0, ProgressHeartbeat(assign->message, 2, 5));
+  coordinator.RunOnce();
+  EXPECT_EQ(Count(epoch_of_job), 2);
+  EXPECT_EQ(Count("SELECT json_extract(progress, '$.metric') = 'val_auc' AND "
+                  "json_extract(progress, '$.epochs') = 5 AND "
+                  "json_extract(progress, '$.at') IS NOT NULL FROM jobs"),
+            1);
+  // Heartbeats of another attempt (a late one of an attempt given up on) move nothing.
+  Message stale = ProgressHeartbeat(assign->message, 4, 5);
+  stale.attempt += 1;
+  SendMessage(*endpoints[1], 0, stale);
+  coordinator.RunOnce();
+  EXPECT_EQ(Count(epoch_of_job), 2);
+  SendMessage(*endpoints[1], 0, ProgressHeartbeat(assign->message, 5, 5));
+  SendMessage(*endpoints[1], 0, DoneResult(assign->message, 1.0));
+  while (coordinator.RunOnce()) {
+  }
+  EXPECT_EQ(coordinator.report().done, 1);
+  EXPECT_EQ(Count(epoch_of_job), 5) << "the last word stays once the job is done";
+}
+
+// A real train job in a real worker's thread: each epoch reaches the store while the job runs
+// (not only at the 2 s heartbeat), and the last one stays, epoch = epochs, with the figure of its
+// validation curve.
+TEST_F(CoordinatorTest, ATrainJobsEpochsReachTheStoreWhileItRuns) {
+  const Grid grid = MustParse(R"(experiments:
+  - name: t
+    task: train
+    params:
+      data: {customers: 600, max_len: 32, signal: 3}
+      model: {attention: softmax, d_model: 16, heads: 2, layers: 1, ff_dim: 32}
+      train: {epochs: 4, batch_size: 32, patience: 0}
+)");
+  ASSERT_EQ(grid.jobs.size(), 1u);
+  const JobSpec& spec = grid.jobs[0];
+  const int64_t batch =
+      LeasedBatch({{spec.experiment, spec.job_key, spec.config.dump(), spec.plan.estimate_s,
+                    spec.limits.dump(), spec.plan.ToJson().dump()}});
+  const std::string cache = path_ + ".cache";  // the prepared data, removed with the test
+  setenv("ATTNSWEEP_CACHE", cache.c_str(), 1);
+  auto endpoints = MakeInProcessTransports(2);
+  std::vector<std::thread> workers = StartWorkers(endpoints);
+  CoordinatorOptions options = Options();
+  options.isolation = "inproc";
+  Coordinator coordinator(*endpoints[0], *store_, batch, options);
+  std::set<int64_t> seen_running;  // epochs the store showed while the job ran
+  while (coordinator.RunOnce()) {
+    const auto row = RunReadOnlyQuery(store_->db(),
+                                      "SELECT json_extract(progress, '$.epoch') FROM jobs WHERE "
+                                      "status = 'running' AND progress IS NOT NULL")
+                         .rows;
+    if (!row.empty()) seen_running.insert(std::get<int64_t>(row[0][0]));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  for (auto& w : workers) w.join();
+  fs::remove_all(cache);
+  unsetenv("ATTNSWEEP_CACHE");
+  ASSERT_EQ(coordinator.report().done, 1);
+  EXPECT_FALSE(seen_running.empty()) << "no epoch reached the store before the job ended";
+  EXPECT_EQ(Count("SELECT json_extract(progress, '$.epoch') = 4 AND "
+                  "json_extract(progress, '$.epochs') = 4 AND "
+                  "json_extract(progress, '$.first_epoch') = 1 FROM jobs"),
+            1);
+  EXPECT_EQ(Count("SELECT json_extract(j.progress, '$.metric') = 'val_auc' AND "
+                  "abs(json_extract(j.progress, '$.value') - c.value) < 1e-12 FROM jobs j "
+                  "JOIN curves c ON c.job_id = j.id AND c.name = 'val_auc' AND c.step = 4"),
+            1);
+}
+
+// `status`'s ETA from the store: a running job's epochs left at its pace, and jobs that need
+// their node counted whole on it. The old ETA said 0 s for the running job (past its estimate)
+// and half the exclusive work (spread over two workers).
+TEST_F(CoordinatorTest, StoredEtaCountsEpochsLeftAndExclusiveJobsWhole) {
+  JobPlan bench;
+  bench.task = "benchmark";
+  bench.cost_group = "benchmark/softmax";
+  bench.needs_node = true;
+  bench.estimate_s = 10;
+  JobPlan train;
+  train.task = "train";
+  train.cost_group = "train/softmax";
+  train.estimate_s = 1;  // far below what it really takes
+  std::vector<NewJob> jobs;
+  for (int i = 0; i < 6; ++i) {
+    jobs.push_back({"e", "bench" + std::to_string(i), R"({"task":"benchmark"})", 10, "{}",
+                    bench.ToJson().dump()});
+  }
+  jobs.push_back({"e", "train", R"({"task":"train"})", 1, "{}", train.ToJson().dump()});
+  const int64_t batch = LeasedBatch(jobs);
+  store_->SetBatchWorkers(batch, 2);
+  int64_t train_id = 0;
+  for (const JobRecord& job : store_->PendingJobs(batch)) {
+    if (job.job_key == "train") train_id = job.id;
+  }
+  ASSERT_EQ(store_->StartAttempt(train_id, {1, "h", "cpu", 1, "inproc"},
+                                 std::chrono::system_clock::now() - std::chrono::seconds(100)),
+            1);
+  const CostModel analytic;
+  // No progress yet: past its estimate, it still has a tenth of its time so far (10 s) left,
+  // and the six benchmarks run one at a time on the one node after it: 70 s.
+  auto eta = BatchEtaSeconds(*store_, batch, analytic);
+  ASSERT_TRUE(eta);
+  EXPECT_NEAR(*eta, 10 + 60, 1);
+  // Epoch 1 of 5 took its 100 s: 4 more and the test pass, 410 s; then the benchmarks.
+  ASSERT_TRUE(store_->RecordProgress(
+      train_id, 1, R"({"epoch":1,"epochs":5,"first_epoch":1,"metric":"val_auc","value":0.6})"));
+  eta = BatchEtaSeconds(*store_, batch, analytic);
+  ASSERT_TRUE(eta);
+  EXPECT_NEAR(*eta, 410 + 60, 2);
+  // Two nodes of a worker each: the benchmarks run on the other node meanwhile.
+  store_->SetBatchNodes(batch, 2);
+  eta = BatchEtaSeconds(*store_, batch, analytic);
+  ASSERT_TRUE(eta);
+  EXPECT_NEAR(*eta, 410, 2);
+}
+
+// A message's JSON of today's protocol version: `rest` is what follows the version.
+std::string Versioned(const std::string& rest) {
+  return R"({"v": )" + std::to_string(kProtocolVersion) + ", " + rest;
+}
+
 TEST(Messages, RoundTripAndValidation) {
   Message result;
   result.type = MessageType::kResult;
@@ -458,19 +606,21 @@ TEST(Messages, RoundTripAndValidation) {
   EXPECT_FALSE(DecodeMessage("garbage", &error));
   EXPECT_EQ(error, "not a JSON object");
   EXPECT_FALSE(DecodeMessage(R"({"v": 99, "type": "hello"})", &error));
-  EXPECT_NE(error.find("protocol version 99, expected 4"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "launch"})", &error));
+  EXPECT_NE(error.find("protocol version 99, expected " + std::to_string(kProtocolVersion)),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "launch"})"), &error));
   EXPECT_EQ(error, "unknown message type 'launch'");
-  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "assign", "job_id": 3})", &error));
+  EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "assign", "job_id": 3})"), &error));
   EXPECT_NE(error.find("malformed assign message"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "assign", "job_id": 0, "attempt": 1,
+  EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "assign", "job_id": 0, "attempt": 1,
       "config": "{}", "isolation": "inproc", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
-      "threads": 1, "device": "cpu"})",
+      "threads": 1, "device": "cpu"})"),
                              &error));
   EXPECT_NE(error.find("without a valid job id"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeMessage(R"({"v": 4, "type": "assign", "job_id": 1, "attempt": 1,
+  EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "assign", "job_id": 1, "attempt": 1,
       "config": "{}", "isolation": "docker", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
-      "threads": 1, "device": "cpu"})",
+      "threads": 1, "device": "cpu"})"),
                              &error));
   EXPECT_EQ(error, "unknown isolation 'docker'");
 
@@ -489,6 +639,61 @@ TEST(Messages, RoundTripAndValidation) {
   decoded = DecodeMessage(EncodeMessage(assign), &error);
   ASSERT_TRUE(decoded) << error;
   EXPECT_EQ(decoded->device, "cuda:3");
+}
+
+TEST(Messages, ProgressTravelsInFramesAndHeartbeatsAndIsValidated) {
+  Message assign;
+  assign.job_id = 7;
+  assign.attempt = 2;
+  std::string error;
+  // A heartbeat of a job that has said nothing carries no progress.
+  Message quiet = ProgressHeartbeat(assign, 1, 1);
+  quiet.progress.reset();
+  auto decoded = DecodeMessage(EncodeMessage(quiet), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_FALSE(decoded->progress);
+  // One that has: every field, a NaN value as null and back.
+  Message beat = ProgressHeartbeat(assign, 3, 10);
+  beat.progress->first_epoch = 2;
+  beat.progress->value = std::nan("");
+  decoded = DecodeMessage(EncodeMessage(beat), &error);
+  ASSERT_TRUE(decoded) << error;
+  ASSERT_TRUE(decoded->progress);
+  EXPECT_EQ(*decoded->progress, *beat.progress);
+  EXPECT_EQ(decoded->progress->first_epoch, 2);
+  EXPECT_TRUE(std::isnan(decoded->progress->value));
+  // The job process's frame to its worker.
+  Message frame = ProgressHeartbeat(assign, 4, 10);
+  frame.type = MessageType::kProgress;
+  decoded = DecodeMessage(EncodeMessage(frame), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->type, MessageType::kProgress);
+  EXPECT_EQ(decoded->job_id, 7);
+  EXPECT_EQ(decoded->attempt, 2);
+  EXPECT_EQ(decoded->progress->epoch, 4);
+  EXPECT_EQ(decoded->progress->metric, "val_auc");
+
+  EXPECT_FALSE(
+      DecodeMessage(Versioned(R"("type": "progress", "job_id": 7, "attempt": 2})"), &error))
+      << "a progress frame says where the job is";
+  EXPECT_NE(error.find("malformed progress message"), std::string::npos) << error;
+  EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "heartbeat", "job_id": 7, "attempt": 2,
+      "progress": {"epoch": 11, "epochs": 10, "first_epoch": 1, "metric": "m", "value": 1}})"),
+                             &error));
+  EXPECT_NE(error.find("heartbeat message with a bad progress: progress epochs out of order"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "heartbeat", "job_id": 7, "attempt": 2,
+      "progress": {"epoch": 1, "epochs": 1, "first_epoch": 1, "metric": "m", "value": "high"}})"),
+                             &error));
+  EXPECT_NE(error.find("a value (a number or null)"), std::string::npos) << error;
+  EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "heartbeat", "job_id": 7, "attempt": 2,
+      "progress": "epoch 1"})"),
+                             &error));
+  EXPECT_NE(error.find("progress is not a JSON object"), std::string::npos) << error;
+  frame.job_id = 0;
+  EXPECT_FALSE(DecodeMessage(EncodeMessage(frame), &error));
+  EXPECT_NE(error.find("without a valid job id"), std::string::npos) << error;
 }
 
 }  // namespace

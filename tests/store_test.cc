@@ -133,6 +133,35 @@ TEST_F(StoreTest, ResultIsCommittedWithItsStatusAndAttempt) {
   EXPECT_EQ(view.Text(2), "sleep");
 }
 
+TEST_F(StoreTest, PredictionsAreCommittedWithTheResultCopiedOnReuseAndDeletedWithTheBatch) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 1);
+  const int64_t job = store.PendingJobs(batch)[0].id;
+  const int attempt = store.StartAttempt(job, {1, "h", "cpu", 1, "process"});
+  const std::vector<Prediction> scores = {{42, 1, 0.9}, {7, 0, 0.25}, {19, 1, 0.5}};
+  // A stale attempt's scores are refused with the rest of its result.
+  EXPECT_FALSE(store.CommitResult(job, attempt + 1, {{"test_auc", 1}}, {}, std::nullopt, scores));
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM predictions"), 0);
+  ASSERT_TRUE(store.CommitResult(job, attempt, {{"test_auc", 1}}, {}, std::nullopt, scores));
+  const auto read = store.Predictions(job);
+  ASSERT_EQ(read.size(), 3u);  // by example
+  EXPECT_EQ(read[0].example, 7);
+  EXPECT_EQ(read[0].label, 0);
+  EXPECT_DOUBLE_EQ(read[0].score, 0.25);
+  EXPECT_EQ(read[2].example, 42);
+  // A batch that reuses the result gets its own copy, which outlives the original's batch.
+  NewBatch again;
+  again.name = "again";
+  again.grid_yaml = "experiments: []";
+  const int64_t second =
+      store.CreateBatch(again, {{"e", store.JobsWithMetrics(batch)[0].job_key, "{}", 1}}, true);
+  const int64_t copy = store.JobsWithMetrics(second)[0].id;
+  EXPECT_EQ(store.Predictions(copy).size(), 3u);
+  store.DeleteBatch(batch);
+  EXPECT_TRUE(store.Predictions(job).empty());
+  EXPECT_EQ(store.Predictions(copy).size(), 3u);
+}
+
 TEST_F(StoreTest, ResultOfAStaleAttemptIsRejected) {
   ResultStore store = ResultStore::OpenForWriting(path_);
   const int64_t batch = MakeBatch(store, 1);
@@ -152,6 +181,50 @@ TEST_F(StoreTest, ResultOfAStaleAttemptIsRejected) {
   EXPECT_EQ(Count(store, "SELECT value FROM metrics"), 1);
   EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts"), 2);
   EXPECT_EQ(Count(store, "SELECT count(*) FROM attempts WHERE outcome = 'lost'"), 1);
+}
+
+TEST_F(StoreTest, ProgressIsFencedByItsAttemptClearedByTheNextAndKeptAtTheEnd) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 1);
+  const int64_t job = store.PendingJobs(batch)[0].id;
+  const std::string epoch2 = R"({"epoch":2,"epochs":5,"first_epoch":1,"metric":"val_auc",)"
+                             R"("value":0.6})";
+  EXPECT_FALSE(store.RecordProgress(job, 1, epoch2)) << "a pending job has no attempt to report";
+  const int first = store.StartAttempt(job, {1, "a", "cpu", 1});
+  ASSERT_TRUE(store.RecordProgress(job, first, epoch2));
+  // The store adds when it heard it, and reads it back for `status`, `jobs` and the ETA.
+  EXPECT_EQ(Count(store, "SELECT json_extract(progress, '$.epoch') FROM jobs"), 2);
+  EXPECT_EQ(Count(store, "SELECT json_extract(progress, '$.at') LIKE '20__-__-__T%Z' FROM jobs"),
+            1);
+  ASSERT_EQ(store.UnfinishedJobTimes(batch).size(), 1u);
+  EXPECT_NE(store.UnfinishedJobTimes(batch)[0].progress.find("\"epoch\":2"), std::string::npos);
+  EXPECT_NE(store.JobsWithMetrics(batch)[0].progress.find("val_auc"), std::string::npos);
+  EXPECT_GE(store.JobsWithMetrics(batch)[0].running_s, 0);
+  // The attempt is given up on and the job runs again: the new attempt starts with no progress,
+  // and what the old one still says is refused.
+  ASSERT_TRUE(store.RecordFailure(job, first, "lost", "worker gone", /*retry=*/true));
+  EXPECT_FALSE(store.RecordProgress(job, first, epoch2)) << "pending again";
+  const int second = store.StartAttempt(job, {2, "b", "cpu", 1});
+  EXPECT_EQ(Count(store, "SELECT progress IS NULL FROM jobs"), 1);
+  EXPECT_FALSE(store.RecordProgress(job, first, epoch2)) << "a late word of the old attempt";
+  EXPECT_EQ(Count(store, "SELECT progress IS NULL FROM jobs"), 1);
+  EXPECT_FALSE(store.RecordProgress(job, second + 1, epoch2)) << "an attempt not started";
+  ASSERT_TRUE(store.RecordProgress(
+      job, second, R"({"epoch":5,"epochs":5,"first_epoch":3,"metric":"val_auc","value":0.7})"));
+  ASSERT_TRUE(store.CommitResult(job, second, {{"test_auc", 0.7}}, {}));
+  // Done: the last word stays; the job is no longer running.
+  EXPECT_EQ(Count(store, "SELECT json_extract(progress, '$.epoch') FROM jobs"), 5);
+  EXPECT_EQ(store.JobsWithMetrics(batch)[0].running_s, -1);
+  EXPECT_TRUE(store.UnfinishedJobTimes(batch).empty());
+  EXPECT_FALSE(store.RecordProgress(job, second, epoch2)) << "a done job does not move";
+}
+
+TEST_F(StoreTest, BatchNodesDefaultToOne) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  const int64_t batch = MakeBatch(store, 1);
+  EXPECT_EQ(store.BatchNodes(batch), 1);
+  store.SetBatchNodes(batch, 3);
+  EXPECT_EQ(store.BatchNodes(batch), 3);
 }
 
 TEST_F(StoreTest, FailureIsRecordedWithItsKind) {
@@ -375,6 +448,36 @@ TEST_F(StoreTest, SchemaFiveKeepsEveryAttemptAndTakesTheNewOutcomes) {
   }
   EXPECT_THROW(store.db().Exec("UPDATE attempts SET outcome = 'vanished' WHERE attempt = 1"),
                StoreError);
+}
+
+TEST_F(StoreTest, TheProgressMigrationKeepsEveryJobAndStartsWithNoProgress) {
+  // A store as the build before progress left it: one batch, a done job and a running one.
+  {
+    Database raw(path_, Database::Mode::kReadWriteCreate);
+    MigrateSchema(raw, CurrentSchemaVersion() - 1);
+    raw.Exec(
+        "INSERT INTO batches (name, grid_yaml, status, workers) VALUES ('old', 'x', 'running', 2);"
+        "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts, started_at, "
+        "finished_at) VALUES (1, 'e', 'k1', '{}', 'done', 1, '2026-01-01T00:00:00.000Z', "
+        "'2026-01-01T00:00:02.000Z'), (1, 'e', 'k2', '{}', 'running', 1, "
+        "'2026-01-01T00:00:00.000Z', NULL);"
+        "INSERT INTO metrics (job_id, name, value) VALUES (1, 'test_auc', 0.7);");
+    EXPECT_THROW(raw.Exec("UPDATE jobs SET progress = '{}'"), StoreError);
+  }
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  EXPECT_EQ(SchemaVersion(store.db()), CurrentSchemaVersion());
+  const auto jobs = store.JobsWithMetrics(1);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].status, "done");
+  EXPECT_DOUBLE_EQ(jobs[0].seconds, 2);
+  EXPECT_DOUBLE_EQ(jobs[0].metrics.at("test_auc"), 0.7);
+  EXPECT_EQ(jobs[1].status, "running");
+  EXPECT_EQ(jobs[0].progress, "");
+  EXPECT_EQ(jobs[1].progress, "");
+  EXPECT_EQ(store.BatchWorkers(1), 2);
+  EXPECT_EQ(store.BatchNodes(1), 1);
+  // The running job's attempt may report: the column takes it.
+  EXPECT_TRUE(store.RecordProgress(jobs[1].id, 1, R"({"epoch":1,"epochs":2})"));
 }
 
 TEST_F(StoreTest, AnotherProgramsDatabaseIsRefusedAndLeftAsItWas) {

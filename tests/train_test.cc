@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -135,6 +136,41 @@ TEST_F(TrainTask, ABlowUpIsDiverged) {
       RunJob(Config("model.attention: softmax\n      train.nan_at_step: 30"), JobContext());
   EXPECT_EQ(output.outcome, JobOutcome::kDiverged) << output.error;
   EXPECT_NE(output.error.find("try a lower train.lr"), std::string::npos) << output.error;
+}
+
+// Both training tasks say after each epoch where they are: epoch k of train.epochs, and the
+// figure early stopping follows, named and valued as the curve they store it as.
+TEST_F(TrainTask, EachEpochIsReportedWithTheFigureOfItsValidationCurve) {
+  for (const std::string task : {"train", "next_event"}) {
+    std::vector<JobProgress> reports;
+    JobContext context;
+    context.report_progress = [&](const JobProgress& progress) { reports.push_back(progress); };
+    nlohmann::json config = FirstJobConfig(R"(defaults:
+  data: {customers: 400, max_len: 32, signal: 3}
+  model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
+  train: {epochs: 3, batch_size: 32, patience: 0}
+experiments:
+  - name: t
+    task: )" + task + R"(
+    params: {model.attention: bag}
+)");
+    const JobOutput output = RunJob(config, context);
+    ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
+    const std::string curve = task == "train" ? "val_auc" : "val_next_mcc_logloss";
+    std::map<int64_t, double> by_epoch;
+    for (const auto& point : output.curves) {
+      if (point.name == curve) by_epoch[point.step] = point.value;
+    }
+    ASSERT_EQ(reports.size(), 3u) << task;
+    for (size_t e = 0; e < reports.size(); ++e) {
+      const auto epoch = static_cast<int64_t>(e + 1);
+      EXPECT_EQ(reports[e].epoch, epoch) << task;
+      EXPECT_EQ(reports[e].epochs, 3) << task;
+      EXPECT_EQ(reports[e].first_epoch, 1) << task;
+      EXPECT_EQ(reports[e].metric, curve) << task;
+      EXPECT_DOUBLE_EQ(reports[e].value, by_epoch.at(epoch)) << task;
+    }
+  }
 }
 
 }  // namespace

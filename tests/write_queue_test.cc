@@ -117,6 +117,37 @@ TEST_F(WriteQueueTest, ARefusedWriteDropsTheWholeGroup) {
   EXPECT_EQ(Seen("SELECT count(*) FROM metrics"), 0);
 }
 
+TEST_F(WriteQueueTest, OnlyTheLatestProgressOfAnAttemptIsWrittenAndAStaleOneIsRefused) {
+  auto epoch = [](int k) {
+    return R"({"epoch":)" + std::to_string(k) + R"(,"epochs":3,"first_epoch":1,"metric":"m",)" +
+           R"("value":null})";
+  };
+  WriteQueue queue(*store_, {std::chrono::seconds(60), 100});
+  queue.StartAttempt(ids_[0], 1, {1, "h", "cpu", 1, "inproc"});
+  queue.StartAttempt(ids_[1], 1, {1, "h", "cpu", 1, "inproc"});
+  queue.RecordProgress(ids_[0], 1, epoch(1));
+  queue.RecordProgress(ids_[0], 1, epoch(2));  // takes the place of epoch 1
+  queue.RecordProgress(ids_[1], 1, epoch(1));
+  queue.RecordProgress(ids_[0], 1, epoch(3));  // still the last of job 0's writes: replaces it
+  EXPECT_EQ(queue.size(), 4u);
+  queue.CommitResult(ids_[0], 1, {{"auc", 0.7}}, {});
+  queue.Flush();
+  EXPECT_EQ(Seen("SELECT json_extract(progress, '$.epoch') FROM jobs WHERE id = " +
+                 std::to_string(ids_[0])),
+            3);
+  EXPECT_EQ(Seen("SELECT json_extract(progress, '$.epoch') FROM jobs WHERE id = " +
+                 std::to_string(ids_[1])),
+            1);
+  // Job 0 is done: a progress of it, queued late, would write over an ended attempt. Refused,
+  // with the whole group.
+  queue.RecordProgress(ids_[1], 1, epoch(2));
+  queue.RecordProgress(ids_[0], 1, epoch(1));
+  EXPECT_THROW(queue.Flush(), WriteQueueConflict);
+  EXPECT_EQ(Seen("SELECT json_extract(progress, '$.epoch') FROM jobs WHERE id = " +
+                 std::to_string(ids_[1])),
+            1);
+}
+
 TEST_F(WriteQueueTest, KeepsTheTimesOfTheEventsNotOfTheFlush) {
   WriteQueue queue(*store_, {std::chrono::seconds(60), 100});
   queue.StartAttempt(ids_[0], 1, {1, "h", "cpu", 1, "inproc"});

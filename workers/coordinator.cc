@@ -1,6 +1,7 @@
 #include "workers/coordinator.h"
 
 #include "experiments/config_keys.h"
+#include "experiments/job_progress_json.h"
 #include "workers/device_placement.h"
 #include "workers/exit_codes.h"
 #include "workers/job_logs.h"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -82,6 +84,7 @@ void Coordinator::EndAttempt(Worker& worker) {
   scheduler_.Ended(worker.unit, worker.job->plan);
   worker.job.reset();
   worker.attempt = 0;
+  worker.progress.reset();
 }
 
 void Coordinator::NoteNodeSharing(const std::string& unit) {
@@ -125,19 +128,59 @@ Message Coordinator::AssignmentFor(const ScheduledJob& job, int attempt, int thr
 }
 
 std::optional<double> Coordinator::EtaSeconds() const {
-  int live = 0;
-  std::vector<double> remaining = scheduler_.QueuedEstimates();
+  std::vector<UnfinishedJob> jobs;
+  for (const ScheduledJob& queued : scheduler_.queued()) {
+    UnfinishedJob job;
+    job.expected_s = queued.estimate_s;
+    job.needs_node = queued.plan.needs_node;
+    jobs.push_back(job);
+  }
+  std::map<std::string, int> unit_workers;  // live workers by what their exclusive jobs hold
   const auto now = Clock::now();
   for (const auto& [rank, worker] : workers_) {
     if (worker.dead) continue;
-    ++live;
-    if (worker.job) {
-      remaining.push_back(
-          std::max(0.0, worker.job->estimate_s - SecondsBetween(worker.started, now)));
-    }
+    ++unit_workers[worker.unit];
+    if (!worker.job) continue;
+    UnfinishedJob job;
+    job.expected_s = worker.job->estimate_s;
+    job.needs_node = worker.job->plan.needs_node;
+    job.running = true;
+    job.elapsed_s = SecondsBetween(worker.started, now);
+    job.progress = worker.progress;
+    jobs.push_back(std::move(job));
   }
-  if (live == 0) return std::nullopt;
-  return RemainingMakespan(remaining, live);
+  if (unit_workers.empty()) return std::nullopt;
+  std::vector<int> node_workers;
+  for (const auto& [unit, count] : unit_workers) node_workers.push_back(count);
+  return RemainingMakespan(jobs, node_workers);
+}
+
+void Coordinator::RecordNodes() {
+  std::set<std::string> units;
+  for (const auto& [rank, worker] : workers_) {
+    if (!worker.dead) units.insert(worker.unit);
+  }
+  const int nodes = static_cast<int>(units.size());
+  if (nodes == 0 || nodes == nodes_recorded_) return;
+  store_.SetBatchNodes(batch_id_, nodes);
+  nodes_recorded_ = nodes;
+}
+
+void Coordinator::NoteProgress(Worker& worker, const Message& heartbeat) {
+  // Only the current attempt's: a heartbeat of an attempt given up on says nothing of the job now
+  // (and the store would refuse it).
+  if (!worker.job || worker.job->record.id != heartbeat.job_id ||
+      worker.attempt != heartbeat.attempt) {
+    return;
+  }
+  if (worker.progress == heartbeat.progress) return;  // each heartbeat repeats the latest
+  worker.progress = heartbeat.progress;
+  writes_.RecordProgress(heartbeat.job_id, heartbeat.attempt,
+                         JobProgressToJson(*heartbeat.progress).dump());
+  spdlog::debug("{}: epoch {}/{}, {} {}", Describe(*worker.job), worker.progress->epoch,
+                worker.progress->epochs, worker.progress->metric, worker.progress->value);
+  // The line's ETA moves with the epochs of a long job, not only when jobs end.
+  progress_->Print([this] { return EtaSeconds(); });
 }
 
 void Coordinator::KeepLog(const Worker& worker, int rank, const Message& result) {
@@ -183,6 +226,7 @@ void Coordinator::Handle(int source, const Message& message) {
     }
     spdlog::debug("rank {} ready on {} (pid {}, {}, {} threads)", source, message.host, message.pid,
                   worker.device, message.threads);
+    RecordNodes();
     return;
   }
   auto found = workers_.find(source);
@@ -195,7 +239,9 @@ void Coordinator::Handle(int source, const Message& message) {
   worker.last_heard = Clock::now();
   if (message.type == MessageType::kResult) {
     HandleResult(source, worker, message);
-  } else if (message.type != MessageType::kHeartbeat) {
+  } else if (message.type == MessageType::kHeartbeat) {
+    if (message.progress) NoteProgress(worker, message);
+  } else {
     spdlog::warn("ignored an unexpected {} message from rank {}", MessageTypeName(message.type),
                  source);
   }
@@ -229,7 +275,11 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
     std::vector<CurvePoint> curves;
     curves.reserve(output.curves.size());
     for (const auto& c : output.curves) curves.push_back({c.step, c.name, c.value});
-    writes_.CommitResult(message.job_id, message.attempt, std::move(metrics), std::move(curves));
+    std::vector<Prediction> predictions;
+    predictions.reserve(output.predictions.size());
+    for (const auto& p : output.predictions) predictions.push_back({p.example, p.label, p.score});
+    writes_.CommitResult(message.job_id, message.attempt, std::move(metrics), std::move(curves),
+                         std::move(predictions));
     ++report_.done;
     progress_->JobFinished(true);
     // This sweep's own times sharpen the estimates of the jobs still to come.

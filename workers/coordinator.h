@@ -100,12 +100,18 @@ class Coordinator {
     bool dead = false;                // gave up on it: never assigned again
     std::optional<ScheduledJob> job;  // the job it runs; empty when idle
     int attempt = 0;
+    std::optional<JobProgress> progress;  // how far that attempt has got, as it last said
     Clock::time_point last_heard;
     Clock::time_point started;
   };
 
   void Handle(int source, const Message& message);
   void HandleResult(int source, Worker& worker, const Message& message);
+  // A heartbeat's progress, when it is news of the worker's current attempt: kept for the ETA and
+  // queued for the store.
+  void NoteProgress(Worker& worker, const Message& heartbeat);
+  // Tells the store how many nodes (exclusive units) the live workers are on, when that changed.
+  void RecordNodes();
   void AssignWork();
   void CheckSilentWorkers(Clock::time_point now);
   // The job leaves `worker`, which is idle again.
@@ -165,6 +171,7 @@ class Coordinator {
   // Attempts each job of the batch has had, stored or queued: the number its next start gets.
   std::map<int64_t, int> attempts_;
   std::map<int, Worker> workers_;  // by rank, once they said hello
+  int nodes_recorded_ = 0;         // what RecordNodes last told the store
   std::unique_ptr<ProgressLine> progress_;
   SweepReport report_;
   bool draining_ = false;

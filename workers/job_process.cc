@@ -200,12 +200,18 @@ std::optional<Message> JobProcess::PollResult() {
   reader_.ReadAvailable(from_child_.get());
   while (auto frame = reader_.Next()) {
     std::string error;
-    if (auto message = DecodeMessage(*frame, &error)) {
-      if (message->type == MessageType::kResult) return message;
+    auto message = DecodeMessage(*frame, &error);
+    if (!message) {
+      spdlog::warn("job process {}: dropped a frame: {}", pid_, error);
+      continue;
     }
+    if (message->type == MessageType::kResult) return message;
+    if (message->type == MessageType::kProgress) progress_ = std::move(message);
   }
   return std::nullopt;
 }
+
+std::optional<Message> JobProcess::TakeProgress() { return std::exchange(progress_, std::nullopt); }
 
 void JobProcess::WaitForOutput(std::chrono::steady_clock::duration timeout) {
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -42,8 +42,11 @@ class JobProcess {
 
   // False when the process no longer reads its pipe.
   bool Send(const Message& assign);
-  // A result, if one has arrived; never blocks.
+  // A result, if one has arrived; never blocks. Progress frames read on the way are kept for
+  // TakeProgress.
   std::optional<Message> PollResult();
+  // The latest progress frame PollResult has read since the last call, if any.
+  std::optional<Message> TakeProgress();
   // Blocks until the process writes to its result pipe or closes it (it exited), or `timeout`.
   void WaitForOutput(std::chrono::steady_clock::duration timeout);
   // True once the process has exited (reaped); never blocks. Then wait_status() says how.
@@ -69,6 +72,7 @@ class JobProcess {
   UniqueFd to_child_;                // its stdin
   UniqueFd from_child_;              // its fd 3, non-blocking
   FrameReader reader_;
+  std::optional<Message> progress_;  // the latest progress frame not yet taken
   bool exited_ = false;
   int wait_status_ = 0;
   std::string log_path_;

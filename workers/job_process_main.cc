@@ -51,6 +51,16 @@ int ServeJobs(int threads) {
     context.device = assign->device.empty() ? "cpu" : assign->device;
     context.stop_requested = [] { return InterruptRequested(); };
     context.checkpoint_path = assign->checkpoint;
+    // On the pipe the result takes, from this same thread, so frames never interleave. A failed
+    // write is left to the result's, which ends this process.
+    context.report_progress = [&assign](const JobProgress& progress) {
+      Message frame;
+      frame.type = MessageType::kProgress;
+      frame.job_id = assign->job_id;
+      frame.attempt = assign->attempt;
+      frame.progress = progress;
+      WriteFrame(kJobResultFd, EncodeMessage(frame));
+    };
     if (config.is_discarded()) {
       result.output.outcome = JobOutcome::kInvalid;
       result.output.error = "the job's config is not valid JSON";

@@ -4,12 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/job_progress_json.h"
+
 namespace attnsweep {
 namespace {
 
-constexpr MessageType kAllTypes[] = {MessageType::kHello,     MessageType::kAssign,
-                                     MessageType::kHeartbeat, MessageType::kResult,
-                                     MessageType::kCancel,    MessageType::kShutdown};
+constexpr MessageType kAllTypes[] = {
+    MessageType::kHello,  MessageType::kAssign,   MessageType::kHeartbeat, MessageType::kResult,
+    MessageType::kCancel, MessageType::kShutdown, MessageType::kProgress};
 
 }  // namespace
 
@@ -27,6 +29,8 @@ const char* MessageTypeName(MessageType type) {
       return "cancel";
     case MessageType::kShutdown:
       return "shutdown";
+    case MessageType::kProgress:
+      return "progress";
   }
   return "?";
 }
@@ -53,8 +57,12 @@ std::string EncodeMessage(const Message& m) {
       [[fallthrough]];
     case MessageType::kHeartbeat:
     case MessageType::kCancel:
+    case MessageType::kProgress:
       j["job_id"] = m.job_id;
       j["attempt"] = m.attempt;
+      if (m.progress && m.type != MessageType::kCancel && m.type != MessageType::kAssign) {
+        j["progress"] = JobProgressToJson(*m.progress);
+      }
       break;
     case MessageType::kResult: {
       j["job_id"] = m.job_id;
@@ -70,6 +78,10 @@ std::string EncodeMessage(const Message& m) {
       nlohmann::json curves = nlohmann::json::array();
       for (const auto& c : m.output.curves) curves.push_back({c.step, c.name, c.value});
       j["curves"] = std::move(curves);
+      nlohmann::json predictions = nlohmann::json::array();
+      for (const auto& p : m.output.predictions)
+        predictions.push_back({p.example, p.label, p.score});
+      j["predictions"] = std::move(predictions);
       break;
     }
     case MessageType::kShutdown:
@@ -128,8 +140,19 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         [[fallthrough]];
       case MessageType::kHeartbeat:
       case MessageType::kCancel:
+      case MessageType::kProgress:
         m.job_id = j.at("job_id").get<int64_t>();
         m.attempt = j.at("attempt").get<int>();
+        // Required in a progress frame, optional in a heartbeat (a job that has reported none).
+        if (m.type == MessageType::kProgress ||
+            (m.type == MessageType::kHeartbeat && j.contains("progress"))) {
+          std::string why;
+          m.progress = JobProgressFromJson(j.at("progress"), &why);
+          if (!m.progress) {
+            *error = type + " message with a bad progress: " + why;
+            return std::nullopt;
+          }
+        }
         break;
       case MessageType::kResult: {
         m.job_id = j.at("job_id").get<int64_t>();
@@ -153,6 +176,11 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
           m.output.curves.push_back({c.at(0).get<int64_t>(), c.at(1).get<std::string>(),
                                      c.at(2).is_null() ? std::nan("") : c.at(2).get<double>()});
         }
+        for (const auto& p : j.at("predictions")) {
+          m.output.predictions.push_back(
+              {p.at(0).get<int64_t>(), p.at(1).get<int>(),
+               p.at(2).is_null() ? std::nan("") : p.at(2).get<double>()});
+        }
         break;
       }
       case MessageType::kShutdown:
@@ -163,7 +191,8 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
     *error = std::string("malformed ") + type + " message: " + e.what();
     return std::nullopt;
   }
-  if ((m.type == MessageType::kAssign || m.type == MessageType::kResult) &&
+  if ((m.type == MessageType::kAssign || m.type == MessageType::kResult ||
+       m.type == MessageType::kProgress || m.progress) &&
       (m.job_id <= 0 || m.attempt <= 0)) {
     *error = std::string(type) + " message without a valid job id and attempt";
     return std::nullopt;

@@ -13,7 +13,7 @@ namespace attnsweep {
 
 // Bumped on any change to a message's fields or meaning; ranks of different builds refuse each
 // other.
-constexpr int kProtocolVersion = 4;
+constexpr int kProtocolVersion = 5;
 
 enum class MessageType {
   kHello,      // worker -> coordinator: I am up (host, pid, threads)
@@ -22,6 +22,8 @@ enum class MessageType {
   kResult,     // worker -> coordinator: how the attempt ended, with its figures
   kCancel,     // coordinator -> worker: stop job_id/attempt, report it interrupted
   kShutdown,   // coordinator -> worker: exit with exit_code
+  // job process -> its worker, over their pipe: job_id/attempt has reached `progress`
+  kProgress,
 };
 
 const char* MessageTypeName(MessageType type);
@@ -42,7 +44,7 @@ struct Message {
   // kHello: the threads of every worker on its node together (all the node's cores, unless
   // --threads-per-rank says otherwise)
   int node_threads = 0;
-  // kAssign, kHeartbeat, kResult, kCancel
+  // kAssign, kHeartbeat, kResult, kCancel, kProgress
   int64_t job_id = 0;
   int attempt = 0;
   std::string config;  // kAssign: the resolved config, canonical JSON
@@ -57,6 +59,8 @@ struct Message {
   std::string log;     // the end of the job's own output (stdout and stderr), when it was captured
   // kShutdown
   int exit_code = 0;
+  // kProgress: where the job is; kHeartbeat: the latest its job reported, if it reported any
+  std::optional<JobProgress> progress;
 };
 
 std::string EncodeMessage(const Message& message);

@@ -66,10 +66,4 @@ bool Scheduler::ShouldRetry(const JobPlan& plan, const std::string& outcome,
 
 bool Scheduler::Retriable(const std::string& outcome) { return CountsAgainstAttempts(outcome); }
 
-std::vector<double> Scheduler::QueuedEstimates() const {
-  std::vector<double> estimates;
-  for (const auto& job : queue_) estimates.push_back(job.estimate_s);
-  return estimates;
-}
-
 }  // namespace attnsweep

@@ -61,8 +61,8 @@ class Scheduler {
 
   bool empty() const { return queue_.empty(); }
   size_t size() const { return queue_.size(); }
-  // Expected seconds of every queued job.
-  std::vector<double> QueuedEstimates() const;
+  // The queued jobs, longest first (the ETA reads their estimates and whether they need a node).
+  const std::deque<ScheduledJob>& queued() const { return queue_; }
 
  private:
   struct Node {

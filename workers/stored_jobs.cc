@@ -1,8 +1,11 @@
 #include "workers/stored_jobs.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "experiments/job_progress_json.h"
 
 namespace attnsweep {
 
@@ -38,14 +41,20 @@ std::optional<double> BatchEtaSeconds(ResultStore& store, int64_t batch_id,
                                       const CostModel& model) {
   const auto unfinished = store.UnfinishedJobTimes(batch_id);
   if (unfinished.empty()) return std::nullopt;
-  std::vector<double> remaining;
-  for (const auto& job : unfinished) {
-    const auto plan = JobPlan::FromJson(job.plan);
+  std::vector<UnfinishedJob> jobs;
+  for (const auto& time : unfinished) {
+    const auto plan = JobPlan::FromJson(time.plan);
     if (!plan) return std::nullopt;  // a batch stored before plans were: no estimate
-    const double expected = model.Estimate(job.job_key, plan->cost_group, plan->estimate_s);
-    remaining.push_back(job.running ? std::max(0.0, expected - job.seconds) : expected);
+    UnfinishedJob job;
+    job.expected_s = model.Estimate(time.job_key, plan->cost_group, plan->estimate_s);
+    job.needs_node = plan->needs_node;
+    job.running = time.running;
+    job.elapsed_s = time.seconds;
+    job.progress = JobProgressFromText(time.progress);
+    jobs.push_back(std::move(job));
   }
-  return RemainingMakespan(remaining, store.BatchWorkers(batch_id));
+  return RemainingMakespan(
+      jobs, WorkersOverNodes(store.BatchWorkers(batch_id), store.BatchNodes(batch_id)));
 }
 
 }  // namespace attnsweep

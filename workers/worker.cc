@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -33,8 +35,11 @@ constexpr int kErrorLogLines = 12;
 constexpr double kCancelGraceSeconds = 3.0;
 // How often an idle worker looks at its signals even when nothing else wakes it.
 constexpr auto kIdleCheck = std::chrono::milliseconds(100);
-// How often a worker whose job runs looks at its messages.
+// How often a worker whose job runs looks at its messages (and its job's progress).
 constexpr auto kMessageCheck = std::chrono::milliseconds(1);
+// A job's progress goes to the coordinator at once, but not in heartbeats closer than this: a job
+// that reports every few milliseconds must not flood it (its latest report goes with the next).
+constexpr auto kProgressGap = std::chrono::milliseconds(100);
 
 Clock::duration DurationOf(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -55,6 +60,8 @@ class Execution {
   // Blocks until the job may have ended, or `timeout` passed: the worker learns of the end at
   // once, without polling.
   virtual void WaitForEnd(Clock::duration timeout) = 0;
+  // The latest progress the job has reported since the last call, if any.
+  virtual std::optional<JobProgress> TakeProgress() = 0;
 
  protected:
   Message NewResult() const {
@@ -128,6 +135,11 @@ class ThreadExecution final : public Execution {
     context.device = assign.device.empty() ? "cpu" : assign.device;
     context.stop_requested = [this, interrupted] { return cancel_.load() || interrupted(); };
     context.checkpoint_path = assign.checkpoint;
+    // Called on the job's thread; the worker's main thread takes it.
+    context.report_progress = [this](const JobProgress& progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex_);
+      progress_ = progress;
+    };
     runner.Post([this, context, config_text = assign.config] {
       const auto start = Clock::now();
       const nlohmann::json config = nlohmann::json::parse(config_text, nullptr, false);
@@ -163,8 +175,14 @@ class ThreadExecution final : public Execution {
     result.seconds = seconds_;
     return result;
   }
+  std::optional<JobProgress> TakeProgress() override {
+    std::lock_guard<std::mutex> lock(progress_mutex_);
+    return std::exchange(progress_, std::nullopt);
+  }
 
  private:
+  std::mutex progress_mutex_;
+  std::optional<JobProgress> progress_;  // reported by the job, not yet taken
   std::atomic<bool> cancel_{false};
   std::atomic<bool> finished_{false};
   std::mutex mutex_;
@@ -243,7 +261,14 @@ class ChildExecution final : public Execution {
     return false;
   }
 
+  // Wakes for the job process's progress frames too: the worker passes them on at once.
   void WaitForEnd(Clock::duration timeout) override { process_->WaitForOutput(timeout); }
+
+  std::optional<JobProgress> TakeProgress() override {
+    const std::optional<Message> frame = process_->TakeProgress();
+    if (!frame || frame->job_id != job_id() || frame->attempt != attempt()) return std::nullopt;
+    return frame->progress;
+  }
 
   void Cancel() override {
     if (cancelled_) return;
@@ -397,6 +422,10 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
   };
 
   auto last_heartbeat = Clock::now();
+  // The running job's latest progress, and whether the coordinator has yet to hear it.
+  std::optional<JobProgress> progress;
+  bool progress_unsent = false;
+  Clock::time_point last_progress_sent{};
   Clock::time_point interrupted_at{};
   Poller poller;
   for (;;) {
@@ -411,6 +440,8 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
                           message.job_id, job->job_id());
             break;
           }
+          progress.reset();
+          progress_unsent = false;
           if (message.isolation == "inproc") {
             if (!inproc_thread) inproc_thread = std::make_unique<InprocThread>();
             job = std::make_unique<ThreadExecution>(message, options.threads,
@@ -447,9 +478,12 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
                        MessageTypeName(message.type), received->source);
       }
     }
-    if (job && job->Finished()) {
-      finish_job();
-      progressed = true;
+    const bool ended = job && job->Finished();
+    if (job) {
+      if (auto latest = job->TakeProgress(); latest && latest != progress) {
+        progress = std::move(latest);
+        progress_unsent = true;
+      }
     }
     const auto now = Clock::now();
     auto send_heartbeat = [&] {
@@ -457,9 +491,20 @@ int RunWorker(Transport& transport, const WorkerOptions& options) {
       heartbeat.type = MessageType::kHeartbeat;
       heartbeat.job_id = job->job_id();
       heartbeat.attempt = job->attempt();
+      heartbeat.progress = progress;
       SendMessage(transport, options.coordinator, heartbeat);
       last_heartbeat = now;
+      if (progress_unsent) last_progress_sent = now;
+      progress_unsent = false;
     };
+    // New progress goes at once (kProgressGap apart at most), and before the result in any case:
+    // the coordinator hears the last epoch of a job that ends right after it.
+    if (progress_unsent && (ended || now - last_progress_sent >= kProgressGap)) send_heartbeat();
+    if (ended) {
+      finish_job();
+      progress.reset();
+      progressed = true;
+    }
     if (job && now - last_heartbeat >= std::chrono::duration<double>(options.heartbeat_s)) {
       send_heartbeat();
     }

@@ -215,7 +215,8 @@ void RunNextEventTask(const nlohmann::json& config, const JobContext& context, J
         progress->val_curves["val_next_mcc_logloss"].push_back(v.logloss);
         progress->val_curves["val_next_gap_mae"].push_back(v.gap_mae);
         return -v.logloss;
-      });
+      },
+      validation.empty() ? TrainingLossFigure() : ValidationFigure{"val_next_mcc_logloss", -1});
   const Progress& progress = trained.progress;
   const Figures tested = Evaluate(*model, data, test, s, context, device);
   const Reference reference = References(data, train, test, s.max_len, OracleOf(config.at("data")));

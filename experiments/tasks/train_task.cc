@@ -40,6 +40,7 @@ struct Evaluation {
   double auc = 0.5, accuracy = 0, logloss = 0;
   std::vector<double> probabilities;
   std::vector<int> labels;
+  std::vector<int64_t> customer_ids;  // the example each probability is for
 };
 
 Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
@@ -50,13 +51,17 @@ Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
   const auto mixed_precision = MixedPrecisionOn(device);
   std::vector<double> probabilities;
   std::vector<int> labels;
+  std::vector<int64_t> customer_ids;
   ForEachEvaluationBatch(data, customers, s, context, device,
                          [&](const TransactionBatch& batch, const std::vector<int64_t>& chunk) {
                            const auto p =
                                at::sigmoid(model.forward(batch)).to(at::kDouble).cpu().contiguous();
                            probabilities.insert(probabilities.end(), p.data_ptr<double>(),
                                                 p.data_ptr<double>() + p.numel());
-                           for (int64_t c : chunk) labels.push_back(data.labels[c]);
+                           for (int64_t c : chunk) {
+                             labels.push_back(data.labels[c]);
+                             customer_ids.push_back(data.customer_ids[c]);
+                           }
                          });
   Evaluation e;
   e.auc = RocAuc(probabilities, labels);
@@ -64,6 +69,7 @@ Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
   e.logloss = LogLoss(probabilities, labels);
   e.probabilities = std::move(probabilities);
   e.labels = std::move(labels);
+  e.customer_ids = std::move(customer_ids);
   return e;
 }
 
@@ -87,7 +93,8 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
       [&](Progress* progress) {
         return validation.empty() ? -progress->train_loss.back()
                                   : Evaluate(*model, data, validation, s, context, device).auc;
-      });
+      },
+      validation.empty() ? TrainingLossFigure() : ValidationFigure{"val_auc", 1});
   const Progress& progress = trained.progress;
   const Evaluation tested = Evaluate(*model, data, test, s, context, device);
   // 95 % percentile bootstrap over the test customers (validation needs no interval).
@@ -97,6 +104,11 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
       {"test_auc_hi", interval.hi},     {"test_accuracy", tested.accuracy},
       {"test_logloss", tested.logloss},
   };
+  // Each test customer's score: `results --compare` pairs two jobs on the same customers.
+  for (size_t i = 0; i < tested.probabilities.size(); ++i) {
+    output->predictions.push_back(
+        {tested.customer_ids[i], tested.labels[i], tested.probabilities[i]});
+  }
   const auto figures = TrainingFigures(trained, split);
   output->metrics.insert(output->metrics.end(), figures.begin(), figures.end());
   if (!validation.empty()) output->metrics.emplace_back("best_val_auc", progress.best_score);

@@ -117,7 +117,8 @@ std::optional<AutocastScope> MixedPrecisionOn(const c10::Device& device) {
 TrainingOutcome Train(const TrainSettings& s, torch::nn::Module& model,
                       const TransactionDataset& data, const std::vector<int64_t>& train,
                       const JobContext& context, const c10::Device& device,
-                      const BatchLoss& batch_loss, const Validation& validate) {
+                      const BatchLoss& batch_loss, const Validation& validate,
+                      const ValidationFigure& figure) {
   torch::optim::AdamW optimizer(DistinctParameters(model),
                                 torch::optim::AdamWOptions(s.lr).weight_decay(s.weight_decay));
   std::mt19937_64 shuffle(s.seed * 0x9E3779B97F4A7C15ULL + 1);
@@ -186,6 +187,14 @@ TrainingOutcome Train(const TrainSettings& s, torch::nn::Module& model,
     if (checkpointing) {
       SaveCheckpoint(context.checkpoint_path, model, optimizer, progress, shuffle, crop);
     }
+    // After the checkpoint: the epoch reported is one a restarted attempt would not run again.
+    JobProgress report;
+    report.epoch = progress.epochs_done;
+    report.epochs = s.epochs;
+    report.first_epoch = outcome.resumed_at;
+    report.metric = figure.curve;
+    report.value = figure.sign * score;
+    context.report_progress(report);
   }
   outcome.peak_mb = static_cast<double>(memory.PeakAboveBaseline()) / kMiB;
   RestoreSnapshot(progress.best, model);

@@ -56,6 +56,16 @@ using BatchLoss = std::function<at::Tensor(const TransactionBatch& batch)>;
 // per-epoch figures of its own to progress->val_curves.
 using Validation = std::function<double(Progress* progress)>;
 
+// What the progress reported after each epoch (JobContext::report_progress) calls the figure early
+// stopping follows: the name of the curve the task stores it as, and the sign that turns the score
+// (higher is better) back into that curve's value (-1 for a loss).
+struct ValidationFigure {
+  std::string curve;
+  double sign = 1;
+};
+// Without validation customers both tasks follow the training loss (the score is minus it).
+inline ValidationFigure TrainingLossFigure() { return {"train_loss", -1}; }
+
 struct TrainingOutcome {
   Progress progress;       // epochs, curves, best epoch (its weights are back in the model)
   int64_t resumed_at = 1;  // the epoch this attempt began with
@@ -64,11 +74,13 @@ struct TrainingOutcome {
 
 // Trains `model` (already on `device`) on the `train` customers of `data`. `validate` is called
 // after every epoch; without validation customers the caller passes one that returns minus the
-// last training loss. Throws JobInterrupted, JobDiverged (tasks.h).
+// last training loss. After every epoch the job's progress (the epoch, and the score as `figure`
+// names it) goes to context.report_progress. Throws JobInterrupted, JobDiverged (tasks.h).
 TrainingOutcome Train(const TrainSettings& settings, torch::nn::Module& model,
                       const TransactionDataset& data, const std::vector<int64_t>& train,
                       const JobContext& context, const c10::Device& device,
-                      const BatchLoss& batch_loss, const Validation& validate);
+                      const BatchLoss& batch_loss, const Validation& validate,
+                      const ValidationFigure& figure);
 
 // Seconds a training job takes on one core, from its config alone (the cost model's prior): the
 // forward and backward passes over the training customers each epoch, a forward pass over the
