@@ -11,6 +11,7 @@
 #include "cli/job_rows.h"
 #include "cli/report_page.h"
 #include "cli/results_aggregate.h"
+#include "cli/results_compare.h"
 #include "cli/results_pivot.h"
 #include "experiments/registry.h"
 #include "store/result_store.h"
@@ -29,6 +30,10 @@ CLI::App* SetupReportCommand(CLI::App& app, ReportOptions* options) {
   AddDbOption(command, &options->db);
   command->add_option("-o,--output", options->output, "the HTML file to write")
       ->capture_default_str();
+  command->add_option("--compare", options->compare,
+                      "KEY=VALUE: the train jobs' comparison table and plot against this "
+                      "baseline (default: model.attention=softmax where train jobs vary the "
+                      "variant, else their first variant); as `results --compare`");
   return command;
 }
 
@@ -75,6 +80,54 @@ std::vector<TitledTable> HeadlineTables(const std::vector<JobRecord>& jobs) {
   return tables;
 }
 
+// The baseline train jobs are compared against: the option's, or exact attention's where the
+// variant varies, else the first variant; nullopt when there is nothing to compare.
+std::optional<CompareBaseline> ReportBaseline(const std::vector<JobRecord>& train,
+                                              const std::string& option) {
+  std::string error;
+  if (!option.empty()) return ParseCompareBaseline(option, &error);
+  const auto keys = VaryingKeys(train);
+  if (std::find(keys.begin(), keys.end(), "model.attention") == keys.end()) return std::nullopt;
+  std::string first;
+  for (const auto& job : train) {
+    const auto variant = ConfigValue(nlohmann::json::parse(job.config), "model.attention");
+    if (variant == "softmax") return ParseCompareBaseline("model.attention=softmax", &error);
+    if (first.empty() && variant.is_string()) first = variant.get<std::string>();
+  }
+  return ParseCompareBaseline("model.attention=" + first, &error);
+}
+
+// The train jobs' headline figures against the baseline: a table, and the AUC differences drawn.
+void AddComparisons(ResultStore& store, const std::vector<JobRecord>& jobs,
+                    const std::string& option, ReportContent* content) {
+  std::vector<JobRecord> train;
+  for (const auto& job : jobs) {
+    if (TaskOf(job) == "train") train.push_back(job);
+  }
+  if (train.empty()) return;
+  const auto baseline = ReportBaseline(train, option);
+  if (!baseline) return;
+  std::vector<std::string> by = VaryingKeys(train);
+  if (std::find(by.begin(), by.end(), baseline->key) == by.end())
+    by.insert(by.begin(), baseline->key);
+  if (std::find(by.begin(), by.end(), "data.max_len") == by.end()) by.push_back("data.max_len");
+  const auto rows = CompareGroups(
+      train, by, *baseline, HeadlineMetrics(train, AvailableMetrics(train)), [&](int64_t job_id) {
+        std::vector<ScoredExample> scores;
+        for (const Prediction& p : store.Predictions(job_id))
+          scores.push_back({p.example, p.label, p.score});
+        return scores;
+      });
+  if (rows.empty()) return;
+  const std::string name = baseline->key + "=" + baseline->text;
+  content->tables.push_back({"train jobs against " + name +
+                                 ", paired by seed (95 % intervals; p (Holm) adjusted for the "
+                                 "table's tests)",
+                             ComparisonsToTable(rows, by, OutputFormat::kTable)});
+  Plot plot = ComparisonPlot(rows, by, "test_auc", name);
+  if (!plot.points.empty()) content->plots.push_back(std::move(plot));
+}
+
 }  // namespace
 
 int RunReportCommand(const ReportOptions& options) {
@@ -88,6 +141,7 @@ int RunReportCommand(const ReportOptions& options) {
   for (const auto& job : jobs) job_ids.push_back(job.id);
   content.tables = HeadlineTables(jobs);
   content.plots = BuildPlots(jobs, store.Curves(job_ids));
+  AddComparisons(store, jobs, options.compare, &content);
   content.failures = JobsTable(jobs, "failed");
   content.generated = "Written by attnsweep " + std::string(AttnsweepVersion()) + " (" +
                       GitRevision() + ") on " + NowUtc() + " from " + options.db;

@@ -15,6 +15,7 @@ struct ReportOptions {
   std::vector<std::string> batches;  // empty: the newest batch
   bool all = false;
   std::string db = "attnsweep.db";
+  std::string compare;  // KEY=VALUE: the comparisons' baseline (default: see cmd_report.cc)
   std::string output = "report.html";
 };
 

@@ -1,6 +1,8 @@
 #include "cli/cmd_results.h"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <set>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/headline_metrics.h"
 #include "cli/results_aggregate.h"
+#include "cli/results_compare.h"
 #include "cli/results_pivot.h"
 #include "cli/results_slope.h"
 #include "experiments/config_schema.h"
@@ -44,6 +47,13 @@ CLI::App* SetupResultsCommand(CLI::App& app, ResultsOptions* options) {
       ->add_option("--slope", options->slope,
                    "fit each metric's growth against a numeric key on log-log axes, e.g. "
                    "--slope data.max_len (1: linear, 2: quadratic)")
+      ->excludes(pivot);
+  results
+      ->add_option("--compare", options->compare,
+                   "KEY=VALUE: every other group against the jobs whose KEY is VALUE, paired by "
+                   "seed, with 95 % intervals and p-values (test AUC: DeLong's test over the "
+                   "same test customers; times and memory: ratios), e.g. --compare "
+                   "model.attention=gru")
       ->excludes(pivot);
   results->add_flag("--curves", options->curves,
                     "the per-epoch series (train_loss, val_auc) instead of final figures: one row "
@@ -109,9 +119,56 @@ void NoteAveragedKeys(const std::vector<JobRecord>& jobs, const std::vector<std:
 
 }  // namespace
 
+// The comparison table of --compare: the compared key joins the grouping keys.
+int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, ResultsQuery query,
+                     const CompareBaseline& baseline, const std::string& format) {
+  if (query.by.empty()) query.by = VaryingKeys(jobs);
+  if (std::find(query.by.begin(), query.by.end(), baseline.key) == query.by.end())
+    query.by.insert(query.by.begin(), baseline.key);
+  const bool any_baseline = std::any_of(jobs.begin(), jobs.end(), [&](const JobRecord& job) {
+    return job.status == "done" &&
+           JobKeyValue(job, nlohmann::json::parse(job.config), baseline.key) == baseline.value;
+  });
+  if (!any_baseline) {
+    PrintError("--compare " + baseline.key + "=" + baseline.text +
+               ": no done job in this selection has that value; `attnsweep results --by " +
+               baseline.key + "` lists the values there are");
+    return kExitBadInput;
+  }
+  const auto rows = CompareGroups(jobs, query.by, baseline, query.metrics, [&](int64_t job_id) {
+    std::vector<ScoredExample> scores;
+    for (const Prediction& p : store.Predictions(job_id))
+      scores.push_back({p.example, p.label, p.score});
+    return scores;
+  });
+  PrintTable(ComparisonsToTable(rows, query.by, ParseOutputFormat(format)), format);
+  PrintNote(
+      "against " + baseline.key + "=" + baseline.text +
+      ", paired by seed; 95 % intervals; p (Holm) is adjusted for the " +
+      std::to_string(std::count_if(rows.begin(), rows.end(),
+                                   [](const Comparison& c) { return !std::isnan(c.p_value); })) +
+      " tests shown. A difference whose interval holds 0 (a ratio's, 1) is not shown to be "
+      "real; docs/results.md says what else may and may not be concluded");
+  return kExitOk;
+}
+
 int RunResultsCommand(const ResultsOptions& options) {
   for (const auto& key : options.by) {
     if (!KnownKey(key)) return RefuseUnknownKey("--by", key);
+  }
+  std::optional<CompareBaseline> baseline;
+  if (!options.compare.empty()) {
+    std::string error;
+    baseline = ParseCompareBaseline(options.compare, &error);
+    if (!baseline) {
+      PrintError(error);
+      return kExitBadInput;
+    }
+    if (!KnownKey(baseline->key)) return RefuseUnknownKey("--compare", baseline->key);
+    if (options.curves || !options.slope.empty()) {
+      PrintError("--compare compares final figures: leave out --curves and --slope");
+      return kExitBadInput;
+    }
   }
   const std::string& spread_key = options.pivot.empty() ? options.slope : options.pivot;
   const std::string spread_option = options.pivot.empty() ? "--slope" : "--pivot";
@@ -171,6 +228,7 @@ int RunResultsCommand(const ResultsOptions& options) {
     query.by.erase(std::remove(query.by.begin(), query.by.end(), "epoch"), query.by.end());
     query.by.push_back("epoch");
   }
+  if (baseline) return PrintComparisons(store, jobs, query, *baseline, options.format);
   if (!query.by.empty()) NoteAveragedKeys(jobs, query.by);
   if (!spread_key.empty()) {
     if (query.by.empty()) query.by = VaryingKeys(jobs);
@@ -189,6 +247,10 @@ int RunResultsCommand(const ResultsOptions& options) {
     PrintTable(SlopeTable(results, options.slope), options.format);
   } else {
     PrintTable(ResultsToTable(results, format), options.format);
+  }
+  // Under the table (stderr, so that a csv or json on stdout stays clean).
+  if (options.slope.empty()) {
+    if (const std::string note = NoisyCellsNote(results); !note.empty()) PrintNote(note);
   }
   return kExitOk;
 }

@@ -22,6 +22,7 @@ struct ResultsOptions {
   std::string pivot;    // a grouping key whose values become columns
   std::string slope;    // a grouping key to fit each metric's log-log slope against
   bool curves = false;  // per-epoch series instead of final figures: one row per group and epoch
+  std::string compare;  // KEY=VALUE: every other group against this baseline (results_compare.h)
   std::string format = "table";
 };
 

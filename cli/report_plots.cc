@@ -91,8 +91,10 @@ struct MetricPlot {
   std::string title;
   std::string y_title;
   bool log_y = true;
-  bool slope = true;        // the fitted growth in the legend
-  bool repeats_bar = true;  // error bar from the job's own <metric>_min/_max
+  bool slope = true;  // the fitted growth in the legend
+  // With one seed, a bar from the job's own <metric>_lo/_hi (its median's interval), else
+  // <metric>_min/_max (its repeats)
+  bool repeats_bar = true;
 };
 
 // One point per (series, x) group of `jobs`, from the same aggregation `results` prints.
@@ -106,7 +108,9 @@ Plot CellPlot(const std::vector<JobRecord>& jobs, const std::string& x_key, cons
   plot.log_y = spec.log_y;
   const std::vector<std::string> series_keys = SeriesKeys(jobs, x_key);
   plot.series_title = SeriesTitle(series_keys);
-  ResultsQuery query{series_keys, {spec.metric, spec.metric + "_min", spec.metric + "_max"}};
+  ResultsQuery query{series_keys,
+                     {spec.metric, spec.metric + "_min", spec.metric + "_max", spec.metric + "_lo",
+                      spec.metric + "_hi"}};
   query.by.push_back(x_key);
   const ResultsTable results = AggregateResults(jobs, query);
   std::map<std::string, std::optional<double>> slopes;  // label -> slope
@@ -137,13 +141,22 @@ Plot CellPlot(const std::vector<JobRecord>& jobs, const std::string& x_key, cons
       point.y = s.mean;
       point.n = s.count;
       point.status = "measured";
-      if (spec.repeats_bar && s.count == 1 && group.metrics.count(spec.metric + "_min") &&
-          group.metrics.count(spec.metric + "_max")) {
-        point.lo = group.metrics.at(spec.metric + "_min").mean;
-        point.hi = group.metrics.at(spec.metric + "_max").mean;
+      point.noisy = group.noisy.count(spec.metric) > 0;
+      auto one_job_bar = [&](const char* lo, const char* hi) {
+        if (!group.metrics.count(spec.metric + lo) || !group.metrics.count(spec.metric + hi))
+          return false;
+        point.lo = group.metrics.at(spec.metric + lo).mean;
+        point.hi = group.metrics.at(spec.metric + hi).mean;
+        return true;
+      };
+      if (s.count > 1 && plot.log_y) {
+        point.lo = s.min;  // a log axis has no room for mean - std, which can fall below zero
+        point.hi = s.max;
       } else if (s.count > 1) {
         point.lo = s.mean - s.std;
         point.hi = s.mean + s.std;
+      } else if (spec.repeats_bar) {
+        if (!one_job_bar("_lo", "_hi")) one_job_bar("_min", "_max");
       }
       if (!plot.log_y || point.y > 0) {
         highest = std::max(highest, point.hi.is_number() ? point.hi.get<double>() : point.y);
@@ -184,25 +197,33 @@ void AddBenchmarkPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plo
   const std::vector<JobRecord> jobs = OfTask(all, "benchmark");
   if (jobs.empty()) return;
   const std::vector<MetricPlot> specs = {
-      {"fwd_ms", "Forward time against sequence length", "ms per forward pass (median)"},
+      {"fwd_ms", "Forward time against sequence length",
+       "ms per forward pass (median of repeats, mean over seeds)"},
       {"fwdbwd_ms", "Forward + backward time against sequence length",
-       "ms per forward+backward pass (median)"},
-      {"peak_mb", "Peak memory of the forward pass", "MB allocated at the peak", true, true, false},
-      {"fwdbwd_peak_mb", "Peak memory of forward + backward", "MB allocated at the peak", true,
-       true, false},
+       "ms per forward+backward pass (median of repeats, mean over seeds)"},
+      {"peak_mb", "Peak memory of the forward pass", "MB allocated at the peak (mean over seeds)",
+       true, true, false},
+      {"fwdbwd_peak_mb", "Peak memory of forward + backward",
+       "MB allocated at the peak (mean over seeds)", true, true, false},
   };
   for (const MetricPlot& spec : specs) {
     Plot plot = CellPlot(jobs, kLength, spec, "sequence length (tokens)");
     if (!AnyMeasured(plot)) continue;
     plot.caption =
-        "Log-log axes: a slope of 1 is linear growth, 2 quadratic; the slope is fitted to the "
-        "measured points (`attnsweep results --slope data.max_len` prints the same). Bars span "
-        "the repeats' fastest to slowest. Crosses mark cells whose jobs failed (OOM: out of "
-        "memory), drawn above the measured points.";
+        "A point is the mean over seeds of each job's median pass time. A bar spans the seeds' "
+        "fastest to slowest median; where a cell has one seed, the 95 % interval of its median "
+        "(from its repeats). Hollow points are noisy cells: a job's repeats did not narrow its "
+        "median's interval to bench.rel_ci before their cap, or the seeds' intervals do not "
+        "overlap (`attnsweep results` marks them *; load_avg and other_cores say what the machine "
+        "was doing). Log-log axes: a slope of 1 is linear growth, 2 quadratic; the slope is fitted "
+        "to the measured points (`attnsweep results --slope data.max_len` prints the same). "
+        "Crosses mark cells whose jobs failed (OOM: out of memory), drawn above the measured "
+        "points.";
     if (spec.metric.find("peak") != std::string::npos) {
       plot.caption =
           "Memory the measured computation itself allocated at its peak (not the process's "
-          "footprint). Log-log axes, fitted slope in the legend; crosses mark failed cells (OOM).";
+          "footprint), mean over seeds; a bar spans the seeds' lowest to highest. Log-log axes, "
+          "fitted slope in the legend; crosses mark failed cells (OOM).";
     }
     plots->push_back(std::move(plot));
   }
@@ -250,8 +271,10 @@ void AddApproximationPlots(const std::vector<JobRecord>& all, std::vector<Plot>*
         size.what);
     plot.caption = metric == "rel_error"
                        ? "‖approximate − exact‖ / ‖exact‖ of the attention output on the same "
-                         "inputs, mean over draws; log-log, fitted slope in the legend."
-                       : "How well the continuous memory reconstructs what it read; log-log.";
+                         "inputs, mean over draws (and over seeds, a bar spanning the seeds' "
+                         "lowest to highest); log-log, fitted slope in the legend."
+                       : "How well the continuous memory reconstructs what it read, mean over "
+                         "seeds (a bar spans their lowest to highest); log-log.";
     if (AnyMeasured(plot)) plots->push_back(std::move(plot));
   }
 }
@@ -320,6 +343,59 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
 }
 
 }  // namespace
+
+Plot ComparisonPlot(const std::vector<Comparison>& comparisons, const std::vector<std::string>& by,
+                    const std::string& metric, const std::string& baseline) {
+  Plot plot;
+  plot.id = "compare-" + metric;
+  plot.title = metric + " against " + baseline + ", paired by seed";
+  plot.x_title = "sequence length (events per customer)";
+  plot.y_title = "difference in " + metric + " (95 % interval)";
+  plot.log_y = false;
+  plot.dodge = true;
+  plot.zero_rule = true;
+  std::vector<std::string> series_keys;
+  size_t length_column = by.size();
+  for (size_t k = 0; k < by.size(); ++k) {
+    if (by[k] == kLength) {
+      length_column = k;
+    } else {
+      series_keys.push_back(by[k]);
+    }
+  }
+  plot.series_title = SeriesTitle(series_keys);
+  for (const Comparison& c : comparisons) {
+    if (c.metric != metric || std::isnan(c.effect) || c.ratio || length_column == by.size())
+      continue;
+    const nlohmann::json& x = c.key_values[length_column];
+    if (!x.is_number()) continue;
+    std::vector<nlohmann::json> series_values;
+    for (size_t k = 0; k < by.size(); ++k) {
+      if (k != length_column) series_values.push_back(c.key_values[k]);
+    }
+    PlotPoint point;
+    point.series = SeriesLabel(series_keys, series_values);
+    point.x = x.get<double>();
+    point.y = c.effect;
+    if (!std::isnan(c.lo)) {
+      point.lo = c.lo;
+      point.hi = c.hi;
+    }
+    point.n = c.pairs;
+    point.status = "measured";
+    plot.points.push_back(std::move(point));
+  }
+  plot.caption = "A point is the mean over seeds of the difference in " + metric + " against " +
+                 baseline + " (" +
+                 (metric == "test_auc" ? "on the same test customers; its bar is the 95 % "
+                                         "interval of DeLong's paired test with the seeds' "
+                                         "spread added"
+                                       : "paired by seed; its bar is the 95 % interval of "
+                                         "Student's t over the seeds") +
+                 "). A bar that crosses the line at 0 does not show a difference; `attnsweep "
+                 "results --compare` prints the same with p-values.";
+  return plot;
+}
 
 std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
                              const std::map<int64_t, std::vector<CurvePoint>>& curves) {

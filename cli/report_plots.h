@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/results_compare.h"
 #include "store/result_store.h"
 
 namespace attnsweep {
@@ -16,11 +17,16 @@ namespace attnsweep {
 struct PlotPoint {
   std::string series;  // the legend's label: the values of the keys that tell series apart
   double x = 0;
-  double y = 0;        // a failed cell sits above the highest measured point
-  nlohmann::json lo;   // error bar (null: none): min..max of a benchmark's repeats, or ±1 std
-  nlohmann::json hi;   // over seeds
+  double y = 0;  // a failed cell sits above the highest measured point
+  // The error bar (null: none). On a log axis: the lowest to the highest of the seeds' values, or
+  // with one seed the 95 % interval of a benchmark's median (its repeats' fastest to slowest where
+  // the job has no interval); on a linear axis ±1 standard deviation over seeds. Never <= 0 on a
+  // log axis, which cannot show it (one such value blanked a whole chart).
+  nlohmann::json lo;
+  nlohmann::json hi;
   int n = 0;           // jobs (seeds) with a value
   std::string status;  // "measured", or the failure kind in capitals ("OOM", "TIMEOUT", ...)
+  bool noisy = false;  // a measured cell whose timing is noisy (results_aggregate.h): drawn hollow
 };
 
 struct Plot {
@@ -29,7 +35,8 @@ struct Plot {
   std::string caption;  // how to read it
   std::string x_title, y_title, series_title;
   bool log_x = true, log_y = true;
-  bool dodge = false;  // draw series side by side at each x, so that their error bars show
+  bool dodge = false;      // draw series side by side at each x, so that their error bars show
+  bool zero_rule = false;  // a line at y = 0: no difference
   std::vector<PlotPoint> points;
 };
 
@@ -38,5 +45,10 @@ struct Plot {
 // variant's size (features, k, basis), training curves. `curves`: the jobs' per-epoch series.
 std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
                              const std::map<int64_t, std::vector<CurvePoint>>& curves);
+
+// The differences in `metric` against the baseline (results_compare.h) with their 95 % intervals,
+// against sequence length; `by` holds data.max_len. No points: nothing could be compared.
+Plot ComparisonPlot(const std::vector<Comparison>& comparisons, const std::vector<std::string>& by,
+                    const std::string& metric, const std::string& baseline);
 
 }  // namespace attnsweep

@@ -30,15 +30,22 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
   nlohmann::json values = nlohmann::json::array();
   std::set<double> xs;
   std::set<std::string> statuses;
+  // A log axis cannot place zero or less: one such value collapses the whole chart (no ticks,
+  // every point along one edge). A bar that would need one is not drawn.
+  auto drawable = [&](const nlohmann::json& bound) {
+    return bound.is_number() && (!plot.log_y || bound.get<double>() > 0);
+  };
   for (const PlotPoint& p : plot.points) {
+    const bool bar = drawable(p.lo) && drawable(p.hi);
     values.push_back({{"series", p.series},
                       {"x", drawn_x(p)},
                       {"at", p.x},
                       {"y", p.y},
-                      {"lo", p.lo},
-                      {"hi", p.hi},
+                      {"lo", bar ? p.lo : nlohmann::json()},
+                      {"hi", bar ? p.hi : nlohmann::json()},
                       {"n", p.n},
-                      {"status", p.status}});
+                      {"status", p.status},
+                      {"noisy", p.noisy}});
     xs.insert(p.x);
     statuses.insert(p.status);
   }
@@ -79,7 +86,8 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
                              {{"field", "lo"}, {"title", "bar from"}, {"format", ".4~g"}},
                              {{"field", "hi"}, {"title", "bar to"}, {"format", ".4~g"}},
                              {{"field", "n"}, {"title", "jobs"}},
-                             {{"field", "status"}}});
+                             {{"field", "status"}},
+                             {{"field", "noisy"}}});
   nlohmann::json line = {{"mark", {{"type", "line"}, {"strokeWidth", 1.5}}},
                          {"transform", {{{"filter", "datum.status === 'measured'"}}}},
                          {"encoding", {{"x", x}, {"y", y}, {"color", color}}}};
@@ -93,22 +101,32 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
         {"color", color}}}};
   nlohmann::json points = {
       {"name", "points"},
-      {"mark", {{"type", "point"}, {"filled", true}, {"size", 70}, {"opacity", 0.9}}},
+      {"mark", {{"type", "point"}, {"filled", true}, {"size", 70}, {"strokeWidth", 1.5}}},
       {"encoding",
        {{"x", x},
         {"y", y},
         {"color", color},
+        // Noisy cells hollow: a ring of the series' colour.
+        {"fillOpacity", {{"condition", {{"test", "datum.noisy"}, {"value", 0}}}, {"value", 0.9}}},
+        {"stroke", color},
         {"shape",
          {{"field", "status"},
           {"type", "nominal"},
           {"title", "cell"},
           {"scale", {{"domain", shape_domain}, {"range", shape_range}}}}},
         {"tooltip", tooltip}}}};
+  nlohmann::json layers = {line, bars, points};
+  if (plot.zero_rule) {
+    nlohmann::json zero = nlohmann::json::object();
+    zero["mark"] = {{"type", "rule"}, {"color", "#888"}, {"strokeDash", {4, 3}}};
+    zero["encoding"] = {{"y", {{"datum", 0}}}};
+    layers.insert(layers.begin(), zero);
+  }
   return {{"$schema", "https://vega.github.io/schema/vega-lite/v6.json"},
           {"width", 560},
           {"height", 320},
           {"data", {{"values", values}}},
-          {"layer", {line, bars, points}},
+          {"layer", layers},
           {"background", "white"},
           {"config", {{"font", "system-ui, sans-serif"}}}};
 }

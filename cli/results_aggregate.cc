@@ -14,6 +14,35 @@ std::map<std::string, double> FiguresOf(const JobRecord& job) {
   return figures;
 }
 
+bool EndsWith(const std::string& name, const std::string& suffix) {
+  return name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A measurement's own bookkeeping, shown only when asked for: its spread, interval, noise flag.
+bool IsSpreadOfAnother(const std::string& name) {
+  for (const char* suffix : {"_min", "_max", "_lo", "_hi", "_mad", "_noisy"}) {
+    if (EndsWith(name, suffix)) return true;
+  }
+  return name == "threads";
+}
+
+using Samples = std::map<std::string, std::vector<double>>;
+
+// See ResultGroup::noisy.
+bool NoisyCell(const Samples& samples, const std::string& metric) {
+  if (auto flags = samples.find(metric + "_noisy"); flags != samples.end()) {
+    for (double flag : flags->second) {
+      if (flag >= 0.5) return true;
+    }
+  }
+  auto lo = samples.find(metric + "_lo"), hi = samples.find(metric + "_hi");
+  if (lo == samples.end() || hi == samples.end() || lo->second.size() < 2) return false;
+  // Intervals on a line share a point if and only if the highest start is below the lowest end.
+  return *std::max_element(lo->second.begin(), lo->second.end()) >
+         *std::min_element(hi->second.begin(), hi->second.end());
+}
+
 }  // namespace
 
 nlohmann::json JobKeyValue(const JobRecord& job, const nlohmann::json& config,
@@ -45,7 +74,7 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
   std::set<std::string> seen_metrics;
   std::vector<std::string> metric_order;
   std::map<std::string, size_t> group_index;
-  std::vector<std::map<std::string, std::vector<double>>> samples;
+  std::vector<Samples> samples;
   for (const auto& job : jobs) {
     const nlohmann::json config = nlohmann::json::parse(job.config);
     std::vector<nlohmann::json> key_values;
@@ -59,7 +88,7 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
     const std::string group_id = nlohmann::json(key_values).dump();
     auto [it, inserted] = group_index.emplace(group_id, table.groups.size());
     if (inserted) {
-      table.groups.push_back(ResultGroup{key_values, 0, {}, {}});
+      table.groups.push_back(ResultGroup{key_values, 0, {}, {}, {}});
       samples.emplace_back();
     }
     ResultGroup& group = table.groups[it->second];
@@ -74,11 +103,9 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
     }
   }
   if (query.metrics.empty()) {
-    // The headline figures; spreads (_min, _max) and bookkeeping stay out unless asked for.
+    // The headline figures; spreads (_min, _max, ...) and bookkeeping stay out unless asked for.
     for (const auto& name : metric_order) {
-      const bool spread = name.size() > 4 && (name.compare(name.size() - 4, 4, "_min") == 0 ||
-                                              name.compare(name.size() - 4, 4, "_max") == 0);
-      if (!spread && name != "threads") table.metrics.push_back(name);
+      if (!IsSpreadOfAnother(name)) table.metrics.push_back(name);
     }
   } else {
     table.metrics = query.metrics;
@@ -87,6 +114,8 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
     for (const auto& [name, values] : samples[g]) {
       MetricSummary summary;
       summary.count = static_cast<int>(values.size());
+      summary.min = *std::min_element(values.begin(), values.end());
+      summary.max = *std::max_element(values.begin(), values.end());
       for (double v : values) summary.mean += v;
       summary.mean /= summary.count;
       if (summary.count > 1) {
@@ -95,6 +124,11 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
         summary.std = std::sqrt(squares / (summary.count - 1));
       }
       table.groups[g].metrics[name] = summary;
+    }
+    for (const auto& metric : table.metrics) {
+      if (samples[g].count(metric + "_noisy") || samples[g].count(metric + "_lo"))
+        table.noise_measured.insert(metric);
+      if (NoisyCell(samples[g], metric)) table.groups[g].noisy.insert(metric);
     }
   }
   return table;
@@ -122,7 +156,25 @@ nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, 
   }
   const MetricSummary& s = found->second;
   if (!for_people) return s.mean;
-  return s.count > 1 ? FormatNumber(s.mean) + " ± " + FormatNumber(s.std) : FormatNumber(s.mean);
+  const std::string mark = group.noisy.count(metric) ? kNoisyMark : "";
+  return (s.count > 1 ? FormatNumber(s.mean) + " ± " + FormatNumber(s.std) : FormatNumber(s.mean)) +
+         mark;
+}
+
+std::string NoisyCellsNote(const ResultsTable& results) {
+  std::set<std::string> noisy;
+  for (const auto& group : results.groups) {
+    for (const auto& metric : results.metrics) {
+      if (group.noisy.count(metric)) noisy.insert(metric);
+    }
+  }
+  if (noisy.empty()) return "";
+  std::string names;
+  for (const auto& name : noisy) names += (names.empty() ? "" : ", ") + name;
+  return std::string(kNoisyMark) + " noisy (" + names +
+         "): a timed pass hit its cap (bench.max_repeats, bench.max_seconds) before its median's "
+         "95 % interval was within bench.rel_ci, or the seeds' intervals do not overlap; "
+         "--metrics <m>_lo,<m>_hi shows the intervals, load_avg,other_cores what the machine did";
 }
 
 Table ResultsToTable(const ResultsTable& results, OutputFormat format) {
@@ -132,6 +184,8 @@ Table ResultsToTable(const ResultsTable& results, OutputFormat format) {
   for (const auto& metric : results.metrics) {
     table.columns.push_back(metric);
     if (!for_people) table.columns.push_back(metric + "_std");
+    if (!for_people && results.noise_measured.count(metric))
+      table.columns.push_back(metric + "_noisy");
   }
   table.columns.push_back("n");
   table.columns.push_back("failed");
@@ -146,6 +200,9 @@ Table ResultsToTable(const ResultsTable& results, OutputFormat format) {
         row.push_back(found != group.metrics.end() && found->second.count > 1
                           ? nlohmann::json(found->second.std)
                           : nlohmann::json());
+        if (results.noise_measured.count(metric))
+          row.push_back(found != group.metrics.end() ? nlohmann::json(group.noisy.count(metric) > 0)
+                                                     : nlohmann::json());
       }
     }
     row.push_back(group.done);

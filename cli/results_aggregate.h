@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct ResultsQuery {
 struct MetricSummary {
   double mean = 0;
   double std = 0;  // sample standard deviation; 0 for a single value
+  double min = 0, max = 0;
   int count = 0;
 };
 
@@ -29,13 +31,25 @@ struct ResultGroup {
   int done = 0;
   std::map<std::string, int> failures;  // error kind -> jobs
   std::map<std::string, MetricSummary> metrics;
+  // Metrics whose cell is noisy: a job's timed pass stopped at its cap before its median's interval
+  // was narrow enough (<metric>_noisy), or the jobs' intervals (<metric>_lo.._hi) do not all
+  // overlap: the same measurement disagreed with itself beyond its noise.
+  std::set<std::string> noisy;
 };
 
 struct ResultsTable {
   std::vector<std::string> by;
   std::vector<std::string> metrics;
   std::vector<ResultGroup> groups;  // in order of first appearance
+  // Metrics whose jobs measured their own noise (benchmark times): they get a _noisy column for
+  // machines and a mark for people.
+  std::set<std::string> noise_measured;
 };
+
+// The mark a noisy cell carries for people, and what it means (printed under such a table).
+constexpr const char* kNoisyMark = "*";
+// "* noisy: ..." when a shown cell of `results` is noisy, else "".
+std::string NoisyCellsNote(const ResultsTable& results);
 
 // Config keys (dotted) whose value differs between jobs, seed aside, plus "batch" and "experiment"
 // when there are several: the natural grouping of a batch. The variant comes first.
@@ -54,8 +68,8 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
 Table ResultsToTable(const ResultsTable& results, OutputFormat format);
 
 // One metric of a group as a cell: the mean for machines; "mean ± std" for people (the mean
-// alone for one sample); where no done job has it, the kinds the group's jobs failed with ("OOM"),
-// else null.
+// alone for one sample), marked when noisy; where no done job has it, the kinds the group's jobs
+// failed with ("OOM"), else null.
 nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, bool for_people);
 
 }  // namespace attnsweep

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <random>
 #include <regex>
 
 #include "tests/cli_test_fixture.h"
@@ -42,7 +43,31 @@ struct DrawnPlot {
   std::string error;
   int cells_attribute = -1;
   int points = -1;  // <path> elements of the mark named "points"
+  // Tick labels of each axis (Vega's role-axis-label groups), in drawing order. A log axis given a
+  // value <= 0 draws no tick at all (the chart goes blank), so each must hold some.
+  std::vector<int> axis_labels;
 };
+
+// The <text> elements in each group of class `role` inside `body`.
+std::vector<int> TextsPerGroup(const std::string& body, const std::string& role) {
+  std::vector<int> counts;
+  for (size_t at = body.find(role); at != std::string::npos; at = body.find(role, at + 1)) {
+    // The group's own elements end where its first closing tag that is not a <text>'s is.
+    const size_t open = body.find('>', at);
+    int texts = 0;
+    size_t cursor = open;
+    for (;;) {
+      const size_t next_text = body.find("<text", cursor);
+      const size_t next_close = body.find("</g>", cursor);
+      if (next_text == std::string::npos || next_close < next_text) break;
+      ++texts;
+      cursor = body.find("</text>", next_text);
+      if (cursor == std::string::npos) break;
+    }
+    counts.push_back(texts);
+  }
+  return counts;
+}
 
 // Each plot's element and what the browser drew in it.
 std::map<std::string, DrawnPlot> DrawnPlots(const std::string& dom) {
@@ -73,8 +98,123 @@ std::map<std::string, DrawnPlot> DrawnPlots(const std::string& dom) {
     for (size_t at = marks.find("<path"); at != std::string::npos; at = marks.find("<path", at + 1))
       ++paths;
     plots[starts[i].first].points = paths;
+    plots[starts[i].first].axis_labels = TextsPerGroup(body, "role-axis-label");
   }
   return plots;
+}
+
+// Every plot drawn, with ticks on both axes and one point per cell of the store.
+void ExpectEveryPlotDrawn(const std::map<std::string, DrawnPlot>& drawn,
+                          const std::map<std::string, int>& expected) {
+  ASSERT_EQ(drawn.size(), expected.size()) << "plots in the page";
+  for (const auto& [id, cells] : expected) {
+    ASSERT_TRUE(drawn.count(id)) << id;
+    const DrawnPlot& plot = drawn.at(id);
+    EXPECT_TRUE(plot.rendered) << id;
+    EXPECT_EQ(plot.error, "") << id;
+    EXPECT_EQ(plot.points, cells) << id;
+    EXPECT_EQ(plot.cells_attribute, cells) << id;
+    ASSERT_GE(plot.axis_labels.size(), 2u) << id << ": an axis is missing";
+    for (int labels : plot.axis_labels) EXPECT_GE(labels, 1) << id << ": an axis without ticks";
+  }
+}
+
+// Timings as a busy machine gives them: a cell whose two seeds are 1 ms and 30 ms (its standard
+// deviation above its mean: mean - std < 0 blanked log axes), noisy passes, a cell that ran out of
+// memory, a variant measured at one length only; and train jobs with per-customer scores, whose
+// comparison is drawn.
+struct NoisyStore {
+  int time_cells = 0;     // per time plot
+  int auc_cells = 0;      // test AUC against length
+  int compare_cells = 0;  // the AUC comparison plot
+};
+
+NoisyStore WriteNoisyStore(const std::string& path) {
+  ResultStore store = ResultStore::OpenForWriting(path);
+  struct Planned {
+    nlohmann::json config;
+    std::vector<Metric> metrics;
+    std::vector<Prediction> predictions;
+    bool oom = false;
+  };
+  std::vector<Planned> planned;
+  for (const char* variant : {"softmax", "performer"}) {
+    for (int length : {256, 1024, 4096}) {
+      for (int seed : {1, 2}) {
+        Planned job;
+        job.config = {{"task", "benchmark"},
+                      {"seed", seed},
+                      {"model", {{"attention", variant}}},
+                      {"data", {{"max_len", length}}}};
+        if (variant[0] == 's' && length == 4096) {
+          job.oom = true;
+        } else {
+          const bool wild = variant[0] == 'p' && length == 1024;
+          const double ms = wild ? (seed == 1 ? 1.0 : 30.0) : 0.01 * length * seed;
+          job.metrics = {{"fwd_ms", ms},
+                         {"fwd_ms_min", ms * 0.5},
+                         {"fwd_ms_max", ms * 3},
+                         {"fwd_ms_lo", ms * 0.8},
+                         {"fwd_ms_hi", ms * 1.4},
+                         {"fwd_ms_noisy", wild ? 1.0 : 0.0},
+                         {"fwdbwd_ms", 3 * ms},
+                         // performer allocating nothing at its peak: a log axis cannot place 0
+                         {"peak_mb", variant[0] == 'p' ? 0.0 : length / 50.0},
+                         {"fwdbwd_peak_mb", length / 100.0}};
+        }
+        planned.push_back(job);
+      }
+    }
+  }
+  {
+    Planned lonely;  // a series of one point
+    lonely.config = {{"task", "benchmark"},
+                     {"seed", 1},
+                     {"model", {{"attention", "linformer"}}},
+                     {"data", {{"max_len", 1024}}}};
+    lonely.metrics = {{"fwd_ms", 3}, {"fwdbwd_ms", 9}, {"peak_mb", 2}, {"fwdbwd_peak_mb", 4}};
+    planned.push_back(lonely);
+  }
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0, 1);
+  for (const char* variant : {"softmax", "gru", "bag"}) {
+    for (int length : {64, 256}) {
+      for (int seed : {1, 2}) {
+        Planned job;
+        job.config = {{"task", "train"},
+                      {"seed", seed},
+                      {"model", {{"attention", variant}}},
+                      {"data", {{"max_len", length}}}};
+        const double signal = variant[0] == 's' ? 1.0 : variant[0] == 'g' ? 1.3 : 0.7;
+        for (int64_t customer = 0; customer < 300; ++customer) {
+          const int label = customer % 2;
+          job.predictions.push_back(
+              {1000 + customer, label, 1 / (1 + std::exp(-(signal * label + noise(rng))))});
+        }
+        job.metrics = {{"test_auc", 0.6 + 0.1 * signal}, {"test_accuracy", 0.6}};
+        planned.push_back(job);
+      }
+    }
+  }
+  std::vector<NewJob> jobs;
+  for (size_t i = 0; i < planned.size(); ++i)
+    jobs.push_back({"noisy", "key" + std::to_string(i), planned[i].config.dump(), 1, "{}", ""});
+  NewBatch batch;
+  batch.name = "noisy";
+  batch.grid_yaml = "experiments: []";
+  const int64_t batch_id = store.CreateBatch(batch, jobs);
+  for (const JobRecord& record : store.PendingJobs(batch_id)) {
+    const Planned& job = planned[std::stoul(record.job_key.substr(3))];
+    const int attempt = store.StartAttempt(record.id, {1, "testhost", "cpu", 1, "process"});
+    if (job.oom) {
+      store.RecordFailure(record.id, attempt, "oom", "out of memory", false);
+    } else {
+      store.CommitResult(record.id, attempt, job.metrics, {}, std::nullopt, job.predictions);
+    }
+  }
+  store.FinishBatch(batch_id, "failed");
+  // 2 variants x 3 lengths + linformer's one; 3 variants x 2 lengths; gru and bag x 2 lengths.
+  return {7, 6, 4};
 }
 
 TEST_F(ReportBrowserTest, EveryPlotDrawsOnePointPerCellOfTheStore) {
@@ -93,19 +233,24 @@ TEST_F(ReportBrowserTest, EveryPlotDrawsOnePointPerCellOfTheStore) {
       {"plot-train_loss", store.curve_cells},
       {"plot-val_auc", store.curve_cells},
   };
-  const auto drawn = DrawnPlots(dom);
-  ASSERT_EQ(drawn.size(), expected.size()) << "plots in the page";
-  for (const auto& [id, cells] : expected) {
-    ASSERT_TRUE(drawn.count(id)) << id;
-    const DrawnPlot& plot = drawn.at(id);
-    EXPECT_TRUE(plot.rendered) << id;
-    EXPECT_EQ(plot.error, "") << id;
-    EXPECT_EQ(plot.points, cells) << id;
-    EXPECT_EQ(plot.cells_attribute, cells) << id;
-  }
+  ExpectEveryPlotDrawn(DrawnPlots(dom), expected);
   // The failed jobs' table lists both.
   EXPECT_NE(dom.find("out of memory: tried to allocate 64 GiB"), std::string::npos);
   EXPECT_NE(dom.find("fault job: thrown on purpose"), std::string::npos);
+}
+
+TEST_F(ReportBrowserTest, NoisyTimingsZerosAndLonePointsStillDrawEveryPlot) {
+  const NoisyStore store = WriteNoisyStore(dir_ + "/a.db");
+  auto report = Run("report --db a.db -o report.html");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string dom = RenderedDom("report.html");
+  EXPECT_NE(dom.find("data-plots-done=\"true\""), std::string::npos) << "scripts did not finish";
+  ExpectEveryPlotDrawn(DrawnPlots(dom), {{"plot-fwd_ms", store.time_cells},
+                                         {"plot-fwdbwd_ms", store.time_cells},
+                                         {"plot-peak_mb", store.time_cells},
+                                         {"plot-fwdbwd_peak_mb", store.time_cells},
+                                         {"plot-test_auc", store.auc_cells},
+                                         {"plot-compare-test_auc", store.compare_cells}});
 }
 
 TEST_F(ReportBrowserTest, AVariantNamedLikeMarkupStaysText) {

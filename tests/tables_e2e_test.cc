@@ -2,7 +2,9 @@
 // --slope, jobs, export, several batches, tag and rm, as a user runs them from a shell.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -224,6 +226,88 @@ TEST_F(TablesTest, TagsAndDescriptionShowInStatus) {
   EXPECT_EQ(Run("tag 1 \"two words\" --db a.db").exit_code, 2);
 }
 
+// "0:09:23" -> 563.
+double ClockSeconds(const std::string& clock) {
+  int h = 0, m = 0, sec = 0;
+  EXPECT_EQ(std::sscanf(clock.c_str(), "%d:%d:%d", &h, &m, &sec), 3) << clock;
+  return 3600.0 * h + 60.0 * m + sec;
+}
+
+// A batch in flight as its coordinator leaves it in the store: 32 benchmarks waiting that need
+// their node (one node of two workers), and a train job that said it finished epoch 2 of 10 after
+// 60 s. What is left: 243 s of training (30 s an epoch, 8.1 epochs), and 320 s of benchmarks one at
+// a time, after it. No schedule does better than 441.5 s (the work over the workers, a benchmark's
+// counting twice); the old ETA said 160 s (the benchmarks over two workers, the running job done).
+TEST_F(TablesTest, StatusShowsRunningJobsWithTheirProgressAndAnEtaAboveTheLowerBound) {
+  {
+    ResultStore live = ResultStore::OpenForWriting(dir_ + "/live.db");
+    std::vector<NewJob> jobs;
+    for (int i = 0; i < 32; ++i) {
+      jobs.push_back({"speed", "bench" + std::to_string(i),
+                      R"({"task":"benchmark","model":{"attention":"softmax"},"seed":)" +
+                          std::to_string(i) + "}",
+                      10, "{}",
+                      R"({"task":"benchmark","needs_node":true,"cost_group":"benchmark/softmax",)"
+                      R"("estimate_s":10})"});
+    }
+    jobs.push_back({"quality", "train", R"({"task":"train","model":{"attention":"performer"}})", 1,
+                    "{}", R"({"task":"train","cost_group":"train/performer","estimate_s":1})"});
+    const int64_t batch = live.CreateBatch({"live", "experiments: []", "", "h", "r", "{}"}, jobs);
+    live.SetBatchWorkers(batch, 2);
+    int64_t train = 0;
+    for (const auto& job : live.PendingJobs(batch)) train = job.job_key == "train" ? job.id : train;
+    ASSERT_EQ(live.StartAttempt(train, {1, "node1", "cpu", 1, "process"},
+                                std::chrono::system_clock::now() - std::chrono::seconds(60)),
+              1);
+    ASSERT_TRUE(live.RecordProgress(
+        train, 1, R"({"epoch":2,"epochs":10,"first_epoch":1,"metric":"val_auc","value":0.7123})"));
+  }
+  const std::string progress = "epoch 2/10, val_auc 0.7123";
+  auto table = Run("status 1 --db live.db");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const size_t eta_at = table.out.find("ETA ");
+  ASSERT_NE(eta_at, std::string::npos) << table.out;
+  const double eta = ClockSeconds(table.out.substr(eta_at + 4, table.out.find('\n') - eta_at - 4));
+  EXPECT_GE(eta, 441.5) << table.out;
+  EXPECT_LT(eta, 700) << table.out;
+  EXPECT_NE(table.out.find("\nrunning:\n"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(progress), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("node1"), std::string::npos) << table.out;
+
+  auto json = Run("status 1 --db live.db --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto parsed = nlohmann::json::parse(json.out);
+  // Read in one go: the benchmarks after the train job's 8.1 epochs left at its pace so far (each
+  // run of `status` starts a little later than 60 s into the job).
+  const double running_s = parsed["running"][0]["running_s"].get<double>();
+  EXPECT_GE(running_s, 60);
+  EXPECT_NEAR(ClockSeconds(parsed["eta"].get<std::string>()), 320 + running_s / 2 * 8.1, 2)
+      << json.out;
+  ASSERT_EQ(parsed["experiments"].size(), 2u) << json.out;
+  EXPECT_EQ(parsed["experiments"][0]["pending"], 32);
+  ASSERT_EQ(parsed["running"].size(), 1u) << json.out;
+  EXPECT_EQ(parsed["running"][0]["progress"], progress);
+  EXPECT_EQ(parsed["running"][0]["model.attention"], "performer");
+
+  auto csv = Run("status 1 --db live.db --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const auto blocks = csv.out.find("\n\n");
+  ASSERT_NE(blocks, std::string::npos) << "two tables, a blank line apart: " << csv.out;
+  const auto running = ParseCsv(csv.out.substr(blocks + 2));
+  ASSERT_EQ(running.size(), 2u) << csv.out;
+  EXPECT_EQ(running[0].back(), "running_s");
+  EXPECT_EQ(running[1][running[0].size() - 2], progress);
+  auto markdown = Run("status 1 --db live.db --format markdown");
+  EXPECT_NE(markdown.out.find("| " + progress), std::string::npos) << markdown.out;
+
+  auto all = Run("status --db live.db --format json");
+  EXPECT_GE(ClockSeconds(nlohmann::json::parse(all.out)[0]["eta"].get<std::string>()), 441.5)
+      << all.out;
+  auto jobs = Run("jobs --db live.db --status running --format json");
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.err;
+  EXPECT_EQ(nlohmann::json::parse(jobs.out)[0]["progress"], progress) << jobs.out;
+}
+
 TEST_F(TablesTest, RmDeletesABatchAndEverythingItStoredOnly) {
   testing::WriteComparisonStore(dir_ + "/a.db");
   std::filesystem::create_directories(dir_ + "/a.db.logs/1");
@@ -245,6 +329,70 @@ TEST_F(TablesTest, RmDeletesABatchAndEverythingItStoredOnly) {
                      "WHERE j.batch_id = 2"));
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/a.db.logs/1"));
   EXPECT_EQ(Run("rm 7 --db a.db").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace attnsweep
+
+namespace attnsweep {
+namespace {
+
+class CompareTest : public CliTest {};
+
+// Real train jobs store every test customer's score, and `results --compare` pairs them: the AUC
+// it computes from the stored scores equals each job's own test_auc (computed in the job, by
+// another routine), so its difference is the mean of the seeds' differences.
+TEST_F(CompareTest, TrainJobsStoreTheirTestScoresAndAreComparedOnThem) {
+  Write("t.yaml", R"(defaults:
+  data: {customers: 400, max_len: 32, signal: 3}
+  model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
+  train: {epochs: 2, batch_size: 32, patience: 0}
+experiments:
+  - name: pair
+    task: train
+    grid: {model.attention: [bag, gru], seed: [1, 2]}
+)");
+  auto run = Run("run t.yaml --db a.db");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const int64_t test_customers =
+      QueryInt("SELECT CAST(value AS INTEGER) FROM metrics WHERE name = 'test_customers' LIMIT 1");
+  ASSERT_GT(test_customers, 10);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM predictions"), 4 * test_customers);
+  EXPECT_EQ(QueryInt("SELECT count(DISTINCT example) FROM predictions"), test_customers);
+  auto compared =
+      Run("results --db a.db --compare model.attention=bag --metrics test_auc "
+          "--format json");
+  ASSERT_EQ(compared.exit_code, 0) << compared.err;
+  const auto rows = nlohmann::json::parse(compared.out);
+  ASSERT_EQ(rows.size(), 1u) << compared.out;
+  const auto& row = rows[0];
+  EXPECT_EQ(row["model.attention"], "gru");
+  EXPECT_EQ(row["method"], "DeLong, paired customers");
+  EXPECT_EQ(row["pairs"], 2);
+  auto mean_auc = [&](const std::string& variant) {
+    Database db = OpenGuardedReadOnly(dir_ + "/a.db");
+    const auto result = RunReadOnlyQuery(
+        db, "SELECT avg(test_auc) FROM results WHERE attention = '" + variant + "'");
+    return std::get<double>(result.rows.at(0).at(0));
+  };
+  EXPECT_NEAR(row["value"].get<double>(), mean_auc("gru"), 1e-12);
+  EXPECT_NEAR(row["baseline"].get<double>(), mean_auc("bag"), 1e-12);
+  EXPECT_NEAR(row["effect"].get<double>(), mean_auc("gru") - mean_auc("bag"), 1e-12);
+  EXPECT_LT(row["lo"].get<double>(), row["effect"].get<double>());
+  EXPECT_GT(row["hi"].get<double>(), row["effect"].get<double>());
+  EXPECT_GT(row["p"].get<double>(), 0);
+  // A baseline no job has is refused, naming it.
+  auto missing = Run("results --db a.db --compare model.attention=linformer");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("model.attention=linformer"), std::string::npos) << missing.err;
+  auto malformed = Run("results --db a.db --compare model.attention");
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("KEY=VALUE"), std::string::npos) << malformed.err;
+  // The report draws the difference with its interval.
+  auto report = Run("report --db a.db -o r.html --compare model.attention=bag");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(testing::ReadFileText(dir_ + "/r.html").find("plot-compare-test_auc"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -62,6 +62,23 @@ TEST(BenchmarkTask, ReportsTimesAndMemory) {
   }
   EXPECT_LE(m["fwd_ms_min"], m["fwd_ms"]);
   EXPECT_LE(m["fwd_ms"], m["fwd_ms_max"]);
+  // Its noise, measured: the median's interval, and either narrow (within ±bench.rel_ci, 5 %) or
+  // flagged; at least 6 passes for a 95 % interval, beyond the 3 asked for.
+  EXPECT_LE(m["fwd_ms_lo"], m["fwd_ms"]);
+  EXPECT_GE(m["fwd_ms_hi"], m["fwd_ms"]);
+  EXPECT_GE(m["fwd_ms_lo"], m["fwd_ms_min"]);
+  EXPECT_LE(m["fwd_ms_hi"], m["fwd_ms_max"]);
+  EXPECT_GE(m["fwd_repeats"], 6);
+  EXPECT_LE(m["fwd_repeats"], 50);
+  if (m["fwd_ms_noisy"] == 0) {
+    EXPECT_LE(m["fwd_ms_hi"] - m["fwd_ms"], 0.05 * m["fwd_ms"]);
+    EXPECT_LE(m["fwd_ms"] - m["fwd_ms_lo"], 0.05 * m["fwd_ms"]);
+  }
+  EXPECT_GE(m["fwd_ms_mad"], 0);
+  // What the machine did: the job's own CPU time per wall second, the load; never negative.
+  EXPECT_GT(m["cpu_per_wall"], 0);
+  EXPECT_GE(m["load_avg"], 0);
+  EXPECT_GE(m["other_cores"], 0);
   EXPECT_NEAR(m["tokens_per_s"], 2 * 256 / (m["fwd_ms"] / 1000), 1e-6 * m["tokens_per_s"]);
   EXPECT_EQ(m["threads"], 1);
   // Forward peak: the B*H*L*L scores (1 MiB here), their softmax written over them, plus

@@ -2,7 +2,12 @@
 // of the whole classifier's (bench.scope: model), and of forward+backward.
 //
 // Forward runs under NoGradGuard (inference: nothing is kept for backward). Each figure is the
-// median of bench.repeats timed passes after bench.warmup untimed ones, with min and max beside it.
+// median of the timed passes after bench.warmup untimed ones. The passes adapt to the machine's
+// noise: at least bench.repeats, then more until the median's 95 % interval (order statistics, no
+// assumption on the times' law) lies within ±bench.rel_ci of it, or bench.max_repeats passes or
+// bench.max_seconds of timed work are spent; a pass stopped by a cap is stored noisy, with its
+// interval (<pass>_ms_lo/_hi), its spread (min, max, median absolute deviation) and its count. What
+// the machine was doing meanwhile is stored beside them (experiments/machine_load.h).
 // On a GPU each pass is timed from an idle device to its kernels' end (CUDA runs them
 // asynchronously: the clock alone would time their launch). Memory: peak_mb is the peak above what
 // was allocated just before the pass, exact bytes from the counting allocator on the CPU, the
@@ -10,6 +15,7 @@
 // passes (host memory).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -21,10 +27,13 @@
 
 #include "experiments/device/cuda_runtime.h"
 #include "experiments/device/job_device.h"
+#include "experiments/machine_load.h"
+#include "experiments/median_interval.h"
 #include "experiments/memory/peak_memory_measure.h"
 #include "experiments/memory/process_memory.h"
 #include "experiments/models/attention_factory.h"
 #include "experiments/models/encoder.h"
+#include "experiments/repeat_policy.h"
 #include "experiments/tasks/tasks.h"
 #include "experiments/units.h"
 #include "experiments/work_estimate.h"
@@ -33,22 +42,37 @@ namespace attnsweep {
 namespace {
 
 struct PassStats {
-  double median_ms = 0, min_ms = 0, max_ms = 0;
+  MedianInterval median;  // ms
+  double min_ms = 0, max_ms = 0, mad_ms = 0;
+  int repeats = 0;
+  bool noisy = false;  // a cap stopped the passes before the interval was narrow enough
   double peak_mb = 0;  // counting allocator, above the start of the pass, max over passes
   double rss_mb = 0;   // process VmHWM over the timed passes
 };
 
+// Configs stored before these keys existed (a batch resumed after an upgrade) time as the defaults
+// say.
+RepeatPolicy RepeatPolicyOf(const nlohmann::json& bench) {
+  const RepeatPolicy defaults;
+  RepeatPolicy policy;
+  policy.min_repeats = bench.at("repeats").get<int>();
+  policy.max_repeats = bench.value("max_repeats", defaults.max_repeats);
+  policy.max_seconds = bench.value("max_seconds", defaults.max_seconds);
+  policy.rel_ci = bench.value("rel_ci", defaults.rel_ci);
+  return policy;
+}
+
 template <typename Pass>
-PassStats TimePasses(int warmup, int repeats, const JobContext& context, const c10::Device& device,
-                     Pass pass) {
+PassStats TimePasses(int warmup, const RepeatPolicy& policy, const JobContext& context,
+                     const c10::Device& device, Pass pass) {
   for (int i = 0; i < warmup; ++i) {
     if (context.stop_requested()) throw JobInterrupted();
     pass();
   }
   ResetPeakRss();
-  std::vector<double> times_ms;
+  RepeatedTiming timing(policy);
   int64_t peak_bytes = 0;
-  for (int i = 0; i < repeats; ++i) {
+  for (bool more = true; more;) {
     if (context.stop_requested()) throw JobInterrupted();
     WaitForDevice(device);
     PeakMemoryMeasure measure(CudaIndexOf(device));
@@ -57,23 +81,43 @@ PassStats TimePasses(int warmup, int repeats, const JobContext& context, const c
     WaitForDevice(device);
     const auto end = std::chrono::steady_clock::now();
     peak_bytes = std::max(peak_bytes, measure.PeakAboveBaseline());
-    times_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    more = timing.Add(std::chrono::duration<double, std::milli>(end - start).count());
   }
+  const std::vector<double>& times_ms = timing.times_ms();
   PassStats stats;
-  std::sort(times_ms.begin(), times_ms.end());
-  const size_t n = times_ms.size();
-  stats.median_ms = n % 2 ? times_ms[n / 2] : 0.5 * (times_ms[n / 2 - 1] + times_ms[n / 2]);
-  stats.min_ms = times_ms.front();
-  stats.max_ms = times_ms.back();
+  stats.median = timing.median();
+  stats.noisy = timing.noisy();
+  stats.repeats = static_cast<int>(times_ms.size());
+  stats.min_ms = *std::min_element(times_ms.begin(), times_ms.end());
+  stats.max_ms = *std::max_element(times_ms.begin(), times_ms.end());
+  stats.mad_ms = MedianAbsoluteDeviation(times_ms);
   stats.peak_mb = static_cast<double>(peak_bytes) / kMiB;
   stats.rss_mb = static_cast<double>(PeakRssBytes()) / kMiB;
   return stats;
 }
 
 void Report(const std::string& prefix, const PassStats& stats, JobOutput* output) {
-  output->metrics.emplace_back(prefix + "_ms", stats.median_ms);
-  output->metrics.emplace_back(prefix + "_ms_min", stats.min_ms);
-  output->metrics.emplace_back(prefix + "_ms_max", stats.max_ms);
+  const std::string ms = prefix + "_ms";
+  output->metrics.emplace_back(ms, stats.median.median);
+  output->metrics.emplace_back(ms + "_min", stats.min_ms);
+  output->metrics.emplace_back(ms + "_max", stats.max_ms);
+  output->metrics.emplace_back(ms + "_lo", stats.median.lo);
+  output->metrics.emplace_back(ms + "_hi", stats.median.hi);
+  output->metrics.emplace_back(ms + "_mad", stats.mad_ms);
+  output->metrics.emplace_back(ms + "_noisy", stats.noisy ? 1.0 : 0.0);
+  output->metrics.emplace_back(prefix + "_repeats", stats.repeats);
+}
+
+// The machine's state over the timed passes; a figure the kernel does not give is left out.
+void ReportMachineLoad(const MachineLoad& load, JobOutput* output) {
+  const std::pair<const char*, double> figures[] = {{"load_avg", load.load_avg},
+                                                    {"cpu_per_wall", load.cpu_per_wall},
+                                                    {"other_cores", load.other_cores},
+                                                    {"steal_pct", load.steal_pct},
+                                                    {"cpu_mhz", load.cpu_mhz}};
+  for (const auto& [name, value] : figures) {
+    if (std::isfinite(value)) output->metrics.emplace_back(name, value);
+  }
 }
 
 void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
@@ -83,7 +127,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   const int64_t length = config.at("data").at("max_len").get<int64_t>();
   const int64_t d_model = model.at("d_model").get<int64_t>();
   const int warmup = bench.at("warmup").get<int>();
-  const int repeats = bench.at("repeats").get<int>();
+  const RepeatPolicy repeats = RepeatPolicyOf(bench);
   const bool whole_model = bench.at("scope").get<std::string>() == "model";
 
   const c10::Device device = JobDevice(context.device);
@@ -107,13 +151,14 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   const double tokens = static_cast<double>(batch * length);
 
   module->eval();
+  const MachineSnapshot before = TakeMachineSnapshot();
   PassStats fwd;
   {
     torch::NoGradGuard no_grad;
     fwd = TimePasses(warmup, repeats, context, device, [&] { forward(input); });
   }
   Report("fwd", fwd, output);
-  output->metrics.emplace_back("tokens_per_s", tokens / (fwd.median_ms / 1000.0));
+  output->metrics.emplace_back("tokens_per_s", tokens / (fwd.median.median / 1000.0));
   output->metrics.emplace_back("peak_mb", fwd.peak_mb);
   output->metrics.emplace_back("rss_mb", fwd.rss_mb);
 
@@ -126,7 +171,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
         forward(input).sum().backward();
       });
       Report("fwdbwd", both, output);
-      output->metrics.emplace_back("fwdbwd_tokens_per_s", tokens / (both.median_ms / 1000.0));
+      output->metrics.emplace_back("fwdbwd_tokens_per_s", tokens / (both.median.median / 1000.0));
       output->metrics.emplace_back("fwdbwd_peak_mb", both.peak_mb);
     } catch (const c10::Error& e) {
       // Training needs more memory than inference: keep the forward figures, say backward ran out.
@@ -137,6 +182,7 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
       output->metrics.emplace_back("fwdbwd_oom", 1.0);
     }
   }
+  ReportMachineLoad(LoadBetween(before, TakeMachineSnapshot()), output);
   output->metrics.emplace_back("threads", at::get_num_threads());
 }
 
@@ -157,7 +203,19 @@ TaskDefinition BenchmarkTask() {
           .Help("untimed passes before the timed ones"),
       ParamSpec::Int("bench.repeats", 5)
           .Range(1, 100000)
-          .Help("timed passes; the median is reported"),
+          .Help("the fewest timed passes; the median is reported"),
+      ParamSpec::Int("bench.max_repeats", 50)
+          .Range(1, 100000)
+          .Help("the most timed passes, when the median's interval stays wider than bench.rel_ci "
+                "(the pass is then stored noisy); at least bench.repeats"),
+      ParamSpec::Float("bench.max_seconds", 10)
+          .Range(0, 86400)
+          .Help("timed seconds after which no pass is added to narrow the interval (bench.repeats "
+                "are timed whatever it says; the pass is then stored noisy)"),
+      ParamSpec::Float("bench.rel_ci", 0.05)
+          .Range(0.001, 1)
+          .Help("time until the median's 95 % interval is within this share of it on both sides "
+                "(0.05: ±5 %)"),
       ParamSpec::Bool("bench.exclusive", true)
           .Help("run alone: on the CPU no other job starts on its node while it runs, and it "
                 "waits for the node to be free (it then has all the node's cores); on a GPU the "
@@ -165,13 +223,26 @@ TaskDefinition BenchmarkTask() {
       ParamSpec::Bool("bench.backward", true).Help("also time forward+backward"),
   };
   task.reads = {{KeyGroup::kModel, {}}, {KeyGroup::kEncoder, {{"bench.scope", "model"}}}};
+  task.check = [](const nlohmann::json& config) {
+    std::vector<ConfigProblem> problems;
+    const auto& bench = config.at("bench");
+    if (bench.at("max_repeats").get<int>() < bench.at("repeats").get<int>()) {
+      problems.push_back({{"bench.max_repeats", "bench.repeats"},
+                          "bench.max_repeats (" + bench.at("max_repeats").dump() +
+                              ") is below bench.repeats (" + bench.at("repeats").dump() +
+                              "), the fewest timed passes: raise it or lower bench.repeats"});
+    }
+    return problems;
+  };
   task.needs_node = [](const nlohmann::json& config) {
     return config.at("bench").at("exclusive").get<bool>();
   };
   task.estimate_seconds = [](const nlohmann::json& config) {
     const auto& bench = config.at("bench");
     const bool whole_model = bench.at("scope") == "model";
-    const double passes = bench.at("warmup").get<double>() + bench.at("repeats").get<double>();
+    // At least bench.repeats timed passes, and at a quiet machine's ±5 % one or two more.
+    const double passes =
+        bench.at("warmup").get<double>() + std::max(bench.at("repeats").get<double>(), 6.0);
     // A backward pass costs about twice the forward: forward+backward passes count three times.
     const double with_backward = bench.at("backward").get<bool>() ? 4.0 : 1.0;
     const double flops = bench.at("batch_size").get<double>() *
