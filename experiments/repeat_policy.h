@@ -12,8 +12,8 @@ namespace attnsweep {
 
 struct RepeatPolicy {
   int min_repeats = 5;
-  int max_repeats = 50;
-  double max_seconds = 10;
+  int max_repeats = 30;
+  double max_seconds = 5;
   double rel_ci = 0.05;
 };
 

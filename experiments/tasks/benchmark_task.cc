@@ -204,15 +204,15 @@ TaskDefinition BenchmarkTask() {
       ParamSpec::Int("bench.repeats", 5)
           .Range(1, 100000)
           .Help("the fewest timed passes; the median is reported"),
-      ParamSpec::Int("bench.max_repeats", 50)
+      ParamSpec::Int("bench.max_repeats", RepeatPolicy{}.max_repeats)
           .Range(1, 100000)
           .Help("the most timed passes, when the median's interval stays wider than bench.rel_ci "
                 "(the pass is then stored noisy); at least bench.repeats"),
-      ParamSpec::Float("bench.max_seconds", 10)
+      ParamSpec::Float("bench.max_seconds", RepeatPolicy{}.max_seconds)
           .Range(0, 86400)
           .Help("timed seconds after which no pass is added to narrow the interval (bench.repeats "
                 "are timed whatever it says; the pass is then stored noisy)"),
-      ParamSpec::Float("bench.rel_ci", 0.05)
+      ParamSpec::Float("bench.rel_ci", RepeatPolicy{}.rel_ci)
           .Range(0.001, 1)
           .Help("time until the median's 95 % interval is within this share of it on both sides "
                 "(0.05: ±5 %)"),
