@@ -1,8 +1,11 @@
 #include "cli/results_aggregate.h"
+#include "experiments/strings.h"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
+
+#include "experiments/strings.h"
 
 namespace attnsweep {
 namespace {
@@ -12,11 +15,6 @@ std::map<std::string, double> FiguresOf(const JobRecord& job) {
   std::map<std::string, double> figures = job.metrics;
   if (job.seconds >= 0 && job.reused_from == 0) figures.emplace("seconds", job.seconds);
   return figures;
-}
-
-bool EndsWith(const std::string& name, const std::string& suffix) {
-  return name.size() > suffix.size() &&
-         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // A measurement's own bookkeeping, shown only when asked for: its spread, interval, noise flag.

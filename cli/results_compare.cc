@@ -7,17 +7,13 @@
 #include <stdexcept>
 
 #include "cli/results_aggregate.h"
+#include "experiments/strings.h"
 #include "experiments/student_t.h"
 
 namespace attnsweep {
 namespace {
 
 constexpr double kConfidence = 0.95;
-
-bool EndsWith(const std::string& name, const std::string& suffix) {
-  return name.size() > suffix.size() &&
-         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Figures on a ratio scale (a time, an amount of memory): "1.8× slower" is what a reader wants,
 // and their noise grows with their size.

@@ -8,16 +8,12 @@
 #include <cstring>
 
 #include "experiments/data/data_error.h"
+#include "experiments/strings.h"
 
 namespace attnsweep {
 namespace {
 
 constexpr size_t kChunk = size_t{4} << 20;
-
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Quotes the path for the shell: the gzip pipe must not run what a file name says.
 std::string ShellQuoted(const std::string& path) {
