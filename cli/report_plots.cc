@@ -9,6 +9,7 @@
 #include "cli/output_format.h"
 #include "cli/results_aggregate.h"
 #include "cli/results_slope.h"
+#include "experiments/registry.h"
 
 namespace attnsweep {
 namespace {
@@ -243,32 +244,24 @@ void AddQualityPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots
   if (AnyMeasured(plot)) plots->push_back(std::move(plot));
 }
 
+// Each variant's approximation figure against its size key (VariantDefinition::size_key), where
+// its approximation jobs vary it.
 void AddApproximationPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
-  struct SizeKey {
-    const char* attention;
-    const char* key;
-    const char* what;
-    const char* metric;
-  };
-  const SizeKey sizes[] = {
-      {"performer", "model.performer.features", "random features M", "rel_error"},
-      {"linformer", "model.linformer.k", "projected length k", "rel_error"},
-      {"infinity", "model.infinity.basis", "basis functions N", "recon_error"},
-  };
-  for (const SizeKey& size : sizes) {
-    const std::vector<JobRecord> jobs = OfTask(all, "approximation", size.attention);
+  for (const VariantDefinition& variant : Variants()) {
+    if (variant.size_key.empty()) continue;
+    const std::vector<JobRecord> jobs = OfTask(all, "approximation", variant.name);
     std::set<std::string> values;
     for (const auto& job : jobs)
-      values.insert(ConfigValue(nlohmann::json::parse(job.config), size.key).dump());
-    if (values.size() < 2 || !HasMetric(jobs, size.metric)) continue;
-    const std::string metric = size.metric;
+      values.insert(ConfigValue(nlohmann::json::parse(job.config), variant.size_key).dump());
+    const std::string& metric = variant.size_metric;
+    if (values.size() < 2 || !HasMetric(jobs, metric)) continue;
     Plot plot = CellPlot(
-        jobs, size.key,
-        {metric, std::string("Approximation error of ") + size.attention + " against " + size.what,
+        jobs, variant.size_key,
+        {metric, "Approximation error of " + variant.name + " against " + variant.size_title,
          metric == "rel_error" ? "relative error of the attention output"
                                : "relative reconstruction error",
          true, true, false},
-        size.what);
+        variant.size_title);
     plot.caption = metric == "rel_error"
                        ? "‖approximate − exact‖ / ‖exact‖ of the attention output on the same "
                          "inputs, mean over draws (and over seeds, a bar spanning the seeds' "

@@ -78,6 +78,13 @@ struct VariantDefinition {
   // task needs it and refuses a variant without it, giving `not_causal` as the reason.
   bool causal = false;
   std::string not_causal;
+  // The key that trades the variant's cost for its accuracy (Performer's features M, Linformer's
+  // k, the ∞-former's basis N), what a plot's axis calls it, and the approximation task's figure
+  // to plot against it: the report draws that figure against that key wherever approximation jobs
+  // vary it. Empty: the variant has no such size.
+  std::string size_key;
+  std::string size_title;
+  std::string size_metric = "rel_error";
   // Floating-point operations of the mixing itself (not the q/k/v/output projections) for one
   // sequence of `length` events, forward: the cost model's notion of how the variant scales.
   std::function<double(const nlohmann::json& model, double length)> mixing_flops;

@@ -250,6 +250,10 @@ VariantDefinition InfinityVariant() {
   variant.help = "the ∞-former: exact attention within segments, a continuous long-term memory";
   // Causal within a segment; the memory a segment reads holds the segments before it only.
   variant.causal = true;
+  // How well the continuous memory reconstructs what it read (approximation_task.cc).
+  variant.size_key = "model.infinity.basis";
+  variant.size_title = "basis functions N";
+  variant.size_metric = "recon_error";
   variant.keys = {
       ParamSpec::Int("model.infinity.segment", defaults.segment())
           .Range(1, 1 << 20)

@@ -97,6 +97,8 @@ VariantDefinition LinformerVariant() {
   VariantDefinition variant;
   variant.name = "linformer";
   variant.help = "Linformer: keys and values projected along the sequence to length k";
+  variant.size_key = "model.linformer.k";
+  variant.size_title = "projected length k";
   variant.not_causal =
       "Linformer projects the keys and values along the sequence, so each of its k projected keys "
       "mixes every position, later ones included: no mask can keep position t from seeing t + 1";

@@ -381,6 +381,8 @@ VariantDefinition PerformerVariant() {
   variant.name = "performer";
   variant.help = "Performer: softmax attention estimated with random features (FAVOR+)";
   variant.causal = true;
+  variant.size_key = "model.performer.features";
+  variant.size_title = "random features M";
   variant.keys = {
       ParamSpec::Int("model.performer.features", defaults.features())
           .Range(0, 1 << 20)

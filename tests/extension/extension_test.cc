@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/report_plots.h"
 #include "experiments/grid.h"
 #include "experiments/job_runner.h"
 #include "experiments/models/softmax_attention.h"
@@ -115,6 +116,42 @@ experiments:
   // Linear in L (the band is fixed): 4x the length, 4x the work — not the 16x of exact attention.
   EXPECT_NEAR(long_job / short_job, 4.0, 0.01);
   EXPECT_EQ(parsed.grid.jobs.at(0).plan.cost_group, "benchmark/window");
+}
+
+// The report asks the registry which key sizes a variant: the window, registered here, gets its
+// own approximation plot, its error against its width, like Performer's against its features.
+TEST_F(Extension, TheReportPlotsTheVariantsErrorAgainstItsSize) {
+  const GridParseResult parsed = ParseGrid(R"(
+experiments:
+  - name: band
+    task: approximation
+    params: {model.attention: window, model.d_model: 16, model.heads: 2, data.max_len: 64,
+             approx: {draws: 1, batch_size: 1}}
+    grid: {model.window.width: [1, 4, 16, 64]}
+)",
+                                           "g");
+  ASSERT_TRUE(parsed.ok()) << parsed.errors.at(0).message;
+  std::vector<JobRecord> jobs;
+  for (const JobSpec& job : parsed.grid.jobs) {
+    const JobOutput output = RunJob(job.config, JobContext());
+    ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
+    JobRecord record;
+    record.id = static_cast<int64_t>(jobs.size()) + 1;
+    record.status = "done";
+    record.config = job.config.dump();
+    for (const auto& [name, value] : output.metrics) record.metrics[name] = value;
+    jobs.push_back(record);
+  }
+  const std::vector<Plot> plots = BuildPlots(jobs, {});
+  const auto plot = std::find_if(plots.begin(), plots.end(),
+                                 [](const Plot& p) { return p.id == "rel_error-width"; });
+  ASSERT_NE(plot, plots.end());
+  EXPECT_EQ(plot->x_title, "window width");
+  EXPECT_EQ(plot->title, "Approximation error of window against window width");
+  ASSERT_EQ(plot->points.size(), 4u);
+  // A band as wide as the sequence is exact attention: the error falls as the width grows.
+  EXPECT_GT(plot->points.front().y, plot->points.back().y);
+  EXPECT_LT(plot->points.back().y, 1e-5);
 }
 
 }  // namespace

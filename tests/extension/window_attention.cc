@@ -37,6 +37,9 @@ VariantDefinition WindowVariant() {
   VariantDefinition variant;
   variant.name = "window";
   variant.help = "exact attention within a band of model.window.width positions";
+  // The report plots its error against the width, as Performer's against its features.
+  variant.size_key = "model.window.width";
+  variant.size_title = "window width";
   variant.keys = {
       ParamSpec::Int("model.window.width", WindowAttentionOptions(1, 1).width())
           .Range(0, 1 << 20)
