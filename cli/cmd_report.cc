@@ -80,52 +80,57 @@ std::vector<TitledTable> HeadlineTables(const std::vector<JobRecord>& jobs) {
   return tables;
 }
 
-// The baseline train jobs are compared against: the option's, or exact attention's where the
-// variant varies, else the first variant; nullopt when there is nothing to compare.
-std::optional<CompareBaseline> ReportBaseline(const std::vector<JobRecord>& train,
+// The baseline a task's jobs are compared against: the option's, or the reference variant's
+// (softmax, VariantDefinition::reference) where the variant varies, else the first variant;
+// nullopt when there is nothing to compare.
+std::optional<CompareBaseline> ReportBaseline(const std::vector<JobRecord>& jobs,
                                               const std::string& option) {
   std::string error;
   if (!option.empty()) return ParseCompareBaseline(option, &error);
-  const auto keys = VaryingKeys(train);
+  const auto keys = VaryingKeys(jobs);
   if (std::find(keys.begin(), keys.end(), "model.attention") == keys.end()) return std::nullopt;
   std::string first;
-  for (const auto& job : train) {
+  for (const auto& job : jobs) {
     const auto variant = ConfigValue(nlohmann::json::parse(job.config), "model.attention");
-    if (variant == "softmax") return ParseCompareBaseline("model.attention=softmax", &error);
-    if (first.empty() && variant.is_string()) first = variant.get<std::string>();
+    if (!variant.is_string()) continue;
+    const std::string name = variant.get<std::string>();
+    const VariantDefinition* definition = FindVariant(name);
+    if (definition != nullptr && definition->reference)
+      return ParseCompareBaseline("model.attention=" + name, &error);
+    if (first.empty()) first = name;
   }
   return ParseCompareBaseline("model.attention=" + first, &error);
 }
 
-// The train jobs' headline figures against the baseline: a table, and the AUC differences drawn.
+// The headline figures of each task that stores per-example scores (train) against the baseline:
+// a table, and the differences in its scored figure drawn with their intervals.
 void AddComparisons(ResultStore& store, const std::vector<JobRecord>& jobs,
                     const std::string& option, ReportContent* content) {
-  std::vector<JobRecord> train;
-  for (const auto& job : jobs) {
-    if (TaskOf(job) == "train") train.push_back(job);
+  for (const TaskDefinition& task : Tasks()) {
+    if (task.scored_metric.empty()) continue;
+    std::vector<JobRecord> of_task;
+    for (const auto& job : jobs) {
+      if (TaskOf(job) == task.name) of_task.push_back(job);
+    }
+    if (of_task.empty()) continue;
+    const auto baseline = ReportBaseline(of_task, option);
+    if (!baseline) continue;
+    std::vector<std::string> by = VaryingKeys(of_task);
+    if (std::find(by.begin(), by.end(), baseline->key) == by.end())
+      by.insert(by.begin(), baseline->key);
+    if (std::find(by.begin(), by.end(), "data.max_len") == by.end()) by.push_back("data.max_len");
+    const auto rows =
+        CompareGroups(of_task, by, *baseline, HeadlineMetrics(of_task, AvailableMetrics(of_task)),
+                      ScoredMetrics(), StoredPredictions(store));
+    if (rows.empty()) continue;
+    const std::string name = baseline->key + "=" + baseline->text;
+    content->tables.push_back({task.name + " jobs against " + name +
+                                   ", paired by seed (95 % intervals; p (Holm) adjusted for the "
+                                   "table's tests)",
+                               ComparisonsToTable(rows, by, OutputFormat::kTable)});
+    Plot plot = ComparisonPlot(rows, by, task.scored_metric, name);
+    if (!plot.points.empty()) content->plots.push_back(std::move(plot));
   }
-  if (train.empty()) return;
-  const auto baseline = ReportBaseline(train, option);
-  if (!baseline) return;
-  std::vector<std::string> by = VaryingKeys(train);
-  if (std::find(by.begin(), by.end(), baseline->key) == by.end())
-    by.insert(by.begin(), baseline->key);
-  if (std::find(by.begin(), by.end(), "data.max_len") == by.end()) by.push_back("data.max_len");
-  const auto rows = CompareGroups(
-      train, by, *baseline, HeadlineMetrics(train, AvailableMetrics(train)), [&](int64_t job_id) {
-        std::vector<ScoredExample> scores;
-        for (const Prediction& p : store.Predictions(job_id))
-          scores.push_back({p.example, p.label, p.score});
-        return scores;
-      });
-  if (rows.empty()) return;
-  const std::string name = baseline->key + "=" + baseline->text;
-  content->tables.push_back({"train jobs against " + name +
-                                 ", paired by seed (95 % intervals; p (Holm) adjusted for the "
-                                 "table's tests)",
-                             ComparisonsToTable(rows, by, OutputFormat::kTable)});
-  Plot plot = ComparisonPlot(rows, by, "test_auc", name);
-  if (!plot.points.empty()) content->plots.push_back(std::move(plot));
 }
 
 }  // namespace

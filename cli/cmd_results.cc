@@ -135,12 +135,8 @@ int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, Res
                baseline.key + "` lists the values there are");
     return kExitBadInput;
   }
-  const auto rows = CompareGroups(jobs, query.by, baseline, query.metrics, [&](int64_t job_id) {
-    std::vector<ScoredExample> scores;
-    for (const Prediction& p : store.Predictions(job_id))
-      scores.push_back({p.example, p.label, p.score});
-    return scores;
-  });
+  const auto rows = CompareGroups(jobs, query.by, baseline, query.metrics, ScoredMetrics(),
+                                  StoredPredictions(store));
   PrintTable(ComparisonsToTable(rows, query.by, ParseOutputFormat(format)), format);
   PrintNote(
       "against " + baseline.key + "=" + baseline.text +

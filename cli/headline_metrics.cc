@@ -32,6 +32,14 @@ std::vector<std::string> HeadlineMetrics(const std::vector<JobRecord>& jobs,
   return metrics;
 }
 
+std::set<std::string> ScoredMetrics() {
+  std::set<std::string> scored;
+  for (const TaskDefinition& task : Tasks()) {
+    if (!task.scored_metric.empty()) scored.insert(task.scored_metric);
+  }
+  return scored;
+}
+
 std::set<std::string> AvailableMetrics(const std::vector<JobRecord>& jobs) {
   std::set<std::string> available;
   for (const auto& job : jobs) {

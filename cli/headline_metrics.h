@@ -16,6 +16,9 @@ std::vector<std::string> HeadlineMetrics(const std::vector<JobRecord>& jobs,
                                          const std::set<std::string>& available);
 
 // The metric names the jobs have, with `seconds` (every finished job's wall time).
+// The figures the tasks' stored per-example scores give (TaskDefinition::scored_metric).
+std::set<std::string> ScoredMetrics();
+
 std::set<std::string> AvailableMetrics(const std::vector<JobRecord>& jobs);
 
 // The `task` of a job's config ("" when it has none).

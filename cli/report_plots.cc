@@ -194,62 +194,31 @@ bool AnyMeasured(const Plot& plot) {
                      [](const PlotPoint& p) { return p.status == "measured"; });
 }
 
-void AddBenchmarkPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
-  const std::vector<JobRecord> jobs = OfTask(all, "benchmark");
-  if (jobs.empty()) return;
-  const std::vector<MetricPlot> specs = {
-      {"fwd_ms", "Forward time against sequence length",
-       "ms per forward pass (median of repeats, mean over seeds)"},
-      {"fwdbwd_ms", "Forward + backward time against sequence length",
-       "ms per forward+backward pass (median of repeats, mean over seeds)"},
-      {"peak_mb", "Peak memory of the forward pass", "MB allocated at the peak (mean over seeds)",
-       true, true, false},
-      {"fwdbwd_peak_mb", "Peak memory of forward + backward",
-       "MB allocated at the peak (mean over seeds)", true, true, false},
-  };
-  for (const MetricPlot& spec : specs) {
-    Plot plot = CellPlot(jobs, kLength, spec, "sequence length (tokens)");
-    if (!AnyMeasured(plot)) continue;
-    plot.caption =
-        "A point is the mean over seeds of each job's median pass time. A bar spans the seeds' "
-        "fastest to slowest median; where a cell has one seed, the 95 % interval of its median "
-        "(from its repeats). Hollow points are noisy cells: a job's repeats did not narrow its "
-        "median's interval to bench.rel_ci before their cap, or the seeds' intervals do not "
-        "overlap (`attnsweep results` marks them *; load_avg and other_cores say what the machine "
-        "was doing). Log-log axes: a slope of 1 is linear growth, 2 quadratic; the slope is fitted "
-        "to the measured points (`attnsweep results --slope data.max_len` prints the same). "
-        "Crosses mark cells whose jobs failed (OOM: out of memory), drawn above the measured "
-        "points.";
-    if (spec.metric.find("peak") != std::string::npos) {
-      plot.caption =
-          "Memory the measured computation itself allocated at its peak (not the process's "
-          "footprint), mean over seeds; a bar spans the seeds' lowest to highest. Log-log axes, "
-          "fitted slope in the legend; crosses mark failed cells (OOM).";
+// Each task's figures against sequence length (TaskDefinition::length_plots).
+void AddLengthPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
+  for (const TaskDefinition& task : Tasks()) {
+    const std::vector<JobRecord> jobs = OfTask(all, task.name);
+    if (jobs.empty()) continue;
+    for (const TaskLengthPlot& spec : task.length_plots) {
+      if (!HasMetric(jobs, spec.metric)) continue;
+      Plot plot = CellPlot(
+          jobs, kLength,
+          {spec.metric, spec.title, spec.y_title, spec.log_y, spec.slope, spec.one_seed_bar},
+          spec.x_title);
+      plot.caption = spec.caption;
+      plot.dodge = spec.dodge;
+      if (AnyMeasured(plot)) plots->push_back(std::move(plot));
     }
-    plots->push_back(std::move(plot));
   }
 }
 
-void AddQualityPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
-  const std::vector<JobRecord> jobs = OfTask(all, "train");
-  if (jobs.empty() || !HasMetric(jobs, "test_auc")) return;
-  Plot plot = CellPlot(
-      jobs, kLength,
-      {"test_auc", "Test ROC AUC against sequence length", "test ROC AUC", false, false, false},
-      "sequence length (events per customer)");
-  plot.caption =
-      "Mean over seeds; bars are ±1 standard deviation over seeds (n in the tooltip); series are "
-      "drawn slightly apart at each length so that their bars show. 0.5 is chance.";
-  plot.dodge = true;
-  if (AnyMeasured(plot)) plots->push_back(std::move(plot));
-}
-
 // Each variant's approximation figure against its size key (VariantDefinition::size_key), where
-// its approximation jobs vary it.
-void AddApproximationPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots) {
+// the task's jobs of that variant vary it.
+void AddApproximationPlots(const std::vector<JobRecord>& all, const TaskDefinition& task,
+                           std::vector<Plot>* plots) {
   for (const VariantDefinition& variant : Variants()) {
     if (variant.size_key.empty()) continue;
-    const std::vector<JobRecord> jobs = OfTask(all, "approximation", variant.name);
+    const std::vector<JobRecord> jobs = OfTask(all, task.name, variant.name);
     std::set<std::string> values;
     for (const auto& job : jobs)
       values.insert(ConfigValue(nlohmann::json::parse(job.config), variant.size_key).dump());
@@ -272,19 +241,14 @@ void AddApproximationPlots(const std::vector<JobRecord>& all, std::vector<Plot>*
   }
 }
 
-// A task's per-epoch curves, one plot each. Plot ids: the curve's name for train (the report's
-// first task with curves), "<task>-<name>" for the others.
-struct CurveSpec {
-  std::string name, title, y_title;
-};
-
+// A task's per-epoch curves, one plot each. Plot ids: the curve's name for the first registered
+// task that declares curves (train), "<task>-<name>" for the others.
 void AddCurvePlots(const std::vector<JobRecord>& all,
                    const std::map<int64_t, std::vector<CurvePoint>>& curves,
-                   const std::string& task, const std::vector<CurveSpec>& specs,
-                   std::vector<Plot>* plots) {
-  const std::vector<JobRecord> jobs = OfTask(all, task);
+                   const TaskDefinition& task, bool bare_ids, std::vector<Plot>* plots) {
+  const std::vector<JobRecord> jobs = OfTask(all, task.name);
   const std::vector<std::string> keys = SeriesKeys(jobs, "");
-  for (const auto& [name, title, y_title] : specs) {
+  for (const auto& [name, title, y_title] : task.curve_plots) {
     std::vector<std::pair<std::string, int64_t>> order;  // (label, epoch) as first seen
     std::map<std::pair<std::string, int64_t>, std::vector<double>> cells;
     for (const auto& job : jobs) {
@@ -303,7 +267,7 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
     }
     if (cells.empty()) continue;
     Plot plot;
-    plot.id = task == "train" ? name : task + "-" + name;
+    plot.id = bare_ids ? name : task.name + "-" + name;
     plot.title = title;
     plot.x_title = "epoch";
     plot.y_title = y_title;
@@ -379,35 +343,26 @@ Plot ComparisonPlot(const std::vector<Comparison>& comparisons, const std::vecto
     plot.points.push_back(std::move(point));
   }
   plot.caption = "A point is the mean over seeds of the difference in " + metric + " against " +
-                 baseline + " (" +
-                 (metric == "test_auc" ? "on the same test customers; its bar is the 95 % "
-                                         "interval of DeLong's paired test with the seeds' "
-                                         "spread added"
-                                       : "paired by seed; its bar is the 95 % interval of "
-                                         "Student's t over the seeds") +
-                 "). A bar that crosses the line at 0 does not show a difference; `attnsweep "
-                 "results --compare` prints the same with p-values.";
+                 baseline +
+                 " on the same test examples; its bar is the 95 % interval of DeLong's paired "
+                 "test with the seeds' spread added. A bar that crosses the line at 0 does not "
+                 "show a difference; `attnsweep results --compare` prints the same with p-values.";
   return plot;
 }
 
 std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
                              const std::map<int64_t, std::vector<CurvePoint>>& curves) {
   std::vector<Plot> plots;
-  AddBenchmarkPlots(jobs, &plots);
-  AddQualityPlots(jobs, &plots);
-  AddApproximationPlots(jobs, &plots);
-  AddCurvePlots(jobs, curves, "train",
-                {{"train_loss", "Training loss per epoch", "training loss (mean over the epoch)"},
-                 {"val_auc", "Validation ROC AUC per epoch", "validation ROC AUC"}},
-                &plots);
-  AddCurvePlots(jobs, curves, "next_event",
-                {{"val_next_mcc_logloss", "Next event: validation log loss of the category",
-                  "log loss of the next category (nats)"},
-                 {"val_next_mcc_accuracy", "Next event: validation accuracy of the category",
-                  "accuracy of the next category"},
-                 {"train_loss", "Next event: training loss per epoch",
-                  "training loss (mean over the epoch)"}},
-                &plots);
+  AddLengthPlots(jobs, &plots);
+  for (const TaskDefinition& task : Tasks()) {
+    if (task.plots_variant_sizes) AddApproximationPlots(jobs, task, &plots);
+  }
+  bool first_with_curves = true;
+  for (const TaskDefinition& task : Tasks()) {
+    if (task.curve_plots.empty()) continue;
+    AddCurvePlots(jobs, curves, task, first_with_curves, &plots);
+    first_with_curves = false;
+  }
   return plots;
 }
 

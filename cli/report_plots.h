@@ -46,8 +46,9 @@ struct Plot {
 std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
                              const std::map<int64_t, std::vector<CurvePoint>>& curves);
 
-// The differences in `metric` against the baseline (results_compare.h) with their 95 % intervals,
-// against sequence length; `by` holds data.max_len. No points: nothing could be compared.
+// The differences in a task's scored metric (test_auc: DeLong over the same examples) against the
+// baseline (results_compare.h) with their 95 % intervals, against sequence length; `by` holds
+// data.max_len. No points: nothing could be compared.
 Plot ComparisonPlot(const std::vector<Comparison>& comparisons, const std::vector<std::string>& by,
                     const std::string& metric, const std::string& baseline);
 

@@ -182,6 +182,15 @@ void AdjustForMultipleComparisons(std::vector<Comparison>* rows) {
 
 }  // namespace
 
+PredictionsOf StoredPredictions(ResultStore& store) {
+  return [&store](int64_t job_id) {
+    std::vector<ScoredExample> scores;
+    for (const Prediction& p : store.Predictions(job_id))
+      scores.push_back({p.example, p.label, p.score});
+    return scores;
+  };
+}
+
 std::optional<CompareBaseline> ParseCompareBaseline(const std::string& text, std::string* error) {
   const auto equals = text.find('=');
   if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) {
@@ -203,6 +212,7 @@ std::vector<Comparison> CompareGroups(const std::vector<JobRecord>& jobs,
                                       const std::vector<std::string>& by,
                                       const CompareBaseline& baseline,
                                       const std::vector<std::string>& metrics,
+                                      const std::set<std::string>& scored_metrics,
                                       const PredictionsOf& predictions) {
   const size_t column = std::find(by.begin(), by.end(), baseline.key) - by.begin();
   if (column == by.size()) throw std::invalid_argument("the compared key is not a grouping key");
@@ -254,7 +264,7 @@ std::vector<Comparison> CompareGroups(const std::vector<JobRecord>& jobs,
         row.note = "no " + baseline.key + "=" + baseline.text + " jobs with these other keys";
       } else if (measured.empty()) {
         row.note = "no seed measured on both sides";
-      } else if (metric == "test_auc") {
+      } else if (scored_metrics.count(metric)) {
         CompareAuc(measured, predictions, &row);
       } else if (ComparedByRatio(metric)) {
         CompareRatio(measured, &row);

@@ -1,8 +1,9 @@
 // `attnsweep results --compare KEY=VALUE`: every other group's figures against the baseline group
 // (the jobs whose KEY is VALUE), each paired with the baseline's job of the same seed and of the
 // same values of the other grouping keys, with a 95 % interval and a p-value:
-// - test AUC: paired over the same test customers by DeLong's test within each seed, combined over
-//   the seeds (experiments/paired_auc.h), from the per-customer scores the train task stores;
+// - test AUC (a task's scored_metric): paired over the same test customers by DeLong's test within
+//   each seed, combined over the seeds (experiments/paired_auc.h), from the per-customer scores the
+//   train task stores;
 // - times, memory (positive figures: *_ms, *_s, seconds, *_mb): the ratio of the two, as the mean
 //   of the seeds' log ratios; its variance the larger of what the jobs' own median intervals
 //   (<metric>_lo/_hi) and the seeds' spread say;
@@ -12,6 +13,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,11 +50,17 @@ struct Comparison {
 // The per-customer test scores of a job (empty: it stored none).
 using PredictionsOf = std::function<std::vector<ScoredExample>(int64_t job_id)>;
 
+// The per-example scores `store` holds, as CompareGroups reads them.
+PredictionsOf StoredPredictions(ResultStore& store);
+
 // Rows in order of the groups' first appearance, each of `metrics`. `by` includes baseline.key.
+// `scored_metrics`: the figures the stored per-example scores give (the tasks' scored_metric,
+// registry.h), compared paired over examples.
 std::vector<Comparison> CompareGroups(const std::vector<JobRecord>& jobs,
                                       const std::vector<std::string>& by,
                                       const CompareBaseline& baseline,
                                       const std::vector<std::string>& metrics,
+                                      const std::set<std::string>& scored_metrics,
                                       const PredictionsOf& predictions);
 
 Table ComparisonsToTable(const std::vector<Comparison>& comparisons,

@@ -42,6 +42,29 @@ struct ConfigProblem {
   std::string message;
 };
 
+// A figure the report draws of a task's jobs against sequence length (data.max_len): one line per
+// series, one point per cell (mean over seeds), failed cells marked.
+struct TaskLengthPlot {
+  std::string metric;
+  std::string title;
+  std::string x_title;  // what the length counts ("tokens", "events per customer")
+  std::string y_title;  // what a point is
+  std::string caption;  // what a point and a bar are
+  bool log_y = true;
+  bool slope = true;  // the fitted log-log growth in the legend
+  // With one seed, a bar from the job's <metric>_lo/_hi (its median's interval), else
+  // <metric>_min/_max; off: no bar for one seed.
+  bool one_seed_bar = true;
+  bool dodge = false;  // series drawn side by side at each length, so that their bars show
+};
+
+// A per-epoch series (a curve the task stores) the report draws, mean over seeds.
+struct TaskCurvePlot {
+  std::string name;  // the curve's name in the store
+  std::string title;
+  std::string y_title;
+};
+
 struct TaskDefinition {
   std::string name;
   std::string help;
@@ -49,6 +72,16 @@ struct TaskDefinition {
   std::vector<KeyGroupUse> reads;  // shared sections it reads
   // What `attnsweep results` shows without --metrics: the figures a reader looks at first.
   std::vector<std::string> headline_metrics;
+  // What `attnsweep report` draws of its jobs.
+  std::vector<TaskLengthPlot> length_plots;
+  std::vector<TaskCurvePlot> curve_plots;
+  // True for a task whose jobs measure a variant's error: the report draws each variant's
+  // size_metric against its size_key (VariantDefinition) for them.
+  bool plots_variant_sizes = false;
+  // The figure its jobs' stored per-example scores (JobOutput::predictions) give — train's
+  // test_auc: `results --compare` tests it paired over the same examples (DeLong), and the report
+  // draws the differences against a baseline. Empty: none.
+  std::string scored_metric;
   // How a job runs under `--isolation auto`: process, host or inproc.
   std::string default_isolation = "process";
   // True for a job that must run alone on its node (a benchmark that times the machine); it then
@@ -78,6 +111,9 @@ struct VariantDefinition {
   // task needs it and refuses a variant without it, giving `not_causal` as the reason.
   bool causal = false;
   std::string not_causal;
+  // The exact attention the others approximate (softmax): the report compares the other variants'
+  // quality with it by default.
+  bool reference = false;
   // The key that trades the variant's cost for its accuracy (Performer's features M, Linformer's
   // k, the ∞-former's basis N), what a plot's axis calls it, and the approximation task's figure
   // to plot against it: the report draws that figure against that key wherever approximation jobs

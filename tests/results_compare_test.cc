@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 
 namespace attnsweep {
 namespace {
@@ -27,6 +28,7 @@ JobRecord Trained(int64_t id, const std::string& variant, int seed,
 }
 
 const std::vector<std::string> kBy = {"model.attention"};
+const std::set<std::string> kScored = {"test_auc"};  // train's scored_metric
 
 CompareBaseline Baseline(const std::string& text) {
   std::string error;
@@ -64,7 +66,7 @@ TEST(ResultsCompare, AucPairsEachSeedWithTheBaselinesSameSeed) {
     scored(id, signal);
   }
   const auto rows = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"test_auc"},
-                                  [&](int64_t id) { return scores[id]; });
+                                  kScored, [&](int64_t id) { return scores[id]; });
   ASSERT_EQ(rows.size(), 1u);  // gru; the baseline has no row of its own
   const Comparison& row = rows[0];
   EXPECT_EQ(row.key_values[0], "gru");
@@ -79,7 +81,7 @@ TEST(ResultsCompare, AucPairsEachSeedWithTheBaselinesSameSeed) {
   EXPECT_GT(row.effect, 0);
   // Without stored scores, no test, and it says why.
   const auto bare = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"test_auc"},
-                                  [](int64_t) { return std::vector<ScoredExample>{}; });
+                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
   EXPECT_TRUE(std::isnan(bare[0].p_value));
   EXPECT_NE(bare[0].note.find("no per-customer test scores"), std::string::npos);
 }
@@ -90,7 +92,7 @@ TEST(ResultsCompare, TimesAsRatiosWithTheSeedsSpread) {
       Trained(1, "performer", 1, {{"epoch_s", 20}}), Trained(2, "performer", 2, {{"epoch_s", 22}}),
       Trained(3, "softmax", 1, {{"epoch_s", 10}}), Trained(4, "softmax", 2, {{"epoch_s", 10}})};
   const auto rows = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"epoch_s"},
-                                  [](int64_t) { return std::vector<ScoredExample>{}; });
+                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
   ASSERT_EQ(rows.size(), 1u);
   const Comparison& row = rows[0];
   EXPECT_TRUE(row.ratio);
@@ -114,7 +116,7 @@ TEST(ResultsCompare, OtherFiguresAsPairedDifferencesWithStudentsT) {
                                        Trained(5, "softmax", 2, {{"test_accuracy", 0.65}}),
                                        Trained(6, "softmax", 3, {{"test_accuracy", 0.70}})};
   const auto rows = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"test_accuracy"},
-                                  [](int64_t) { return std::vector<ScoredExample>{}; });
+                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
   ASSERT_EQ(rows.size(), 1u);
   const Comparison& row = rows[0];
   // Differences 0.10, 0.15, 0.05: mean 0.1, sd 0.05, se 0.05 / sqrt(3).
@@ -143,7 +145,7 @@ TEST(ResultsCompare, HolmAdjustsAcrossRowsAndAMissingBaselineSaysSo) {
   jobs.push_back(Trained(++id, "gru", 1, {{"test_accuracy", 0.7}}, 256));
   const std::vector<std::string> by = {"model.attention", "data.max_len"};
   const auto rows = CompareGroups(jobs, by, Baseline("model.attention=softmax"), {"test_accuracy"},
-                                  [](int64_t) { return std::vector<ScoredExample>{}; });
+                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
   ASSERT_EQ(rows.size(), 4u);
   std::vector<double> p;
   for (const auto& row : rows) {

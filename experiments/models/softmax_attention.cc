@@ -184,6 +184,7 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x,
 VariantDefinition SoftmaxVariant() {
   VariantDefinition variant;
   variant.name = "softmax";
+  variant.reference = true;
   variant.help = "exact softmax attention, one L x L score matrix per head";
   variant.causal = true;
   // QK^T and the weighted sum of V: two L x L x d products.

@@ -154,6 +154,7 @@ TaskDefinition ApproximationTask() {
   TaskDefinition task;
   task.name = "approximation";
   task.headline_metrics = {"rel_error", "recon_error"};
+  task.plots_variant_sizes = true;
   task.help = "error of a variant's attention output against exact softmax attention";
   task.keys = {
       ParamSpec::String("approx.inputs", "random")

@@ -193,6 +193,31 @@ TaskDefinition BenchmarkTask() {
   task.name = "benchmark";
   task.headline_metrics = {"fwd_ms", "fwdbwd_ms", "peak_mb", "fwdbwd_peak_mb"};
   task.help = "time and peak memory of forward and forward+backward passes";
+  const std::string time_caption =
+      "A point is the mean over seeds of each job's median pass time. A bar spans the seeds' "
+      "fastest to slowest median; where a cell has one seed, the 95 % interval of its median "
+      "(from its repeats). Hollow points are noisy cells: a job's repeats did not narrow its "
+      "median's interval to bench.rel_ci before their cap, or the seeds' intervals do not overlap "
+      "(`attnsweep results` marks them *; load_avg and other_cores say what the machine was "
+      "doing). Log-log axes: a slope of 1 is linear growth, 2 quadratic; the slope is fitted to "
+      "the "
+      "measured points (`attnsweep results --slope data.max_len` prints the same). Crosses mark "
+      "cells whose jobs failed (OOM: out of memory), drawn above the measured points.";
+  const std::string memory_caption =
+      "Memory the measured computation itself allocated at its peak (not the process's "
+      "footprint), mean over seeds; a bar spans the seeds' lowest to highest. Log-log axes, fitted "
+      "slope in the legend; crosses mark failed cells (OOM).";
+  const std::string tokens = "sequence length (tokens)";
+  task.length_plots = {
+      {"fwd_ms", "Forward time against sequence length", tokens,
+       "ms per forward pass (median of repeats, mean over seeds)", time_caption},
+      {"fwdbwd_ms", "Forward + backward time against sequence length", tokens,
+       "ms per forward+backward pass (median of repeats, mean over seeds)", time_caption},
+      {"peak_mb", "Peak memory of the forward pass", tokens,
+       "MB allocated at the peak (mean over seeds)", memory_caption, true, true, false},
+      {"fwdbwd_peak_mb", "Peak memory of forward + backward", tokens,
+       "MB allocated at the peak (mean over seeds)", memory_caption, true, true, false},
+  };
   task.keys = {
       ParamSpec::String("bench.scope", "layer")
           .Choices({"layer", "model"})

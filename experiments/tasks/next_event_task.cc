@@ -263,6 +263,12 @@ TaskDefinition NextEventTask() {
   task.help =
       "predicts each event's successor (category, type, log time gap) with causal attention; "
       "accuracy and log loss on held-out customers";
+  task.curve_plots = {
+      {"val_next_mcc_logloss", "Next event: validation log loss of the category",
+       "log loss of the next category (nats)"},
+      {"val_next_mcc_accuracy", "Next event: validation accuracy of the category",
+       "accuracy of the next category"},
+      {"train_loss", "Next event: training loss per epoch", "training loss (mean over the epoch)"}};
   task.reads = {{KeyGroup::kModel, {}},
                 {KeyGroup::kEncoder, {}},
                 {KeyGroup::kTransactions, {}},
