@@ -251,6 +251,11 @@ std::vector<Comparison> CompareGroups(const std::vector<JobRecord>& jobs,
       }
     }
     for (const auto& metric : metrics) {
+      // A figure none of the group's jobs has is another task's (a batch of benchmarks and
+      // training): no row.
+      if (std::none_of(cell.jobs.begin(), cell.jobs.end(),
+                       [&](const JobRecord* job) { return job->metrics.count(metric) > 0; }))
+        continue;
       Comparison row;
       row.key_values = cell.key_values;
       row.metric = metric;

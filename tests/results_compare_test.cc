@@ -147,6 +147,12 @@ TEST(ResultsCompare, HolmAdjustsAcrossRowsAndAMissingBaselineSaysSo) {
   const auto rows = CompareGroups(jobs, by, Baseline("model.attention=softmax"), {"test_accuracy"},
                                   kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
   ASSERT_EQ(rows.size(), 4u);
+  // A figure no job of a group has (another task's, fwd_ms here) gives no row.
+  EXPECT_EQ(
+      CompareGroups(jobs, by, Baseline("model.attention=softmax"), {"test_accuracy", "fwd_ms"},
+                    kScored, [](int64_t) { return std::vector<ScoredExample>{}; })
+          .size(),
+      4u);
   std::vector<double> p;
   for (const auto& row : rows) {
     if (!std::isnan(row.p_value)) p.push_back(row.p_value);
