@@ -129,6 +129,31 @@ TEST(ResultsCompare, OtherFiguresAsPairedDifferencesWithStudentsT) {
   EXPECT_NEAR(row.p_value, 2 * (0.5 - t / (2 * std::sqrt(2 + t * t))), 1e-9);
 }
 
+TEST(ResultsCompare, AVariantsOwnKeysDoNotKeepItFromTheBaseline) {
+  // Performer at two feature counts against softmax, which has no model.performer.features.
+  std::vector<JobRecord> jobs;
+  int64_t id = 0;
+  for (int features : {16, 64}) {
+    for (int seed = 1; seed <= 2; ++seed) {
+      JobRecord job = Trained(++id, "performer", seed, {{"epoch_s", 2.0 * seed}});
+      auto config = nlohmann::json::parse(job.config);
+      config["model"]["performer"] = {{"features", features}};
+      job.config = config.dump();
+      jobs.push_back(job);
+    }
+  }
+  for (int seed = 1; seed <= 2; ++seed)
+    jobs.push_back(Trained(++id, "softmax", seed, {{"epoch_s", 1.0 * seed}}));
+  const std::vector<std::string> by = {"model.attention", "model.performer.features"};
+  const auto rows = CompareGroups(jobs, by, Baseline("model.attention=softmax"), {"epoch_s"},
+                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.pairs, 2) << row.note;
+    EXPECT_NEAR(row.effect, 2.0, 1e-12);  // every seed's ratio is 2
+  }
+}
+
 TEST(ResultsCompare, HolmAdjustsAcrossRowsAndAMissingBaselineSaysSo) {
   std::vector<JobRecord> jobs;
   int64_t id = 0;
