@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,15 +40,44 @@ inline double ComparisonFwdMs(size_t variant, int length) {
   return (variant == 0 ? 1e-4 * length * length : 0.02 * length) * (1 + 0.1 * variant);
 }
 
+// A job to write into a test store: its config and, done, its figures; or how it failed.
+struct PlannedJob {
+  nlohmann::json config;
+  std::string experiment;
+  std::vector<Metric> metrics;
+  std::vector<CurvePoint> curves;
+  std::vector<Prediction> predictions;
+  std::string failure;  // outcome kind; "" = done
+  std::string error;    // the failure's message
+};
+
+// Writes `planned` as one batch through the store's own API, each job started then committed or
+// failed; returns the batch id.
+inline int64_t WritePlannedBatch(ResultStore& store, NewBatch batch,
+                                 const std::vector<PlannedJob>& planned) {
+  std::vector<NewJob> jobs;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    jobs.push_back(
+        {planned[i].experiment, "key" + std::to_string(i), planned[i].config.dump(), 1, "{}", ""});
+  }
+  const int64_t batch_id = store.CreateBatch(batch, jobs);
+  for (const JobRecord& record : store.PendingJobs(batch_id)) {
+    const PlannedJob& job = planned[std::stoul(record.job_key.substr(3))];
+    const int attempt = store.StartAttempt(record.id, {1, "testhost", "cpu", 1, "process"});
+    if (job.failure.empty()) {
+      store.CommitResult(record.id, attempt, job.metrics, job.curves, std::nullopt,
+                         job.predictions);
+    } else {
+      store.RecordFailure(record.id, attempt, job.failure, job.error, false);
+    }
+  }
+  store.FinishBatch(batch_id, "failed");
+  return batch_id;
+}
+
 inline ComparisonStore WriteComparisonStore(const std::string& path) {
   ResultStore store = ResultStore::OpenForWriting(path);
-  struct Planned {
-    nlohmann::json config;
-    std::string experiment;
-    std::vector<Metric> metrics;
-    std::vector<CurvePoint> curves;
-    std::string failure;  // outcome kind; "" = done
-  };
+  using Planned = PlannedJob;
   std::vector<Planned> planned;
   const auto variants = ComparisonVariants();
   for (size_t v = 0; v < variants.size(); ++v) {
@@ -111,33 +141,19 @@ inline ComparisonStore WriteComparisonStore(const std::string& path) {
     job.failure = "error";
     planned.push_back(job);
   }
-  std::vector<NewJob> jobs;
-  for (size_t i = 0; i < planned.size(); ++i) {
-    jobs.push_back(
-        {planned[i].experiment, "key" + std::to_string(i), planned[i].config.dump(), 1, "{}", ""});
-  }
   NewBatch batch;
   batch.name = "comparison";
   batch.grid_yaml = "experiments: []";
   batch.description = "written by tests/comparison_store.h";
   batch.tags = {"test"};
   ComparisonStore result;
-  result.batch_id = store.CreateBatch(batch, jobs);
-  const auto pending = store.PendingJobs(result.batch_id);
-  for (const JobRecord& record : pending) {
-    const Planned& job = planned[std::stoul(record.job_key.substr(3))];
-    const int attempt = store.StartAttempt(record.id, {1, "testhost", "cpu", 1, "process"});
-    if (job.failure.empty()) {
-      store.CommitResult(record.id, attempt, job.metrics, job.curves);
-    } else {
-      store.RecordFailure(record.id, attempt, job.failure,
-                          job.failure == "oom" ? "out of memory: tried to allocate 64 GiB\nmore"
-                                               : "fault job: thrown on purpose",
-                          false);
-      ++result.failed;
-    }
+  for (auto& job : planned) {
+    if (job.failure.empty()) continue;
+    job.error = job.failure == "oom" ? "out of memory: tried to allocate 64 GiB\nmore"
+                                     : "fault job: thrown on purpose";
+    ++result.failed;
   }
-  store.FinishBatch(result.batch_id, "failed");
+  result.batch_id = WritePlannedBatch(store, batch, planned);
   result.jobs = static_cast<int64_t>(planned.size());
   result.length_cells = 12;
   result.auc_cells = 4;

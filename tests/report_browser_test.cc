@@ -131,23 +131,18 @@ struct NoisyStore {
 
 NoisyStore WriteNoisyStore(const std::string& path) {
   ResultStore store = ResultStore::OpenForWriting(path);
-  struct Planned {
-    nlohmann::json config;
-    std::vector<Metric> metrics;
-    std::vector<Prediction> predictions;
-    bool oom = false;
-  };
-  std::vector<Planned> planned;
+  std::vector<testing::PlannedJob> planned;
   for (const char* variant : {"softmax", "performer"}) {
     for (int length : {256, 1024, 4096}) {
       for (int seed : {1, 2}) {
-        Planned job;
+        testing::PlannedJob job;
         job.config = {{"task", "benchmark"},
                       {"seed", seed},
                       {"model", {{"attention", variant}}},
                       {"data", {{"max_len", length}}}};
         if (variant[0] == 's' && length == 4096) {
-          job.oom = true;
+          job.failure = "oom";
+          job.error = "out of memory";
         } else {
           const bool wild = variant[0] == 'p' && length == 1024;
           const double ms = wild ? (seed == 1 ? 1.0 : 30.0) : 0.01 * length * seed;
@@ -167,7 +162,7 @@ NoisyStore WriteNoisyStore(const std::string& path) {
     }
   }
   {
-    Planned lonely;  // a series of one point
+    testing::PlannedJob lonely;  // a series of one point
     lonely.config = {{"task", "benchmark"},
                      {"seed", 1},
                      {"model", {{"attention", "linformer"}}},
@@ -180,7 +175,7 @@ NoisyStore WriteNoisyStore(const std::string& path) {
   for (const char* variant : {"softmax", "gru", "bag"}) {
     for (int length : {64, 256}) {
       for (int seed : {1, 2}) {
-        Planned job;
+        testing::PlannedJob job;
         job.config = {{"task", "train"},
                       {"seed", seed},
                       {"model", {{"attention", variant}}},
@@ -196,23 +191,10 @@ NoisyStore WriteNoisyStore(const std::string& path) {
       }
     }
   }
-  std::vector<NewJob> jobs;
-  for (size_t i = 0; i < planned.size(); ++i)
-    jobs.push_back({"noisy", "key" + std::to_string(i), planned[i].config.dump(), 1, "{}", ""});
   NewBatch batch;
   batch.name = "noisy";
   batch.grid_yaml = "experiments: []";
-  const int64_t batch_id = store.CreateBatch(batch, jobs);
-  for (const JobRecord& record : store.PendingJobs(batch_id)) {
-    const Planned& job = planned[std::stoul(record.job_key.substr(3))];
-    const int attempt = store.StartAttempt(record.id, {1, "testhost", "cpu", 1, "process"});
-    if (job.oom) {
-      store.RecordFailure(record.id, attempt, "oom", "out of memory", false);
-    } else {
-      store.CommitResult(record.id, attempt, job.metrics, {}, std::nullopt, job.predictions);
-    }
-  }
-  store.FinishBatch(batch_id, "failed");
+  testing::WritePlannedBatch(store, batch, planned);
   // 2 variants x 3 lengths + linformer's one; 3 variants x 2 lengths; gru and bag x 2 lengths.
   return {7, 6, 4};
 }
