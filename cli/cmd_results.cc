@@ -117,8 +117,6 @@ void NoteAveragedKeys(const std::vector<JobRecord>& jobs, const std::vector<std:
             " as well as seed (they vary and are not in --by)");
 }
 
-}  // namespace
-
 // The comparison table of --compare: the compared key joins the grouping keys.
 int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, ResultsQuery query,
                      const CompareBaseline& baseline, const std::string& format) {
@@ -147,6 +145,8 @@ int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, Res
       "real; docs/results.md says what else may and may not be concluded");
   return kExitOk;
 }
+
+}  // namespace
 
 int RunResultsCommand(const ResultsOptions& options) {
   for (const auto& key : options.by) {
