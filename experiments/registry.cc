@@ -80,7 +80,8 @@ void RegisterVariant(VariantDefinition variant) {
     throw std::invalid_argument("an attention variant named '" + variant.name +
                                 "' is already registered");
   }
-  if (!variant.make || !variant.mixing_flops) {
+  // A layer (make), or a whole model of its own (make_transaction_model, as aggregates).
+  if ((!variant.make && !variant.make_transaction_model) || !variant.mixing_flops) {
     throw std::invalid_argument("variant '" + variant.name +
                                 "' must say how it is built and what it costs");
   }

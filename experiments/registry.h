@@ -75,6 +75,10 @@ struct TaskDefinition {
   // What `attnsweep report` draws of its jobs.
   std::vector<TaskLengthPlot> length_plots;
   std::vector<TaskCurvePlot> curve_plots;
+  // True for a task that builds its model with MakeTransactionModel (train): a variant that is a
+  // whole model of its own (VariantDefinition::make_transaction_model, aggregates) works only
+  // there.
+  bool builds_transaction_model = false;
   // True for a task whose jobs measure a variant's error: the report draws each variant's
   // size_metric against its size_key (VariantDefinition) for them.
   bool plots_variant_sizes = false;

@@ -92,12 +92,13 @@ VariantDefinition AggregatesVariant() {
   variant.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
   variant.check = [](const nlohmann::json& config) {
     std::vector<ConfigProblem> problems;
-    if (config.at("task") != "train") {
+    const std::string task = config.at("task").get<std::string>();
+    const TaskDefinition* definition = FindTask(task);
+    if (definition != nullptr && !definition->builds_transaction_model) {
       problems.push_back({{"model.attention"},
                           "aggregates is a baseline of the train task: it has no attention layer "
                           "to " +
-                              config.at("task").get<std::string>() +
-                              " (use bag or gru for a non-attention reference)"});
+                              task + " (use bag or gru for a non-attention reference)"});
     }
     return problems;
   };

@@ -9,6 +9,7 @@
 #include "cli/report_plots.h"
 #include "experiments/grid.h"
 #include "experiments/job_runner.h"
+#include "experiments/models/aggregate_features.h"
 #include "experiments/models/softmax_attention.h"
 #include "experiments/registry.h"
 #include "tests/extension/parameter_count_task.h"
@@ -99,6 +100,26 @@ TEST_F(Extension, TheWindowSeesExactlyItsBand) {
   changed.select(1, 2).add_(5.0);
   EXPECT_FALSE(at::allclose(narrow->forward(x).select(1, 0), narrow->forward(changed).select(1, 0),
                             1e-5, 1e-6));
+}
+
+// A baseline shaped like aggregates — a whole model of its own, no attention layer — registers as
+// an extension too, and is refused where a task builds no such model.
+TEST_F(Extension, AWholeModelBaselineRegistersAndIsRefusedOutsideTraining) {
+  VariantDefinition counts = AggregatesVariant();
+  counts.name = "aggregates_again";
+  counts.keys.clear();  // model.aggregates.hidden is the built-in's
+  ASSERT_FALSE(counts.make);
+  EXPECT_NO_THROW(RegisterVariant(counts));
+  const GridParseResult bench = ParseGrid(
+      "experiments: [{name: s, task: benchmark, params: {model.attention: aggregates_again}}]\n",
+      "g");
+  ASSERT_FALSE(bench.ok());
+  EXPECT_NE(bench.errors.at(0).message.find("baseline of the train task"), std::string::npos)
+      << bench.errors.at(0).message;
+  VariantDefinition nothing;
+  nothing.name = "nothing";
+  nothing.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
+  EXPECT_THROW(RegisterVariant(nothing), std::invalid_argument);
 }
 
 TEST_F(Extension, TheCostModelSeesTheVariantsScaling) {
