@@ -115,9 +115,7 @@ void AddComparisons(ResultStore& store, const std::vector<JobRecord>& jobs,
     if (of_task.empty()) continue;
     const auto baseline = ReportBaseline(of_task, option);
     if (!baseline) continue;
-    std::vector<std::string> by = VaryingKeys(of_task);
-    if (std::find(by.begin(), by.end(), baseline->key) == by.end())
-      by.insert(by.begin(), baseline->key);
+    std::vector<std::string> by = ComparisonKeys(VaryingKeys(of_task), *baseline);
     if (std::find(by.begin(), by.end(), "data.max_len") == by.end()) by.push_back("data.max_len");
     const auto rows =
         CompareGroups(of_task, by, *baseline, HeadlineMetrics(of_task, AvailableMetrics(of_task)),
@@ -136,6 +134,14 @@ void AddComparisons(ResultStore& store, const std::vector<JobRecord>& jobs,
 }  // namespace
 
 int RunReportCommand(const ReportOptions& options) {
+  // A baseline that cannot be read is said before anything is read or written, not skipped.
+  if (!options.compare.empty()) {
+    std::string error;
+    if (!ParseCompareBaseline(options.compare, &error)) {
+      PrintError(error);
+      return kExitBadInput;
+    }
+  }
   ResultStore store = ResultStore::OpenReadOnly(options.db);
   const auto batch_ids = SelectBatches(store, options.batches, options.all, options.db);
   if (!batch_ids) return kExitBadInput;

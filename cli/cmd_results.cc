@@ -120,9 +120,7 @@ void NoteAveragedKeys(const std::vector<JobRecord>& jobs, const std::vector<std:
 // The comparison table of --compare: the compared key joins the grouping keys.
 int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, ResultsQuery query,
                      const CompareBaseline& baseline, const std::string& format) {
-  if (query.by.empty()) query.by = VaryingKeys(jobs);
-  if (std::find(query.by.begin(), query.by.end(), baseline.key) == query.by.end())
-    query.by.insert(query.by.begin(), baseline.key);
+  query.by = ComparisonKeys(query.by.empty() ? VaryingKeys(jobs) : query.by, baseline);
   const bool any_baseline = std::any_of(jobs.begin(), jobs.end(), [&](const JobRecord& job) {
     return job.status == "done" &&
            JobKeyValue(job, nlohmann::json::parse(job.config), baseline.key) == baseline.value;

@@ -87,26 +87,17 @@ std::string SeriesTitle(const std::vector<std::string>& keys) {
   return title.empty() ? "series" : title;
 }
 
-struct MetricPlot {
-  std::string metric;
-  std::string title;
-  std::string y_title;
-  bool log_y = true;
-  bool slope = true;  // the fitted growth in the legend
-  // With one seed, a bar from the job's own <metric>_lo/_hi (its median's interval), else
-  // <metric>_min/_max (its repeats)
-  bool repeats_bar = true;
-};
-
 // One point per (series, x) group of `jobs`, from the same aggregation `results` prints.
-Plot CellPlot(const std::vector<JobRecord>& jobs, const std::string& x_key, const MetricPlot& spec,
-              const std::string& x_title) {
+Plot CellPlot(const std::vector<JobRecord>& jobs, const std::string& x_key,
+              const TaskLengthPlot& spec) {
   Plot plot;
   plot.id = spec.metric + (x_key == kLength ? "" : "-" + ShortKey(x_key));
   plot.title = spec.title;
-  plot.x_title = x_title;
+  plot.x_title = spec.x_title;
   plot.y_title = spec.y_title;
+  plot.caption = spec.caption;
   plot.log_y = spec.log_y;
+  plot.dodge = spec.dodge;
   const std::vector<std::string> series_keys = SeriesKeys(jobs, x_key);
   plot.series_title = SeriesTitle(series_keys);
   ResultsQuery query{series_keys,
@@ -156,7 +147,7 @@ Plot CellPlot(const std::vector<JobRecord>& jobs, const std::string& x_key, cons
       } else if (s.count > 1) {
         point.lo = s.mean - s.std;
         point.hi = s.mean + s.std;
-      } else if (spec.repeats_bar) {
+      } else if (spec.one_seed_bar) {
         if (!one_job_bar("_lo", "_hi")) one_job_bar("_min", "_max");
       }
       if (!plot.log_y || point.y > 0) {
@@ -201,12 +192,7 @@ void AddLengthPlots(const std::vector<JobRecord>& all, std::vector<Plot>* plots)
     if (jobs.empty()) continue;
     for (const TaskLengthPlot& spec : task.length_plots) {
       if (!HasMetric(jobs, spec.metric)) continue;
-      Plot plot = CellPlot(
-          jobs, kLength,
-          {spec.metric, spec.title, spec.y_title, spec.log_y, spec.slope, spec.one_seed_bar},
-          spec.x_title);
-      plot.caption = spec.caption;
-      plot.dodge = spec.dodge;
+      Plot plot = CellPlot(jobs, kLength, spec);
       if (AnyMeasured(plot)) plots->push_back(std::move(plot));
     }
   }
@@ -224,19 +210,22 @@ void AddApproximationPlots(const std::vector<JobRecord>& all, const TaskDefiniti
       values.insert(ConfigValue(nlohmann::json::parse(job.config), variant.size_key).dump());
     const std::string& metric = variant.size_metric;
     if (values.size() < 2 || !HasMetric(jobs, metric)) continue;
-    Plot plot = CellPlot(
-        jobs, variant.size_key,
-        {metric, "Approximation error of " + variant.name + " against " + variant.size_title,
-         metric == "rel_error" ? "relative error of the attention output"
-                               : "relative reconstruction error",
-         true, true, false},
-        variant.size_title);
-    plot.caption = metric == "rel_error"
-                       ? "‖approximate − exact‖ / ‖exact‖ of the attention output on the same "
-                         "inputs, mean over draws (and over seeds, a bar spanning the seeds' "
-                         "lowest to highest); log-log, fitted slope in the legend."
-                       : "How well the continuous memory reconstructs what it read, mean over "
-                         "seeds (a bar spans their lowest to highest); log-log.";
+    const bool attention_error = metric == "rel_error";
+    const TaskLengthPlot spec{
+        metric,
+        "Approximation error of " + variant.name + " against " + variant.size_title,
+        variant.size_title,
+        attention_error ? "relative error of the attention output"
+                        : "relative reconstruction error",
+        attention_error ? "‖approximate − exact‖ / ‖exact‖ of the attention output on the same "
+                          "inputs, mean over draws (and over seeds, a bar spanning the seeds' "
+                          "lowest to highest); log-log, fitted slope in the legend."
+                        : "How well the continuous memory reconstructs what it read, mean over "
+                          "seeds (a bar spans their lowest to highest); log-log.",
+        /*log_y=*/true,
+        /*slope=*/true,
+        /*one_seed_bar=*/false};
+    Plot plot = CellPlot(jobs, variant.size_key, spec);
     if (AnyMeasured(plot)) plots->push_back(std::move(plot));
   }
 }

@@ -1,5 +1,4 @@
 #include "cli/results_aggregate.h"
-#include "experiments/strings.h"
 
 #include <algorithm>
 #include <cmath>

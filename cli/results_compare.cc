@@ -187,6 +187,13 @@ void AdjustForMultipleComparisons(std::vector<Comparison>* rows) {
 
 }  // namespace
 
+std::vector<std::string> ComparisonKeys(std::vector<std::string> by,
+                                        const CompareBaseline& baseline) {
+  if (std::find(by.begin(), by.end(), baseline.key) == by.end())
+    by.insert(by.begin(), baseline.key);
+  return by;
+}
+
 PredictionsOf StoredPredictions(ResultStore& store) {
   return [&store](int64_t job_id) {
     std::vector<ScoredExample> scores;

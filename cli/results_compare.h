@@ -50,6 +50,11 @@ struct Comparison {
 // The per-customer test scores of a job (empty: it stored none).
 using PredictionsOf = std::function<std::vector<ScoredExample>(int64_t job_id)>;
 
+// The grouping keys of a comparison: `by` with the compared key first when it is not among them
+// (the compared key is a grouping key by being named).
+std::vector<std::string> ComparisonKeys(std::vector<std::string> by,
+                                        const CompareBaseline& baseline);
+
 // The per-example scores `store` holds, as CompareGroups reads them.
 PredictionsOf StoredPredictions(ResultStore& store);
 

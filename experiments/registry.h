@@ -43,7 +43,8 @@ struct ConfigProblem {
 };
 
 // A figure the report draws of a task's jobs against sequence length (data.max_len): one line per
-// series, one point per cell (mean over seeds), failed cells marked.
+// series, one point per cell (mean over seeds), failed cells marked. (The report draws a variant's
+// approximation error against its size key in the same shape.)
 struct TaskLengthPlot {
   std::string metric;
   std::string title;

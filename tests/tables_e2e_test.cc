@@ -388,6 +388,10 @@ experiments:
   auto malformed = Run("results --db a.db --compare model.attention");
   EXPECT_EQ(malformed.exit_code, 2);
   EXPECT_NE(malformed.err.find("KEY=VALUE"), std::string::npos) << malformed.err;
+  auto malformed_report = Run("report --db a.db -o bad.html --compare model.attention");
+  EXPECT_EQ(malformed_report.exit_code, 2);
+  EXPECT_NE(malformed_report.err.find("KEY=VALUE"), std::string::npos) << malformed_report.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/bad.html"));
   // The report draws the difference with its interval.
   auto report = Run("report --db a.db -o r.html --compare model.attention=bag");
   ASSERT_EQ(report.exit_code, 0) << report.err;
