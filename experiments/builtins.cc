@@ -1,5 +1,7 @@
 #include "experiments/builtins.h"
 
+#include <utility>
+
 #include "experiments/models/aggregate_features.h"
 #include "experiments/models/bag_mixer.h"
 #include "experiments/models/chunked_attention.h"
@@ -21,6 +23,15 @@ std::vector<VariantDefinition> BuiltinVariants() {
   return {SoftmaxVariant(),   ChunkedSoftmaxVariant(), PerformerVariant(),
           LinformerVariant(), InfinityVariant(),       GruVariant(),
           BagVariant(),       AggregatesVariant()};
+}
+
+void RegisterBuiltins() {
+  static const bool registered = [] {
+    for (auto& task : BuiltinTasks()) RegisterTask(std::move(task));
+    for (auto& variant : BuiltinVariants()) RegisterVariant(std::move(variant));
+    return true;
+  }();
+  (void)registered;
 }
 
 }  // namespace attnsweep

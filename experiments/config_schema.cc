@@ -9,71 +9,6 @@
 namespace attnsweep {
 namespace {
 
-// The shortest spelling that reads back as the same double ("0.1", not "0.10000000000000001").
-std::string NumberText(double value) {
-  for (int precision = 1;; ++precision) {
-    std::ostringstream text;
-    text.precision(precision);
-    text << value;
-    if (precision >= 17 || std::stod(text.str()) == value) return text.str();
-  }
-}
-
-ParamSpec Make(std::string key, ParamType type, std::string default_text) {
-  ParamSpec spec;
-  spec.key = std::move(key);
-  spec.type = type;
-  spec.default_text = std::move(default_text);
-  return spec;
-}
-
-}  // namespace
-
-ParamSpec ParamSpec::Int(std::string key, int64_t default_value) {
-  return Make(std::move(key), ParamType::kInt, std::to_string(default_value));
-}
-ParamSpec ParamSpec::Float(std::string key, double default_value) {
-  return Make(std::move(key), ParamType::kFloat, NumberText(default_value));
-}
-ParamSpec ParamSpec::String(std::string key, std::string default_value) {
-  return Make(std::move(key), ParamType::kString, std::move(default_value));
-}
-ParamSpec ParamSpec::Bool(std::string key, bool default_value) {
-  return Make(std::move(key), ParamType::kBool, default_value ? "true" : "false");
-}
-ParamSpec ParamSpec::NumberList(std::string key, std::string default_text) {
-  return Make(std::move(key), ParamType::kNumberList, std::move(default_text));
-}
-
-ParamSpec& ParamSpec::Range(double low, double high) {
-  min = low;
-  max = high;
-  return *this;
-}
-ParamSpec& ParamSpec::AtLeast(double low) {
-  min = low;
-  return *this;
-}
-ParamSpec& ParamSpec::Below(double high) {
-  max = high;
-  max_exclusive = true;
-  return *this;
-}
-ParamSpec& ParamSpec::Choices(std::vector<std::string> values) {
-  choices = std::move(values);
-  return *this;
-}
-ParamSpec& ParamSpec::When(std::string condition_key, std::string value) {
-  when.push_back({std::move(condition_key), std::move(value)});
-  return *this;
-}
-ParamSpec& ParamSpec::Help(std::string text) {
-  help = std::move(text);
-  return *this;
-}
-
-namespace {
-
 // The tasks that read a shared section, and the conditions under which they do.
 void ApplyGroupUse(KeyGroup group, ParamSpec* spec) {
   for (const TaskDefinition& task : Tasks()) {
@@ -96,8 +31,7 @@ std::vector<ParamSpec> GatherSchema() {
     if (spec.key == "task") spec.Choices(TaskNames());
     schema.push_back(std::move(spec));
   }
-  for (KeyGroup group :
-       {KeyGroup::kModel, KeyGroup::kEncoder, KeyGroup::kTransactions, KeyGroup::kTraining}) {
+  for (KeyGroup group : kKeyGroups) {
     for (ParamSpec spec : KeysOf(group)) {
       if (spec.key == "model.attention") spec.Choices(VariantNames());
       ApplyGroupUse(group, &spec);
@@ -121,22 +55,6 @@ std::vector<ParamSpec> GatherSchema() {
 }
 
 }  // namespace
-
-const char* ParamTypeName(ParamType type) {
-  switch (type) {
-    case ParamType::kInt:
-      return "integer";
-    case ParamType::kFloat:
-      return "number";
-    case ParamType::kString:
-      return "string";
-    case ParamType::kBool:
-      return "boolean";
-    case ParamType::kNumberList:
-      return "comma-separated list of numbers";
-  }
-  return "?";
-}
 
 const std::vector<ParamSpec>& ConfigSchema() {
   // Gathered again when an entry was registered since: tests and extensions register at start-up.
@@ -217,6 +135,15 @@ std::string ClosestName(const std::string& word, const std::vector<std::string>&
     }
   }
   return best;
+}
+
+std::string UnknownKeyMessage(const std::string& key) {
+  std::vector<std::string> keys;
+  for (const auto& spec : ConfigSchema()) keys.push_back(spec.key);
+  std::string message = "unknown key '" + key + "'";
+  const std::string close = ClosestName(key, keys);
+  if (!close.empty()) message += "; did you mean '" + close + "'?";
+  return message + " (`attnsweep keys` lists every key)";
 }
 
 }  // namespace attnsweep

@@ -8,12 +8,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "experiments/base/units.h"
 #include "experiments/config_schema.h"
-#include "experiments/data_fingerprint.h"
+#include "experiments/data/data_fingerprint.h"
 #include "experiments/grid_ranges.h"
 #include "experiments/job_key.h"
 #include "experiments/registry.h"
-#include "experiments/units.h"
 #include "experiments/yaml_values.h"
 
 namespace attnsweep {
@@ -39,12 +39,6 @@ struct Leaf {
   SourceMark key_mark;
   YAML::Node value;
 };
-
-std::vector<std::string> AllKeys() {
-  std::vector<std::string> keys;
-  for (const auto& spec : ConfigSchema()) keys.push_back(spec.key);
-  return keys;
-}
 
 class GridParser {
  public:
@@ -95,10 +89,7 @@ class GridParser {
 };
 
 void GridParser::UnknownKey(const std::string& key, SourceMark mark) {
-  std::string message = "unknown key '" + key + "'";
-  std::string close = ClosestName(key, AllKeys());
-  if (!close.empty()) message += "; did you mean '" + close + "'?";
-  Error(mark, message + " (`attnsweep keys` lists every key)");
+  Error(mark, UnknownKeyMessage(key));
 }
 
 void GridParser::CheckStructureKeys(const YAML::Node& map, const std::vector<std::string>& known,
@@ -494,7 +485,8 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     return;
   }
   static const std::vector<std::string> kExperimentKeys = {
-      "name", "task", "params", "grid", "zip", "include", "exclude", "limits", "description"};
+      "name",   "task",    "params",  "grid",   "zip",
+      "search", "include", "exclude", "limits", "description"};
   CheckStructureKeys(node, kExperimentKeys, "experiment key");
   std::string name;
   if (!node["name"] || !node["name"].IsScalar() || node["name"].Scalar().empty()) {

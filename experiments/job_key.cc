@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "experiments/sha256.h"
+#include "experiments/base/sha256.h"
 
 namespace attnsweep {
 

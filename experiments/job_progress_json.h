@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "experiments/job_runner.h"
+#include "experiments/job_contract.h"
 
 namespace attnsweep {
 

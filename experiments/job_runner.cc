@@ -17,42 +17,8 @@
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/heap_tuning.h"
 #include "experiments/registry.h"
-#include "experiments/tasks/tasks.h"
 
 namespace attnsweep {
-
-const char* JobOutcomeName(JobOutcome outcome) {
-  switch (outcome) {
-    case JobOutcome::kDone:
-      return "done";
-    case JobOutcome::kError:
-      return "error";
-    case JobOutcome::kOom:
-      return "oom";
-    case JobOutcome::kDiverged:
-      return "diverged";
-    case JobOutcome::kInvalid:
-      return "invalid";
-    case JobOutcome::kInterrupted:
-      return "interrupted";
-    case JobOutcome::kCrash:
-      return "crash";
-    case JobOutcome::kKilled:
-      return "killed";
-    case JobOutcome::kTimeout:
-      return "timeout";
-  }
-  return "error";
-}
-
-std::optional<JobOutcome> JobOutcomeFromName(const std::string& name) {
-  // JobOutcomeName's switch is the one list of outcomes; walk the enum's values through it.
-  for (int value = 0; value <= static_cast<int>(JobOutcome::kTimeout); ++value) {
-    const auto outcome = static_cast<JobOutcome>(value);
-    if (name == JobOutcomeName(outcome)) return outcome;
-  }
-  return std::nullopt;
-}
 
 std::string LibTorchVersion() { return TORCH_VERSION; }
 

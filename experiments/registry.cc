@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "experiments/builtins.h"
-
 namespace attnsweep {
 namespace {
 
@@ -14,18 +12,37 @@ struct Registry {
 };
 
 Registry& TheRegistry() {
-  static Registry* registry = [] {
-    auto* r = new Registry;  // never destroyed: entries may be looked up during static teardown
-    r->tasks = BuiltinTasks();
-    r->variants = BuiltinVariants();
-    return r;
-  }();
+  // Never destroyed: entries may be looked up during static teardown. Empty until the program
+  // registers what it has (RegisterBuiltins, builtins.h, then any extension).
+  static Registry* registry = new Registry;
   return *registry;
+}
+
+// Whether any declaration holds `key`: the core's, a shared section's, a task's or a variant's
+// (the keys config_schema.cc gathers into the schema).
+bool Declared(const std::string& key) {
+  const auto in = [&](const std::vector<ParamSpec>& keys) {
+    for (const ParamSpec& spec : keys) {
+      if (spec.key == key) return true;
+    }
+    return false;
+  };
+  if (in(CoreKeys())) return true;
+  for (KeyGroup group : kKeyGroups) {
+    if (in(KeysOf(group))) return true;
+  }
+  for (const auto& task : TheRegistry().tasks) {
+    if (in(task.keys)) return true;
+  }
+  for (const auto& variant : TheRegistry().variants) {
+    if (in(variant.keys)) return true;
+  }
+  return false;
 }
 
 void RefuseTakenKeys(const std::vector<ParamSpec>& keys) {
   for (const ParamSpec& spec : keys) {
-    if (FindParam(spec.key) != nullptr) {
+    if (Declared(spec.key)) {
       throw std::invalid_argument("config key '" + spec.key + "' is already declared");
     }
   }

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "experiments/config_schema.h"
-#include "experiments/job_runner.h"
+#include "experiments/job_contract.h"
+#include "experiments/param_spec.h"
 
 namespace attnsweep {
 
@@ -30,6 +30,8 @@ enum class KeyGroup {
   kTransactions,  // the transaction data: source, path, generator settings, splits
   kTraining,      // training: epochs, batch size, optimizer, early stopping, checkpoints, crop
 };
+constexpr KeyGroup kKeyGroups[] = {KeyGroup::kModel, KeyGroup::kEncoder, KeyGroup::kTransactions,
+                                   KeyGroup::kTraining};
 
 struct KeyGroupUse {
   KeyGroup group;
@@ -132,7 +134,7 @@ struct VariantDefinition {
   // Cross-key checks (Linformer's projection length against data.max_len, ...); may be empty.
   std::function<std::vector<ConfigProblem>(const nlohmann::json& config)> check;
   // Builds the layer from the config's "model" section for inputs up to `max_len` long. Throws
-  // InvalidJobConfig (tasks.h) for a config the variant refuses.
+  // InvalidJobConfig (job_contract.h) for a config the variant refuses.
   std::function<std::shared_ptr<AttentionImpl>(const nlohmann::json& model, int64_t max_len)> make;
   // Set instead of `make` by a baseline that mixes no embedded events but reads the windows its own
   // way (aggregate features): builds the train task's whole model from the model section and the

@@ -12,6 +12,7 @@ packages=(
   libyaml-cpp-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libgtest-dev libcli11-dev nlohmann-json3-dev
   iproute2  # make test simulates several hosts as network namespaces (tests/multihost/hosts.sh)
+  python3   # make test checks the include graph's layering (scripts/include_graph.py)
 )
 
 # node and npm only where missing: a machine may have its own (newer) Node.js.

@@ -1,30 +1,29 @@
 #include "store/attempt_outcomes.h"
 
-#include <array>
+#include "experiments/base/attempt_outcomes.h"
 
 namespace attnsweep {
 namespace {
-constexpr std::array<const char*, 5> kCounted = {"crash", "timeout", "killed", "lost", "rank_died"};
-constexpr std::array<const char*, 2> kFree = {"interrupted", "abandoned"};
-
-template <size_t N>
-bool In(const std::array<const char*, N>& list, const std::string& outcome) {
-  for (const char* name : list) {
-    if (outcome == name) return true;
-  }
-  return false;
+bool HasRule(const std::string& outcome, OutcomeRetry retry) {
+  const AttemptOutcome* row = FindAttemptOutcome(outcome);
+  return row != nullptr && row->retry == retry;
 }
 }  // namespace
 
-bool CountsAgainstAttempts(const std::string& outcome) { return In(kCounted, outcome); }
+bool CountsAgainstAttempts(const std::string& outcome) {
+  return HasRule(outcome, OutcomeRetry::kCounted);
+}
 
 bool MayRunAgainAfter(const std::string& outcome) {
-  return In(kCounted, outcome) || In(kFree, outcome);
+  return HasRule(outcome, OutcomeRetry::kCounted) || HasRule(outcome, OutcomeRetry::kFree);
 }
 
 std::string CountedOutcomesSql() {
   std::string sql = "(";
-  for (const char* name : kCounted) sql += std::string(sql.size() > 1 ? ", '" : "'") + name + "'";
+  for (const AttemptOutcome& row : kAttemptOutcomes) {
+    if (row.retry != OutcomeRetry::kCounted) continue;
+    sql += std::string(sql.size() > 1 ? ", '" : "'") + row.name + "'";
+  }
   return sql + ")";
 }
 

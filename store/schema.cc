@@ -61,7 +61,9 @@ std::string ResultsView(const std::string& job_columns, bool wall_seconds = fals
 }
 
 // Each entry moves the schema from version i to i + 1. Never edit one that has shipped: add
-// another.
+// another. The CHECK on attempts.outcome lists the rows of kAttemptOutcomes
+// (experiments/base/attempt_outcomes.h) as they were then: a new row needs a migration that widens
+// it (StoreTest.AttemptsTakeEveryOutcomeOfTheTableAndNoOther).
 std::vector<std::string> Migrations() {
   return {
       R"sql(
@@ -150,10 +152,10 @@ CREATE VIEW metric_values AS
       "ALTER TABLE batches ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'; "
       "DROP VIEW IF EXISTS results; " +
           ResultsView("j.threads, j.host, j.device, j.isolation, j.reused_from", true),
-      // 5: three more ways an attempt ends (store/attempt_outcomes.h): `killed` (a SIGKILL that was
-      // not the kernel's OOM killer's), `abandoned` (its coordinator died while the job ran in a
-      // process of its own) and `rank_died` (its worker rank died while running it). SQLite
-      // cannot change a CHECK in place: the table is rebuilt, its rows copied.
+      // 5: three more ways an attempt ends (experiments/base/attempt_outcomes.h): `killed` (a
+      // SIGKILL that was not the kernel's OOM killer's), `abandoned` (its coordinator died while
+      // the job ran in a process of its own) and `rank_died` (its worker rank died while running
+      // it). SQLite cannot change a CHECK in place: the table is rebuilt, its rows copied.
       R"sql(
 CREATE TABLE attempts_v5 (
   job_id      INTEGER NOT NULL REFERENCES jobs(id),

@@ -1,6 +1,6 @@
 // The cost model learns from done jobs: its estimates improve with history, and the ETA's
 // makespan is the greedy longest-first schedule's.
-#include "experiments/cost_model.h"
+#include "workers/cost_model.h"
 
 #include <gtest/gtest.h>
 

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/base/sha256.h"
 #include "experiments/data/csv_reader.h"
 #include "experiments/data/data_error.h"
 #include "experiments/data/dataset.h"
@@ -24,7 +25,6 @@
 #include "experiments/data/synthetic.h"
 #include "experiments/data/transactions.h"
 #include "experiments/roc_auc.h"
-#include "experiments/sha256.h"
 
 namespace attnsweep {
 namespace {

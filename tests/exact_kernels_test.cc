@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "experiments/models/chunked_attention.h"
+#include "experiments/models/fused_attention_kernel.h"
 #include "experiments/models/fused_attention_isa.h"
 #include "experiments/models/softmax_attention.h"
 

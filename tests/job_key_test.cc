@@ -9,7 +9,7 @@
 #include <fstream>
 #include <set>
 
-#include "experiments/data_fingerprint.h"
+#include "experiments/data/data_fingerprint.h"
 #include "experiments/grid.h"
 
 namespace attnsweep {

@@ -348,7 +348,7 @@ TEST(Performer, FeaturesAreSeededAndRedrawnOnlyInTraining) {
   EXPECT_TRUE(at::equal(a->projection, first)) << "steps 1 and 2 use the first draw";
   a->forward(x);
   EXPECT_FALSE(at::equal(a->projection, first)) << "step 3 redraws";
-  EXPECT_EQ(a->draws, 2);
+  EXPECT_EQ(a->draws.item<int64_t>(), 2);
   // A checkpoint needs only the draw count: redrawing draw 1 from the seed gives the same features.
   b->DrawFeatures(1);
   EXPECT_TRUE(at::equal(a->projection, b->projection));

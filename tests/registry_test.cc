@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/config_schema.h"
 #include "experiments/grid.h"
 #include "experiments/job_runner.h"
 #include "experiments/registry.h"

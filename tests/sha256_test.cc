@@ -1,4 +1,4 @@
-#include "experiments/sha256.h"
+#include "experiments/base/sha256.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
+#include "experiments/base/attempt_outcomes.h"
 #include "store/schema.h"
 
 namespace attnsweep {
@@ -38,6 +40,15 @@ class StoreTest : public ::testing::Test {
                           static_cast<double>(i)});
     }
     return store.CreateBatch({"b", "experiments: []", "g.yaml", "host", "rev", "{}"}, new_jobs);
+  }
+
+  // A store as a build of schema `version` left it, holding what `rows` inserts; `refused` is a
+  // statement of a newer schema that this version must refuse.
+  void WriteOldStore(int version, const std::string& rows, const std::string& refused) {
+    Database raw(path_, Database::Mode::kReadWriteCreate);
+    MigrateSchema(raw, version);
+    raw.Exec(rows);
+    EXPECT_THROW(raw.Exec(refused), StoreError);
   }
 
   int64_t Count(ResultStore& store, const std::string& sql) {
@@ -404,15 +415,13 @@ TEST_F(StoreTest, StoreFromANewerVersionIsRefused) {
 
 TEST_F(StoreTest, AStoreOfAnOlderSchemaIsUpgradedBeforeAReadOnlyCommandReadsIt) {
   // A store as the build before plans and --reuse left it: schema 2, one done job.
-  {
-    Database raw(path_, Database::Mode::kReadWriteCreate);
-    MigrateSchema(raw, 2);
-    raw.Exec(
-        "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'experiments: []', 'done');"
-        "INSERT INTO jobs (batch_id, experiment, job_key, config, status, started_at, "
-        "finished_at) VALUES (1, 'e', 'k', '{\"task\":\"sleep\"}', 'done', "
-        "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:02.000Z');");
-  }
+  WriteOldStore(
+      2,
+      "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'experiments: []', 'done');"
+      "INSERT INTO jobs (batch_id, experiment, job_key, config, status, started_at, "
+      "finished_at) VALUES (1, 'e', 'k', '{\"task\":\"sleep\"}', 'done', "
+      "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:02.000Z');",
+      "UPDATE jobs SET plan = '{}'");
   ResultStore store = ResultStore::OpenReadOnly(path_);
   // Every read path names today's columns (plan, reused_from, workers).
   ASSERT_EQ(store.ListBatches().size(), 1u);
@@ -425,18 +434,47 @@ TEST_F(StoreTest, AStoreOfAnOlderSchemaIsUpgradedBeforeAReadOnlyCommandReadsIt) 
   EXPECT_EQ(version.Int(0), CurrentSchemaVersion());
 }
 
-TEST_F(StoreTest, SchemaFiveKeepsEveryAttemptAndTakesTheNewOutcomes) {
-  {
-    Database raw(path_, Database::Mode::kReadWriteCreate);
-    MigrateSchema(raw, 4);
-    raw.Exec(
-        "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'experiments: []', 'done');"
-        "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts) VALUES "
-        "(1, 'e', 'k', '{}', 'done', 2);"
-        "INSERT INTO attempts (job_id, attempt, rank, host, outcome, error) VALUES "
-        "(1, 1, 1, 'h', 'lost', 'went silent'), (1, 2, 1, 'h', 'done', NULL);");
-    EXPECT_THROW(raw.Exec("UPDATE attempts SET outcome = 'killed' WHERE attempt = 1"), StoreError);
+// Migrations are history and keep their text; the outcomes are one table. A row added to the table
+// without a migration that widens the CHECK on attempts.outcome fails here, and so does a name the
+// CHECK takes that the table lacks.
+TEST_F(StoreTest, AttemptsTakeEveryOutcomeOfTheTableAndNoOther) {
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  MakeBatch(store, 1);
+  store.db().Exec("INSERT INTO attempts (job_id, attempt) VALUES (1, 1)");
+  for (const AttemptOutcome& row : kAttemptOutcomes) {
+    EXPECT_NO_THROW(store.db().Exec(std::string("UPDATE attempts SET outcome = '") + row.name +
+                                    "' WHERE attempt = 1"))
+        << row.name;
   }
+  EXPECT_THROW(store.db().Exec("UPDATE attempts SET outcome = 'vanished' WHERE attempt = 1"),
+               StoreError);
+
+  Statement table(store.db(), "SELECT sql FROM sqlite_master WHERE name = 'attempts'");
+  ASSERT_TRUE(table.Step());
+  const std::string sql = table.Text(0);
+  const size_t from = sql.find("outcome IN (");
+  ASSERT_NE(from, std::string::npos) << sql;
+  const std::string list = sql.substr(from, sql.find(')', from) - from);
+  std::set<std::string> checked;
+  for (size_t quote = list.find('\''); quote != std::string::npos;) {
+    const size_t end = list.find('\'', quote + 1);
+    checked.insert(list.substr(quote + 1, end - quote - 1));
+    quote = list.find('\'', end + 1);
+  }
+  std::set<std::string> tabled;
+  for (const AttemptOutcome& row : kAttemptOutcomes) tabled.insert(row.name);
+  EXPECT_EQ(checked, tabled);
+}
+
+TEST_F(StoreTest, SchemaFiveKeepsEveryAttemptAndTakesTheNewOutcomes) {
+  WriteOldStore(
+      4,
+      "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'experiments: []', 'done');"
+      "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts) VALUES "
+      "(1, 'e', 'k', '{}', 'done', 2);"
+      "INSERT INTO attempts (job_id, attempt, rank, host, outcome, error) VALUES "
+      "(1, 1, 1, 'h', 'lost', 'went silent'), (1, 2, 1, 'h', 'done', NULL);",
+      "UPDATE attempts SET outcome = 'killed' WHERE attempt = 1");
   ResultStore store = ResultStore::OpenForWriting(path_);
   EXPECT_EQ(Count(store,
                   "SELECT count(*) FROM attempts WHERE outcome IN ('lost', 'done') AND "
@@ -452,18 +490,15 @@ TEST_F(StoreTest, SchemaFiveKeepsEveryAttemptAndTakesTheNewOutcomes) {
 
 TEST_F(StoreTest, TheProgressMigrationKeepsEveryJobAndStartsWithNoProgress) {
   // A store as the build before progress left it: one batch, a done job and a running one.
-  {
-    Database raw(path_, Database::Mode::kReadWriteCreate);
-    MigrateSchema(raw, CurrentSchemaVersion() - 1);
-    raw.Exec(
-        "INSERT INTO batches (name, grid_yaml, status, workers) VALUES ('old', 'x', 'running', 2);"
-        "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts, started_at, "
-        "finished_at) VALUES (1, 'e', 'k1', '{}', 'done', 1, '2026-01-01T00:00:00.000Z', "
-        "'2026-01-01T00:00:02.000Z'), (1, 'e', 'k2', '{}', 'running', 1, "
-        "'2026-01-01T00:00:00.000Z', NULL);"
-        "INSERT INTO metrics (job_id, name, value) VALUES (1, 'test_auc', 0.7);");
-    EXPECT_THROW(raw.Exec("UPDATE jobs SET progress = '{}'"), StoreError);
-  }
+  WriteOldStore(
+      CurrentSchemaVersion() - 1,
+      "INSERT INTO batches (name, grid_yaml, status, workers) VALUES ('old', 'x', 'running', 2);"
+      "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts, started_at, "
+      "finished_at) VALUES (1, 'e', 'k1', '{}', 'done', 1, '2026-01-01T00:00:00.000Z', "
+      "'2026-01-01T00:00:02.000Z'), (1, 'e', 'k2', '{}', 'running', 1, "
+      "'2026-01-01T00:00:00.000Z', NULL);"
+      "INSERT INTO metrics (job_id, name, value) VALUES (1, 'test_auc', 0.7);",
+      "UPDATE jobs SET progress = '{}'");
   ResultStore store = ResultStore::OpenForWriting(path_);
   EXPECT_EQ(SchemaVersion(store.db()), CurrentSchemaVersion());
   const auto jobs = store.JobsWithMetrics(1);

@@ -1,4 +1,4 @@
-#include "experiments/unique_fd.h"
+#include "experiments/base/unique_fd.h"
 
 #include <fcntl.h>
 #include <unistd.h>

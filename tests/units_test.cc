@@ -1,11 +1,11 @@
-#include "experiments/units.h"
+#include "experiments/base/units.h"
 
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "experiments/unique_fd.h"
+#include "experiments/base/unique_fd.h"
 #include "workers/pipe_frames.h"
 
 namespace attnsweep {

@@ -1,5 +1,4 @@
-// Windows of customers' event sequences as LibTorch tensors: at most max_len events each, real
-// events first and padding after (trailing padding, as every variant assumes), and a mask.
+// Making windows of customers' event sequences into batches of tensors (transaction_batch.h).
 #pragma once
 
 #include <random>
@@ -10,6 +9,7 @@
 #include <c10/core/Device.h>
 
 #include "experiments/data/dataset.h"
+#include "experiments/data/transaction_batch.h"
 
 namespace attnsweep {
 
@@ -17,15 +17,6 @@ namespace attnsweep {
 // random stretch (training only; evaluation always takes the most recent).
 enum class Crop { kLast, kFirst, kRandom };
 Crop CropFromName(const std::string& name);
-
-struct TransactionBatch {
-  at::Tensor mcc, type;      // (B, L) int64 vocabulary indices; 0 at padding
-  at::Tensor weekday, hour;  // (B, L) int64, 1 + value; 0 at padding
-  at::Tensor numeric;        // (B, L, 2) float: sign(x) ln(1 + |x|) of the amount, ln(1 + gap days)
-  at::Tensor padding_mask;   // (B, L) bool, true at padding
-  at::Tensor labels;         // (B) float, 0 or 1
-  std::vector<int64_t> starts;  // first event of each window, for tests and diagnostics
-};
 
 // L is the longest window in the batch (at most max_len). `rng` is used by kRandom only.
 TransactionBatch MakeBatch(const TransactionDataset& dataset, const std::vector<int64_t>& customers,

@@ -7,8 +7,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "experiments/base/strings.h"
 #include "experiments/data/data_error.h"
-#include "experiments/strings.h"
 
 namespace attnsweep {
 namespace {

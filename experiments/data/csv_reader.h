@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "experiments/unique_fd.h"
+#include "experiments/base/unique_fd.h"
 
 namespace attnsweep {
 

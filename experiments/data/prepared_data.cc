@@ -11,10 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/base/sha256.h"
+#include "experiments/base/unique_fd.h"
 #include "experiments/data/data_error.h"
-#include "experiments/data_fingerprint.h"
-#include "experiments/sha256.h"
-#include "experiments/unique_fd.h"
+#include "experiments/data/data_fingerprint.h"
 
 namespace attnsweep {
 namespace fs = std::filesystem;

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/job_contract.h"
 #include "experiments/registry.h"
-#include "experiments/tasks/tasks.h"
 
 namespace attnsweep {
 

@@ -22,7 +22,7 @@ bool IsCausal(const nlohmann::json& model);
 nlohmann::json CausalModel(nlohmann::json model);
 
 // `model` is the config's "model" section; `max_len` the longest input it will see. Throws
-// InvalidJobConfig (experiments/tasks/tasks.h) for a config the variant refuses.
+// InvalidJobConfig (experiments/job_contract.h) for a config the variant refuses.
 std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_t max_len);
 
 }  // namespace attnsweep

@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/models/attention_factory.h"
-#include "experiments/models/linformer_attention.h"
 
 namespace attnsweep {
 
@@ -129,15 +128,10 @@ EncoderOptions EncoderOptionsOf(const nlohmann::json& model, int64_t max_len) {
 SequenceClassifier MakeClassifier(const nlohmann::json& model, int64_t max_len) {
   SequenceClassifier classifier(EncoderOptionsOf(model, max_len),
                                 [&] { return MakeAttention(model, max_len); });
-  // Linformer's layerwise sharing: every layer uses the first layer's projection.
-  if (model.at("attention") == "linformer" && model.at("linformer").at("sharing") == "layerwise") {
-    auto& layers = *classifier->encoder->layers;
-    auto first =
-        std::dynamic_pointer_cast<LinformerAttentionImpl>(layers[0]->as<EncoderLayer>()->attention);
-    for (size_t i = 1; i < layers.size(); ++i) {
-      std::dynamic_pointer_cast<LinformerAttentionImpl>(layers[i]->as<EncoderLayer>()->attention)
-          ->ShareProjectionWith(*first);
-    }
+  auto& layers = *classifier->encoder->layers;
+  for (size_t i = 1; i < layers.size(); ++i) {
+    layers[i]->as<EncoderLayer>()->attention->ShareWithFirstLayer(
+        *layers[0]->as<EncoderLayer>()->attention);
   }
   return classifier;
 }

@@ -2,7 +2,9 @@
 // for the test that checks every build this CPU can run gives the same results.
 #pragma once
 
-#include "experiments/models/fused_attention_kernel.h"
+#include <cstdint>
+
+#include "experiments/models/fused_attention_head.h"
 
 namespace attnsweep {
 

@@ -10,23 +10,9 @@
 
 #include <cstdint>
 
-namespace attnsweep {
+#include "experiments/models/fused_attention_head.h"
 
-// One head: q (Lq x D, already scaled), k and v (Lk x D), rows contiguous. key_padded: Lk flags
-// (nonzero: that key is padding and gets no weight), or null for none. causal: query row i, which
-// is row query_offset + i of the whole sequence, sees keys 0 .. query_offset + i only; tiles of
-// keys wholly above the diagonal are skipped, not masked.
-struct HeadInputs {
-  const float* q;
-  const float* k;
-  const float* v;
-  const uint8_t* key_padded;
-  int64_t query_length;
-  int64_t key_length;
-  int64_t head_dim;
-  bool causal = false;
-  int64_t query_offset = 0;
-};
+namespace attnsweep {
 
 // out (Lq x D) = softmax(q k^T) v; lse (Lq) = each row's log-sum-exp of scores, which the
 // backward needs (+inf for a row whose keys are all padding: its output is 0). `key_block` keys

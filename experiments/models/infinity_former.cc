@@ -214,6 +214,11 @@ torch::Tensor InfinityFormerImpl::forward(const torch::Tensor& x,
   return at::cat(outputs, 1);
 }
 
+std::optional<AttentionImpl::OwnError> InfinityFormerImpl::ApproximationError(
+    const torch::Tensor& x, const torch::Tensor& key_padding_mask) const {
+  return OwnError{"recon_error", MemoryReconstructionError(options, x, key_padding_mask)};
+}
+
 double MemoryReconstructionError(const InfinityFormerOptions& options, const at::Tensor& x,
                                  const at::Tensor& key_padding_mask) {
   at::NoGradGuard no_grad;

@@ -116,6 +116,9 @@ class InfinityFormerImpl : public AttentionImpl, public MultiHeadProjections {
   void reset();
   torch::Tensor forward(const torch::Tensor& x,
                         const torch::Tensor& key_padding_mask = {}) override;
+  // recon_error: MemoryReconstructionError, not an estimate of softmax attention.
+  std::optional<OwnError> ApproximationError(const torch::Tensor& x,
+                                             const torch::Tensor& key_padding_mask) const override;
 
   InfinityFormerOptions options;
   RbfBasis basis;

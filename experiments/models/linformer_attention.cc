@@ -1,5 +1,5 @@
 #include "experiments/models/linformer_attention.h"
-#include "experiments/tasks/tasks.h"
+#include "experiments/job_contract.h"
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +53,13 @@ void LinformerAttentionImpl::ShareProjectionWith(const LinformerAttentionImpl& o
   key_projection = other.key_projection;
   value_projection = key_projection;
   parameters_["key_projection"] = key_projection;
+}
+
+void LinformerAttentionImpl::ShareWithFirstLayer(AttentionImpl& first) {
+  if (options.sharing() != "layerwise") return;
+  const auto* first_linformer = dynamic_cast<const LinformerAttentionImpl*>(&first);
+  TORCH_CHECK(first_linformer != nullptr, "a layerwise Linformer layer shares with Linformer only");
+  ShareProjectionWith(*first_linformer);
 }
 
 namespace {

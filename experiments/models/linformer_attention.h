@@ -37,6 +37,8 @@ class LinformerAttentionImpl : public AttentionImpl, public MultiHeadProjections
                         const torch::Tensor& key_padding_mask = {}) override;
   // layerwise sharing: use `other`'s projection instead of this layer's own.
   void ShareProjectionWith(const LinformerAttentionImpl& other);
+  // Under layerwise sharing, ShareProjectionWith the first layer; otherwise nothing.
+  void ShareWithFirstLayer(AttentionImpl& first) override;
 
   // E and F are these parameters times this: 1 / sqrt(max_len). Why: a projection's entries each
   // see a whole window of keys, and their gradients share a sign across positions (keys have a

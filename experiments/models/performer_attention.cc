@@ -331,6 +331,8 @@ void PerformerAttentionImpl::reset() {
   // The module's own seed, from LibTorch's generator: torch::manual_seed fixes it.
   seed = at::randint(0, std::numeric_limits<int32_t>::max(), {1}, at::kLong).item<int64_t>();
   projection = register_buffer("projection", at::empty({options.features(), head_dim}));
+  draws = register_buffer("draws", at::zeros({}, at::kLong));
+  training_steps = register_buffer("training_steps", at::zeros({}, at::kLong));
   DrawFeatures(0);
 }
 
@@ -339,17 +341,19 @@ void PerformerAttentionImpl::DrawFeatures(int64_t draw) {
   const int64_t head_dim = options.d_model() / options.heads();
   projection.copy_(DrawRandomFeatures(options.features(), head_dim, options.sampling(),
                                       options.scaling(), generator));
-  draws = draw + 1;
+  draws.fill_(draw + 1);
 }
 
 torch::Tensor PerformerAttentionImpl::forward(const torch::Tensor& x,
                                               const torch::Tensor& key_padding_mask) {
   CheckAttentionInput(x, key_padding_mask, options.d_model());
   if (is_training()) {
-    if (options.redraw() > 0 && training_steps > 0 && training_steps % options.redraw() == 0) {
-      DrawFeatures(draws);
+    if (options.redraw() > 0) {
+      // Read back from the device (a synchronisation on a GPU), so only when redrawing.
+      const int64_t steps = training_steps.item<int64_t>();
+      if (steps > 0 && steps % options.redraw() == 0) DrawFeatures(draws.item<int64_t>());
     }
-    ++training_steps;
+    training_steps.add_(1);
   }
   // The layer streams over the sequence: each chunk of rows is projected to q, k, v, its features
   // made and its output projected, so nothing of size L exists but the input and the output.

@@ -46,15 +46,17 @@ class PerformerAttentionImpl : public AttentionImpl, public MultiHeadProjections
                         const torch::Tensor& key_padding_mask = {}) override;
 
   int64_t feature_count() const { return projection.size(0); }
-  // Draw number `draw` from this module's seed: the same seed and draw give the same features, so a
-  // checkpoint needs only `draws` (and the seed) to restore them.
+  // Draw number `draw` from this module's seed: the same seed and draw give the same features.
   void DrawFeatures(int64_t draw);
 
   PerformerAttentionOptions options;
-  torch::Tensor projection;  // buffer (M, d_head): the random directions w
-  int64_t seed = 0;          // taken from LibTorch's generator at construction
-  int64_t draws = 0;         // features drawn so far (1 after construction)
-  int64_t training_steps = 0;
+  int64_t seed = 0;  // taken from LibTorch's generator at construction
+  // Buffers, so that whatever saves the module's state (a checkpoint, the best epoch's snapshot)
+  // saves the features and where the redraw schedule stands with them, knowing nothing of
+  // Performer.
+  torch::Tensor projection;      // (M, d_head): the random directions w
+  torch::Tensor draws;           // () int64: features drawn so far (1 after construction)
+  torch::Tensor training_steps;  // () int64: training forward passes so far
 };
 
 TORCH_MODULE(PerformerAttention);

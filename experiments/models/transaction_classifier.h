@@ -11,7 +11,7 @@
 #include <torch/nn/pimpl.h>
 #include <nlohmann/json_fwd.hpp>
 
-#include "experiments/data/batches.h"
+#include "experiments/data/transaction_batch.h"
 #include "experiments/models/encoder.h"
 #include "experiments/models/transaction_model.h"
 

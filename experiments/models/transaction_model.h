@@ -6,7 +6,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 
-#include "experiments/data/batches.h"
+#include "experiments/data/transaction_batch.h"
 
 namespace attnsweep {
 

@@ -20,9 +20,7 @@
 #include "experiments/data/prepared_data.h"
 #include "experiments/device/job_device.h"
 #include "experiments/models/attention_factory.h"
-#include "experiments/models/infinity_former.h"
 #include "experiments/models/multihead_projections.h"
-#include "experiments/models/softmax_attention.h"
 #include "experiments/models/transaction_classifier.h"
 #include "experiments/tasks/tasks.h"
 #include "experiments/work_estimate.h"
@@ -80,6 +78,18 @@ void ReportSpread(const std::string& name, const std::vector<double>& values, Jo
   output->metrics.emplace_back(name + "_max", largest);
 }
 
+// The exact attention the variants approximate (the registry's reference variant: softmax), built
+// from the job's model section as that variant would be.
+std::shared_ptr<AttentionImpl> MakeExactAttention(const nlohmann::json& model, int64_t length) {
+  for (const VariantDefinition& variant : Variants()) {
+    if (!variant.reference) continue;
+    nlohmann::json exact_model = model;
+    exact_model["attention"] = variant.name;
+    return variant.make(exact_model, length);
+  }
+  throw InvalidJobConfig("no reference variant is registered to compare with");
+}
+
 void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
                           JobOutput* output) {
   const auto& model = config.at("model");
@@ -95,7 +105,6 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
   const int64_t batch = approx.at("batch_size").get<int64_t>();
   const int64_t length = config.at("data").at("max_len").get<int64_t>();
   const int64_t d_model = model.at("d_model").get<int64_t>();
-  const int64_t heads = model.at("heads").get<int64_t>();
   const double scale = approx.at("scale").get<double>();
   const std::string inputs = approx.at("inputs").get<std::string>();
   std::shared_ptr<const TransactionDataset> data;
@@ -105,8 +114,8 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
   const c10::Device device = JobDevice(context.device);
   torch::NoGradGuard no_grad;
   std::vector<double> errors;
-  // A long-term memory is no estimate of softmax attention: it is judged by what it reconstructs.
-  bool reconstructs = false;
+  // The metric: rel_error against exact attention, or the variant's own (AttentionImpl::OwnError).
+  std::string metric = "rel_error";
   for (int64_t draw = 0; draw < approx.at("draws").get<int64_t>(); ++draw) {
     if (context.stop_requested()) throw JobInterrupted();
     torch::manual_seed(seed * 1000003 + static_cast<uint64_t>(draw));
@@ -123,19 +132,21 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
     const std::shared_ptr<AttentionImpl> layer = MakeAttention(model, length);
     layer->to(device);
     layer->eval();
-    if (const auto* infinity = dynamic_cast<InfinityFormerImpl*>(layer.get())) {
-      reconstructs = true;
-      errors.push_back(MemoryReconstructionError(infinity->options, x, mask));
+    if (const auto own = layer->ApproximationError(x, mask)) {
+      metric = own->metric;
+      errors.push_back(own->value);
       continue;
     }
     // Exact attention with the variant's own projections: only the attention itself differs.
     auto* projections = dynamic_cast<MultiHeadProjections*>(layer.get());
     TORCH_CHECK(projections != nullptr, "variant '", variant, "' has no q/k/v projections");
-    SoftmaxAttention exact(SoftmaxAttentionOptions(d_model, heads));
-    exact->qkv_projection->weight.copy_(projections->qkv_projection->weight);
-    exact->qkv_projection->bias.copy_(projections->qkv_projection->bias);
-    exact->output_projection->weight.copy_(projections->output_projection->weight);
-    exact->output_projection->bias.copy_(projections->output_projection->bias);
+    const std::shared_ptr<AttentionImpl> exact = MakeExactAttention(model, length);
+    auto* exact_projections = dynamic_cast<MultiHeadProjections*>(exact.get());
+    TORCH_CHECK(exact_projections != nullptr, "the reference variant has no q/k/v projections");
+    exact_projections->qkv_projection->weight.copy_(projections->qkv_projection->weight);
+    exact_projections->qkv_projection->bias.copy_(projections->qkv_projection->bias);
+    exact_projections->output_projection->weight.copy_(projections->output_projection->weight);
+    exact_projections->output_projection->bias.copy_(projections->output_projection->bias);
     exact->to(device);
     exact->eval();
     // Compared at real positions only: what padded positions hold is nobody's output.
@@ -145,7 +156,7 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
     const auto estimate = layer->forward(x, mask) * real;
     errors.push_back(((estimate - reference).norm() / reference.norm()).item<double>());
   }
-  ReportSpread(reconstructs ? "recon_error" : "rel_error", errors, output);
+  ReportSpread(metric, errors, output);
 }
 
 }  // namespace

@@ -25,8 +25,10 @@
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/base/units.h"
 #include "experiments/device/cuda_runtime.h"
 #include "experiments/device/job_device.h"
+#include "experiments/job_runner.h"
 #include "experiments/machine_load.h"
 #include "experiments/median_interval.h"
 #include "experiments/memory/peak_memory_measure.h"
@@ -35,7 +37,6 @@
 #include "experiments/models/encoder.h"
 #include "experiments/repeat_policy.h"
 #include "experiments/tasks/tasks.h"
-#include "experiments/units.h"
 #include "experiments/work_estimate.h"
 
 namespace attnsweep {

@@ -10,18 +10,8 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
-#include "experiments/models/performer_attention.h"
-
 namespace attnsweep {
 namespace {
-
-std::vector<PerformerAttentionImpl*> PerformerLayers(torch::nn::Module& module) {
-  std::vector<PerformerAttentionImpl*> layers;
-  for (const auto& m : module.modules()) {
-    if (auto* p = dynamic_cast<PerformerAttentionImpl*>(m.get())) layers.push_back(p);
-  }
-  return layers;
-}
 
 at::Tensor BytesOf(const std::string& text) {
   return at::from_blob(const_cast<char*>(text.data()), {static_cast<int64_t>(text.size())},
@@ -99,13 +89,6 @@ void SaveCheckpoint(const std::string& path, torch::nn::Module& model,
   }
   archive.write("shuffle_rng", BytesOf(EngineState(shuffle)));
   archive.write("crop_rng", BytesOf(EngineState(crop)));
-  const auto performers = PerformerLayers(model);
-  std::vector<int64_t> draws;
-  for (auto* p : performers) {
-    draws.push_back(p->draws);
-    draws.push_back(p->training_steps);
-  }
-  archive.write("performer_draws", at::tensor(draws, at::kLong));
   // Written beside and renamed: a crash while saving leaves the previous checkpoint whole.
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   const std::string tmp = path + ".tmp";
@@ -131,7 +114,7 @@ void LoadCheckpoint(const std::string& path, torch::nn::Module& model,
     best.read(key, t);
     progress->best.emplace_back(key, t);
   }
-  at::Tensor counters, figures, loss, auc, torch_rng, shuffle_state, crop_state, draws;
+  at::Tensor counters, figures, loss, auc, torch_rng, shuffle_state, crop_state;
   archive.read("counters", counters);
   archive.read("figures", figures);
   archive.read("train_loss", loss);
@@ -139,10 +122,9 @@ void LoadCheckpoint(const std::string& path, torch::nn::Module& model,
   archive.read("torch_rng", torch_rng);
   archive.read("shuffle_rng", shuffle_state);
   archive.read("crop_rng", crop_state);
-  archive.read("performer_draws", draws);
   // Read on the host.
   for (at::Tensor* t :
-       {&counters, &figures, &loss, &auc, &torch_rng, &shuffle_state, &crop_state, &draws}) {
+       {&counters, &figures, &loss, &auc, &torch_rng, &shuffle_state, &crop_state}) {
     *t = t->cpu();
   }
   progress->epochs_done = counters[0].item<int64_t>();
@@ -171,11 +153,6 @@ void LoadCheckpoint(const std::string& path, torch::nn::Module& model,
   }
   RestoreEngine(TextOf(shuffle_state), shuffle);
   RestoreEngine(TextOf(crop_state), crop);
-  const auto performers = PerformerLayers(model);
-  for (size_t i = 0; i < performers.size(); ++i) {
-    performers[i]->draws = draws[2 * i].item<int64_t>();
-    performers[i]->training_steps = draws[2 * i + 1].item<int64_t>();
-  }
 }
 
 }  // namespace attnsweep

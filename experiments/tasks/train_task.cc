@@ -4,11 +4,12 @@
 // validation ROC AUC (train.patience); the best epoch's weights are tested.
 //
 // After every epoch the whole state goes to the job's checkpoint: weights, optimizer, step, every
-// random state (LibTorch's generator, shuffling, cropping), Performer's feature draws, the early
-// stopping state and its best weights, the curves so far. A job started again with a checkpoint
-// continues at the next epoch; with the same binary and thread count on CPU it ends with the same
-// metrics as an uninterrupted run (timings aside). A finished job's checkpoint is removed unless
-// train.keep_checkpoint.
+// random state (LibTorch's generator, shuffling, cropping), every module's buffers (Performer's
+// feature draws among them: a variant's random state is a buffer, saved with its weights), the
+// early stopping state and its best weights, the curves so far. A job started again with a
+// checkpoint continues at the next epoch; with the same binary and thread count on CPU it ends with
+// the same metrics as an uninterrupted run (timings aside). A finished job's checkpoint is removed
+// unless train.keep_checkpoint.
 //
 // On a GPU the passes run under bf16 autocast (matrix products in bf16, softmax, losses and
 // Performer's random features in fp32); the weights and the optimizer stay fp32, and bf16's fp32

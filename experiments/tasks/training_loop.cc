@@ -16,10 +16,10 @@
 #include <torch/utils.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/base/units.h"
 #include "experiments/device/job_device.h"
 #include "experiments/memory/peak_memory_measure.h"
 #include "experiments/tasks/tasks.h"
-#include "experiments/units.h"
 #include "experiments/work_estimate.h"
 
 namespace attnsweep {

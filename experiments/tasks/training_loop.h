@@ -22,7 +22,7 @@
 #include "experiments/data/dataset.h"
 #include "experiments/data/prepared_data.h"
 #include "experiments/device/autocast_scope.h"
-#include "experiments/job_runner.h"
+#include "experiments/job_contract.h"
 #include "experiments/tasks/train_checkpoint.h"
 
 namespace attnsweep {
@@ -75,7 +75,7 @@ struct TrainingOutcome {
 // Trains `model` (already on `device`) on the `train` customers of `data`. `validate` is called
 // after every epoch; without validation customers the caller passes one that returns minus the
 // last training loss. After every epoch the job's progress (the epoch, and the score as `figure`
-// names it) goes to context.report_progress. Throws JobInterrupted, JobDiverged (tasks.h).
+// names it) goes to context.report_progress. Throws JobInterrupted, JobDiverged (job_contract.h).
 TrainingOutcome Train(const TrainSettings& settings, torch::nn::Module& model,
                       const TransactionDataset& data, const std::vector<int64_t>& train,
                       const JobContext& context, const c10::Device& device,

@@ -6,7 +6,8 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/report_plots.h"
+#include "cli/analysis/report_plots.h"
+#include "experiments/config_schema.h"
 #include "experiments/grid.h"
 #include "experiments/job_runner.h"
 #include "experiments/models/aggregate_features.h"

@@ -1,4 +1,4 @@
-#include "experiments/data_fingerprint.h"
+#include "experiments/data/data_fingerprint.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "experiments/sha256.h"
+#include "experiments/base/sha256.h"
 
 namespace attnsweep {
 namespace fs = std::filesystem;

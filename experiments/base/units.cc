@@ -1,4 +1,4 @@
-#include "experiments/units.h"
+#include "experiments/base/units.h"
 
 #include <cctype>
 #include <cmath>

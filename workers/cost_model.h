@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/job_runner.h"
+#include "experiments/job_contract.h"
 
 namespace attnsweep {
 

@@ -1,4 +1,4 @@
-#include "experiments/cost_model.h"
+#include "workers/cost_model.h"
 
 #include <algorithm>
 #include <cmath>
