@@ -6,8 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "experiments/base/exit_codes.h"
 #include "store/result_store.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "experiments/base/exit_codes.h"
 #include "experiments/data/data_error.h"
 #include "experiments/data/prepared_data.h"
 #include "experiments/data/synthetic.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "cli/common.h"
 #include "cli/job_rows.h"
+#include "experiments/base/exit_codes.h"
 #include "store/result_store.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

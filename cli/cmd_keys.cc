@@ -5,8 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "experiments/base/exit_codes.h"
+#include "experiments/config_schema.h"
 #include "experiments/registry.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "experiments/base/exit_codes.h"
 #include "store/readonly_query.h"
 #include "store/result_store.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

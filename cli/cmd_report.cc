@@ -6,17 +6,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/analysis/headline_metrics.h"
+#include "cli/analysis/report_page.h"
+#include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/results_compare.h"
+#include "cli/analysis/results_pivot.h"
 #include "cli/common.h"
-#include "cli/headline_metrics.h"
 #include "cli/job_rows.h"
-#include "cli/report_page.h"
-#include "cli/results_aggregate.h"
-#include "cli/results_compare.h"
-#include "cli/results_pivot.h"
+#include "experiments/base/build_info.h"
+#include "experiments/base/exit_codes.h"
 #include "experiments/registry.h"
 #include "store/result_store.h"
-#include "workers/build_info.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

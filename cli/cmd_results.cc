@@ -7,16 +7,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/analysis/headline_metrics.h"
+#include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/results_compare.h"
+#include "cli/analysis/results_pivot.h"
+#include "cli/analysis/results_slope.h"
 #include "cli/common.h"
-#include "cli/headline_metrics.h"
-#include "cli/results_aggregate.h"
-#include "cli/results_compare.h"
-#include "cli/results_pivot.h"
-#include "cli/results_slope.h"
+#include "experiments/base/exit_codes.h"
 #include "experiments/config_schema.h"
 #include "store/readonly_query.h"
 #include "store/result_store.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

@@ -15,9 +15,7 @@ struct ResumeOptions {
   std::string batch;  // id or name; empty: the newest unfinished batch
   std::string db = "attnsweep.db";
   bool retry_failed = false;
-  SweepSettings sweep;
-  std::string job_timeout;  // as given: "30m"
-  std::string job_memory;   // as given: "16G"
+  SweepSettings sweep;  // parsed with the options
 };
 
 CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options);

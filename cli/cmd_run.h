@@ -16,9 +16,7 @@ struct RunOptions {
   std::string db;  // empty: the grid's `store:`, else attnsweep.db
   bool dry_run = false;
   bool reuse = false;
-  SweepSettings sweep;
-  std::string job_timeout;       // as given: "30m"
-  std::string job_memory;        // as given: "16G"
+  SweepSettings sweep;           // parsed with the options
   std::string format = "table";  // of the --dry-run listing
 };
 

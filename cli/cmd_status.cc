@@ -7,9 +7,9 @@
 #include "cli/common.h"
 #include "cli/job_rows.h"
 #include "cli/output_format.h"
+#include "experiments/base/exit_codes.h"
 #include "experiments/config_schema.h"
 #include "store/result_store.h"
-#include "workers/exit_codes.h"
 #include "workers/stored_jobs.h"
 
 namespace attnsweep {

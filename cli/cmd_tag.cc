@@ -6,9 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "experiments/base/exit_codes.h"
 #include "experiments/config_schema.h"
 #include "store/result_store.h"
-#include "workers/exit_codes.h"
 
 namespace attnsweep {
 

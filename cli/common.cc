@@ -11,8 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "store/file_system.h"
 #include "store/result_store.h"
+#include "workers/batch_service.h"
 
 namespace attnsweep {
 
@@ -28,20 +28,9 @@ void AddFormatOption(CLI::App* command, std::string* format) {
 
 std::optional<int64_t> ResolveBatch(ResultStore& store, const std::string& id_or_name,
                                     const std::string& db_path, bool unfinished) {
-  if (!id_or_name.empty()) {
-    auto id = store.FindBatchId(id_or_name);
-    if (!id) {
-      PrintError("no batch '" + id_or_name + "' in '" + db_path +
-                 "': `attnsweep status` lists the batches");
-    }
-    return id;
-  }
-  auto id = unfinished ? store.LatestUnfinishedBatchId() : store.LatestBatchId();
-  if (!id && unfinished) {
-    PrintError("no unfinished batch in '" + db_path + "': `attnsweep status` lists the batches");
-  } else if (!id) {
-    PrintError("store '" + db_path + "' has no batches yet: run `attnsweep run GRID.yaml`");
-  }
+  std::string problem;
+  auto id = ResolveBatchId(store, id_or_name, db_path, unfinished, &problem);
+  if (!id) PrintError(problem);
   return id;
 }
 
@@ -105,17 +94,6 @@ bool ExistingStore(const std::string& db_path, const std::string& what_to_do) {
   }
   PrintError("no store at '" + db_path + "': " + what_to_do);
   return false;
-}
-
-void WarnIfOnNetworkFileSystem(const std::string& db_path) {
-  const std::string file_system = NetworkFileSystemOf(db_path);
-  if (file_system.empty()) return;
-  spdlog::warn(
-      "the store {} is on a network file system ({}): SQLite's write-ahead log needs locks and "
-      "shared memory such file systems do not provide reliably, and the store can be corrupted. "
-      "Put it on rank 0's local disk (for example $TMPDIR or /tmp on the first node of the "
-      "allocation) and copy it back when the sweep ends (docs/slurm.md)",
-      db_path, file_system);
 }
 
 void PrintError(const std::string& message) {

@@ -55,10 +55,6 @@ bool ExistingStore(
     const std::string& db_path,
     const std::string& what_to_do = "pass --db with the store the batch was run into");
 
-// Warns when the store run or resume writes is on a network file system (store/file_system.h):
-// SQLite's write-ahead log is not safe there; the store belongs on rank 0's local disk.
-void WarnIfOnNetworkFileSystem(const std::string& db_path);
-
 // Prints "error: ..." on stderr (not through the logger: it must show even with -q).
 void PrintError(const std::string& message);
 

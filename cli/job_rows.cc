@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "cli/results_aggregate.h"
+#include "cli/analysis/results_aggregate.h"
 #include "experiments/job_progress_json.h"
 
 namespace attnsweep {

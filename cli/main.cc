@@ -25,11 +25,12 @@
 #include "cli/cmd_tag.h"
 #include "cli/common.h"
 #include "cli/logging.h"
+#include "experiments/base/build_info.h"
+#include "experiments/base/exit_codes.h"
 #include "experiments/blas_core.h"
+#include "experiments/builtins.h"
 #include "store/readonly_query.h"
 #include "store/sqlite_handle.h"
-#include "workers/build_info.h"
-#include "workers/exit_codes.h"
 #include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
 #include "workers/mpi_runtime.h"
@@ -38,6 +39,9 @@ namespace {
 
 int Main(int argc, char** argv) {
   using namespace attnsweep;
+  // Before anything reads a grid or runs a job; job processes are forked from this process and
+  // inherit the registry.
+  RegisterBuiltins();
   CLI::App app{
       "attnsweep: run grids of attention-variant experiments (train, benchmark and approximation "
       "jobs) and query their results in one SQLite store."};

@@ -1,9 +1,9 @@
 #include "workers/coordinator.h"
 
+#include "experiments/base/exit_codes.h"
 #include "experiments/config_keys.h"
 #include "experiments/job_progress_json.h"
 #include "workers/device_placement.h"
-#include "workers/exit_codes.h"
 #include "workers/job_logs.h"
 #include "workers/placement.h"
 #include "workers/poll_wait.h"

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "experiments/cost_model.h"
 #include "store/result_store.h"
 #include "store/write_queue.h"
+#include "workers/cost_model.h"
 #include "workers/progress.h"
 #include "workers/scheduler.h"
 #include "workers/transport.h"
@@ -31,7 +31,8 @@ struct CoordinatorOptions {
   // worker.
   double worker_timeout_s = 60;
   double stop_poll_s = 1;  // how often the store is asked whether `attnsweep stop` was run
-  // Attempts that end as crash, timeout or lost before a job counts as failed.
+  // Attempts that end with a counted outcome (experiments/base/attempt_outcomes.h) before a job
+  // counts as failed.
   int max_attempts = 2;
   // How jobs run, unless their experiment's `limits` say otherwise. isolation: process | host |
   // inproc | auto (inproc for sleep jobs, process for the rest).
@@ -153,8 +154,8 @@ class Coordinator {
   // store takes that write (else resume finds them running, as after a crash).
   void AbandonAfterStoreError(const std::string& error);
   int InFlight() const;
-  // Attempts of the job that count against its retry budget (crash, timeout, lost), from the
-  // store once the queued writes are in.
+  // Attempts of the job that count against its retry budget (the counted outcomes of
+  // experiments/base/attempt_outcomes.h), from the store once the queued writes are in.
   int CountedAttempts(int64_t job_id);
   // When RunOnce must run again even if no message comes: the queued writes' deadline, and the
   // timers (lease, stop requests, silent workers, signals).

@@ -18,7 +18,7 @@
 #include <set>
 #include <string>
 
-#include "experiments/unique_fd.h"
+#include "experiments/base/unique_fd.h"
 
 namespace attnsweep {
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "experiments/unique_fd.h"
+#include "experiments/base/unique_fd.h"
 #include "workers/job_cgroup.h"
 #include "workers/kernel_oom_log.h"
 #include "workers/message.h"

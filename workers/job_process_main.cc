@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/job_runner.h"
 #include "workers/interrupts.h"
 #include "workers/message.h"
 #include "workers/pipe_frames.h"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "experiments/unique_fd.h"
+#include "experiments/base/unique_fd.h"
 
 namespace attnsweep {
 

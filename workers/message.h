@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "experiments/job_runner.h"
+#include "experiments/job_contract.h"
 
 namespace attnsweep {
 

@@ -54,8 +54,8 @@ class Scheduler {
   // timeout, lost), this one included.
   bool ShouldRetry(const JobPlan& plan, const std::string& outcome, int counted_attempts) const;
   // Whether an attempt that ended with `outcome` is tried again within the job's budget
-  // (store/attempt_outcomes.h: crash, timeout, killed, lost, rank_died may be the machine's fault;
-  // an error, oom, diverged or invalid job would only fail again).
+  // (the counted outcomes of experiments/base/attempt_outcomes.h may be the machine's fault; a
+  // final one, such as an error or oom, would only happen again).
   static bool Retriable(const std::string& outcome);
   int MaxAttempts(const JobPlan& plan) const;
 

@@ -5,9 +5,9 @@
 
 #include <optional>
 
-#include "experiments/cost_model.h"
 #include "experiments/job_plan.h"
 #include "store/result_store.h"
+#include "workers/cost_model.h"
 
 namespace attnsweep {
 

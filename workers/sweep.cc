@@ -10,8 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "experiments/base/exit_codes.h"
 #include "experiments/device/cuda_runtime.h"
-#include "workers/exit_codes.h"
 #include "workers/inprocess_transport.h"
 #include "workers/interrupts.h"
 #include "workers/placement.h"

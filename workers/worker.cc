@@ -17,9 +17,9 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/base/exit_codes.h"
+#include "experiments/base/units.h"
 #include "experiments/job_runner.h"
-#include "experiments/units.h"
-#include "workers/exit_codes.h"
 #include "workers/job_process.h"
 #include "workers/poll_wait.h"
 
@@ -390,155 +390,196 @@ class JobProcesses {
   std::unique_ptr<JobProcess> per_job_;
 };
 
-}  // namespace
+// The worker's side of the protocol, one step at a time: RunWorker calls RunOnce until it says the
+// worker is done, as the coordinator's loop does (coordinator.h).
+class Worker {
+ public:
+  Worker(Transport& transport, const WorkerOptions& options)
+      : transport_(transport),
+        options_(options),
+        processes_(LogDir(transport, options), options.threads, options.launcher) {
+    Message hello;
+    hello.type = MessageType::kHello;
+    hello.host = options_.host;
+    hello.pid = static_cast<int>(getpid());
+    hello.threads = options_.threads;
+    hello.node_threads = std::max(options_.threads, options_.node_threads);
+    hello.device = options_.device;
+    hello.device_error = options_.device_error;
+    SendMessage(transport_, options_.coordinator, hello);
+  }
 
-int RunWorker(Transport& transport, const WorkerOptions& options) {
-  Message hello;
-  hello.type = MessageType::kHello;
-  hello.host = options.host;
-  hello.pid = static_cast<int>(getpid());
-  hello.threads = options.threads;
-  hello.node_threads = std::max(options.threads, options.node_threads);
-  hello.device = options.device;
-  hello.device_error = options.device_error;
-  SendMessage(transport, options.coordinator, hello);
-
-  const std::string log_dir = options.log_dir.empty()
-                                  ? (std::filesystem::temp_directory_path() /
-                                     ("attnsweep-jobs-" + std::to_string(getpid()) + "-" +
-                                      std::to_string(transport.rank())))
-                                        .string()
-                                  : options.log_dir;
-  JobProcesses processes(log_dir, options.threads, options.launcher);
-  std::unique_ptr<InprocThread> inproc_thread;  // started with the first inproc job
-  std::unique_ptr<Execution> job;  // after the thread: an execution ends before its thread does
-  auto finish_job = [&] {
-    auto* child = dynamic_cast<ChildExecution*>(job.get());
-    const bool reusable = child == nullptr || child->ProcessReusable();
-    Message result = job->TakeResult();
-    job.reset();
-    processes.Release(reusable && result.output.outcome != JobOutcome::kTimeout);
-    SendMessage(transport, options.coordinator, result);
-  };
-
-  auto last_heartbeat = Clock::now();
-  // The running job's latest progress, and whether the coordinator has yet to hear it.
-  std::optional<JobProgress> progress;
-  bool progress_unsent = false;
-  Clock::time_point last_progress_sent{};
-  Clock::time_point interrupted_at{};
-  Poller poller;
-  for (;;) {
+  // Handles what arrived, advances the job in flight and waits a little when nothing happened.
+  // False once the worker is to leave, with exit_code() saying how.
+  bool RunOnce() {
     bool progressed = false;
-    while (auto received = PollMessage(transport)) {
+    while (auto received = PollMessage(transport_)) {
       progressed = true;
-      const Message& message = received->message;
-      switch (message.type) {
-        case MessageType::kAssign: {
-          if (job) {
-            spdlog::error("assigned job #{} while still running job #{}; refusing it",
-                          message.job_id, job->job_id());
-            break;
-          }
-          progress.reset();
-          progress_unsent = false;
-          if (message.isolation == "inproc") {
-            if (!inproc_thread) inproc_thread = std::make_unique<InprocThread>();
-            job = std::make_unique<ThreadExecution>(message, options.threads,
-                                                    options.interrupt_requested, *inproc_thread);
-            break;
-          }
-          std::string error;
-          JobProcess* process = processes.For(message, &error);
-          if (process == nullptr) {
-            Message failed;
-            failed.type = MessageType::kResult;
-            failed.job_id = message.job_id;
-            failed.attempt = message.attempt;
-            failed.output.outcome = JobOutcome::kCrash;
-            failed.output.error = error;
-            SendMessage(transport, options.coordinator, failed);
-            break;
-          }
-          job = std::make_unique<ChildExecution>(message, process);
-          last_heartbeat = Clock::now();
-          break;
-        }
-        case MessageType::kCancel:
-          if (job && job->job_id() == message.job_id && job->attempt() == message.attempt) {
-            job->Cancel();
-          }
-          break;
-        case MessageType::kShutdown:
-          if (job) job->Cancel();
-          job.reset();
-          return message.exit_code;
-        default:
-          spdlog::warn("ignored an unexpected {} message from rank {}",
-                       MessageTypeName(message.type), received->source);
-      }
+      if (!Handle(*received)) return false;
     }
-    const bool ended = job && job->Finished();
-    if (job) {
-      if (auto latest = job->TakeProgress(); latest && latest != progress) {
-        progress = std::move(latest);
-        progress_unsent = true;
+    const bool ended = job_ && job_->Finished();
+    if (job_) {
+      if (auto latest = job_->TakeProgress(); latest && latest != progress_) {
+        progress_ = std::move(latest);
+        progress_unsent_ = true;
       }
     }
     const auto now = Clock::now();
-    auto send_heartbeat = [&] {
-      Message heartbeat;
-      heartbeat.type = MessageType::kHeartbeat;
-      heartbeat.job_id = job->job_id();
-      heartbeat.attempt = job->attempt();
-      heartbeat.progress = progress;
-      SendMessage(transport, options.coordinator, heartbeat);
-      last_heartbeat = now;
-      if (progress_unsent) last_progress_sent = now;
-      progress_unsent = false;
-    };
     // New progress goes at once (kProgressGap apart at most), and before the result in any case:
     // the coordinator hears the last epoch of a job that ends right after it.
-    if (progress_unsent && (ended || now - last_progress_sent >= kProgressGap)) send_heartbeat();
+    if (progress_unsent_ && (ended || now - last_progress_sent_ >= kProgressGap)) {
+      SendHeartbeat(now);
+    }
     if (ended) {
-      finish_job();
-      progress.reset();
+      FinishJob();
+      progress_.reset();
       progressed = true;
     }
-    if (job && now - last_heartbeat >= std::chrono::duration<double>(options.heartbeat_s)) {
-      send_heartbeat();
+    if (job_ && now - last_heartbeat_ >= std::chrono::duration<double>(options_.heartbeat_s)) {
+      SendHeartbeat(now);
     }
-    if (options.interrupt_requested()) {
+    if (options_.interrupt_requested()) {
       // A job process has no signal of its own here (its group is not the worker's): pass it on.
-      if (job) job->Cancel();
+      if (job_) job_->Cancel();
       // Leave once the job has stopped and the coordinator had time to say shut down.
-      if (interrupted_at == Clock::time_point{}) {
-        interrupted_at = now;
+      if (interrupted_at_ == Clock::time_point{}) {
+        interrupted_at_ = now;
         // At once, before the job has stopped: a coordinator on another host takes a worker that
         // stays silent after an interrupt for one its job took down (coordinator.h).
-        if (job) send_heartbeat();
+        if (job_) SendHeartbeat(now);
       }
-      if (!job &&
-          now - interrupted_at >= std::chrono::duration<double>(options.interrupt_grace_s)) {
-        transport.Flush(0.5);
-        return kExitInterrupted;
+      if (!job_ &&
+          now - interrupted_at_ >= std::chrono::duration<double>(options_.interrupt_grace_s)) {
+        transport_.Flush(0.5);
+        exit_code_ = kExitInterrupted;
+        return false;
       }
     }
     if (progressed) {
-      poller.Active();
-      continue;
+      poller_.Active();
+      return true;
     }
-    if (job) {
+    if (job_) {
       // Until the job ends (it wakes us), or a look at messages (a cancel, a shutdown), the
       // heartbeat and the signals, which wait a millisecond at most.
-      job->WaitForEnd(std::min<Clock::duration>(
-          kMessageCheck, last_heartbeat + DurationOf(options.heartbeat_s) - Clock::now()));
+      job_->WaitForEnd(std::min<Clock::duration>(
+          kMessageCheck, last_heartbeat_ + DurationOf(options_.heartbeat_s) - Clock::now()));
     } else {
       // Idle: until the next job arrives (polled: MPI cannot wake us), or a look at the signals.
-      poller.WaitUntil([&] { return transport.HasMessage() || options.interrupt_requested(); },
-                       now + kIdleCheck);
+      poller_.WaitUntil([&] { return transport_.HasMessage() || options_.interrupt_requested(); },
+                        now + kIdleCheck);
+    }
+    return true;
+  }
+
+  // The coordinator's shutdown code, or kExitInterrupted.
+  int exit_code() const { return exit_code_; }
+
+ private:
+  static std::string LogDir(const Transport& transport, const WorkerOptions& options) {
+    if (!options.log_dir.empty()) return options.log_dir;
+    return (std::filesystem::temp_directory_path() /
+            ("attnsweep-jobs-" + std::to_string(getpid()) + "-" + std::to_string(transport.rank())))
+        .string();
+  }
+
+  // False when the message says leave (shutdown).
+  bool Handle(const Received& received) {
+    const Message& message = received.message;
+    switch (message.type) {
+      case MessageType::kAssign:
+        Start(message);
+        return true;
+      case MessageType::kCancel:
+        if (job_ && job_->job_id() == message.job_id && job_->attempt() == message.attempt) {
+          job_->Cancel();
+        }
+        return true;
+      case MessageType::kShutdown:
+        if (job_) job_->Cancel();
+        job_.reset();
+        exit_code_ = message.exit_code;
+        return false;
+      default:
+        spdlog::warn("ignored an unexpected {} message from rank {}", MessageTypeName(message.type),
+                     received.source);
+        return true;
     }
   }
+
+  void Start(const Message& assign) {
+    if (job_) {
+      spdlog::error("assigned job #{} while still running job #{}; refusing it", assign.job_id,
+                    job_->job_id());
+      return;
+    }
+    progress_.reset();
+    progress_unsent_ = false;
+    if (assign.isolation == "inproc") {
+      if (!inproc_thread_) inproc_thread_ = std::make_unique<InprocThread>();
+      job_ = std::make_unique<ThreadExecution>(assign, options_.threads,
+                                               options_.interrupt_requested, *inproc_thread_);
+      return;
+    }
+    std::string error;
+    JobProcess* process = processes_.For(assign, &error);
+    if (process == nullptr) {
+      Message failed;
+      failed.type = MessageType::kResult;
+      failed.job_id = assign.job_id;
+      failed.attempt = assign.attempt;
+      failed.output.outcome = JobOutcome::kCrash;
+      failed.output.error = error;
+      SendMessage(transport_, options_.coordinator, failed);
+      return;
+    }
+    job_ = std::make_unique<ChildExecution>(assign, process);
+    last_heartbeat_ = Clock::now();
+  }
+
+  void FinishJob() {
+    auto* child = dynamic_cast<ChildExecution*>(job_.get());
+    const bool reusable = child == nullptr || child->ProcessReusable();
+    Message result = job_->TakeResult();
+    job_.reset();
+    processes_.Release(reusable && result.output.outcome != JobOutcome::kTimeout);
+    SendMessage(transport_, options_.coordinator, result);
+  }
+
+  void SendHeartbeat(Clock::time_point now) {
+    Message heartbeat;
+    heartbeat.type = MessageType::kHeartbeat;
+    heartbeat.job_id = job_->job_id();
+    heartbeat.attempt = job_->attempt();
+    heartbeat.progress = progress_;
+    SendMessage(transport_, options_.coordinator, heartbeat);
+    last_heartbeat_ = now;
+    if (progress_unsent_) last_progress_sent_ = now;
+    progress_unsent_ = false;
+  }
+
+  Transport& transport_;
+  const WorkerOptions& options_;
+  JobProcesses processes_;
+  std::unique_ptr<InprocThread> inproc_thread_;  // started with the first inproc job
+  std::unique_ptr<Execution> job_;  // after the thread: an execution ends before its thread does
+  Clock::time_point last_heartbeat_ = Clock::now();
+  // The running job's latest progress, and whether the coordinator has yet to hear it.
+  std::optional<JobProgress> progress_;
+  bool progress_unsent_ = false;
+  Clock::time_point last_progress_sent_{};
+  Clock::time_point interrupted_at_{};
+  Poller poller_;
+  int exit_code_ = kExitInterrupted;
+};
+
+}  // namespace
+
+int RunWorker(Transport& transport, const WorkerOptions& options) {
+  Worker worker(transport, options);
+  while (worker.RunOnce()) {
+  }
+  return worker.exit_code();
 }
 
 }  // namespace attnsweep

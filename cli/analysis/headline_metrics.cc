@@ -1,4 +1,4 @@
-#include "cli/headline_metrics.h"
+#include "cli/analysis/headline_metrics.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "cli/loglog_fit.h"
+#include "cli/analysis/loglog_fit.h"
 
 #include <cmath>
 

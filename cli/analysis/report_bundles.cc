@@ -1,4 +1,4 @@
-#include "cli/report_bundles.h"
+#include "cli/analysis/report_bundles.h"
 
 #include <cctype>
 

@@ -1,9 +1,9 @@
-#include "cli/report_page.h"
+#include "cli/analysis/report_page.h"
 
 #include <sstream>
 
-#include "cli/report_bundles.h"
-#include "cli/report_specs.h"
+#include "cli/analysis/report_bundles.h"
+#include "cli/analysis/report_specs.h"
 
 namespace attnsweep {
 namespace {

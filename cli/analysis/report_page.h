@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/analysis/report_plots.h"
 #include "cli/output_format.h"
-#include "cli/report_plots.h"
 #include "store/result_store.h"
 
 namespace attnsweep {

@@ -1,14 +1,14 @@
-#include "cli/report_plots.h"
+#include "cli/analysis/report_plots.h"
 
 #include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
 
-#include "cli/headline_metrics.h"
+#include "cli/analysis/headline_metrics.h"
+#include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/results_slope.h"
 #include "cli/output_format.h"
-#include "cli/results_aggregate.h"
-#include "cli/results_slope.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {

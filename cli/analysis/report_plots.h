@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/results_compare.h"
+#include "cli/analysis/results_compare.h"
 #include "store/result_store.h"
 
 namespace attnsweep {

@@ -1,4 +1,4 @@
-#include "cli/report_specs.h"
+#include "cli/analysis/report_specs.h"
 
 #include <algorithm>
 #include <cmath>

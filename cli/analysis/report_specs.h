@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/report_plots.h"
+#include "cli/analysis/report_plots.h"
 
 namespace attnsweep {
 

@@ -1,10 +1,10 @@
-#include "cli/results_aggregate.h"
+#include "cli/analysis/results_aggregate.h"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
-#include "experiments/strings.h"
+#include "experiments/base/strings.h"
 
 namespace attnsweep {
 namespace {
@@ -144,9 +144,12 @@ std::string FailureKinds(const ResultGroup& group) {
 nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, bool for_people) {
   auto found = group.metrics.find(metric);
   if (found == group.metrics.end()) {
-    // A benchmark whose forward pass fit but whose backward pass ran out of memory records
-    // fwdbwd_oom instead of the fwdbwd_ figures.
-    if (metric.rfind("fwdbwd_", 0) == 0 && group.metrics.count("fwdbwd_oom")) return "OOM";
+    // A job that measured part of its figures and ran out of memory in another part records
+    // <part>_oom instead of that part's <part>_ figures (a benchmark's fwdbwd_oom: its forward
+    // pass fit, its backward pass did not).
+    for (size_t cut = metric.find('_'); cut != std::string::npos; cut = metric.find('_', cut + 1)) {
+      if (group.metrics.count(metric.substr(0, cut) + "_oom")) return "OOM";
+    }
     // No done job has it: say why, when the jobs failed (an OOM row is a result too).
     const std::string failures = FailureKinds(group);
     return group.done == 0 && !failures.empty() ? nlohmann::json(failures) : nlohmann::json();

@@ -1,4 +1,4 @@
-#include "cli/results_compare.h"
+#include "cli/analysis/results_compare.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "cli/results_aggregate.h"
-#include "experiments/strings.h"
+#include "cli/analysis/results_aggregate.h"
+#include "experiments/base/strings.h"
 #include "experiments/student_t.h"
 
 namespace attnsweep {

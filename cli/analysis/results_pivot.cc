@@ -1,4 +1,4 @@
-#include "cli/results_pivot.h"
+#include "cli/analysis/results_pivot.h"
 
 #include <algorithm>
 #include <map>

@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "cli/analysis/results_aggregate.h"
 #include "cli/output_format.h"
-#include "cli/results_aggregate.h"
 
 namespace attnsweep {
 

@@ -1,8 +1,8 @@
-#include "cli/results_slope.h"
+#include "cli/analysis/results_slope.h"
 
 #include <algorithm>
 
-#include "cli/loglog_fit.h"
+#include "cli/analysis/loglog_fit.h"
 
 namespace attnsweep {
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "cli/analysis/results_aggregate.h"
 #include "cli/output_format.h"
-#include "cli/results_aggregate.h"
 
 namespace attnsweep {
 
