@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/grid.h"
-#include "tests/first_job_config.h"
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/peak_memory_measure.h"
 #include "experiments/models/attention_factory.h"
@@ -22,6 +21,7 @@
 #include "experiments/models/softmax_attention.h"
 #include "experiments/registry.h"
 #include "experiments/tasks/tasks.h"
+#include "tests/first_job_config.h"
 
 namespace attnsweep {
 namespace {
@@ -184,27 +184,24 @@ TEST(CausalPerformer, TrainingMemoryGrowsLinearlyWithLength) {
   EXPECT_LT(long_peak, 40e6);
 }
 
+// A grid of one experiment of `task` whose attention is the Linformer.
+GridParseResult LinformerGrid(const std::string& task) {
+  return ParseGrid("experiments:\n  - name: t\n    task: " + task +
+                       "\n    params: {model.attention: linformer}\n",
+                   "test");
+}
+
 TEST(NotCausal, LinformerIsRefusedSayingWhy) {
   const VariantDefinition* linformer = FindVariant("linformer");
   ASSERT_NE(linformer, nullptr);
   EXPECT_FALSE(linformer->causal);
   EXPECT_NE(linformer->not_causal.find("later ones"), std::string::npos);
   // Built anyway (a config that skipped validation), the layer is refused as the job starts.
-  const GridParseResult train = ParseGrid(R"(experiments:
-  - name: t
-    task: train
-    params: {model.attention: linformer}
-)",
-                                          "test");
+  const GridParseResult train = LinformerGrid("train");
   ASSERT_TRUE(train.ok());
   EXPECT_THROW(MakeAttention(CausalModel(train.grid.jobs.at(0).config.at("model")), 64),
                InvalidJobConfig);
-  const GridParseResult parsed = ParseGrid(R"(experiments:
-  - name: t
-    task: next_event
-    params: {model.attention: linformer}
-)",
-                                           "test");
+  const GridParseResult parsed = LinformerGrid("next_event");
   ASSERT_FALSE(parsed.ok());
   std::string errors;
   for (const auto& e : parsed.errors) errors += FormatGridIssue("grid.yaml", e) + "\n";

@@ -168,12 +168,7 @@ TEST_F(CliTest, AStoreErrorBlamesNoJobThatWasInFlight) {
         "CREATE TRIGGER refuse_results BEFORE UPDATE OF status ON jobs WHEN NEW.status = 'done' "
         "BEGIN SELECT RAISE(ABORT, 'the test refuses results'); END");
   }
-  Write("second.yaml", R"(experiments:
-  - name: second
-    task: sleep
-    params: {sleep.seconds: 0.3}
-    grid: {seed: [1, 2, 3, 4]}
-)");
+  Write("second.yaml", SleepGrid("second", "0.3", 4));
   auto run = Run("run second.yaml --db a.db --isolation inproc -q");
   ASSERT_EQ(run.exit_code, 3) << run.err;
   EXPECT_NE(run.err.find("the test refuses results"), std::string::npos) << run.err;

@@ -18,6 +18,14 @@
 
 namespace attnsweep {
 
+// A grid of one experiment, `name`, of sleep jobs of `seconds` each (as YAML writes it), seeds 1 to
+// `jobs`.
+inline std::string SleepGrid(const std::string& name, const std::string& seconds, int jobs) {
+  return "experiments:\n  - name: " + name +
+         "\n    task: sleep\n    params: {sleep.seconds: " + seconds +
+         "}\n    grid: {seed: {range: [1, " + std::to_string(jobs) + "]}}\n";
+}
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,34 +60,28 @@ class CliTest : public ::testing::Test {
     }
   }
 
+  // Polls the store every `every` until it has at least `done` done jobs, `polls` times at most
+  // (a store or schema not there yet counts as none more): the count it last saw.
+  int64_t WaitForDoneJobs(int64_t done, int polls, std::chrono::milliseconds every) {
+    int64_t seen = 0;
+    for (int i = 0; i < polls && seen < done; ++i) {
+      std::this_thread::sleep_for(every);
+      seen = QueryIntOr("SELECT count(*) FROM jobs WHERE status = 'done'", seen);
+    }
+    return seen;
+  }
+
   // Starts a sweep of eight sleep jobs of `seconds` each and waits until at least `done` are done;
   // returns its pid and the count seen. `launcher` goes before the binary (an mpirun, say).
   std::pair<pid_t, int64_t> StartSlowSweepAndWait(int64_t done, const std::string& stderr_to,
                                                   const std::string& launcher = "",
                                                   double seconds = 0.5, int jobs = 8) {
-    Write("slow.yaml", R"(experiments:
-  - name: slow
-    task: sleep
-    params: {sleep.seconds: )" +
-                           std::to_string(seconds) + R"(}
-    grid: {seed: {range: [1, )" +
-                           std::to_string(jobs) +
-                           R"(]}}
-)");
+    Write("slow.yaml", SleepGrid("slow", std::to_string(seconds), jobs));
     const pid_t pid =
         attnsweep::testing::StartShell("exec " + launcher + attnsweep::testing::Attnsweep() +
                                            " run slow.yaml --db a.db 2>" + stderr_to,
                                        dir_);
-    int64_t seen = 0;
-    for (int i = 0; i < 200 && seen < done; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      try {
-        seen = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
-      } catch (const std::exception&) {
-        // the store or its schema may not exist yet
-      }
-    }
-    return {pid, seen};
+    return {pid, WaitForDoneJobs(done, 200, std::chrono::milliseconds(50))};
   }
 
   std::string dir_;

@@ -23,6 +23,22 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// A sleep job of `seconds` (as the config writes it), keyed `key`.
+NewJob SleepJob(const std::string& key, int seed, double cost, const std::string& seconds = "0") {
+  return {"e", key,
+          R"({"seed":)" + std::to_string(seed) + R"(,"sleep":{"seconds":)" + seconds +
+              R"(},"task":"sleep"})",
+          cost};
+}
+
+// A benchmark that needs its node (or its GPU) to itself while it runs.
+NewJob ExclusiveBenchmark(const std::string& key, int seed, double cost) {
+  return {
+      "e", key,
+      R"({"bench":{"exclusive":true},"seed":)" + std::to_string(seed) + R"(,"task":"benchmark"})",
+      cost};
+}
+
 class CoordinatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -45,14 +61,10 @@ class CoordinatorTest : public ::testing::Test {
   int64_t MakeBatch(const std::vector<double>& costs, double seconds = 0) {
     std::vector<NewJob> jobs;
     for (size_t i = 0; i < costs.size(); ++i) {
-      jobs.push_back({"e", "key" + std::to_string(i),
-                      R"({"seed":)" + std::to_string(i) + R"(,"sleep":{"seconds":)" +
-                          std::to_string(seconds) + R"(},"task":"sleep"})",
-                      costs[i]});
+      jobs.push_back(SleepJob("key" + std::to_string(i), static_cast<int>(i), costs[i],
+                              std::to_string(seconds)));
     }
-    const int64_t batch = store_->CreateBatch({"b", "", "", "h", "r", "{}"}, jobs);
-    store_->AcquireLease(batch, kOwner, 30, [](const std::string&) { return false; });
-    return batch;
+    return LeasedBatch(jobs);
   }
 
   // Every start and result reaches the store in the turn it happens (no group commit), so the
@@ -123,6 +135,23 @@ std::optional<Received> Await(Coordinator& coordinator, Transport& transport, do
   return std::nullopt;
 }
 
+// The next message `transport` receives, which must be an assignment: otherwise a test failure
+// saying what came instead, and nullopt.
+std::optional<Message> AwaitAssign(Coordinator& coordinator, Transport& transport,
+                                   double seconds = 5) {
+  auto received = Await(coordinator, transport, seconds);
+  if (!received) {
+    ADD_FAILURE() << "no message within " << seconds << " s";
+    return std::nullopt;
+  }
+  if (received->message.type != MessageType::kAssign) {
+    ADD_FAILURE() << "message type " << static_cast<int>(received->message.type)
+                  << ", not an assignment";
+    return std::nullopt;
+  }
+  return received->message;
+}
+
 TEST_F(CoordinatorTest, HandsOutTheMostExpensiveJobFirst) {
   const int64_t batch = MakeBatch({5, 50, 1, 20, 20, 7});
   auto endpoints = MakeInProcessTransports(2);
@@ -130,13 +159,12 @@ TEST_F(CoordinatorTest, HandsOutTheMostExpensiveJobFirst) {
   SendMessage(*endpoints[1], 0, Hello());
   std::vector<double> costs;
   for (int i = 0; i < 6; ++i) {
-    auto assign = Await(coordinator, *endpoints[1]);
+    auto assign = AwaitAssign(coordinator, *endpoints[1]);
     ASSERT_TRUE(assign);
-    ASSERT_EQ(assign->message.type, MessageType::kAssign);
     costs.push_back(Count("SELECT CAST(cost AS INTEGER) FROM jobs WHERE id = " +
-                          std::to_string(assign->message.job_id)) +
+                          std::to_string(assign->job_id)) +
                     0.0);
-    SendMessage(*endpoints[1], 0, DoneResult(assign->message, i));
+    SendMessage(*endpoints[1], 0, DoneResult(*assign, i));
   }
   EXPECT_EQ(costs, (std::vector<double>{50, 20, 20, 7, 5, 1}));
   auto shutdown = Await(coordinator, *endpoints[1]);
@@ -151,32 +179,26 @@ TEST_F(CoordinatorTest, HandsOutTheMostExpensiveJobFirst) {
 
 TEST_F(CoordinatorTest, ExclusiveBenchmarksRunAloneOnTheirNode) {
   // An exclusive benchmark (the most expensive job) and two sleep jobs; two workers on one host.
-  std::vector<NewJob> jobs = {
-      {"e", "bench", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
-      {"e", "s1", R"({"seed":2,"sleep":{"seconds":0},"task":"sleep"})", 2},
-      {"e", "s2", R"({"seed":3,"sleep":{"seconds":0},"task":"sleep"})", 1}};
-  const int64_t batch = LeasedBatch(jobs);
+  const int64_t batch = LeasedBatch(
+      {ExclusiveBenchmark("bench", 1, 100), SleepJob("s1", 2, 2), SleepJob("s2", 3, 1)});
   auto endpoints = MakeInProcessTransports(3);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   Transport& first = *endpoints[1];
   Transport& second = *endpoints[2];
   SendMessage(first, 0, Hello());
-  auto bench = Await(coordinator, first);
+  auto bench = AwaitAssign(coordinator, first);
   ASSERT_TRUE(bench);
-  ASSERT_EQ(bench->message.type, MessageType::kAssign);
-  EXPECT_NE(bench->message.config.find("benchmark"), std::string::npos);
+  EXPECT_NE(bench->config.find("benchmark"), std::string::npos);
   // The second worker, on the same host, gets nothing while the benchmark runs.
   SendMessage(second, 0, Hello());
   EXPECT_FALSE(Await(coordinator, second, 0.3));
-  SendMessage(first, 0, DoneResult(bench->message, 1.0));
+  SendMessage(first, 0, DoneResult(*bench, 1.0));
   // Then the sleep jobs run side by side.
-  auto a = Await(coordinator, second);
-  auto b = Await(coordinator, first);
+  auto a = AwaitAssign(coordinator, second);
+  auto b = AwaitAssign(coordinator, first);
   ASSERT_TRUE(a && b);
-  ASSERT_EQ(a->message.type, MessageType::kAssign);
-  ASSERT_EQ(b->message.type, MessageType::kAssign);
-  SendMessage(second, 0, DoneResult(a->message, 1.0));
-  SendMessage(first, 0, DoneResult(b->message, 1.0));
+  SendMessage(second, 0, DoneResult(*a, 1.0));
+  SendMessage(first, 0, DoneResult(*b, 1.0));
   while (coordinator.RunOnce()) {
   }
   EXPECT_EQ(coordinator.report().done, 3);
@@ -192,22 +214,18 @@ TEST_F(CoordinatorTest, ExclusiveBenchmarksRunAloneOnTheirNode) {
 TEST_F(CoordinatorTest, AJobWithTheNodeToItselfGetsEveryWorkersThreads) {
   // Two workers of 1 thread each on one host: the exclusive benchmark gets the node's 2 threads,
   // and the sleep job after it the worker's own 1.
-  std::vector<NewJob> jobs = {
-      {"e", "bench", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
-      {"e", "s1", R"({"seed":2,"sleep":{"seconds":0},"task":"sleep"})", 1}};
-  const int64_t batch = LeasedBatch(jobs);
+  const int64_t batch = LeasedBatch({ExclusiveBenchmark("bench", 1, 100), SleepJob("s1", 2, 1)});
   auto endpoints = MakeInProcessTransports(3);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   // The first worker to say hello gets the benchmark at once, with the node's threads, before the
   // second worker has said hello.
   SendMessage(*endpoints[1], 0, Hello());
-  auto bench = Await(coordinator, *endpoints[1]);
+  auto bench = AwaitAssign(coordinator, *endpoints[1]);
   SendMessage(*endpoints[2], 0, Hello());
   ASSERT_TRUE(bench);
-  ASSERT_EQ(bench->message.type, MessageType::kAssign);
-  EXPECT_NE(bench->message.config.find("benchmark"), std::string::npos);
-  EXPECT_EQ(bench->message.threads, 2);
-  SendMessage(*endpoints[1], 0, DoneResult(bench->message, 1.0));
+  EXPECT_NE(bench->config.find("benchmark"), std::string::npos);
+  EXPECT_EQ(bench->threads, 2);
+  SendMessage(*endpoints[1], 0, DoneResult(*bench, 1.0));
   auto sleep = Await(coordinator, *endpoints[1]);
   if (!sleep) sleep = Await(coordinator, *endpoints[2]);
   ASSERT_TRUE(sleep);
@@ -219,11 +237,9 @@ TEST_F(CoordinatorTest, AJobWithTheNodeToItselfGetsEveryWorkersThreads) {
 TEST_F(CoordinatorTest, ExclusiveBenchmarksOnGpusHoldTheirGpuNotTheNode) {
   // Two workers on one host, one per GPU: two exclusive benchmarks run at once, one on each GPU,
   // each with its worker's own thread (the node's cores are not theirs to take).
-  std::vector<NewJob> jobs = {
-      {"e", "b1", R"({"bench":{"exclusive":true},"seed":1,"task":"benchmark"})", 100},
-      {"e", "b2", R"({"bench":{"exclusive":true},"seed":2,"task":"benchmark"})", 90},
-      {"e", "b3", R"({"bench":{"exclusive":true},"seed":3,"task":"benchmark"})", 80}};
-  const int64_t batch = LeasedBatch(jobs);
+  const int64_t batch =
+      LeasedBatch({ExclusiveBenchmark("b1", 1, 100), ExclusiveBenchmark("b2", 2, 90),
+                   ExclusiveBenchmark("b3", 3, 80)});
   auto endpoints = MakeInProcessTransports(3);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   Message on_gpu0 = Hello(), on_gpu1 = Hello();
@@ -231,22 +247,20 @@ TEST_F(CoordinatorTest, ExclusiveBenchmarksOnGpusHoldTheirGpuNotTheNode) {
   on_gpu1.device = "cuda:1";
   SendMessage(*endpoints[1], 0, on_gpu0);
   SendMessage(*endpoints[2], 0, on_gpu1);
-  auto first = Await(coordinator, *endpoints[1]);
-  auto second = Await(coordinator, *endpoints[2]);
+  auto first = AwaitAssign(coordinator, *endpoints[1]);
+  auto second = AwaitAssign(coordinator, *endpoints[2]);
   ASSERT_TRUE(first && second) << "both GPUs run an exclusive benchmark at once";
-  ASSERT_EQ(first->message.type, MessageType::kAssign);
-  ASSERT_EQ(second->message.type, MessageType::kAssign);
-  EXPECT_EQ(first->message.device, "cuda:0");
-  EXPECT_EQ(second->message.device, "cuda:1");
-  EXPECT_EQ(first->message.threads, 1);
-  EXPECT_EQ(second->message.threads, 1);
+  EXPECT_EQ(first->device, "cuda:0");
+  EXPECT_EQ(second->device, "cuda:1");
+  EXPECT_EQ(first->threads, 1);
+  EXPECT_EQ(second->threads, 1);
   // The third waits for a GPU to be free, and goes to the first that is.
   EXPECT_FALSE(Await(coordinator, *endpoints[1], 0.2));
-  SendMessage(*endpoints[2], 0, DoneResult(second->message, 1.0));
+  SendMessage(*endpoints[2], 0, DoneResult(*second, 1.0));
   auto third = Await(coordinator, *endpoints[2]);
   ASSERT_TRUE(third);
   EXPECT_EQ(third->message.device, "cuda:1");
-  SendMessage(*endpoints[1], 0, DoneResult(first->message, 1.0));
+  SendMessage(*endpoints[1], 0, DoneResult(*first, 1.0));
   SendMessage(*endpoints[2], 0, DoneResult(third->message, 1.0));
   while (coordinator.RunOnce()) {
   }
@@ -292,20 +306,17 @@ TEST_F(CoordinatorTest, SilentWorkerLosesItsAttemptToAnotherWorker) {
   Transport& good = *endpoints[2];
 
   SendMessage(silent, 0, Hello());
-  auto taken = Await(coordinator, silent);  // the expensive job goes to rank 1, which goes quiet
+  auto taken = AwaitAssign(coordinator, silent);  // the expensive job goes to rank 1, gone quiet
   ASSERT_TRUE(taken);
-  ASSERT_EQ(taken->message.type, MessageType::kAssign);
   SendMessage(good, 0, Hello());
   std::vector<int64_t> done_by_good;
   for (int i = 0; i < 2; ++i) {
-    auto assign = Await(coordinator, good);
+    auto assign = AwaitAssign(coordinator, good);
     ASSERT_TRUE(assign) << "the silent worker's job must reach the good one";
-    ASSERT_EQ(assign->message.type, MessageType::kAssign);
-    done_by_good.push_back(assign->message.job_id);
-    SendMessage(good, 0, DoneResult(assign->message, 1.0));
+    done_by_good.push_back(assign->job_id);
+    SendMessage(good, 0, DoneResult(*assign, 1.0));
   }
-  EXPECT_NE(std::find(done_by_good.begin(), done_by_good.end(), taken->message.job_id),
-            done_by_good.end());
+  EXPECT_NE(std::find(done_by_good.begin(), done_by_good.end(), taken->job_id), done_by_good.end());
   EXPECT_FALSE(coordinator.RunOnce() && coordinator.RunOnce());
   EXPECT_EQ(coordinator.report().lost, 1);
 
@@ -459,12 +470,11 @@ TEST_F(CoordinatorTest, ProgressOfTheCurrentAttemptOnlyReachesTheStore) {
   auto endpoints = MakeInProcessTransports(2);
   Coordinator coordinator(*endpoints[0], *store_, batch, Options());
   SendMessage(*endpoints[1], 0, Hello());
-  auto assign = Await(coordinator, *endpoints[1]);
+  auto assign = AwaitAssign(coordinator, *endpoints[1]);
   ASSERT_TRUE(assign);
-  ASSERT_EQ(assign->message.type, MessageType::kAssign);
   const std::string epoch_of_job =
       "SELECT COALESCE(json_extract(progress, '$.epoch'), 0) FROM jobs";
-  SendMessage(*endpoints[1], 0, ProgressHeartbeat(assign->message, 2, 5));
+  SendMessage(*endpoints[1], 0, ProgressHeartbeat(*assign, 2, 5));
   coordinator.RunOnce();
   EXPECT_EQ(Count(epoch_of_job), 2);
   EXPECT_EQ(Count("SELECT json_extract(progress, '$.metric') = 'val_auc' AND "
@@ -472,13 +482,13 @@ TEST_F(CoordinatorTest, ProgressOfTheCurrentAttemptOnlyReachesTheStore) {
                   "json_extract(progress, '$.at') IS NOT NULL FROM jobs"),
             1);
   // Heartbeats of another attempt (a late one of an attempt given up on) move nothing.
-  Message stale = ProgressHeartbeat(assign->message, 4, 5);
+  Message stale = ProgressHeartbeat(*assign, 4, 5);
   stale.attempt += 1;
   SendMessage(*endpoints[1], 0, stale);
   coordinator.RunOnce();
   EXPECT_EQ(Count(epoch_of_job), 2);
-  SendMessage(*endpoints[1], 0, ProgressHeartbeat(assign->message, 5, 5));
-  SendMessage(*endpoints[1], 0, DoneResult(assign->message, 1.0));
+  SendMessage(*endpoints[1], 0, ProgressHeartbeat(*assign, 5, 5));
+  SendMessage(*endpoints[1], 0, DoneResult(*assign, 1.0));
   while (coordinator.RunOnce()) {
   }
   EXPECT_EQ(coordinator.report().done, 1);

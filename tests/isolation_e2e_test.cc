@@ -185,16 +185,23 @@ TEST_F(CliTest, AJobProcessKilledFromOutsideIsKilledNotOomAndRunsAgain) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 1);
 }
 
+// A grid of one fault job that allocates `gigabytes` GB, under `limits` (a flow mapping's entries).
+std::string HogGrid(const std::string& limits, int gigabytes) {
+  return "experiments:\n  - name: hog\n    task: fault\n    limits: {" + limits +
+         "}\n    params: {fault.kind: allocate, fault.gigabytes: " + std::to_string(gigabytes) +
+         "}\n";
+}
+
+// The query counting the jobs that ended oom with an error LIKE `pattern` (SQL-quoted already).
+std::string OomJobsWhoseErrorIsLike(const std::string& pattern) {
+  return "SELECT count(*) FROM jobs WHERE error_kind = 'oom' AND error LIKE '" + pattern + "'";
+}
+
 TEST_F(CliTest, AnUncappedJobTheOomKillerKillsIsOomByTheKernelLog) {
   // An uncapped job has no memory cgroup of its own: an OOM kill is told from the kernel log. The
   // whole sweep runs in a cgroup of the test's, held to 900M, so the kernel's OOM killer kills the
   // job (oom_score_adj 1000) as it allocates 2 GB, and logs it.
-  Write("hog.yaml", R"(experiments:
-  - name: hog
-    task: fault
-    limits: {max_attempts: 1}
-    params: {fault.kind: allocate, fault.gigabytes: 2}
-)");
+  Write("hog.yaml", HogGrid("max_attempts: 1", 2));
   Write("in_cgroup.sh", R"(v1=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
 if [ -n "$v1" ]; then base=/sys/fs/cgroup/memory$v1; limit=memory.limit_in_bytes
 else base=/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup); limit=memory.max; fi
@@ -213,25 +220,20 @@ exec "$@"
   if (run.exit_code == 77) GTEST_SKIP() << "cannot make a memory cgroup here (not root?)";
   if (::access("/dev/kmsg", R_OK) != 0) GTEST_SKIP() << "the kernel log is not readable here";
   EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE error_kind = 'oom' AND error LIKE "
-                     "'%by the kernel''s OOM killer (the kernel log says so)%'"),
-            1)
+  EXPECT_EQ(
+      QueryInt(OomJobsWhoseErrorIsLike("%by the kernel''s OOM killer (the kernel log says so)%")),
+      1)
       << run.err;
 }
 
 TEST_F(CliTest, WithoutACgroupTheWorkerHoldsAJobToItsCap) {
-  Write("hog.yaml", R"(experiments:
-  - name: hog
-    task: fault
-    limits: {memory: 256M, max_attempts: 1}
-    params: {fault.kind: allocate, fault.gigabytes: 1}
-)");
+  Write("hog.yaml", HogGrid("memory: 256M, max_attempts: 1", 1));
   auto run = testing::RunShell("ATTNSWEEP_JOB_CGROUPS=0 timeout 60 " + testing::Attnsweep() +
                                    " run hog.yaml --db a.db --isolation process",
                                dir_);
   EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE error_kind = 'oom' AND error LIKE "
-                     "'its resident memory, %, passed the job''s cap of 256M: killed%'"),
+  EXPECT_EQ(QueryInt(OomJobsWhoseErrorIsLike(
+                "its resident memory, %, passed the job''s cap of 256M: killed%")),
             1)
       << run.err;
 }
@@ -294,24 +296,10 @@ TEST_F(CliTest, JobProcessesRunTheWorkersOwnBuildEvenAfterTheFileIsGone) {
   ASSERT_EQ(attnsweep::testing::RunShell("cp " + attnsweep::testing::Attnsweep() + " ./copy", dir_)
                 .exit_code,
             0);
-  Write("six.yaml", R"(experiments:
-  - name: s
-    task: sleep
-    params: {sleep.seconds: 0.2}
-    grid: {seed: [1, 2, 3, 4, 5, 6]}
-)");
+  Write("six.yaml", SleepGrid("s", "0.2", 6));
   const pid_t pid = attnsweep::testing::StartShell(
       "exec ./copy run six.yaml --db a.db --isolation process 2>run.err", dir_);
-  int64_t done = 0;
-  for (int i = 0; i < 400 && done < 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    try {
-      done = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
-    } catch (const std::exception&) {
-      // The store is not there yet, or its schema is still being written.
-    }
-  }
-  ASSERT_GE(done, 1);
+  ASSERT_GE(WaitForDoneJobs(1, 400, std::chrono::milliseconds(25)), 1);
   std::filesystem::remove(dir_ + "/copy");
   EXPECT_EQ(attnsweep::testing::WaitExitCode(pid), 0)
       << attnsweep::testing::ReadFileText(dir_ + "/run.err");

@@ -22,15 +22,8 @@ std::string Mpirun(int ranks) {
          " ";
 }
 
-const char* kTwelveSleeps = R"(experiments:
-  - name: naps
-    task: sleep
-    params: {sleep.seconds: 0.1}
-    grid: {seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}
-)";
-
 TEST_F(CliTest, ThreeRanksStoreOneResultPerJobFromSeveralWorkers) {
-  Write("naps.yaml", kTwelveSleeps);
+  Write("naps.yaml", SleepGrid("naps", "0.1", 12));
   auto run = testing::RunShell(Mpirun(3) + testing::Attnsweep() + " run naps.yaml --db a.db", dir_);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 12);
@@ -88,16 +81,7 @@ TEST_F(CliTest, KillNineInsideAStoreGroupThenResumeStoresEveryResultOnce) {
       testing::StartShell("exec setsid " + Mpirun(3) + testing::Attnsweep() +
                               " run noops.yaml --db a.db --isolation inproc 2>err.txt",
                           dir_);
-  int64_t done = 0;
-  for (int i = 0; i < 600 && done < 1000; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    try {
-      done = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");
-    } catch (const std::exception&) {
-      // the store or its schema may not exist yet
-    }
-  }
-  ASSERT_GE(done, 1000);
+  ASSERT_GE(WaitForDoneJobs(1000, 600, std::chrono::milliseconds(20)), 1000);
   ::kill(-pid, SIGKILL);
   testing::WaitExitCode(pid);
   const int64_t done_at_kill = QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'");

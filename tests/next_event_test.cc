@@ -32,19 +32,12 @@ class NextEvent : public ScratchDirTest {
  protected:
   // One next_event job's resolved config: a small model on a small chain.
   static nlohmann::json Config(const std::string& params) {
-    return FirstJobConfig(R"(defaults:
-  data: {customers: 1200, max_len: 64, sequence: markov_v1}
+    return TaskJobConfig("next_event",
+                         R"(  data: {customers: 1200, max_len: 64, sequence: markov_v1}
   model: {d_model: 32, heads: 2, layers: 1, ff_dim: 64}
   train: {epochs: 6, batch_size: 32, patience: 0}
-experiments:
-  - name: t
-    task: next_event
-    params:
-      )" + params + "\n");
-  }
-
-  static std::map<std::string, double> Metrics(const JobOutput& output) {
-    return MetricsByName(output);
+)",
+                         params);
   }
 };
 
@@ -54,7 +47,7 @@ TEST_F(NextEvent, LearnsTheChainBeyondTheFrequenciesAndStaysBelowTheOracle) {
   const nlohmann::json config = Config("model.attention: softmax");
   const JobOutput output = RunJob(config, context);
   ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
-  auto m = Metrics(output);
+  auto m = MetricsByName(output);
   std::printf(
       "next category: accuracy %.3f (frequencies %.3f, oracle %.3f), log loss %.3f "
       "(%.3f, %.3f); log gap MAE %.3f (oracle %.3f)\n",

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/results_aggregate.h"
+#include "cli/analysis/results_aggregate.h"
 
 namespace attnsweep {
 namespace {

@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <set>
 
-#include "cli/loglog_fit.h"
-#include "cli/report_bundles.h"
-#include "cli/report_page.h"
-#include "cli/report_plots.h"
+#include "cli/analysis/loglog_fit.h"
+#include "cli/analysis/report_bundles.h"
+#include "cli/analysis/report_page.h"
+#include "cli/analysis/report_plots.h"
 #include "tests/comparison_store.h"
 
 namespace attnsweep {

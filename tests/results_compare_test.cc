@@ -1,6 +1,6 @@
 // `results --compare`: which jobs are paired, and the figures against values worked by hand (the
 // AUC statistics themselves are checked against a direct DeLong in paired_auc_test.cc).
-#include "cli/results_compare.h"
+#include "cli/analysis/results_compare.h"
 
 #include <gtest/gtest.h>
 

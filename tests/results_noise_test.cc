@@ -3,8 +3,8 @@
 // says which fits rest on noisy or too few points.
 #include <gtest/gtest.h>
 
-#include "cli/results_aggregate.h"
-#include "cli/results_slope.h"
+#include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/results_slope.h"
 
 namespace attnsweep {
 namespace {

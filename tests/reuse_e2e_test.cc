@@ -58,12 +58,7 @@ TEST_F(CliTest, ReuseRunsOnlyTheJobsAChangedGridAdds) {
   Write("grid.yaml", kSeeds);
   ASSERT_EQ(Run("run grid.yaml --db a.db").exit_code, 1);
   // One more seed, and the broken experiment gone.
-  Write("more.yaml", R"(experiments:
-  - name: nap
-    task: sleep
-    params: {sleep.seconds: 0.05}
-    grid: {seed: [1, 2, 3, 4]}
-)");
+  Write("more.yaml", SleepGrid("nap", "0.05", 4));
   auto more = Run("run more.yaml --db a.db --reuse");
   ASSERT_EQ(more.exit_code, 0) << more.err;
   EXPECT_NE(more.err.find("3 of 4 jobs reuse"), std::string::npos) << more.err;
@@ -71,12 +66,7 @@ TEST_F(CliTest, ReuseRunsOnlyTheJobsAChangedGridAdds) {
                      "reused_from IS NULL AND json_extract(config, '$.seed') = 4"),
             1);
   // A changed value is a new job: nothing to reuse.
-  Write("longer.yaml", R"(experiments:
-  - name: nap
-    task: sleep
-    params: {sleep.seconds: 0.06}
-    grid: {seed: [1, 2]}
-)");
+  Write("longer.yaml", SleepGrid("nap", "0.06", 2));
   auto longer = Run("run longer.yaml --db a.db --reuse");
   ASSERT_EQ(longer.exit_code, 0) << longer.err;
   EXPECT_NE(longer.err.find("0 of 2 jobs reuse"), std::string::npos) << longer.err;

@@ -27,19 +27,11 @@ class TrainTask : public ScratchDirTest {
   // One train job's resolved config: a small model on a small synthetic set with a strong signal.
   static nlohmann::json Config(const std::string& params) {
     // The base in defaults, the test's own settings in params: params override defaults.
-    return FirstJobConfig(R"(defaults:
-  data: {customers: 1500, max_len: 64, signal: 3}
+    return TaskJobConfig("train", R"(  data: {customers: 1500, max_len: 64, signal: 3}
   model: {d_model: 16, heads: 2, layers: 1, ff_dim: 32}
   train: {epochs: 4, batch_size: 32, lr: 0.003, patience: 0}
-experiments:
-  - name: t
-    task: train
-    params:
-      )" + params + "\n");
-  }
-
-  static std::map<std::string, double> Metrics(const JobOutput& output) {
-    return MetricsByName(output);
+)",
+                         params);
   }
 };
 
@@ -52,7 +44,7 @@ TEST_F(TrainTask, LearnsTheSyntheticSignal) {
              "      model.d_model: 32\n      model.ff_dim: 64"),
       context);
   ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
-  auto m = Metrics(output);
+  auto m = MetricsByName(output);
   std::printf("tiny softmax classifier: test AUC %.3f, accuracy %.3f, %.2f s per epoch\n",
               m["test_auc"], m["test_accuracy"], m["epoch_s"]);
   EXPECT_GE(m["test_auc"], 0.7);
@@ -90,7 +82,7 @@ TEST_F(TrainTask, LinformerLearnsAtLeastAsWellAsTheBag) {
                (gated ? "true" : "false")),
         context);
     ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
-    auc[variant] = Metrics(output)["best_val_auc"];
+    auc[variant] = MetricsByName(output)["best_val_auc"];
   }
   std::printf("validation AUC: bag %.3f, linformer %.3f, linformer without the gate %.3f\n",
               auc["bag"], auc["linformer"], auc["linformer_without_gate"]);
@@ -113,7 +105,7 @@ TEST_F(TrainTask, StandardisedPoolingLearnsMostOfTheSignalInTheFirstEpoch) {
                       std::string(standardize ? "true" : "false")),
                context);
     ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
-    auc[standardize] = Metrics(output)["best_val_auc"];
+    auc[standardize] = MetricsByName(output)["best_val_auc"];
   }
   std::printf("validation AUC after one epoch: %.3f not standardised, %.3f standardised\n",
               auc[false], auc[true]);
@@ -145,15 +137,12 @@ TEST_F(TrainTask, EachEpochIsReportedWithTheFigureOfItsValidationCurve) {
     std::vector<JobProgress> reports;
     JobContext context;
     context.report_progress = [&](const JobProgress& progress) { reports.push_back(progress); };
-    nlohmann::json config = FirstJobConfig(R"(defaults:
-  data: {customers: 400, max_len: 32, signal: 3}
+    const nlohmann::json config =
+        TaskJobConfig(task, R"(  data: {customers: 400, max_len: 32, signal: 3}
   model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
   train: {epochs: 3, batch_size: 32, patience: 0}
-experiments:
-  - name: t
-    task: )" + task + R"(
-    params: {model.attention: bag}
-)");
+)",
+                      "model.attention: bag");
     const JobOutput output = RunJob(config, context);
     ASSERT_EQ(output.outcome, JobOutcome::kDone) << output.error;
     const std::string curve = task == "train" ? "val_auc" : "val_next_mcc_logloss";
