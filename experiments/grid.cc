@@ -12,6 +12,7 @@
 #include "experiments/config_schema.h"
 #include "experiments/data/data_fingerprint.h"
 #include "experiments/grid_ranges.h"
+#include "experiments/grid_search.h"
 #include "experiments/job_key.h"
 #include "experiments/registry.h"
 #include "experiments/yaml_values.h"
@@ -521,6 +522,18 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     auto zipped = ParseZip(node["zip"]);
     axes.insert(axes.end(), zipped.begin(), zipped.end());
   }
+  if (node["search"]) {
+    // The samples are one more dimension: every point of the grid with each of them.
+    SearchSection search = ParseSearch(node["search"]);
+    for (auto& error : search.errors) Error(error.mark, std::move(error.message));
+    Axis samples;
+    for (const auto& sample : search.samples) {
+      Point point;
+      for (const SampledValue& drawn : sample) point[drawn.key] = {drawn.value, drawn.mark, true};
+      samples.push_back(std::move(point));
+    }
+    if (!samples.empty()) axes.push_back(std::move(samples));
+  }
   std::vector<std::pair<Point, SourceMark>> includes, excludes;
   for (const char* which : {"include", "exclude"}) {
     if (!node[which]) continue;
@@ -564,7 +577,9 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     kept.emplace_back(Merge(params, point, task, task_mark), mark);
   }
   if (kept.empty()) {
-    if (!had_problems) {
+    // Not when the points could not be made (the grid was too large, a key was set twice): that
+    // problem is said already, and "every point is excluded" would be a second, false one.
+    if (result_->errors.size() == errors_before) {
       Error(where, "experiment '" + name + "' has no jobs: every point of its grid is excluded");
     }
     return;
