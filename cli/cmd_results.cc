@@ -9,6 +9,7 @@
 
 #include "cli/analysis/headline_metrics.h"
 #include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/results_best.h"
 #include "cli/analysis/results_compare.h"
 #include "cli/analysis/results_pivot.h"
 #include "cli/analysis/results_slope.h"
@@ -55,6 +56,10 @@ CLI::App* SetupResultsCommand(CLI::App& app, ResultsOptions* options) {
                    "same test customers; times and memory: ratios), e.g. --compare "
                    "model.attention=gru")
       ->excludes(pivot);
+  results->add_flag("--best", options->best,
+                    "in each --by group (e.g. --by model.attention), the configuration (the other "
+                    "keys that vary, seeds aside) with the best mean validation figure, reported "
+                    "with its test figure and 95 % interval, and the epochs the group spent");
   results->add_flag("--curves", options->curves,
                     "the per-epoch series (train_loss, val_auc) instead of final figures: one row "
                     "per group and epoch, mean ± std over seeds");
@@ -144,6 +149,26 @@ int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, Res
   return kExitOk;
 }
 
+// The table of --best, and what it rests on.
+int PrintBest(const std::vector<JobRecord>& jobs, const std::vector<std::string>& by,
+              const std::string& format) {
+  std::string error;
+  const auto best = ChooseBest(jobs, by, &error);
+  if (!error.empty()) {
+    PrintError(error);
+    return kExitBadInput;
+  }
+  const auto tuned = TunedKeys(jobs, by);
+  PrintTable(BestToTable(best, by, tuned, ParseOutputFormat(format)), format);
+  if (!best.empty()) {
+    PrintNote("chosen on " + best.front().validation_metric + " (mean over seeds) among " +
+              (tuned.empty() ? std::string("the one configuration") : JoinNames(tuned)) +
+              ", reported on " + best.front().test_metric +
+              "; epochs spent: run, of those the group's jobs were given");
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunResultsCommand(const ResultsOptions& options) {
@@ -161,6 +186,21 @@ int RunResultsCommand(const ResultsOptions& options) {
     if (!KnownKey(baseline->key)) return RefuseUnknownKey("--compare", baseline->key);
     if (options.curves || !options.slope.empty()) {
       PrintError("--compare compares final figures: leave out --curves and --slope");
+      return kExitBadInput;
+    }
+  }
+  if (options.best) {
+    if (options.by.empty()) {
+      PrintError(
+          "--best chooses a configuration in each group: say the groups with --by, e.g. "
+          "--best --by model.attention");
+      return kExitBadInput;
+    }
+    if (options.curves || baseline || !options.slope.empty() || !options.pivot.empty() ||
+        !options.metrics.empty()) {
+      PrintError(
+          "--best prints its own table: leave out --curves, --compare, --slope, --pivot "
+          "and --metrics");
       return kExitBadInput;
     }
   }
@@ -191,6 +231,7 @@ int RunResultsCommand(const ResultsOptions& options) {
                        [&](const JobRecord& j) { return j.experiment != options.experiment; }),
         jobs.end());
   }
+  if (options.best) return PrintBest(jobs, options.by, options.format);
   if (options.curves) {
     jobs = JobsByEpoch(store, jobs);
     if (jobs.empty()) {

@@ -23,6 +23,7 @@ struct ResultsOptions {
   std::string slope;    // a grouping key to fit each metric's log-log slope against
   bool curves = false;  // per-epoch series instead of final figures: one row per group and epoch
   std::string compare;  // KEY=VALUE: every other group against this baseline (results_compare.h)
+  bool best = false;    // each --by group's best configuration on validation (results_best.h)
   std::string format = "table";
 };
 

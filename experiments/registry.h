@@ -68,6 +68,18 @@ struct TaskCurvePlot {
   std::string y_title;
 };
 
+// How `results --best` chooses among a task's configurations and reports the choice: selected on
+// the validation figure (mean over seeds), reported on the test figure, never the other way round.
+struct TaskSelection {
+  std::string validation_metric;  // empty: the task's jobs are not tuned
+  bool higher_is_better = true;
+  std::string test_metric;
+  // What a job spent (its `spent_metric`, epochs run) against what it could have (its
+  // `budget_key`, the epochs it was given): the search's cost against a full grid.
+  std::string spent_metric;
+  std::string budget_key;
+};
+
 struct TaskDefinition {
   std::string name;
   std::string help;
@@ -89,6 +101,7 @@ struct TaskDefinition {
   // test_auc: `results --compare` tests it paired over the same examples (DeLong), and the report
   // draws the differences against a baseline. Empty: none.
   std::string scored_metric;
+  TaskSelection selection;
   // How a job runs under `--isolation auto`: process, host or inproc.
   std::string default_isolation = "process";
   // True for a job that must run alone on its node (a benchmark that times the machine); it then

@@ -399,5 +399,55 @@ experiments:
             std::string::npos);
 }
 
+TEST_F(CompareTest, BestChoosesEachVariantsConfigurationOnValidation) {
+  Write("t.yaml", R"(defaults:
+  data: {customers: 200, max_len: 16, signal: 3}
+  model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
+  train: {epochs: 2, batch_size: 32, patience: 0}
+experiments:
+  - name: tune
+    task: train
+    grid: {model.attention: [bag, gru], seed: [1, 2]}
+    search: {samples: 3, seed: 5, train.lr: {loguniform: [0.001, 0.1]}}
+)");
+  auto run = Run("run t.yaml --db a.db");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 12);
+  auto best = Run("results --db a.db --best --by model.attention --format json");
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  const auto rows = nlohmann::json::parse(best.out);
+  ASSERT_EQ(rows.size(), 2u) << best.out;
+  Database db = OpenGuardedReadOnly(dir_ + "/a.db");
+  // The independent answer, in SQL: the rate whose mean validation AUC is highest, and its mean
+  // test AUC.
+  auto scalar = [&](const std::string& sql) {
+    return std::get<double>(RunReadOnlyQuery(db, sql).rows.at(0).at(0));
+  };
+  for (const auto& row : rows) {
+    const std::string variant = row["model.attention"];
+    const std::string of_variant =
+        " FROM jobs j JOIN metrics m ON m.job_id = j.id WHERE json_extract(j.config, "
+        "'$.model.attention') = '" +
+        variant + "'";
+    const double lr = scalar("SELECT json_extract(j.config, '$.train.lr') AS lr" + of_variant +
+                             " AND m.name = 'best_val_auc' GROUP BY lr ORDER BY avg(m.value) DESC, "
+                             "lr LIMIT 1");
+    EXPECT_EQ(row["train.lr"].get<double>(), lr) << variant;
+    EXPECT_EQ(row["configs"], 3) << variant;
+    EXPECT_EQ(row["seeds"], 2) << variant;
+    EXPECT_NEAR(row["test_auc"].get<double>(),
+                scalar("SELECT avg(m.value)" + of_variant +
+                       " AND m.name = 'test_auc' AND "
+                       "json_extract(j.config, '$.train.lr') = " +
+                       nlohmann::json(lr).dump()),
+                1e-9)
+        << variant;
+    EXPECT_EQ(row["budget"], 12) << variant;  // 6 jobs of 2 epochs
+  }
+  auto without_groups = Run("results --db a.db --best");
+  EXPECT_EQ(without_groups.exit_code, 2);
+  EXPECT_NE(without_groups.err.find("--by"), std::string::npos) << without_groups.err;
+}
+
 }  // namespace
 }  // namespace attnsweep
