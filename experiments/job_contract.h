@@ -56,6 +56,14 @@ struct JobContext {
   // Called by the job, on the thread it runs on, after each epoch. The runner passes it on to the
   // worker (another thread, or another process): it must be cheap and must not throw.
   std::function<void(const JobProgress&)> report_progress = [](const JobProgress&) {};
+  // Called on the job's thread after each epoch's report — and, by a resumed attempt, first of all
+  // with the last epoch its checkpoint holds, so that a decision is asked again rather than lost:
+  // false ends training there (an early-stopping decision on the group's figures, which may block
+  // while it is made elsewhere). The job then tests its best epoch so far and ends done, with
+  // stopped_at_epoch among its figures. The epoch reported is already in the checkpoint.
+  std::function<bool(const JobProgress&)> continue_training = [](const JobProgress&) {
+    return true;
+  };
 };
 
 struct JobCurvePoint {

@@ -121,6 +121,58 @@ TEST_F(TrainTask, InterruptedJobResumesAtItsNextEpochWithTheSameResult) {
       config, dir_, 4, {"test_auc", "test_accuracy", "test_logloss", "best_epoch", "best_val_auc"});
 }
 
+// An early-stopping decision (JobContext::continue_training) ends training after the epoch it was
+// asked about: the job tests its best epoch so far and ends done. An attempt that dies before it
+// hears the decision leaves it to the next, which asks about the same epoch first and, told to
+// stop, ends exactly as the first would have, without another epoch.
+TEST_F(TrainTask, ADecisionToStopEndsTrainingThereAndSurvivesAResume) {
+  const nlohmann::json config = Config("model.attention: softmax");
+  const auto stop_after = [](int64_t last) {
+    return [last](const JobProgress& progress) { return progress.epoch < last; };
+  };
+  JobContext whole;
+  whole.threads = 1;
+  whole.checkpoint_path = (dir_ / "whole.pt").string();
+  whole.continue_training = stop_after(2);
+  const JobOutput stopped = RunJob(config, whole);
+  ASSERT_EQ(stopped.outcome, JobOutcome::kDone) << stopped.error;
+  auto a = MetricsByName(stopped);
+  EXPECT_EQ(a["epochs"], 2);
+  EXPECT_EQ(a["stopped_at_epoch"], 2);
+  EXPECT_LE(a["best_epoch"], 2);
+  EXPECT_GT(a.count("test_auc"), 0u);
+
+  JobContext first;
+  first.threads = 1;
+  first.checkpoint_path = (dir_ / "split.pt").string();
+  first.continue_training = [](const JobProgress& progress) {
+    if (progress.epoch == 2) throw JobInterrupted();  // gone while the decision is made
+    return true;
+  };
+  EXPECT_EQ(RunJob(config, first).outcome, JobOutcome::kInterrupted);
+  JobContext second;
+  second.threads = 1;
+  second.checkpoint_path = first.checkpoint_path;
+  std::vector<int64_t> asked;
+  second.continue_training = [&](const JobProgress& progress) {
+    asked.push_back(progress.epoch);
+    return progress.epoch < 2;
+  };
+  const JobOutput resumed = RunJob(config, second);
+  ASSERT_EQ(resumed.outcome, JobOutcome::kDone) << resumed.error;
+  EXPECT_EQ(asked, (std::vector<int64_t>{2})) << "asked about epoch 2 again, and nothing after";
+  auto b = MetricsByName(resumed);
+  EXPECT_EQ(b["resumed_at_epoch"], 3);
+  for (const char* name :
+       {"test_auc", "test_logloss", "best_epoch", "best_val_auc", "epochs", "stopped_at_epoch"}) {
+    EXPECT_EQ(a[name], b[name]) << name;
+  }
+  // Never told to stop: no stopped_at_epoch.
+  EXPECT_EQ(
+      MetricsByName(RunJob(Config("model.attention: bag"), JobContext())).count("stopped_at_epoch"),
+      0u);
+}
+
 TEST_F(TrainTask, ABlowUpIsDiverged) {
   // AdamW, LayerNorm and a logit loss keep even a learning rate of 10 finite here, so the NaN is
   // forced (train.nan_at_step), as a real one would arrive: in the middle of an epoch.

@@ -135,8 +135,24 @@ TrainingOutcome Train(const TrainSettings& s, torch::nn::Module& model,
   const int64_t total_steps = steps_per_epoch * s.epochs;
   const bool stopping_early = s.patience > 0;
 
+  const auto report_of = [&](double score) {
+    JobProgress report;
+    report.epoch = progress.epochs_done;
+    report.epochs = s.epochs;
+    report.first_epoch = outcome.resumed_at;
+    report.metric = figure.curve;
+    report.value = figure.sign * score;
+    return report;
+  };
+  bool stopped = false;
+  if (progress.epochs_done > 0 && progress.epochs_done < s.epochs &&
+      !context.continue_training(report_of(progress.val_score.back()))) {
+    stopped = true;
+    outcome.stopped_at = progress.epochs_done;
+  }
+
   PeakMemoryMeasure memory(CudaIndexOf(device));
-  while (progress.epochs_done < s.epochs &&
+  while (!stopped && progress.epochs_done < s.epochs &&
          !(stopping_early && progress.epochs_without_gain >= s.patience)) {
     const auto epoch_start = std::chrono::steady_clock::now();
     model.train();
@@ -188,13 +204,12 @@ TrainingOutcome Train(const TrainSettings& s, torch::nn::Module& model,
       SaveCheckpoint(context.checkpoint_path, model, optimizer, progress, shuffle, crop);
     }
     // After the checkpoint: the epoch reported is one a restarted attempt would not run again.
-    JobProgress report;
-    report.epoch = progress.epochs_done;
-    report.epochs = s.epochs;
-    report.first_epoch = outcome.resumed_at;
-    report.metric = figure.curve;
-    report.value = figure.sign * score;
+    const JobProgress report = report_of(score);
     context.report_progress(report);
+    if (progress.epochs_done < s.epochs && !context.continue_training(report)) {
+      stopped = true;
+      outcome.stopped_at = progress.epochs_done;
+    }
   }
   outcome.peak_mb = static_cast<double>(memory.PeakAboveBaseline()) / kMiB;
   RestoreSnapshot(progress.best, model);
@@ -223,10 +238,11 @@ double TrainingSeconds(const nlohmann::json& config) {
 std::vector<std::pair<std::string, double>> TrainingFigures(const TrainingOutcome& outcome,
                                                             const TrainingData& data) {
   const Progress& progress = outcome.progress;
-  return {
+  std::vector<std::pair<std::string, double>> figures = {
       {"best_epoch", static_cast<double>(progress.best_epoch)},
       {"epochs", static_cast<double>(progress.epochs_done)},
       {"resumed_at_epoch", static_cast<double>(outcome.resumed_at)},
+
       {"train_tokens_per_s", progress.train_tokens / std::max(1e-9, progress.train_seconds)},
       {"epoch_s", progress.train_seconds / std::max<int64_t>(1, progress.epochs_done)},
       {"peak_mb", outcome.peak_mb},
@@ -234,6 +250,11 @@ std::vector<std::pair<std::string, double>> TrainingFigures(const TrainingOutcom
       {"test_customers", static_cast<double>(data.test.size())},
       {"threads", static_cast<double>(at::get_num_threads())},
   };
+  // Only where an early-stopping decision ended training (not where patience or the epochs did).
+  if (outcome.stopped_at > 0) {
+    figures.emplace_back("stopped_at_epoch", static_cast<double>(outcome.stopped_at));
+  }
+  return figures;
 }
 
 void RemoveFinishedCheckpoint(const JobContext& context, const TrainSettings& settings) {

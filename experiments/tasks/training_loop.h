@@ -69,6 +69,7 @@ inline ValidationFigure TrainingLossFigure() { return {"train_loss", -1}; }
 struct TrainingOutcome {
   Progress progress;       // epochs, curves, best epoch (its weights are back in the model)
   int64_t resumed_at = 1;  // the epoch this attempt began with
+  int64_t stopped_at = 0;  // the epoch JobContext::continue_training ended it after; 0: never
   double peak_mb = 0;      // memory above the baseline while training
 };
 
