@@ -97,12 +97,17 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status) {
     const nlohmann::json config = nlohmann::json::parse(job.config);
     std::vector<nlohmann::json> row = {job.id};
     for (const auto& key : keys) row.push_back(JobKeyValue(job, config, key));
+    // A job an early-stopping decision ended (scheduler:) is done, stopped: it says where.
+    const auto stopped = job.metrics.find("stopped_at_epoch");
+    const bool was_stopped = stopped != job.metrics.end() && stopped->second > 0;
     const std::string kind = !job.error_kind.empty() ? job.error_kind
+                             : was_stopped           ? "stopped"
                              : job.reused_from > 0   ? "reused"
                                                      : "";
-    row.insert(row.end(),
-               {job.status, OrNull(kind), job.attempts, Rank(job), OrNull(job.host), Seconds(job),
-                OrNull(ProgressText(job.progress)), OrNull(FirstLine(job.error))});
+    const std::string progress = was_stopped ? "stopped at epoch " + FormatNumber(stopped->second)
+                                             : ProgressText(job.progress);
+    row.insert(row.end(), {job.status, OrNull(kind), job.attempts, Rank(job), OrNull(job.host),
+                           Seconds(job), OrNull(progress), OrNull(FirstLine(job.error))});
     table.rows.push_back(std::move(row));
   }
   return table;
