@@ -337,21 +337,27 @@ TEST_F(TablesTest, RmDeletesABatchAndEverythingItStoredOnly) {
 namespace attnsweep {
 namespace {
 
-class CompareTest : public CliTest {};
+class CompareTest : public CliTest {
+ protected:
+  // t.yaml: real train jobs of bag and gru, two seeds each, on a small model; `data` sizes the
+  // data set, `more` is added to the experiment (a search, say).
+  void WriteTrainGrid(const std::string& data, const std::string& more = "") {
+    Write("t.yaml", "defaults:\n  data: {" + data + ", signal: 3}\n" +
+                        R"(  model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
+  train: {epochs: 2, batch_size: 32, patience: 0}
+experiments:
+  - name: train
+    task: train
+    grid: {model.attention: [bag, gru], seed: [1, 2]}
+)" + more);
+  }
+};
 
 // Real train jobs store every test customer's score, and `results --compare` pairs them: the AUC
 // it computes from the stored scores equals each job's own test_auc (computed in the job, by
 // another routine), so its difference is the mean of the seeds' differences.
 TEST_F(CompareTest, TrainJobsStoreTheirTestScoresAndAreComparedOnThem) {
-  Write("t.yaml", R"(defaults:
-  data: {customers: 400, max_len: 32, signal: 3}
-  model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
-  train: {epochs: 2, batch_size: 32, patience: 0}
-experiments:
-  - name: pair
-    task: train
-    grid: {model.attention: [bag, gru], seed: [1, 2]}
-)");
+  WriteTrainGrid("customers: 400, max_len: 32");
   auto run = Run("run t.yaml --db a.db");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const int64_t test_customers =
@@ -400,16 +406,8 @@ experiments:
 }
 
 TEST_F(CompareTest, BestChoosesEachVariantsConfigurationOnValidation) {
-  Write("t.yaml", R"(defaults:
-  data: {customers: 200, max_len: 16, signal: 3}
-  model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
-  train: {epochs: 2, batch_size: 32, patience: 0}
-experiments:
-  - name: tune
-    task: train
-    grid: {model.attention: [bag, gru], seed: [1, 2]}
-    search: {samples: 3, seed: 5, train.lr: {loguniform: [0.001, 0.1]}}
-)");
+  WriteTrainGrid("customers: 200, max_len: 16",
+                 "    search: {samples: 3, seed: 5, train.lr: {loguniform: [0.001, 0.1]}}\n");
   auto run = Run("run t.yaml --db a.db");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 12);
