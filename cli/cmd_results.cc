@@ -153,12 +153,12 @@ int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, Res
 int PrintBest(const std::vector<JobRecord>& jobs, const std::vector<std::string>& by,
               const std::string& format) {
   std::string error;
-  const auto best = ChooseBest(jobs, by, &error);
+  const auto tuned = TunedKeys(jobs, by);
+  const auto best = ChooseBest(jobs, by, tuned, &error);
   if (!error.empty()) {
     PrintError(error);
     return kExitBadInput;
   }
-  const auto tuned = TunedKeys(jobs, by);
   PrintTable(BestToTable(best, by, tuned, ParseOutputFormat(format)), format);
   if (!best.empty()) {
     PrintNote("chosen on " + best.front().validation_metric + " (mean over seeds) among " +

@@ -56,7 +56,7 @@ TEST(ResultsBest, ChoosesOnValidationAndReportsTestWithItsInterval) {
       Job(7, "train", "performer", 0.5, 1, {}, "failed"),
   };
   std::string error;
-  const auto best = ChooseBest(jobs, kBy, &error);
+  const auto best = ChooseBest(jobs, kBy, TunedKeys(jobs, kBy), &error);
   ASSERT_TRUE(error.empty()) << error;
   ASSERT_EQ(best.size(), 2u);
   EXPECT_EQ(best[0].group[0], "softmax");
@@ -96,7 +96,7 @@ TEST(ResultsBest, LowerIsBetterWhereTheTaskSaysSo) {
           {{"best_val_next_mcc_logloss", 2.1}, {"next_mcc_logloss", 2.2}}),
   };
   std::string error;
-  const auto best = ChooseBest(jobs, kBy, &error);
+  const auto best = ChooseBest(jobs, kBy, TunedKeys(jobs, kBy), &error);
   ASSERT_EQ(best.size(), 1u) << error;
   EXPECT_EQ(best[0].configuration.at("train.lr"), 0.01);
   EXPECT_EQ(best[0].test_metric, "next_mcc_logloss");
@@ -105,14 +105,14 @@ TEST(ResultsBest, LowerIsBetterWhereTheTaskSaysSo) {
 
 TEST(ResultsBest, IsRefusedWithoutAFigureToChooseOnOrWithTwo) {
   std::string error;
-  EXPECT_TRUE(
-      ChooseBest({Job(1, "benchmark", "softmax", 0.1, 1, {{"fwd_ms", 3}})}, kBy, &error).empty());
+  EXPECT_TRUE(ChooseBest({Job(1, "benchmark", "softmax", 0.1, 1, {{"fwd_ms", 3}})}, kBy, {}, &error)
+                  .empty());
   EXPECT_NE(error.find("validation figure"), std::string::npos) << error;
   error.clear();
   EXPECT_TRUE(
       ChooseBest({Job(1, "train", "softmax", 0.1, 1, {{"best_val_auc", 0.7}}),
                   Job(2, "next_event", "softmax", 0.1, 1, {{"best_val_next_mcc_logloss", 2.0}})},
-                 kBy, &error)
+                 kBy, {}, &error)
           .empty());
   EXPECT_NE(error.find("different figures"), std::string::npos) << error;
 }

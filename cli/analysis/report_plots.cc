@@ -8,6 +8,7 @@
 #include "cli/analysis/headline_metrics.h"
 #include "cli/analysis/results_aggregate.h"
 #include "cli/analysis/results_slope.h"
+#include "cli/analysis/sample_statistics.h"
 #include "cli/output_format.h"
 #include "experiments/registry.h"
 
@@ -270,15 +271,11 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
       PlotPoint point;
       point.series = place.first;
       point.x = static_cast<double>(place.second);
-      double sum = 0;
-      for (double v : values) sum += v;
-      point.y = sum / values.size();
+      point.y = Mean(values);
       point.n = static_cast<int>(values.size());
       point.status = "measured";
       if (values.size() > 1) {
-        double squares = 0;
-        for (double v : values) squares += (v - point.y) * (v - point.y);
-        const double std = std::sqrt(squares / (values.size() - 1));
+        const double std = std::sqrt(SampleVariance(values));
         point.lo = point.y - std;
         point.hi = point.y + std;
       }

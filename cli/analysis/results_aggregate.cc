@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "cli/analysis/sample_statistics.h"
 #include "experiments/base/strings.h"
 
 namespace attnsweep {
@@ -113,13 +114,8 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
       summary.count = static_cast<int>(values.size());
       summary.min = *std::min_element(values.begin(), values.end());
       summary.max = *std::max_element(values.begin(), values.end());
-      for (double v : values) summary.mean += v;
-      summary.mean /= summary.count;
-      if (summary.count > 1) {
-        double squares = 0;
-        for (double v : values) squares += (v - summary.mean) * (v - summary.mean);
-        summary.std = std::sqrt(squares / (summary.count - 1));
-      }
+      summary.mean = Mean(values);
+      summary.std = std::sqrt(SampleVariance(values));
       table.groups[g].metrics[name] = summary;
     }
     for (const auto& metric : table.metrics) {

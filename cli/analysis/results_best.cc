@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cli/analysis/headline_metrics.h"
 #include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/sample_statistics.h"
 #include "experiments/registry.h"
 #include "experiments/student_t.h"
 
@@ -16,12 +16,6 @@ struct Candidate {
   std::map<std::string, nlohmann::json> configuration;
   std::vector<const JobRecord*> done;
 };
-
-double Mean(const std::vector<double>& values) {
-  double sum = 0;
-  for (double v : values) sum += v;
-  return sum / static_cast<double>(values.size());
-}
 
 // The chosen configuration's test figure over its seeds, with its interval.
 void SummariseTest(const std::vector<const JobRecord*>& done, BestConfiguration* best) {
@@ -43,10 +37,8 @@ void SummariseTest(const std::vector<const JobRecord*>& done, BestConfiguration*
     }
     return;
   }
-  double squares = 0;
-  for (double v : tests) squares += (v - best->test) * (v - best->test);
   const double n = static_cast<double>(tests.size());
-  const double half = StudentTQuantile(0.975, n - 1) * std::sqrt(squares / (n - 1) / n);
+  const double half = StudentTQuantile(0.975, n - 1) * std::sqrt(SampleVariance(tests) / n);
   best->test_lo = best->test - half;
   best->test_hi = best->test + half;
 }
@@ -63,12 +55,15 @@ std::vector<std::string> TunedKeys(const std::vector<JobRecord>& jobs,
 }
 
 std::vector<BestConfiguration> ChooseBest(const std::vector<JobRecord>& jobs,
-                                          const std::vector<std::string>& by, std::string* error) {
+                                          const std::vector<std::string>& by,
+                                          const std::vector<std::string>& tuned,
+                                          std::string* error) {
   // The tuned task's selection: one set of figures for the whole table.
   const TaskSelection* selection = nullptr;
-  std::vector<const JobRecord*> tuned_jobs;
+  std::vector<std::pair<const JobRecord*, nlohmann::json>> tuned_jobs;  // with their configs
   for (const JobRecord& job : jobs) {
-    const TaskDefinition* task = FindTask(TaskOf(job));
+    nlohmann::json config = nlohmann::json::parse(job.config);
+    const TaskDefinition* task = FindTask(config.value("task", ""));
     if (task == nullptr || task->selection.validation_metric.empty()) continue;
     if (selection != nullptr && selection->validation_metric != task->selection.validation_metric) {
       *error = "--best: these jobs are tuned on different figures (" +
@@ -78,7 +73,7 @@ std::vector<BestConfiguration> ChooseBest(const std::vector<JobRecord>& jobs,
       return {};
     }
     selection = &task->selection;
-    tuned_jobs.push_back(&job);
+    tuned_jobs.emplace_back(&job, std::move(config));
   }
   if (selection == nullptr) {
     *error =
@@ -86,12 +81,10 @@ std::vector<BestConfiguration> ChooseBest(const std::vector<JobRecord>& jobs,
         "here do";
     return {};
   }
-  const std::vector<std::string> tuned = TunedKeys(jobs, by);
   std::vector<BestConfiguration> best;
   std::vector<std::map<std::string, Candidate>> candidates;  // per group, by configuration
   std::map<std::string, size_t> group_index;
-  for (const JobRecord* job : tuned_jobs) {
-    const nlohmann::json config = nlohmann::json::parse(job->config);
+  for (const auto& [job, config] : tuned_jobs) {
     std::vector<nlohmann::json> group;
     for (const auto& key : by) group.push_back(JobKeyValue(*job, config, key));
     const std::string group_text = nlohmann::json(group).dump();

@@ -35,11 +35,14 @@ struct BestConfiguration {
   double budget = 0;
 };
 
-// The best configuration of each group, in order of the groups' first jobs. Jobs of tasks that
-// select nothing (no TaskSelection) are left out. `error` says why there is no answer (jobs of two
-// tuned tasks with different figures; no job with a validation figure).
+// The best configuration of each group, in order of the groups' first jobs; a configuration is
+// one set of values of the `tuned` keys (TunedKeys). Jobs of tasks that select nothing (no
+// TaskSelection) are left out. `error` says why there is no answer (jobs of two tuned tasks with
+// different figures; no job with a validation figure).
 std::vector<BestConfiguration> ChooseBest(const std::vector<JobRecord>& jobs,
-                                          const std::vector<std::string>& by, std::string* error);
+                                          const std::vector<std::string>& by,
+                                          const std::vector<std::string>& tuned,
+                                          std::string* error);
 
 // The tuned keys of these jobs under --by `by`, in the order VaryingKeys gives them.
 std::vector<std::string> TunedKeys(const std::vector<JobRecord>& jobs,

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <numeric>
 #include <stdexcept>
 
 #include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/sample_statistics.h"
 #include "experiments/base/strings.h"
 #include "experiments/student_t.h"
 
@@ -37,19 +37,6 @@ struct Pair {
 double Figure(const JobRecord* job, const std::string& name) {
   auto found = job->metrics.find(name);
   return found == job->metrics.end() ? NAN : found->second;
-}
-
-double Mean(const std::vector<double>& values) {
-  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
-}
-
-// Sample variance (n - 1); 0 for one value.
-double SampleVariance(const std::vector<double>& values) {
-  if (values.size() < 2) return 0;
-  const double mean = Mean(values);
-  double squares = 0;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  return squares / static_cast<double>(values.size() - 1);
 }
 
 void CompareAuc(const std::vector<Pair>& pairs, const PredictionsOf& predictions, Comparison* row) {
