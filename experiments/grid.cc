@@ -15,6 +15,7 @@
 #include "experiments/grid_search.h"
 #include "experiments/job_key.h"
 #include "experiments/registry.h"
+#include "experiments/scheduler_section.h"
 #include "experiments/yaml_values.h"
 
 namespace attnsweep {
@@ -81,7 +82,11 @@ class GridParser {
               SourceMark task_mark);
   std::optional<nlohmann::json> Resolve(const Point& merged, const std::string& task);
   void AddJob(const std::string& experiment, nlohmann::json config, SourceMark where,
-              const nlohmann::json& limits);
+              const nlohmann::json& limits, const std::optional<EarlyStopping>& early_stopping);
+  // A `scheduler:` sets its task's epochs to max_epochs in every job; the experiment must not set
+  // them itself (which would be two answers to one question).
+  void SetBudget(const SchedulerSection& scheduler, Point* params, const std::vector<Axis>& axes,
+                 const std::vector<std::pair<Point, SourceMark>>& includes);
   nlohmann::json ParseLimits(const YAML::Node& node);
 
   GridParseResult* result_;
@@ -458,13 +463,16 @@ nlohmann::json GridParser::ParseLimits(const YAML::Node& node) {
 }
 
 void GridParser::AddJob(const std::string& experiment, nlohmann::json config, SourceMark where,
-                        const nlohmann::json& limits) {
+                        const nlohmann::json& limits,
+                        const std::optional<EarlyStopping>& early_stopping) {
   std::string fingerprint, error;
   if (!DataFingerprint(config, &fingerprint, &error)) {
     Error(where, error);
     return;
   }
-  const std::string key = ComputeJobKey(config, fingerprint);
+  const std::string key = early_stopping
+                              ? ComputeJobKey(config, fingerprint, early_stopping->RuleJson())
+                              : ComputeJobKey(config, fingerprint);
   auto found = job_index_.find(key);
   if (found != job_index_.end()) {
     const std::string& first = result_->grid.jobs[found->second].experiment;
@@ -476,7 +484,31 @@ void GridParser::AddJob(const std::string& experiment, nlohmann::json config, So
   }
   job_index_[key] = result_->grid.jobs.size();
   JobPlan plan = MakeJobPlan(config, limits);
+  if (early_stopping) {
+    plan.early_stopping = early_stopping;
+    plan.early_stopping->group = EarlyStoppingGroup(experiment, early_stopping->per, config);
+  }
   result_->grid.jobs.push_back({experiment, std::move(config), key, limits, std::move(plan)});
+}
+
+void GridParser::SetBudget(const SchedulerSection& scheduler, Point* params,
+                           const std::vector<Axis>& axes,
+                           const std::vector<std::pair<Point, SourceMark>>& includes) {
+  const std::string& key = scheduler.budget_key;
+  const int64_t max_epochs = scheduler.early_stopping->rule.max_epochs;
+  auto refuse = [&](const Point& point) {
+    auto found = point.find(key);
+    if (found == point.end()) return;
+    Error(found->second.mark, "'" + key + "' is set by 'scheduler.max_epochs' (" +
+                                  std::to_string(max_epochs) +
+                                  ") in an experiment with a scheduler: remove it here");
+  };
+  refuse(*params);
+  for (const Axis& axis : axes) {
+    for (const Point& point : axis) refuse(point);
+  }
+  for (const auto& include : includes) refuse(include.first);
+  (*params)[key] = Assigned{max_epochs, scheduler.max_epochs_mark, true};
 }
 
 void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* names) {
@@ -486,8 +518,8 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     return;
   }
   static const std::vector<std::string> kExperimentKeys = {
-      "name",   "task",    "params",  "grid",   "zip",
-      "search", "include", "exclude", "limits", "description"};
+      "name",      "task",    "params",  "grid",   "zip",        "search",
+      "scheduler", "include", "exclude", "limits", "description"};
   CheckStructureKeys(node, kExperimentKeys, "experiment key");
   std::string name;
   if (!node["name"] || !node["name"].IsScalar() || node["name"].Scalar().empty()) {
@@ -547,6 +579,13 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     }
   }
   if (task.empty()) return;
+  std::optional<EarlyStopping> early_stopping;
+  if (node["scheduler"]) {
+    SchedulerSection scheduler = ParseScheduler(node["scheduler"], task);
+    for (auto& error : scheduler.errors) Error(error.mark, std::move(error.message));
+    early_stopping = std::move(scheduler.early_stopping);
+    if (early_stopping) SetBudget(scheduler, &params, axes, includes);
+  }
   // With problems already found the jobs are not made, but the points are still resolved, so the
   // problems only resolution finds (settings valid alone but not together) come out at once too.
   const bool had_problems = result_->errors.size() != errors_before;
@@ -586,7 +625,7 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
   }
   for (const auto& [merged, mark] : kept) {
     auto config = Resolve(merged, task);
-    if (config && !had_problems) AddJob(name, std::move(*config), mark, limits);
+    if (config && !had_problems) AddJob(name, std::move(*config), mark, limits, early_stopping);
   }
 }
 

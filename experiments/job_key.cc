@@ -11,13 +11,22 @@ std::string CanonicalJson(const nlohmann::json& config) {
   return config.dump();
 }
 
-std::string ComputeJobKey(const nlohmann::json& config, const std::string& data_fingerprint) {
+std::string ComputeJobKey(const nlohmann::json& config, const std::string& data_fingerprint,
+                          const nlohmann::json& early_stopping_rule) {
   Sha256 hasher;
   hasher.Update("attnsweep-job-key-v" + std::to_string(kJobKeyVersion) + "\n");
   hasher.Update(CanonicalJson(config));
   hasher.Update("\n");
   hasher.Update(data_fingerprint);
+  if (!early_stopping_rule.is_null()) {
+    hasher.Update("\nearly stopping ");
+    hasher.Update(CanonicalJson(early_stopping_rule));
+  }
   return hasher.HexDigest();
+}
+
+std::string ComputeJobKey(const nlohmann::json& config, const std::string& data_fingerprint) {
+  return ComputeJobKey(config, data_fingerprint, nullptr);
 }
 
 }  // namespace attnsweep

@@ -15,7 +15,11 @@ constexpr int kJobKeyVersion = 1;
 // form.
 std::string CanonicalJson(const nlohmann::json& config);
 
-// SHA-256 hex of the key version, the canonical config and the data fingerprint.
+// SHA-256 hex of the key version, the canonical config and the data fingerprint, and, for a job an
+// early-stopping rule may end (`scheduler:`), that rule: such a job is not the same job as one
+// trained to the end. Without a rule the key is what it always was.
 std::string ComputeJobKey(const nlohmann::json& config, const std::string& data_fingerprint);
+std::string ComputeJobKey(const nlohmann::json& config, const std::string& data_fingerprint,
+                          const nlohmann::json& early_stopping_rule);
 
 }  // namespace attnsweep

@@ -41,6 +41,42 @@ void TryAssign(T* slot, Compute compute) {
 
 }  // namespace
 
+nlohmann::json EarlyStopping::RuleJson() const {
+  return {{"type", rule.type == RungRule::Type::kAsha ? "asha" : "median"},
+          {"metric", metric},
+          {"mode", rule.higher_is_better ? "max" : "min"},
+          {"grace", rule.grace},
+          {"max_epochs", rule.max_epochs},
+          {"reduction", rule.reduction},
+          {"per", per}};
+}
+
+nlohmann::json EarlyStopping::ToJson() const {
+  nlohmann::json out = RuleJson();
+  out["group"] = group;
+  return out;
+}
+
+std::optional<EarlyStopping> EarlyStopping::FromJson(const nlohmann::json& in) {
+  try {
+    EarlyStopping stopping;
+    const std::string type = in.at("type").get<std::string>();
+    if (type != "asha" && type != "median") return std::nullopt;
+    stopping.rule.type = type == "asha" ? RungRule::Type::kAsha : RungRule::Type::kMedian;
+    stopping.metric = in.at("metric").get<std::string>();
+    stopping.rule.higher_is_better = in.at("mode").get<std::string>() == "max";
+    stopping.rule.grace = in.at("grace").get<int64_t>();
+    stopping.rule.max_epochs = in.at("max_epochs").get<int64_t>();
+    stopping.rule.reduction = in.at("reduction").get<int64_t>();
+    stopping.per = in.at("per").get<std::vector<std::string>>();
+    stopping.group = in.value("group", std::string());
+    if (stopping.rule.grace < 1 || stopping.rule.reduction < 2) return std::nullopt;
+    return stopping;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::string JobPlan::IsolationUnder(const std::string& sweep_isolation) const {
   const std::string chosen = isolation.value_or(sweep_isolation);
   return chosen == "auto" ? default_isolation : chosen;
@@ -58,6 +94,7 @@ nlohmann::json JobPlan::ToJson() const {
   Put(&out, "timeout_s", timeout_s);
   Put(&out, "memory_bytes", memory_bytes);
   Put(&out, "max_attempts", max_attempts);
+  if (early_stopping) out["early_stopping"] = early_stopping->ToJson();
   return out;
 }
 
@@ -77,6 +114,10 @@ std::optional<JobPlan> JobPlan::FromJson(const std::string& text) {
     plan.timeout_s = Get<double>(in, "timeout_s");
     plan.memory_bytes = Get<int64_t>(in, "memory_bytes");
     plan.max_attempts = Get<int>(in, "max_attempts");
+    if (in.contains("early_stopping")) {
+      plan.early_stopping = EarlyStopping::FromJson(in["early_stopping"]);
+      if (!plan.early_stopping) return std::nullopt;
+    }
     return plan;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

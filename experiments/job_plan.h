@@ -6,10 +6,31 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/rung_rules.h"
+
 namespace attnsweep {
+
+// An experiment's `scheduler:` (experiments/scheduler_section.h) as one of its jobs carries it: the
+// rule that may stop it early, the figure judged, and the group it is judged within.
+struct EarlyStopping {
+  RungRule rule;
+  std::string metric;            // the per-epoch validation figure judged (val_auc)
+  std::vector<std::string> per;  // the keys whose values make a group
+  // "<experiment>" or "<experiment>: model.attention=softmax": the jobs judged against each other.
+  std::string group;
+
+  // The epochs at which a job waits for a decision (experiments/rung_rules.h's RungEpochs).
+  std::vector<int64_t> DecisionEpochs() const { return RungEpochs(rule); }
+  // The rule alone (type, metric, mode, grace, max_epochs, reduction, per), without the group: what
+  // the job key hashes, so that a job stopped early is never taken for one trained to the end.
+  nlohmann::json RuleJson() const;
+  nlohmann::json ToJson() const;  // RuleJson and the group
+  static std::optional<EarlyStopping> FromJson(const nlohmann::json& in);
+};
 
 struct JobPlan {
   std::string task;
@@ -31,6 +52,9 @@ struct JobPlan {
   // estimate, in seconds on one core, that it corrects with measured times.
   std::string cost_group;
   double estimate_s = 0;
+  // Set by the experiment's `scheduler:`: the job reports its figure at the rule's rungs and waits
+  // for the coordinator's decision to go on or stop.
+  std::optional<EarlyStopping> early_stopping;
 
   // The isolation a sweep whose --isolation is `sweep_isolation` gives this job.
   std::string IsolationUnder(const std::string& sweep_isolation) const;

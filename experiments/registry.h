@@ -78,6 +78,9 @@ struct TaskSelection {
   // `budget_key`, the epochs it was given): the search's cost against a full grid.
   std::string spent_metric;
   std::string budget_key;
+  // The validation figure each epoch reports (its curve's name, val_auc): what a `scheduler:`
+  // judges jobs on at its rungs (experiments/scheduler_section.h).
+  std::string epoch_metric;
 };
 
 struct TaskDefinition {

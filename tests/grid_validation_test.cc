@@ -122,7 +122,7 @@ const GridProblemCase kRefusedGrids[] = {
       "did you mean 'train'?",
       "g.yaml:4:11: experiment name 'a' is used twice",
       "g.yaml:6:5: unknown experiment key 'gird' (known: name, task, params, grid, zip, "
-      "search, include, exclude, limits, description); did you mean 'grid'?",
+      "search, scheduler, include, exclude, limits, description); did you mean 'grid'?",
       "g.yaml:7:5: experiment has no 'name'"}},
     {"KeyNotReadByTheTask",
      R"(experiments:

@@ -1,7 +1,7 @@
-// The early-stopping rules (workers/rung_rules.h) against worked examples: ASHA's rungs, its top
+// The early-stopping rules (experiments/rung_rules.h) against worked examples: ASHA's rungs, its top
 // 1/reduction with figures arriving one by one (ties go on), groups apart, a repeated report, the
 // direction of the figure; the median rule.
-#include "workers/rung_rules.h"
+#include "experiments/rung_rules.h"
 
 #include <gtest/gtest.h>
 

@@ -260,8 +260,9 @@ TaskDefinition NextEventTask() {
   TaskDefinition task;
   task.name = "next_event";
   task.headline_metrics = {"next_mcc_accuracy", "next_mcc_logloss", "next_gap_mae", "epoch_s"};
-  task.selection = {"best_val_next_mcc_logloss", false, "next_mcc_logloss", "epochs",
-                    "train.epochs"};
+  task.selection = {
+      "best_val_next_mcc_logloss", false, "next_mcc_logloss", "epochs", "train.epochs",
+      "val_next_mcc_logloss"};
   task.help =
       "predicts each event's successor (category, type, log time gap) with causal attention; "
       "accuracy and log loss on held-out customers";

@@ -135,7 +135,7 @@ TaskDefinition TrainTask() {
                         "bars show. 0.5 is chance.",
                         /*log_y=*/false, /*slope=*/false, /*one_seed_bar=*/false, /*dodge=*/true}};
   task.scored_metric = "test_auc";
-  task.selection = {"best_val_auc", true, "test_auc", "epochs", "train.epochs"};
+  task.selection = {"best_val_auc", true, "test_auc", "epochs", "train.epochs", "val_auc"};
   task.builds_transaction_model = true;
   task.curve_plots = {
       {"train_loss", "Training loss per epoch", "training loss (mean over the epoch)"},

@@ -1,4 +1,4 @@
-#include "workers/rung_rules.h"
+#include "experiments/rung_rules.h"
 
 #include <algorithm>
 #include <cmath>
