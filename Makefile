@@ -27,6 +27,7 @@ N ?= 40
 SEED ?=
 faults: build
 	bash tests/faults/fault_campaign.sh $(BUILD_DIR) $(N) $(SEED)
+	FAULT_CAMPAIGN_GRID=asha bash tests/faults/fault_campaign.sh $(BUILD_DIR) $(N) $(SEED)
 
 # Several hosts simulated on this machine (network namespaces, root): the short suite of `make
 # test` and the lost-host suite (a host's ranks killed, a whole host killed, a host frozen and cut

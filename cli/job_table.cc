@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 namespace attnsweep {
@@ -77,20 +78,39 @@ Table VaryingKeysTable(const std::vector<JobSpec>& jobs) {
 }
 
 std::string JobCountsByExperiment(const std::vector<JobSpec>& jobs) {
-  std::vector<std::pair<std::string, size_t>> counts;
+  struct Counted {
+    std::string experiment;
+    size_t jobs = 0;
+    std::set<std::string> groups;             // of its scheduler, if it has one
+    const EarlyStopping* stopping = nullptr;  // the same for every job of the experiment
+  };
+  std::vector<Counted> counts;
   for (const auto& job : jobs) {
-    auto found = std::find_if(counts.begin(), counts.end(),
-                              [&](const auto& count) { return count.first == job.experiment; });
-    if (found == counts.end()) {
-      counts.emplace_back(job.experiment, 1);
-    } else {
-      ++found->second;
+    auto found = std::find_if(counts.begin(), counts.end(), [&](const auto& count) {
+      return count.experiment == job.experiment;
+    });
+    if (found == counts.end()) found = counts.insert(counts.end(), Counted{job.experiment});
+    ++found->jobs;
+    if (const auto& stopping = job.plan.early_stopping) {
+      found->stopping = &*stopping;
+      found->groups.insert(stopping->group);
     }
   }
   std::string text;
-  for (const auto& [experiment, n] : counts) {
-    text += (text.empty() ? "" : ", ") + experiment + ": " + std::to_string(n) +
-            (n == 1 ? " job" : " jobs");
+  for (const Counted& count : counts) {
+    text += (text.empty() ? "" : ", ") + count.experiment + ": " + std::to_string(count.jobs) +
+            (count.jobs == 1 ? " job" : " jobs");
+    if (count.stopping != nullptr) {
+      std::string epochs;
+      for (int64_t e : count.stopping->DecisionEpochs()) {
+        epochs += (epochs.empty() ? "" : ", ") + std::to_string(e);
+      }
+      text += " (" + count.stopping->RuleJson()["type"].get<std::string>() + " in " +
+              std::to_string(count.groups.size()) +
+              (count.groups.size() == 1 ? " group" : " groups") + ", judged after epoch" +
+              (count.stopping->DecisionEpochs().size() == 1 ? " " : "s ") + epochs + " of " +
+              std::to_string(count.stopping->rule.max_epochs) + ")";
+    }
   }
   return text + "; " + std::to_string(jobs.size()) + " in all";
 }

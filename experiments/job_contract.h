@@ -30,9 +30,11 @@ std::optional<JobOutcome> JobOutcomeFromName(const std::string& name);
 // How far a running job has got, as it says after each epoch (train, next_event): `status` and
 // `jobs` show it, and the ETA counts the epochs it has left at the pace it has kept.
 struct JobProgress {
-  int64_t epoch = 0;        // epochs done, this one included
-  int64_t epochs = 0;       // epochs it runs at most (early stopping may end it sooner)
-  int64_t first_epoch = 1;  // the epoch this attempt began with: past 1 for a resumed job
+  int64_t epoch = 0;   // epochs done, this one included
+  int64_t epochs = 0;  // epochs it runs at most (early stopping may end it sooner)
+  // The epoch this attempt began with: past 1 for a resumed job, and one past `epoch` while it
+  // has run none of its own (the question a resumed attempt asks first, JobContext).
+  int64_t first_epoch = 1;
   // The validation figure early stopping follows, named as its curve is (val_auc), and its value.
   std::string metric;
   double value = std::numeric_limits<double>::quiet_NaN();

@@ -48,7 +48,9 @@ inline std::optional<JobProgress> JobProgressFromJson(const nlohmann::json& j, s
   }
   progress.metric = j["metric"].get<std::string>();
   progress.value = j["value"].is_null() ? std::nan("") : j["value"].get<double>();
-  if (!(1 <= progress.first_epoch && progress.first_epoch <= progress.epoch &&
+  // first_epoch may be one past epoch: a resumed attempt that has run no epoch of its own yet
+  // reports the epoch its checkpoint holds (to be asked about it again, JobContext).
+  if (!(1 <= progress.first_epoch && progress.first_epoch <= progress.epoch + 1 &&
         progress.epoch <= progress.epochs)) {
     *error = "progress epochs out of order: first " + std::to_string(progress.first_epoch) +
              ", at " + std::to_string(progress.epoch) + " of " + std::to_string(progress.epochs);

@@ -1,5 +1,6 @@
 #include "store/result_store.h"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -300,6 +301,71 @@ bool ResultStore::RecordProgress(int64_t job_id, int attempt, const std::string&
                    Statement::Prepare::kReused);
   update.Bind(1, progress).Bind(2, StoreTime(at)).Bind(3, job_id).Bind(4, attempt).Run();
   return db_.Changes() == 1;
+}
+
+bool ResultStore::RecordRungDecision(const RungDecisionRecord& d) {
+  Statement insert(db_,
+                   std::string("INSERT OR IGNORE INTO rung_decisions (job_id, attempt, epoch, "
+                               "group_key, rule, metric, value, decision, reached, better, "
+                               "allowed, threshold, reason, decided_at) SELECT ?1, ?2, ?3, ?4, ?5, "
+                               "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')") +
+                       " FROM jobs WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+                   Statement::Prepare::kReused);
+  insert.Bind(1, d.job_id)
+      .Bind(2, d.attempt)
+      .Bind(3, d.epoch)
+      .Bind(4, d.group)
+      .Bind(5, d.rule)
+      .Bind(6, d.metric)
+      .Bind(7, d.value)
+      .Bind(8, std::string(d.go_on ? "continue" : "stop"))
+      .Bind(9, d.reached)
+      .Bind(10, d.better);
+  if (d.allowed) {
+    insert.Bind(11, *d.allowed);
+  } else {
+    insert.BindNull(11);
+  }
+  if (d.threshold) {
+    insert.Bind(12, *d.threshold);
+  } else {
+    insert.BindNull(12);
+  }
+  insert.Bind(13, d.reason).Run();
+  if (db_.Changes() == 1) return true;
+  Statement current(db_, "SELECT 1 FROM jobs WHERE id = ? AND attempts = ? AND status = 'running'");
+  current.Bind(1, d.job_id).Bind(2, d.attempt);
+  return current.Step();
+}
+
+std::vector<RungDecisionRecord> ResultStore::RungDecisions(int64_t batch_id) {
+  Statement s(db_,
+              "SELECT d.job_id, d.attempt, d.epoch, d.group_key, d.rule, d.metric, d.value, "
+              "d.decision, d.reached, d.better, d.allowed, d.threshold, d.reason, d.decided_at "
+              "FROM rung_decisions d JOIN jobs j ON j.id = d.job_id WHERE j.batch_id = ? "
+              "ORDER BY d.id");
+  s.Bind(1, batch_id);
+  std::vector<RungDecisionRecord> out;
+  while (s.Step()) {
+    RungDecisionRecord d;
+    d.job_id = s.Int(0);
+    d.attempt = static_cast<int>(s.Int(1));
+    d.epoch = s.Int(2);
+    d.group = s.Text(3);
+    d.rule = s.Text(4);
+    d.metric = s.Text(5);
+    d.value = s.IsNull(6) ? std::nan("") : s.Double(6);
+    d.go_on = s.Text(7) == "continue";
+    d.reached = s.Int(8);
+    d.better = s.Int(9);
+    if (!s.IsNull(10)) d.allowed = s.Int(10);
+    if (!s.IsNull(11)) d.threshold = s.Double(11);
+    d.reason = s.Text(12);
+    d.decided_at = s.Text(13);
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 bool ResultStore::RecordFailure(int64_t job_id, int attempt, const std::string& outcome,
@@ -665,7 +731,7 @@ std::vector<std::string> ResultStore::DeleteBatch(int64_t batch_id) {
   const std::string mine =
       "(SELECT id FROM jobs WHERE batch_id = " + std::to_string(batch_id) + ")";
   db_.Exec("UPDATE jobs SET reused_from = NULL WHERE reused_from IN " + mine);
-  for (const char* table : {"metrics", "curves", "predictions", "attempts"}) {
+  for (const char* table : {"metrics", "curves", "predictions", "attempts", "rung_decisions"}) {
     db_.Exec(std::string("DELETE FROM ") + table + " WHERE job_id IN " + mine);
   }
   db_.Exec("DELETE FROM jobs WHERE batch_id = " + std::to_string(batch_id));

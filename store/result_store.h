@@ -58,6 +58,25 @@ struct CurvePoint {
   double value;
 };
 
+// An early-stopping decision about a job at one epoch (table `rung_decisions`), with what it
+// rested on: the job's figure, and how many of its group had reached that epoch and done better.
+struct RungDecisionRecord {
+  int64_t job_id = 0;
+  int attempt = 0;  // the attempt that asked
+  int64_t epoch = 0;
+  std::string group;
+  std::string rule;  // JSON: the scheduler's rule (experiments/job_plan.h's EarlyStopping)
+  std::string metric;
+  double value = 0;
+  bool go_on = true;
+  int64_t reached = 0;
+  int64_t better = 0;
+  std::optional<int64_t> allowed;  // asha: how many of those reached go on
+  std::optional<double> threshold;
+  std::string reason;
+  std::string decided_at;  // read back only
+};
+
 // A test example's label and a job's score for it (table `predictions`): what pairs two jobs'
 // results on the same customers.
 struct Prediction {
@@ -192,6 +211,13 @@ class ResultStore {
   // current running attempt. StartAttempt clears it; the last one stays once the job ends.
   bool RecordProgress(int64_t job_id, int attempt, const std::string& progress,
                       std::optional<WallTime> at = std::nullopt);
+
+  // Keeps an early-stopping decision. Fenced like CommitResult (false, storing nothing, unless
+  // `attempt` is the job's current running attempt); a second decision about the same job and
+  // epoch (a resumed attempt asking again) is not stored, and true is returned.
+  bool RecordRungDecision(const RungDecisionRecord& decision);
+  // The batch's decisions in the order they were made.
+  std::vector<RungDecisionRecord> RungDecisions(int64_t batch_id);
 
   // Ends an attempt that produced no result; `outcome` is one of attempts.outcome's kinds (error,
   // oom, diverged, invalid, interrupted, ...). `retry` puts the job back to pending; otherwise it

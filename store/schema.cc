@@ -191,6 +191,28 @@ CREATE TABLE predictions (
       // ends, cleared when an attempt starts. And the nodes (or GPUs) a batch's run has, for the
       // ETA: jobs that need their node to themselves run one at a time on each.
       "ALTER TABLE jobs ADD COLUMN progress TEXT; ALTER TABLE batches ADD COLUMN nodes INTEGER;",
+      // 8: an early-stopping scheduler's decisions (experiments/rung_rules.h), with the evidence
+      // each rested on; their order (id) is the order they were made in, which `resume` replays.
+      R"sql(
+CREATE TABLE rung_decisions (
+  id         INTEGER PRIMARY KEY,
+  job_id     INTEGER NOT NULL REFERENCES jobs(id),
+  attempt    INTEGER NOT NULL,
+  epoch      INTEGER NOT NULL,
+  group_key  TEXT NOT NULL,
+  rule       TEXT NOT NULL,
+  metric     TEXT NOT NULL,
+  value      REAL,
+  decision   TEXT NOT NULL CHECK (decision IN ('continue', 'stop')),
+  reached    INTEGER NOT NULL,
+  better     INTEGER NOT NULL,
+  allowed    INTEGER,
+  threshold  REAL,
+  reason     TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  UNIQUE (job_id, epoch)
+);
+)sql",
   };
 }
 

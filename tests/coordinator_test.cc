@@ -465,6 +465,110 @@ Message ProgressHeartbeat(const Message& assign, int64_t epoch, int64_t epochs) 
   return m;
 }
 
+// A heartbeat of a job under a scheduler, at `epoch`, with validation AUC `value`.
+Message FigureHeartbeat(const Message& assign, int64_t epoch, double value) {
+  Message m = ProgressHeartbeat(assign, epoch, 9);
+  m.progress->value = value;
+  return m;
+}
+
+// The next message, which must be a decision: what it says, or nullopt with a test failure.
+std::optional<Message> AwaitDecision(Coordinator& coordinator, Transport& transport) {
+  auto received = Await(coordinator, transport);
+  if (!received || received->message.type != MessageType::kDecision) {
+    ADD_FAILURE() << (received ? "another message than a decision" : "no decision within 5 s");
+    return std::nullopt;
+  }
+  return received->message;
+}
+
+// Three train jobs of one ASHA group (grace 1, reduction 3, 9 epochs: rungs 1 and 3), run by
+// scripted workers. The coordinator dies after two decisions; a second one, on the same store,
+// replays them: the third job is judged against both (and stopped), not alone (which would let it
+// go on), and a resumed job asking again about a judged epoch gets the answer it had.
+TEST_F(CoordinatorTest, EarlyStoppingDecisionsAreStoredAndAResumedCoordinatorGoesOnFromThem) {
+  JobPlan plan;
+  plan.task = "train";
+  EarlyStopping stopping;
+  stopping.rule = {RungRule::Type::kAsha, /*higher_is_better=*/true, /*grace=*/1,
+                   /*max_epochs=*/9, /*reduction=*/3};
+  stopping.metric = "val_auc";
+  stopping.group = "tune: model.attention=softmax";
+  plan.early_stopping = stopping;
+  std::vector<NewJob> jobs;
+  for (int i = 1; i <= 3; ++i) {
+    jobs.push_back({"tune", "k" + std::to_string(i),
+                    R"({"seed":)" + std::to_string(i) + R"(,"task":"train"})", 10.0 - i, "{}",
+                    plan.ToJson().dump()});
+  }
+  const int64_t batch = LeasedBatch(jobs);
+  auto endpoints = MakeInProcessTransports(3);
+  Transport& one = *endpoints[1];
+  Transport& two = *endpoints[2];
+  {
+    Coordinator first(*endpoints[0], *store_, batch, Options());
+    SendMessage(one, 0, Hello());
+    auto job1 = AwaitAssign(first, one);
+    SendMessage(two, 0, Hello());
+    auto job2 = AwaitAssign(first, two);
+    ASSERT_TRUE(job1 && job2);
+    EXPECT_EQ(job1->decision_epochs, (std::vector<int64_t>{1, 3}));
+    SendMessage(one, 0, FigureHeartbeat(*job1, 1, 0.6));
+    auto decided = AwaitDecision(first, one);
+    ASSERT_TRUE(decided);
+    EXPECT_EQ(decided->job_id, job1->job_id);
+    EXPECT_EQ(decided->epoch, 1);
+    EXPECT_TRUE(decided->go_on);
+    SendMessage(two, 0, FigureHeartbeat(*job2, 1, 0.7));
+    decided = AwaitDecision(first, two);
+    ASSERT_TRUE(decided);
+    EXPECT_TRUE(decided->go_on) << "2 reached epoch 1, the top 1 go on, and it is the best";
+    // Between rungs nothing is decided.
+    SendMessage(one, 0, FigureHeartbeat(*job1, 2, 0.65));
+    EXPECT_FALSE(Await(first, one, 0.3));
+  }  // killed: nothing more of it reaches the store
+  EXPECT_EQ(Count("SELECT count(*) FROM rung_decisions"), 2);
+  store_->RequeueRunning(batch, 2);
+
+  Coordinator second(*endpoints[0], *store_, batch, Options());
+  EXPECT_EQ(second.report().started, 0);
+  SendMessage(one, 0, Hello());
+  auto again1 = AwaitAssign(second, one);
+  ASSERT_TRUE(again1);
+  EXPECT_EQ(again1->job_id, 1);
+  EXPECT_EQ(again1->attempt, 2);
+  // Resumed from its checkpoint at epoch 1 it asks again (with a figure of its own): the answer
+  // it had, stored once.
+  SendMessage(one, 0, FigureHeartbeat(*again1, 1, 0.1));
+  auto decided = AwaitDecision(second, one);
+  ASSERT_TRUE(decided);
+  EXPECT_TRUE(decided->go_on);
+  SendMessage(one, 0, DoneResult(*again1, 1));
+  auto again2 = AwaitAssign(second, one);
+  ASSERT_TRUE(again2);
+  SendMessage(one, 0, DoneResult(*again2, 1));
+  auto job3 = AwaitAssign(second, one);
+  ASSERT_TRUE(job3);
+  EXPECT_EQ(job3->job_id, 3);
+  SendMessage(one, 0, FigureHeartbeat(*job3, 1, 0.5));
+  decided = AwaitDecision(second, one);
+  ASSERT_TRUE(decided);
+  EXPECT_FALSE(decided->go_on) << "3 reached epoch 1 (two before the kill), both better";
+  const auto stored = store_->RungDecisions(batch);
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[0].job_id, 1);
+  EXPECT_EQ(stored[0].attempt, 1);
+  EXPECT_EQ(stored[0].value, 0.6);
+  EXPECT_EQ(stored[2].job_id, 3);
+  EXPECT_FALSE(stored[2].go_on);
+  EXPECT_EQ(stored[2].reached, 3);
+  EXPECT_EQ(stored[2].better, 2);
+  EXPECT_EQ(stored[2].allowed, 1);
+  EXPECT_EQ(stored[2].threshold, 0.7);
+  EXPECT_EQ(stored[2].group, "tune: model.attention=softmax");
+  EXPECT_EQ(stored[2].reason, "epoch 1: 2 jobs of 3 better, the top 1 go on");
+}
+
 TEST_F(CoordinatorTest, ProgressOfTheCurrentAttemptOnlyReachesTheStore) {
   const int64_t batch = MakeBatch({10});
   auto endpoints = MakeInProcessTransports(2);
@@ -625,12 +729,12 @@ TEST(Messages, RoundTripAndValidation) {
   EXPECT_NE(error.find("malformed assign message"), std::string::npos) << error;
   EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "assign", "job_id": 0, "attempt": 1,
       "config": "{}", "isolation": "inproc", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
-      "threads": 1, "device": "cpu"})"),
+      "threads": 1, "device": "cpu", "decision_epochs": []})"),
                              &error));
   EXPECT_NE(error.find("without a valid job id"), std::string::npos) << error;
   EXPECT_FALSE(DecodeMessage(Versioned(R"("type": "assign", "job_id": 1, "attempt": 1,
       "config": "{}", "isolation": "docker", "timeout_s": 0, "memory_bytes": 0, "checkpoint": "",
-      "threads": 1, "device": "cpu"})"),
+      "threads": 1, "device": "cpu", "decision_epochs": []})"),
                              &error));
   EXPECT_EQ(error, "unknown isolation 'docker'");
 
@@ -646,9 +750,31 @@ TEST(Messages, RoundTripAndValidation) {
   assign.job_id = 1;
   assign.attempt = 1;
   assign.device = "cuda:3";
+  assign.decision_epochs = {1, 3, 9};
   decoded = DecodeMessage(EncodeMessage(assign), &error);
   ASSERT_TRUE(decoded) << error;
   EXPECT_EQ(decoded->device, "cuda:3");
+  EXPECT_EQ(decoded->decision_epochs, (std::vector<int64_t>{1, 3, 9}));
+
+  // An early-stopping decision, coordinator -> worker -> job process.
+  Message decision;
+  decision.type = MessageType::kDecision;
+  decision.job_id = 5;
+  decision.attempt = 2;
+  decision.epoch = 3;
+  decision.go_on = false;
+  decision.reason = "epoch 3: 2 jobs of 4 better, the top 2 go on";
+  decoded = DecodeMessage(EncodeMessage(decision), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->type, MessageType::kDecision);
+  EXPECT_EQ(decoded->job_id, 5);
+  EXPECT_EQ(decoded->attempt, 2);
+  EXPECT_EQ(decoded->epoch, 3);
+  EXPECT_FALSE(decoded->go_on);
+  EXPECT_EQ(decoded->reason, decision.reason);
+  EXPECT_FALSE(
+      DecodeMessage(Versioned(R"("type": "decision", "job_id": 5, "attempt": 2})"), &error));
+  EXPECT_NE(error.find("malformed decision message"), std::string::npos) << error;
 }
 
 TEST(Messages, ProgressTravelsInFramesAndHeartbeatsAndIsValidated) {

@@ -124,5 +124,19 @@ TEST(JobTable, CountsPerExperimentInTheOrderOfTheirFirstJob) {
   EXPECT_EQ(JobCountsByExperiment(jobs), "speed: 2 jobs, quality: 1 job; 3 in all");
 }
 
+TEST(JobTable, CountsSayWhereAndWhenASchedulerJudges) {
+  std::vector<JobSpec> jobs = {Job("tune", "1", "{}"), Job("tune", "2", "{}"),
+                               Job("tune", "3", "{}"), Job("plain", "4", "{}")};
+  for (int i = 0; i < 3; ++i) {
+    EarlyStopping stopping;
+    stopping.rule.max_epochs = 27;  // asha, grace 1, reduction 3: rungs 1, 3, 9
+    stopping.group = i == 2 ? "tune: model.attention=gru" : "tune: model.attention=bag";
+    jobs[i].plan.early_stopping = stopping;
+  }
+  EXPECT_EQ(JobCountsByExperiment(jobs),
+            "tune: 3 jobs (asha in 2 groups, judged after epochs 1, 3, 9 of 27), plain: 1 job; "
+            "4 in all");
+}
+
 }  // namespace
 }  // namespace attnsweep

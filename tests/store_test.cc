@@ -488,10 +488,56 @@ TEST_F(StoreTest, SchemaFiveKeepsEveryAttemptAndTakesTheNewOutcomes) {
                StoreError);
 }
 
+TEST_F(StoreTest, TheDecisionsMigrationAddsTheirTableAndKeepsEveryJob) {
+  // A store as the build before early stopping (schema 8) left it, a job running in it.
+  WriteOldStore(7,
+                "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'x', 'running');"
+                "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts, "
+                "started_at) VALUES (1, 'e', 'k1', '{}', 'running', 2, "
+                "'2026-01-01T00:00:00.000Z');",
+                "SELECT count(*) FROM rung_decisions");
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  EXPECT_EQ(SchemaVersion(store.db()), 8);
+  ASSERT_EQ(store.JobsWithMetrics(1).size(), 1u);
+  RungDecisionRecord decision;
+  decision.job_id = 1;
+  decision.attempt = 1;  // not the job's current attempt: refused
+  decision.epoch = 3;
+  decision.group = "g";
+  decision.rule = "{}";
+  decision.metric = "val_auc";
+  decision.value = 0.75;
+  decision.go_on = false;
+  decision.reached = 4;
+  decision.better = 2;
+  decision.allowed = 2;
+  decision.threshold = 0.8;
+  decision.reason = "epoch 3: 2 jobs of 4 better, the top 2 go on";
+  EXPECT_FALSE(store.RecordRungDecision(decision));
+  decision.attempt = 2;
+  EXPECT_TRUE(store.RecordRungDecision(decision));
+  // Asked again (a resumed attempt): the first stays, the only one.
+  decision.go_on = true;
+  decision.value = 0.9;
+  EXPECT_TRUE(store.RecordRungDecision(decision));
+  const auto stored = store.RungDecisions(1);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_FALSE(stored[0].go_on);
+  EXPECT_EQ(stored[0].value, 0.75);
+  EXPECT_EQ(stored[0].allowed, 2);
+  EXPECT_EQ(stored[0].threshold, 0.8);
+  EXPECT_EQ(stored[0].reason, decision.reason);
+  EXPECT_FALSE(stored[0].decided_at.empty());
+  // `rm` of the batch takes them with it.
+  store.DeleteBatch(1);
+  EXPECT_EQ(Count(store, "SELECT count(*) FROM rung_decisions"), 0);
+}
+
 TEST_F(StoreTest, TheProgressMigrationKeepsEveryJobAndStartsWithNoProgress) {
-  // A store as the build before progress left it: one batch, a done job and a running one.
+  // A store as the build before progress (schema 7) left it: one batch, a done job and a running
+  // one.
   WriteOldStore(
-      CurrentSchemaVersion() - 1,
+      6,
       "INSERT INTO batches (name, grid_yaml, status, workers) VALUES ('old', 'x', 'running', 2);"
       "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts, started_at, "
       "finished_at) VALUES (1, 'e', 'k1', '{}', 'done', 1, '2026-01-01T00:00:00.000Z', "

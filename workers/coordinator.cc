@@ -44,7 +44,8 @@ Coordinator::Coordinator(Transport& transport, ResultStore& store, int64_t batch
       options_(std::move(options)),
       cost_model_(CostModelFromStore(store)),
       scheduler_(options_.max_attempts),
-      writes_(store, options_.store_writes) {
+      writes_(store, options_.store_writes),
+      stopping_(store, batch_id) {
   // Progress lines name each job by the keys that vary within its experiment.
   std::map<std::string, std::vector<nlohmann::json>> configs;  // experiment -> its jobs' configs
   for (const JobRecord& job : store_.JobsWithMetrics(batch_id_)) {
@@ -125,6 +126,7 @@ Message Coordinator::AssignmentFor(const ScheduledJob& job, int attempt, int thr
   if (!options_.checkpoint_root.empty()) {
     assign.checkpoint = CheckpointPath(options_.checkpoint_root, job.record.job_key);
   }
+  if (job.plan.early_stopping) assign.decision_epochs = job.plan.early_stopping->DecisionEpochs();
   return assign;
 }
 
@@ -167,7 +169,7 @@ void Coordinator::RecordNodes() {
   nodes_recorded_ = nodes;
 }
 
-void Coordinator::NoteProgress(Worker& worker, const Message& heartbeat) {
+void Coordinator::NoteProgress(int rank, Worker& worker, const Message& heartbeat) {
   // Only the current attempt's: a heartbeat of an attempt given up on says nothing of the job now
   // (and the store would refuse it).
   if (!worker.job || worker.job->record.id != heartbeat.job_id ||
@@ -182,6 +184,26 @@ void Coordinator::NoteProgress(Worker& worker, const Message& heartbeat) {
                 worker.progress->epochs, worker.progress->metric, worker.progress->value);
   // The line's ETA moves with the epochs of a long job, not only when jobs end.
   progress_->Print([this] { return EtaSeconds(); });
+  DecideOnStopping(rank, worker);
+}
+
+void Coordinator::DecideOnStopping(int rank, Worker& worker) {
+  if (!worker.job->plan.early_stopping) return;
+  writes_.Flush();  // the store fences the decision on the attempt's start, which may be queued
+  const auto decision =
+      stopping_.Decide(worker.job->record.id, worker.attempt, worker.job->plan, *worker.progress);
+  if (!decision) return;
+  progress_->ClearForLog();
+  spdlog::info("{}: {}: {}", Describe(*worker.job), decision->reason,
+               decision->go_on ? "goes on" : "stops here");
+  Message answer;
+  answer.type = MessageType::kDecision;
+  answer.job_id = worker.job->record.id;
+  answer.attempt = worker.attempt;
+  answer.epoch = decision->epoch;
+  answer.go_on = decision->go_on;
+  answer.reason = decision->reason;
+  SendMessage(transport_, rank, answer);
 }
 
 void Coordinator::KeepLog(const Worker& worker, int rank, const Message& result) {
@@ -241,7 +263,7 @@ void Coordinator::Handle(int source, const Message& message) {
   if (message.type == MessageType::kResult) {
     HandleResult(source, worker, message);
   } else if (message.type == MessageType::kHeartbeat) {
-    if (message.progress) NoteProgress(worker, message);
+    if (message.progress) NoteProgress(source, worker, message);
   } else {
     spdlog::warn("ignored an unexpected {} message from rank {}", MessageTypeName(message.type),
                  source);

@@ -19,6 +19,7 @@
 #include "workers/cost_model.h"
 #include "workers/progress.h"
 #include "workers/scheduler.h"
+#include "workers/stopping_decisions.h"
 #include "workers/transport.h"
 
 namespace attnsweep {
@@ -110,7 +111,10 @@ class Coordinator {
   void HandleResult(int source, Worker& worker, const Message& message);
   // A heartbeat's progress, when it is news of the worker's current attempt: kept for the ETA and
   // queued for the store.
-  void NoteProgress(Worker& worker, const Message& heartbeat);
+  void NoteProgress(int rank, Worker& worker, const Message& heartbeat);
+  // At a decision epoch of a job under a `scheduler:`, decides whether it goes on, stores the
+  // decision and tells the worker at `rank`, whose job waits for it.
+  void DecideOnStopping(int rank, Worker& worker);
   // Tells the store how many nodes (exclusive units) the live workers are on, when that changed.
   void RecordNodes();
   void AssignWork();
@@ -169,6 +173,7 @@ class Coordinator {
   CostModel cost_model_;  // learned from every done job in the store, and from this sweep's
   Scheduler scheduler_;
   WriteQueue writes_;
+  StoppingDecisions stopping_;
   // Attempts each job of the batch has had, stored or queued: the number its next start gets.
   std::map<int64_t, int> attempts_;
   std::map<int, Worker> workers_;  // by rank, once they said hello

@@ -1,8 +1,10 @@
 #include "workers/job_process_main.h"
 
+#include <poll.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -22,6 +24,27 @@ namespace attnsweep {
 
 namespace {
 
+// How often a job waiting for a decision looks at its signals.
+constexpr int kDecisionPollMs = 100;
+
+// Blocks until the worker passes on the coordinator's decision about `job_id`/`attempt` after
+// `epoch` (a frame on stdin). Throws JobInterrupted when the job is signalled meanwhile, or when
+// the worker has gone (its end of the pipe closed).
+bool AwaitDecision(int64_t job_id, int attempt, int64_t epoch) {
+  for (;;) {
+    if (InterruptRequested()) throw JobInterrupted();
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    if (poll(&in, 1, kDecisionPollMs) <= 0) continue;  // EINTR: a signal, looked at above
+    std::string frame, error;
+    if (!ReadFrame(STDIN_FILENO, &frame)) throw JobInterrupted();
+    const auto decision = DecodeMessage(frame, &error);
+    if (decision && decision->type == MessageType::kDecision && decision->job_id == job_id &&
+        decision->attempt == attempt && decision->epoch == epoch) {
+      return decision->go_on;
+    }
+  }
+}
+
 int ServeJobs(int threads) {
   // Under memory pressure the kernel should pick a job, not a worker rank (which would end the
   // sweep).
@@ -32,6 +55,8 @@ int ServeJobs(int threads) {
   while (ReadFrame(STDIN_FILENO, &frame)) {
     std::string error;
     auto assign = DecodeMessage(frame, &error);
+    // A decision that came after its job had ended (cancelled while it waited): nothing to do.
+    if (assign && assign->type == MessageType::kDecision) continue;
     Message result;
     result.type = MessageType::kResult;
     const auto start = std::chrono::steady_clock::now();
@@ -54,13 +79,22 @@ int ServeJobs(int threads) {
     context.checkpoint_path = assign->checkpoint;
     // On the pipe the result takes, from this same thread, so frames never interleave. A failed
     // write is left to the result's, which ends this process.
-    context.report_progress = [&assign](const JobProgress& progress) {
+    const auto report = [&assign](const JobProgress& progress) {
       Message frame;
       frame.type = MessageType::kProgress;
       frame.job_id = assign->job_id;
       frame.attempt = assign->attempt;
       frame.progress = progress;
       WriteFrame(kJobResultFd, EncodeMessage(frame));
+    };
+    context.report_progress = report;
+    // At a decision epoch the report is what the coordinator decides on (a resumed attempt's first
+    // question follows no report of its own); then the job waits for the answer.
+    context.continue_training = [&assign, report](const JobProgress& progress) {
+      const auto& epochs = assign->decision_epochs;
+      if (std::find(epochs.begin(), epochs.end(), progress.epoch) == epochs.end()) return true;
+      report(progress);
+      return AwaitDecision(assign->job_id, assign->attempt, progress.epoch);
     };
     if (config.is_discarded()) {
       result.output.outcome = JobOutcome::kInvalid;

@@ -11,7 +11,7 @@ namespace {
 
 constexpr MessageType kAllTypes[] = {
     MessageType::kHello,  MessageType::kAssign,   MessageType::kHeartbeat, MessageType::kResult,
-    MessageType::kCancel, MessageType::kShutdown, MessageType::kProgress};
+    MessageType::kCancel, MessageType::kShutdown, MessageType::kProgress,  MessageType::kDecision};
 
 }  // namespace
 
@@ -31,6 +31,8 @@ const char* MessageTypeName(MessageType type) {
       return "shutdown";
     case MessageType::kProgress:
       return "progress";
+    case MessageType::kDecision:
+      return "decision";
   }
   return "?";
 }
@@ -54,6 +56,7 @@ std::string EncodeMessage(const Message& m) {
       j["checkpoint"] = m.checkpoint;
       j["threads"] = m.threads;
       j["device"] = m.device;
+      j["decision_epochs"] = m.decision_epochs;
       [[fallthrough]];
     case MessageType::kHeartbeat:
     case MessageType::kCancel:
@@ -86,6 +89,13 @@ std::string EncodeMessage(const Message& m) {
     }
     case MessageType::kShutdown:
       j["exit_code"] = m.exit_code;
+      break;
+    case MessageType::kDecision:
+      j["job_id"] = m.job_id;
+      j["attempt"] = m.attempt;
+      j["epoch"] = m.epoch;
+      j["go_on"] = m.go_on;
+      j["reason"] = m.reason;
       break;
   }
   return j.dump();
@@ -133,6 +143,7 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
         m.checkpoint = j.at("checkpoint").get<std::string>();
         m.threads = j.at("threads").get<int>();
         m.device = j.at("device").get<std::string>();
+        m.decision_epochs = j.at("decision_epochs").get<std::vector<int64_t>>();
         if (m.isolation != "process" && m.isolation != "host" && m.isolation != "inproc") {
           *error = "unknown isolation '" + m.isolation + "'";
           return std::nullopt;
@@ -186,13 +197,20 @@ std::optional<Message> DecodeMessage(const std::string& bytes, std::string* erro
       case MessageType::kShutdown:
         m.exit_code = j.at("exit_code").get<int>();
         break;
+      case MessageType::kDecision:
+        m.job_id = j.at("job_id").get<int64_t>();
+        m.attempt = j.at("attempt").get<int>();
+        m.epoch = j.at("epoch").get<int64_t>();
+        m.go_on = j.at("go_on").get<bool>();
+        m.reason = j.at("reason").get<std::string>();
+        break;
     }
   } catch (const nlohmann::json::exception& e) {
     *error = std::string("malformed ") + type + " message: " + e.what();
     return std::nullopt;
   }
   if ((m.type == MessageType::kAssign || m.type == MessageType::kResult ||
-       m.type == MessageType::kProgress || m.progress) &&
+       m.type == MessageType::kProgress || m.type == MessageType::kDecision || m.progress) &&
       (m.job_id <= 0 || m.attempt <= 0)) {
     *error = std::string(type) + " message without a valid job id and attempt";
     return std::nullopt;

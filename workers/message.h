@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "experiments/job_contract.h"
 
@@ -13,7 +14,7 @@ namespace attnsweep {
 
 // Bumped on any change to a message's fields or meaning; ranks of different builds refuse each
 // other.
-constexpr int kProtocolVersion = 5;
+constexpr int kProtocolVersion = 6;
 
 enum class MessageType {
   kHello,      // worker -> coordinator: I am up (host, pid, threads)
@@ -24,6 +25,10 @@ enum class MessageType {
   kShutdown,   // coordinator -> worker: exit with exit_code
   // job process -> its worker, over their pipe: job_id/attempt has reached `progress`
   kProgress,
+  // coordinator -> worker -> job process (over its stdin): an early-stopping decision about
+  // job_id/attempt after epoch `epoch`, which the job waits for at the epochs its assignment's
+  // decision_epochs lists
+  kDecision,
 };
 
 const char* MessageTypeName(MessageType type);
@@ -44,7 +49,7 @@ struct Message {
   // kHello: the threads of every worker on its node together (all the node's cores, unless
   // --threads-per-rank says otherwise)
   int node_threads = 0;
-  // kAssign, kHeartbeat, kResult, kCancel, kProgress
+  // kAssign, kHeartbeat, kResult, kCancel, kProgress, kDecision
   int64_t job_id = 0;
   int attempt = 0;
   std::string config;  // kAssign: the resolved config, canonical JSON
@@ -53,6 +58,13 @@ struct Message {
   double timeout_s = 0;              // 0: none
   int64_t memory_bytes = 0;          // 0: no cap
   std::string checkpoint;            // where the job keeps its checkpoint; "": it keeps none
+  // kAssign: the epochs after which the job waits for a kDecision (its experiment's scheduler);
+  // none: it never waits
+  std::vector<int64_t> decision_epochs;
+  // kDecision
+  int64_t epoch = 0;
+  bool go_on = true;
+  std::string reason;
   // kResult
   JobOutput output;
   double seconds = 0;  // wall time of the attempt on the worker

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,8 @@ constexpr double kCancelGraceSeconds = 3.0;
 constexpr auto kIdleCheck = std::chrono::milliseconds(100);
 // How often a worker whose job runs looks at its messages (and its job's progress).
 constexpr auto kMessageCheck = std::chrono::milliseconds(1);
+// How often an inproc job waiting for a decision looks at its signals and cancels.
+constexpr auto kDecisionCheck = std::chrono::milliseconds(100);
 // A job's progress goes to the coordinator at once, but not in heartbeats closer than this: a job
 // that reports every few milliseconds must not flood it (its latest report goes with the next).
 constexpr auto kProgressGap = std::chrono::milliseconds(100);
@@ -62,6 +65,8 @@ class Execution {
   virtual void WaitForEnd(Clock::duration timeout) = 0;
   // The latest progress the job has reported since the last call, if any.
   virtual std::optional<JobProgress> TakeProgress() = 0;
+  // Passes the coordinator's early-stopping decision on to the job, which waits for it.
+  virtual void Decide(const Message& decision) = 0;
 
  protected:
   Message NewResult() const {
@@ -140,6 +145,23 @@ class ThreadExecution final : public Execution {
       std::lock_guard<std::mutex> lock(progress_mutex_);
       progress_ = progress;
     };
+    // At a decision epoch the job waits, on its own thread, for Decide (the worker's main thread).
+    context.continue_training = [this, interrupted,
+                                 epochs = assign.decision_epochs](const JobProgress& progress) {
+      if (std::find(epochs.begin(), epochs.end(), progress.epoch) == epochs.end()) return true;
+      {
+        std::lock_guard<std::mutex> lock(progress_mutex_);
+        progress_ = progress;  // what the coordinator decides on
+      }
+      std::unique_lock<std::mutex> lock(decision_mutex_);
+      for (;;) {
+        if (auto found = decisions_.find(progress.epoch); found != decisions_.end()) {
+          return found->second;
+        }
+        if (cancel_.load() || interrupted()) throw JobInterrupted();
+        decided_.wait_for(lock, kDecisionCheck);
+      }
+    };
     runner.Post([this, context, config_text = assign.config] {
       const auto start = Clock::now();
       const nlohmann::json config = nlohmann::json::parse(config_text, nullptr, false);
@@ -179,8 +201,18 @@ class ThreadExecution final : public Execution {
     std::lock_guard<std::mutex> lock(progress_mutex_);
     return std::exchange(progress_, std::nullopt);
   }
+  void Decide(const Message& decision) override {
+    {
+      std::lock_guard<std::mutex> lock(decision_mutex_);
+      decisions_[decision.epoch] = decision.go_on;
+    }
+    decided_.notify_all();
+  }
 
  private:
+  std::mutex decision_mutex_;
+  std::condition_variable decided_;
+  std::map<int64_t, bool> decisions_;  // epoch -> go on
   std::mutex progress_mutex_;
   std::optional<JobProgress> progress_;  // reported by the job, not yet taken
   std::atomic<bool> cancel_{false};
@@ -269,6 +301,9 @@ class ChildExecution final : public Execution {
     if (!frame || frame->job_id != job_id() || frame->attempt != attempt()) return std::nullopt;
     return frame->progress;
   }
+
+  // A job process that ended meanwhile reads nothing more: the write fails, and its end is seen.
+  void Decide(const Message& decision) override { process_->Send(decision); }
 
   void Cancel() override {
     if (cancelled_) return;
@@ -493,6 +528,11 @@ class Worker {
       case MessageType::kCancel:
         if (job_ && job_->job_id() == message.job_id && job_->attempt() == message.attempt) {
           job_->Cancel();
+        }
+        return true;
+      case MessageType::kDecision:
+        if (job_ && job_->job_id() == message.job_id && job_->attempt() == message.attempt) {
+          job_->Decide(message);
         }
         return true;
       case MessageType::kShutdown:

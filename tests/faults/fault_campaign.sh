@@ -8,6 +8,10 @@
 # changed or run again, PRAGMA integrity_check ok.
 # Usage: fault_campaign.sh BUILD_DIR TRIALS [SEED]   (exit 0: every trial held; 77: cannot run)
 # FAULT_CAMPAIGN_KINDS="mpirun rank0 worker job resume" kills those in turn instead of at random.
+# FAULT_CAMPAIGN_GRID=asha runs train jobs under an ASHA scheduler instead of sleeps, and checks
+# besides that the stored decisions are those the rule gives the stored figures in the order they
+# were decided (computed here, apart from attnsweep's code), and that every job trained exactly as
+# far as they said: no job past a stop, no rung skipped.
 set -uo pipefail
 build=$(realpath "$1")
 trials=${2:-8}
@@ -23,7 +27,7 @@ RANDOM=$seed
 read -r -a kinds <<< "${FAULT_CAMPAIGN_KINDS:-}"
 # A rank that crashes leaves a core in its trial's folder (kept when the trial breaks).
 ulimit -c unlimited 2> /dev/null
-echo "fault campaign: $trials trials, seed $seed"
+echo "fault campaign: $trials trials of the ${FAULT_CAMPAIGN_GRID:-sleep} grid, seed $seed"
 
 work=$(mktemp -d)
 trap 'pkill -9 -f "$work/" 2>/dev/null; rm -rf "$work"' EXIT
@@ -32,8 +36,29 @@ trap 'pkill -9 -f "$work/" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir "$work/bin" && cp "$build/attnsweep" "$work/bin/" || exit 1
 attnsweep=$work/bin/attnsweep
 
-# A grid of 24 short jobs, each in a job process of its own (seconds of work in all on two workers).
-cat > "$work/grid.yaml" << 'GRID'
+grid=${FAULT_CAMPAIGN_GRID:-sleep}
+if [ "$grid" = asha ]; then
+  # 24 small train jobs (12 sampled learning rates of two variants), stopped early at epochs 1 and
+  # 3 of 9 by ASHA within each variant: a few seconds of work in all on two workers.
+  cat > "$work/grid.yaml" << 'GRID'
+name: faults-asha
+defaults:
+  data: {customers: 1200, max_len: 32, signal: 3}
+  model: {d_model: 8, heads: 2, layers: 1, ff_dim: 16}
+  train: {batch_size: 32, patience: 0}
+experiments:
+  - name: tune
+    task: train
+    limits: {isolation: process}
+    grid: {model.attention: [bag, gru]}
+    search: {samples: 12, seed: 5, train.lr: {loguniform: [0.0001, 0.3]}}
+    scheduler: {type: asha, metric: val_auc, grace: 1, max_epochs: 9, reduction: 3,
+                per: model.attention}
+GRID
+else
+  # A grid of 24 short jobs, each in a job process of its own (seconds of work in all on two
+  # workers).
+  cat > "$work/grid.yaml" << 'GRID'
 name: faults
 experiments:
   - name: work
@@ -42,6 +67,7 @@ experiments:
     params: {fault: {kind: sleep, seconds: 0.2}}
     grid: {seed: {range: [1, 24]}}
 GRID
+fi
 jobs=24
 
 sql() { "$attnsweep" query --db "$1" --format csv "$2" 2> /dev/null | tail -n +2; }
@@ -69,6 +95,46 @@ victim() {
       done | head -1
       ;;
   esac
+}
+
+# The scheduler's promises, from the store alone (FAULT_CAMPAIGN_GRID=asha): ASHA (grace 1,
+# reduction 3, 9 epochs: rungs 1 and 3) recomputed over the stored figures in decision order gives
+# every stored decision; a stopped job ran to its stop and no further, with a `continue` at each
+# rung before; a job never stopped ran 9 epochs with a `continue` at both rungs.
+decisions_hold() {
+  python3 - "$1" << 'PY'
+import math, sqlite3, sys
+from collections import defaultdict
+db = sqlite3.connect(sys.argv[1])
+rungs, reduction, max_epochs = [1, 3], 3, 9
+problems = []
+seen = defaultdict(list)
+by_job = defaultdict(dict)
+for job, epoch, group, value, decision, reached, better in db.execute(
+        "SELECT job_id, epoch, group_key, value, decision, reached, better FROM rung_decisions "
+        "ORDER BY id"):
+    figures = seen[(group, epoch)]
+    figures.append(value)
+    n_better = sum(1 for v in figures if v > value)
+    expected = "continue" if n_better < math.ceil(len(figures) / reduction) else "stop"
+    if (decision, reached, better) != (expected, len(figures), n_better):
+        problems.append(f"job {job} epoch {epoch}: stored {decision} ({better} of {reached} "
+                        f"better), the rule gives {expected} ({n_better} of {len(figures)})")
+    by_job[job][epoch] = decision
+for job, epochs, stopped in db.execute(
+        "SELECT j.id, (SELECT value FROM metrics WHERE job_id = j.id AND name = 'epochs'), "
+        "(SELECT value FROM metrics WHERE job_id = j.id AND name = 'stopped_at_epoch') "
+        "FROM jobs j"):
+    asked = by_job.get(job, {})
+    stops = [e for e, d in asked.items() if d == "stop"]
+    last = stops[0] if stops else max_epochs
+    wanted = {e: "continue" for e in rungs if e < last}
+    if stops:
+        wanted[last] = "stop"
+    if len(stops) > 1 or asked != wanted or epochs != last or stopped != (last if stops else None):
+        problems.append(f"job {job}: decisions {asked}, ran {epochs} epochs, stopped at {stopped}")
+print("\n".join(problems) if problems else "ok")
+PY
 }
 
 integrity() {
@@ -167,6 +233,7 @@ trial() {
     }
   done <<< "$before"
   equals "$(integrity a.db)" ok || ok=0
+  if [ "$grid" = asha ]; then equals "$(decisions_hold a.db)" ok || ok=0; fi
   # Nothing of the trial may outlive it: an orphaned rank or job process would hold a core forever.
   # (Ten seconds' grace: ranks orphaned by a killed mpirun notice it within a few.)
   local left wait
