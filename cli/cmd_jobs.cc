@@ -27,7 +27,13 @@ int RunJobsCommand(const JobsOptions& options) {
   ResultStore store = ResultStore::OpenReadOnly(options.db);
   const auto batch_ids = SelectBatches(store, options.batches, options.all, options.db);
   if (!batch_ids) return kExitBadInput;
-  PrintTable(JobsTable(store.JobsWithMetrics(*batch_ids), options.status), options.format);
+  std::vector<RungDecisionRecord> decisions;
+  for (int64_t batch : *batch_ids) {
+    const auto of_batch = store.RungDecisions(batch);
+    decisions.insert(decisions.end(), of_batch.begin(), of_batch.end());
+  }
+  PrintTable(JobsTable(store.JobsWithMetrics(*batch_ids), options.status, decisions),
+             options.format);
   return kExitOk;
 }
 

@@ -1,5 +1,6 @@
 #include "cli/job_rows.h"
 
+#include <map>
 #include <set>
 
 #include "cli/analysis/results_aggregate.h"
@@ -83,7 +84,17 @@ Table ExportTable(const std::vector<JobRecord>& jobs) {
   return table;
 }
 
-Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status) {
+Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status,
+                const std::vector<RungDecisionRecord>& decisions) {
+  // Why each stopped job was stopped: its decision's evidence, without the "epoch k: " the
+  // progress already says.
+  std::map<int64_t, std::string> stop_reasons;
+  for (const RungDecisionRecord& decision : decisions) {
+    if (decision.go_on) continue;
+    const size_t colon = decision.reason.find(": ");
+    stop_reasons[decision.job_id] =
+        colon == std::string::npos ? decision.reason : decision.reason.substr(colon + 2);
+  }
   std::vector<std::string> keys = VaryingKeys(jobs);
   Table table;
   table.columns = {"job"};
@@ -104,8 +115,11 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status) {
                              : was_stopped           ? "stopped"
                              : job.reused_from > 0   ? "reused"
                                                      : "";
-    const std::string progress = was_stopped ? "stopped at epoch " + FormatNumber(stopped->second)
-                                             : ProgressText(job.progress);
+    std::string progress = was_stopped ? "stopped at epoch " + FormatNumber(stopped->second)
+                                       : ProgressText(job.progress);
+    if (auto reason = stop_reasons.find(job.id); was_stopped && reason != stop_reasons.end()) {
+      progress += " (" + reason->second + ")";
+    }
     row.insert(row.end(), {job.status, OrNull(kind), job.attempts, Rank(job), OrNull(job.host),
                            Seconds(job), OrNull(progress), OrNull(FirstLine(job.error))});
     table.rows.push_back(std::move(row));

@@ -17,11 +17,12 @@ Table ExportTable(const std::vector<JobRecord>& jobs);
 
 // Columns: job, (batch, when several), experiment, the keys that tell the jobs apart, status, kind
 // (the failure's kind; "reused" for a reused result; "stopped" for a job an early-stopping decision
-// ended, its progress then "stopped at epoch k"), attempts, rank, host, seconds, progress (how far
-// it got, ProgressText), error (its first line). Only jobs with `status` are rows (all when empty);
-// the key columns are those that vary among all the jobs, so that a filtered table still says
-// which job is which.
-Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status = "");
+// ended, its progress then "stopped at epoch k" and the decision's reason from `decisions`),
+// attempts, rank, host, seconds, progress (how far it got, ProgressText), error (its first line).
+// Only jobs with `status` are rows (all when empty); the key columns are those that vary among all
+// the jobs, so that a filtered table still says which job is which.
+Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status = "",
+                const std::vector<RungDecisionRecord>& decisions = {});
 
 // The running ones of `jobs`: job, the keys that tell `jobs` apart, rank, host, progress, running_s
 // (seconds since its attempt started).

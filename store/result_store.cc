@@ -340,6 +340,10 @@ bool ResultStore::RecordRungDecision(const RungDecisionRecord& d) {
 }
 
 std::vector<RungDecisionRecord> ResultStore::RungDecisions(int64_t batch_id) {
+  // A store of schema 7 or older, opened to read, has no decisions, nor their table.
+  Statement table(db_,
+                  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rung_decisions'");
+  if (!table.Step()) return {};
   Statement s(db_,
               "SELECT d.job_id, d.attempt, d.epoch, d.group_key, d.rule, d.metric, d.value, "
               "d.decision, d.reached, d.better, d.allowed, d.threshold, d.reason, d.decided_at "

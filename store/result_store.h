@@ -216,7 +216,7 @@ class ResultStore {
   // `attempt` is the job's current running attempt); a second decision about the same job and
   // epoch (a resumed attempt asking again) is not stored, and true is returned.
   bool RecordRungDecision(const RungDecisionRecord& decision);
-  // The batch's decisions in the order they were made.
+  // The batch's decisions in the order they were made (none in a store older than schema 8).
   std::vector<RungDecisionRecord> RungDecisions(int64_t batch_id);
 
   // Ends an attempt that produced no result; `outcome` is one of attempts.outcome's kinds (error,

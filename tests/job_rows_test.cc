@@ -34,5 +34,20 @@ TEST(JobsTable, AJobAnEarlyStoppingDecisionEndedSaysWhere) {
   EXPECT_EQ(Cell(table, 1, "progress"), "epoch 9/27, val_auc 0.7");
 }
 
+TEST(JobsTable, AStoppedJobSaysWhyFromItsStoredDecision) {
+  RungDecisionRecord went_on, stopped;
+  went_on.job_id = 1;
+  went_on.epoch = 1;
+  went_on.reason = "epoch 1: 0 jobs of 4 better, the top 2 go on";
+  stopped.job_id = 1;
+  stopped.epoch = 3;
+  stopped.go_on = false;
+  stopped.reason = "epoch 3: 2 jobs of 4 better, the top 2 go on";
+  const Table table =
+      JobsTable({Done(1, {{"stopped_at_epoch", 3}}, 1), Done(2, {}, 2)}, "", {went_on, stopped});
+  EXPECT_EQ(Cell(table, 0, "progress"), "stopped at epoch 3 (2 jobs of 4 better, the top 2 go on)");
+  EXPECT_EQ(Cell(table, 1, "progress"), "epoch 9/27, val_auc 0.7");
+}
+
 }  // namespace
 }  // namespace attnsweep
