@@ -165,6 +165,14 @@ int PrintBest(const std::vector<JobRecord>& jobs, const std::vector<std::string>
               (tuned.empty() ? std::string("the one configuration") : JoinNames(tuned)) +
               ", reported on " + best.front().test_metric +
               "; epochs spent: run, of those the group's jobs were given");
+    int left_out = 0;
+    for (const BestConfiguration& row : best) left_out += row.left_out;
+    if (left_out > 0) {
+      PrintNote(std::to_string(left_out) + " configuration" + (left_out == 1 ? "" : "s") +
+                " with a failed seed (`attnsweep jobs --status failed`) left out of the choice: "
+                "the mean of the seeds that survived would flatter " +
+                (left_out == 1 ? "it" : "them"));
+    }
   }
   return kExitOk;
 }

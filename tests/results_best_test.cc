@@ -87,6 +87,26 @@ TEST(ResultsBest, ChoosesOnValidationAndReportsTestWithItsInterval) {
   EXPECT_EQ(machines.columns.back(), "budget");
 }
 
+TEST(ResultsBest, AConfigurationWithAFailedSeedIsNotChosen) {
+  // lr 0.1 validates best on the seed that survived (0.90), but its other seed diverged: the
+  // choice is lr 0.01 (0.80 over both seeds), and lr 0.1 is counted as left out.
+  const std::vector<JobRecord> jobs = {
+      Job(1, "train", "softmax", 0.1, 1, {{"best_val_auc", 0.90}, {"test_auc", 0.85}}),
+      Job(2, "train", "softmax", 0.1, 2, {}, "failed"),
+      Job(3, "train", "softmax", 0.01, 1, {{"best_val_auc", 0.79}, {"test_auc", 0.78}}),
+      Job(4, "train", "softmax", 0.01, 2, {{"best_val_auc", 0.81}, {"test_auc", 0.80}}),
+  };
+  std::string error;
+  const auto best = ChooseBest(jobs, kBy, TunedKeys(jobs, kBy), &error);
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_EQ(best.size(), 1u);
+  EXPECT_EQ(best[0].configuration.at("train.lr"), 0.01);
+  EXPECT_NEAR(best[0].validation, 0.80, 1e-12);
+  EXPECT_EQ(best[0].configurations, 1);
+  EXPECT_EQ(best[0].left_out, 1);
+  EXPECT_EQ(best[0].seeds, 2);
+}
+
 TEST(ResultsBest, LowerIsBetterWhereTheTaskSaysSo) {
   // next_event is tuned on its validation log loss: the lower one wins.
   const std::vector<JobRecord> jobs = {

@@ -15,6 +15,7 @@ namespace {
 struct Candidate {
   std::map<std::string, nlohmann::json> configuration;
   std::vector<const JobRecord*> done;
+  int failed = 0;  // seeds that failed (diverged, say)
 };
 
 // The chosen configuration's test figure over its seeds, with its interval.
@@ -97,6 +98,10 @@ std::vector<BestConfiguration> ChooseBest(const std::vector<JobRecord>& jobs,
       best.push_back(std::move(row));
       candidates.emplace_back();
     }
+    std::map<std::string, nlohmann::json> configuration;
+    for (const auto& key : tuned) configuration[key] = JobKeyValue(*job, config, key);
+    Candidate& candidate = candidates[at->second][nlohmann::json(configuration).dump()];
+    if (job->status == "failed") ++candidate.failed;
     if (job->status != "done") continue;
     BestConfiguration& row = best[at->second];
     if (auto spent = job->metrics.find(selection->spent_metric); spent != job->metrics.end()) {
@@ -104,9 +109,6 @@ std::vector<BestConfiguration> ChooseBest(const std::vector<JobRecord>& jobs,
     }
     const nlohmann::json budget = JobKeyValue(*job, config, selection->budget_key);
     if (budget.is_number()) row.budget += budget.get<double>();
-    std::map<std::string, nlohmann::json> configuration;
-    for (const auto& key : tuned) configuration[key] = JobKeyValue(*job, config, key);
-    Candidate& candidate = candidates[at->second][nlohmann::json(configuration).dump()];
     candidate.configuration = std::move(configuration);
     candidate.done.push_back(job);
   }
@@ -121,6 +123,12 @@ std::vector<BestConfiguration> ChooseBest(const std::vector<JobRecord>& jobs,
         }
       }
       if (validation.empty()) continue;
+      // A configuration some of whose seeds failed (diverged) is not a choice: the mean of its
+      // survivors would flatter it.
+      if (candidate.failed > 0) {
+        ++row.left_out;
+        continue;
+      }
       ++row.configurations;
       const double mean = Mean(validation);
       const bool better =

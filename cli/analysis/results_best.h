@@ -22,6 +22,7 @@ struct BestConfiguration {
   // The chosen configuration: each tuned key (varying, not in --by, not the seed) and its value.
   std::map<std::string, nlohmann::json> configuration;
   int configurations = 0;  // configurations of the group with a done job: what was chosen among
+  int left_out = 0;        // configurations with a done job and a failed one: never chosen
   int seeds = 0;           // done jobs of the chosen one
   std::string validation_metric;
   double validation = std::numeric_limits<double>::quiet_NaN();  // its mean over the seeds
