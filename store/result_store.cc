@@ -91,12 +91,13 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
 }
 
 std::vector<ResultStore::JobTime> ResultStore::DoneJobTimes() {
-  Statement s(db_,
-              "SELECT job_key, plan, (julianday(finished_at) - julianday(started_at)) * 86400.0 "
-              "FROM jobs WHERE status = 'done' AND reused_from IS NULL AND plan IS NOT NULL "
-              "AND started_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY id");
+  Statement s(
+      db_,
+      "SELECT job_key, plan, (julianday(finished_at) - julianday(started_at)) * 86400.0, "
+      "COALESCE(progress, '') FROM jobs WHERE status = 'done' AND reused_from IS NULL AND "
+      "plan IS NOT NULL AND started_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY id");
   std::vector<JobTime> times;
-  while (s.Step()) times.push_back({s.Text(0), s.Text(1), s.Double(2)});
+  while (s.Step()) times.push_back({s.Text(0), s.Text(1), s.Double(2), false, s.Text(3)});
   return times;
 }
 

@@ -176,7 +176,8 @@ class ResultStore {
     std::string plan;
     double seconds = 0;    // how long it took, or, running, how long it has run
     bool running = false;  // UnfinishedJobTimes: running, not pending
-    std::string progress;  // UnfinishedJobTimes, running: jobs.progress ("" for none)
+    // DoneJobTimes, and UnfinishedJobTimes for a running job: jobs.progress ("" for none)
+    std::string progress;
   };
   std::vector<JobTime> DoneJobTimes();
   // The batch's jobs that are pending or running.

@@ -694,6 +694,29 @@ TEST_F(CoordinatorTest, StoredEtaCountsEpochsLeftAndExclusiveJobsWhole) {
   EXPECT_NEAR(*eta, 410, 2);
 }
 
+// What a done job's time is compared with: the estimate of the epochs its last attempt ran.
+TEST(CostModelHistory, AJobAStopStoppedOrAResumeBeganLateIsTimedForTheEpochsItRan) {
+  JobPlan plan;
+  plan.estimate_s = 90;  // for 9 epochs
+  const auto progress = [](int64_t first, int64_t epoch) {
+    JobProgress p;
+    p.first_epoch = first;
+    p.epoch = epoch;
+    p.epochs = 9;
+    return std::optional<JobProgress>(p);
+  };
+  // Without a scheduler a job that ended early (patience) keeps its whole estimate.
+  EXPECT_EQ(EstimateOfWhatRan(plan, progress(1, 3)), 90);
+  EXPECT_EQ(EstimateOfWhatRan(plan, std::nullopt), 90);
+  EXPECT_EQ(EstimateOfWhatRan(plan, progress(4, 9)), 60);  // resumed at epoch 4: 6 of 9 ran
+  plan.early_stopping = EarlyStopping();
+  EXPECT_EQ(EstimateOfWhatRan(plan, progress(1, 3)), 30);  // stopped at 3
+  EXPECT_EQ(EstimateOfWhatRan(plan, progress(1, 9)), 90);  // never stopped
+  EXPECT_EQ(EstimateOfWhatRan(plan, progress(2, 3)), 20);  // resumed at 2, stopped at 3
+  // A resumed attempt stopped at once (its checkpoint's epoch): one epoch's worth, not nothing.
+  EXPECT_EQ(EstimateOfWhatRan(plan, progress(4, 3)), 10);
+}
+
 // A message's JSON of today's protocol version: `rest` is what follows the version.
 std::string Versioned(const std::string& rest) {
   return R"({"v": )" + std::to_string(kProtocolVersion) + ", " + rest;

@@ -306,7 +306,8 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
     ++report_.done;
     progress_->JobFinished(true);
     // This sweep's own times sharpen the estimates of the jobs still to come.
-    cost_model_.Observe({job.record.job_key, job.plan.cost_group, job.plan.estimate_s,
+    cost_model_.Observe({job.record.job_key, job.plan.cost_group,
+                         EstimateOfWhatRan(job.plan, worker.progress),
                          SecondsBetween(worker.started, Clock::now())});
     spdlog::info("[{}] done {} on rank {} in {:.2f} s", progress_->Count(), name, source,
                  message.seconds);

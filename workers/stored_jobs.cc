@@ -27,11 +27,23 @@ JobPlan PlanOfStoredJob(const JobRecord& job) {
   return plan;
 }
 
+double EstimateOfWhatRan(const JobPlan& plan, const std::optional<JobProgress>& progress) {
+  if (!progress || progress->epochs <= 0) return plan.estimate_s;
+  const bool stopped = plan.early_stopping && progress->epoch < progress->epochs;
+  const bool resumed = progress->first_epoch > 1;
+  if (!stopped && !resumed) return plan.estimate_s;
+  const int64_t last = stopped ? progress->epoch : progress->epochs;
+  const int64_t ran = std::max<int64_t>(1, last - progress->first_epoch + 1);
+  return plan.estimate_s * static_cast<double>(ran) / static_cast<double>(progress->epochs);
+}
+
 CostModel CostModelFromStore(ResultStore& store) {
   std::vector<CostObservation> history;
   for (const auto& time : store.DoneJobTimes()) {
     if (auto plan = JobPlan::FromJson(time.plan)) {
-      history.push_back({time.job_key, plan->cost_group, plan->estimate_s, time.seconds});
+      history.push_back({time.job_key, plan->cost_group,
+                         EstimateOfWhatRan(*plan, JobProgressFromText(time.progress)),
+                         time.seconds});
     }
   }
   return CostModel(history);

@@ -14,6 +14,12 @@ namespace attnsweep {
 // The job's plan as stored; a job stored before plans were gets one computed from its config.
 JobPlan PlanOfStoredJob(const JobRecord& job);
 
+// The analytic estimate (plan.estimate_s, for all its epochs) of what a done job's last attempt
+// ran, as its last `progress` says: a fraction of it where a scheduler stopped the job early, or
+// where the attempt resumed it past epoch 1. (A job that early stopping on patience ended keeps
+// the whole estimate: the next job of that recipe will likely stop early too.)
+double EstimateOfWhatRan(const JobPlan& plan, const std::optional<JobProgress>& progress);
+
 // A cost model that has learned from every done job in the store (any batch).
 CostModel CostModelFromStore(ResultStore& store);
 
