@@ -12,17 +12,27 @@
 # - the exit code attnsweep documents: 130 when the sweep was interrupted by Ctrl-C or SIGTERM
 #   (mpirun itself returns 1, the code for "some jobs failed"), and a line saying what happened
 #   when mpirun ends abnormally (a rank killed or crashed: --quiet hides Open MPI's own notice).
+# - Open MPI 4 (Debian 12) and 5 (Debian 13): 5's mpirun is PRRTE's, which refuses --quiet (its
+#   notices then stay) and reads its runtime settings as PRTE_MCA_*, so both spellings are set.
 # Usage: scripts/mpirun.sh -np 3 build/attnsweep run grid.yaml
 set -euo pipefail
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  export PRTE_ALLOW_RUN_AS_ROOT=1 PRTE_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
-export OMPI_MCA_oob_tcp_keepalive_time=${OMPI_MCA_oob_tcp_keepalive_time:-2}
-export OMPI_MCA_oob_tcp_keepalive_intvl=${OMPI_MCA_oob_tcp_keepalive_intvl:-1}
-export OMPI_MCA_oob_tcp_keepalive_probes=${OMPI_MCA_oob_tcp_keepalive_probes:-3}
+for setting in time:2 intvl:1 probes:3; do
+  name=${setting%%:*} value=${setting#*:}
+  for prefix in OMPI_MCA PRTE_MCA; do
+    var=${prefix}_oob_tcp_keepalive_$name
+    export "$var=${!var:-$value}"
+  done
+done
+# "mpirun (Open MPI) 5.0.7": the major version decides the flags.
+open_mpi_major=$(mpirun --version 2>/dev/null | sed -n 's/.*Open MPI) \([0-9]*\)\..*/\1/p' | head -1)
 # ATTNSWEEP_MPIRUN_QUIET=0 keeps Open MPI's own notices (which rank died, of what), for diagnosis.
 quiet=--quiet
 [ "${ATTNSWEEP_MPIRUN_QUIET:-1}" = 0 ] && quiet=
+[ "${open_mpi_major:-4}" -ge 5 ] && quiet=
 mpirun $quiet --oversubscribe --bind-to none "$@" &
 mpirun_pid=$!
 interrupted=0
