@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <tuple>
 
 #include "tests/cli_test_fixture.h"
 #include "tests/comparison_store.h"
@@ -233,6 +234,60 @@ TEST_F(ReportBrowserTest, NoisyTimingsZerosAndLonePointsStillDrawEveryPlot) {
                                          {"plot-fwdbwd_peak_mb", store.time_cells},
                                          {"plot-test_auc", store.auc_cells},
                                          {"plot-compare-test_auc", store.compare_cells}});
+}
+
+// A search under a scheduler (tests/report_test.cc checks its lines' content): 2 variants × 2
+// learning rates × 2 seeds, each job's validation AUC for the epochs it ran. Its plot draws one
+// line per job, stopped jobs faded: every epoch a job ran is a point.
+TEST_F(ReportBrowserTest, ASearchDrawsEveryJobsCurve) {
+  // (variant, lr, seed) -> epochs run: 9 ran to the end, fewer were stopped at that rung.
+  const std::vector<std::tuple<std::string, double, int, int>> searched = {
+      {"softmax", 0.001, 1, 9},  {"softmax", 0.001, 2, 9},   {"softmax", 0.01, 1, 1},
+      {"softmax", 0.01, 2, 3},   {"performer", 0.001, 1, 3}, {"performer", 0.001, 2, 9},
+      {"performer", 0.01, 1, 1}, {"performer", 0.01, 2, 1}};
+  std::vector<NewJob> jobs;
+  for (size_t i = 0; i < searched.size(); ++i) {
+    const auto& [attention, lr, seed, epochs] = searched[i];
+    const nlohmann::json config = {{"task", "train"},
+                                   {"seed", seed},
+                                   {"model", {{"attention", attention}}},
+                                   {"data", {{"max_len", 256}}},
+                                   {"train", {{"lr", lr}, {"epochs", 9}}}};
+    const nlohmann::json plan = {{"task", "train"},
+                                 {"early_stopping",
+                                  {{"type", "asha"},
+                                   {"metric", "val_auc"},
+                                   {"mode", "max"},
+                                   {"grace", 1},
+                                   {"max_epochs", 9},
+                                   {"reduction", 3},
+                                   {"per", {"model.attention"}},
+                                   {"group", "tune: model.attention=" + attention}}}};
+    jobs.push_back({"tune", std::to_string(i), config.dump(), 1, "{}", plan.dump()});
+  }
+  {
+    ResultStore store = ResultStore::OpenForWriting(dir_ + "/a.db");
+    const int64_t batch = store.CreateBatch({"search", "experiments: []"}, jobs);
+    for (const JobRecord& job : store.PendingJobs(batch)) {
+      const int epochs = std::get<3>(searched[std::stoul(job.job_key)]);
+      std::vector<CurvePoint> curve;
+      for (int epoch = 1; epoch <= epochs; ++epoch) {
+        curve.push_back({epoch, "val_auc", 0.5 + 0.02 * epoch + 0.001 * job.id});
+      }
+      std::vector<Metric> metrics = {{"best_val_auc", curve.back().value},
+                                     {"epochs", static_cast<double>(epochs)}};
+      if (epochs < 9) metrics.push_back({"stopped_at_epoch", static_cast<double>(epochs)});
+      const int attempt = store.StartAttempt(job.id, {1, "testhost", "cpu", 1, "process"});
+      store.CommitResult(job.id, attempt, metrics, curve);
+    }
+    store.FinishBatch(batch, "done");
+  }
+  auto report = Run("report --db a.db -o report.html");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string dom = RenderedDom("report.html");
+  EXPECT_NE(dom.find("data-plots-done=\"true\""), std::string::npos) << "scripts did not finish";
+  // The mean curve: one cell per (variant, lr) and epoch any seed reached (9 + 3 + 9 + 1).
+  ExpectEveryPlotDrawn(DrawnPlots(dom), {{"plot-val_auc", 22}, {"plot-search-train", 36}});
 }
 
 TEST_F(ReportBrowserTest, AVariantNamedLikeMarkupStaysText) {

@@ -7,15 +7,19 @@
 
 #include "cli/analysis/headline_metrics.h"
 #include "cli/analysis/results_aggregate.h"
+#include "cli/analysis/results_best.h"
 #include "cli/analysis/results_slope.h"
 #include "cli/analysis/sample_statistics.h"
 #include "cli/output_format.h"
+#include "experiments/job_plan.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {
 namespace {
 
 constexpr const char* kLength = "data.max_len";
+// The figure of a job a scheduler stopped: the epoch it stopped at (experiments/job_contract.h).
+constexpr const char* kStoppedAt = "stopped_at_epoch";
 
 std::vector<JobRecord> OfTask(const std::vector<JobRecord>& jobs, const std::string& task,
                               const std::string& attention = "") {
@@ -285,6 +289,160 @@ void AddCurvePlots(const std::vector<JobRecord>& all,
   }
 }
 
+// The keys whose values make a search's groups, as `results --best --by` takes them: each batch and
+// experiment is a study of its own; within one, the groups its scheduler judged jobs within (its
+// `per` keys; none: the experiment is the group), or without a scheduler each variant at each
+// length (a length is a condition the configurations are compared under, as in the length plots,
+// not one of them).
+std::vector<std::string> SearchGroupKeys(
+    const std::vector<JobRecord>& jobs, const std::vector<std::optional<EarlyStopping>>& stopping) {
+  const std::vector<std::string> varying = VaryingKeys(jobs);
+  auto varies = [&](const std::string& key) {
+    return std::find(varying.begin(), varying.end(), key) != varying.end();
+  };
+  std::vector<std::string> by;
+  auto add = [&by](const std::string& key) {
+    if (std::find(by.begin(), by.end(), key) == by.end()) by.push_back(key);
+  };
+  for (const char* key : {"batch", "experiment"}) {
+    if (varies(key)) add(key);
+  }
+  bool scheduled = false;
+  for (const auto& job_stopping : stopping) {
+    if (!job_stopping) continue;
+    scheduled = true;
+    for (const auto& key : job_stopping->per) add(key);
+  }
+  if (!scheduled) {
+    add("model.attention");
+    if (varies(kLength)) add(kLength);
+  }
+  if (by.empty()) by.push_back("experiment");
+  return by;
+}
+
+std::string JoinedKeys(const std::vector<std::string>& keys) {
+  std::string joined;
+  for (const auto& key : keys) joined += (joined.empty() ? "" : ",") + key;
+  return joined;
+}
+
+// "stopped at epoch 3", "ran all 9 epochs", or "ran 5 of 9 epochs" (its own patience ended it).
+std::string HowItEnded(const JobRecord& job, const nlohmann::json& config,
+                       const std::optional<EarlyStopping>& stopping, const TaskSelection& selection,
+                       int64_t last_epoch) {
+  if (auto stopped = job.metrics.find(kStoppedAt); stopped != job.metrics.end()) {
+    return "stopped at epoch " + FormatNumber(stopped->second);
+  }
+  const auto spent = job.metrics.find(selection.spent_metric);
+  const double ran = spent != job.metrics.end() ? spent->second : static_cast<double>(last_epoch);
+  const nlohmann::json given = JobKeyValue(job, config, selection.budget_key);
+  const double budget = stopping            ? static_cast<double>(stopping->rule.max_epochs)
+                        : given.is_number() ? given.get<double>()
+                                            : ran;
+  if (ran < budget) return "ran " + FormatNumber(ran) + " of " + FormatNumber(budget) + " epochs";
+  return "ran all " + FormatNumber(budget) + " epochs";
+}
+
+// A search's per-epoch validation figure (TaskSelection::epoch_metric), one line per job, coloured
+// by group; drawn where the task's jobs searched: a scheduler judged them, or a group tried more
+// than one configuration. The jobs the scheduler stopped are faded and each group's configuration
+// that `results --best` chooses is thick, so that a reader sees where the search spent its epochs
+// and where the chosen configuration stands among the others.
+void AddSearchPlot(const std::vector<JobRecord>& all,
+                   const std::map<int64_t, std::vector<CurvePoint>>& curves,
+                   const TaskDefinition& task, std::vector<Plot>* plots) {
+  const TaskSelection& selection = task.selection;
+  if (selection.epoch_metric.empty()) return;
+  const std::vector<JobRecord> jobs = OfTask(all, task.name);
+  std::vector<std::optional<EarlyStopping>> stopping;  // per job: its scheduler's rule, if any
+  for (const auto& job : jobs) {
+    const std::optional<JobPlan> plan = JobPlan::FromJson(job.plan);
+    stopping.push_back(plan ? plan->early_stopping : std::nullopt);
+  }
+  const std::vector<std::string> by = SearchGroupKeys(jobs, stopping);
+  const std::vector<std::string> tuned = TunedKeys(jobs, by);
+  std::string no_choice;  // no job with a validation figure: the lines are drawn, none chosen
+  const std::vector<BestConfiguration> best = ChooseBest(jobs, by, tuned, &no_choice);
+  const bool scheduled =
+      std::any_of(stopping.begin(), stopping.end(),
+                  [](const auto& job_stopping) { return job_stopping.has_value(); });
+  const bool several = std::any_of(best.begin(), best.end(), [](const BestConfiguration& row) {
+    return row.configurations > 1;
+  });
+  if (!scheduled && !several) return;
+  std::map<std::string, const BestConfiguration*> choice_of;  // group values (JSON) -> its choice
+  for (const BestConfiguration& row : best) {
+    if (row.seeds > 0) choice_of[nlohmann::json(row.group).dump()] = &row;
+  }
+  std::vector<std::string> described = tuned;  // what the tooltip says of a job's configuration
+  described.push_back("seed");
+  Plot plot;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const JobRecord& job = jobs[j];
+    const auto found = curves.find(job.id);
+    if (found == curves.end()) continue;
+    std::vector<const CurvePoint*> curve;
+    for (const CurvePoint& p : found->second) {
+      if (p.name == selection.epoch_metric) curve.push_back(&p);
+    }
+    if (curve.empty()) continue;
+    const nlohmann::json config = nlohmann::json::parse(job.config);
+    std::vector<nlohmann::json> group;
+    for (const auto& key : by) group.push_back(JobKeyValue(job, config, key));
+    std::map<std::string, nlohmann::json> configuration;
+    std::vector<nlohmann::json> described_values;
+    for (const auto& key : described) {
+      described_values.push_back(JobKeyValue(job, config, key));
+      if (key != "seed") configuration[key] = described_values.back();
+    }
+    const auto choice = choice_of.find(nlohmann::json(group).dump());
+    const bool chosen = choice != choice_of.end() && choice->second->configuration == configuration;
+    std::string note = "job " + std::to_string(job.id) + ": " +
+                       SeriesLabel(described, described_values) + "; " +
+                       HowItEnded(job, config, stopping[j], selection, curve.back()->step);
+    if (chosen) {
+      note += "; chosen on validation (mean " + selection.validation_metric + " " +
+              FormatNumber(choice->second->validation) + " over " +
+              std::to_string(choice->second->seeds) + " seeds)";
+    }
+    const std::string series = SeriesLabel(by, group);
+    for (const CurvePoint* p : curve) {
+      PlotPoint point;
+      point.series = series;
+      point.x = static_cast<double>(p->step);
+      point.y = p->value;
+      point.n = 1;
+      point.status = "measured";
+      point.line = std::to_string(job.id);
+      point.note = note;
+      point.faded = job.metrics.count(kStoppedAt) > 0;
+      point.emphasised = chosen;
+      plot.points.push_back(std::move(point));
+    }
+  }
+  if (plot.points.empty()) return;
+  std::string y_title = selection.epoch_metric;
+  for (const TaskCurvePlot& curve : task.curve_plots) {
+    if (curve.name == selection.epoch_metric) y_title = curve.y_title;
+  }
+  plot.id = "search-" + task.name;
+  plot.title = "The search: every " + task.name + " job's " + y_title + " per epoch";
+  plot.x_title = "epoch";
+  plot.y_title = y_title;
+  plot.series_title = SeriesTitle(by);
+  plot.log_x = false;
+  plot.log_y = false;
+  plot.caption =
+      "One line per job (seeds apart): its " + selection.epoch_metric +
+      " after each epoch it ran, coloured by the group its configurations were compared in. "
+      "Faded: a job the scheduler stopped at a rung (its tooltip says at which epoch). Thick: the "
+      "jobs of the configuration chosen for its group on validation, the best mean " +
+      selection.validation_metric + " over its seeds, whose " + selection.test_metric +
+      " `attnsweep results --best --by " + JoinedKeys(by) + "` reports with its 95 % interval.";
+  plots->push_back(std::move(plot));
+}
+
 }  // namespace
 
 Plot ComparisonPlot(const std::vector<Comparison>& comparisons, const std::vector<std::string>& by,
@@ -347,6 +505,7 @@ std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
   for (const TaskDefinition& task : Tasks()) {
     if (task.curve_plots.empty()) continue;
     AddCurvePlots(jobs, curves, task, first_with_curves, &plots);
+    AddSearchPlot(jobs, curves, task, &plots);
     first_with_curves = false;
   }
   return plots;

@@ -27,6 +27,12 @@ struct PlotPoint {
   int n = 0;           // jobs (seeds) with a value
   std::string status;  // "measured", or the failure kind in capitals ("OOM", "TIMEOUT", ...)
   bool noisy = false;  // a measured cell whose timing is noisy (results_aggregate.h): drawn hollow
+  // Set in a plot of one line per job (a search's curves), where a series holds many lines: the
+  // line the point belongs to (its job), what its tooltip says of that job, and how it is drawn.
+  std::string line;         // "": the series is the line
+  std::string note;         // the job, its configuration, how it ended
+  bool faded = false;       // a job the scheduler stopped early
+  bool emphasised = false;  // a job of the configuration chosen for its group
 };
 
 struct Plot {
@@ -42,7 +48,9 @@ struct Plot {
 
 // Every plot the jobs have data for, in reading order: forward and forward+backward time against
 // length, peak memory against length, test AUC against length, approximation error against the
-// variant's size (features, k, basis), training curves. `curves`: the jobs' per-epoch series.
+// variant's size (features, k, basis), training curves and, where a task's jobs searched (a
+// scheduler judged them, or a group tried several configurations), every job's validation curve.
+// `curves`: the jobs' per-epoch series.
 std::vector<Plot> BuildPlots(const std::vector<JobRecord>& jobs,
                              const std::map<int64_t, std::vector<CurvePoint>>& curves);
 

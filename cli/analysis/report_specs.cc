@@ -12,6 +12,37 @@ nlohmann::json Scale(bool log, bool x) {
   return {{"type", "linear"}, {"zero", false}};
 }
 
+// Turns the layers {line, bars, points} of a plot of one line per job into a line per job (the
+// `line` field), stopped jobs faint, the chosen configuration's jobs thick and drawn over the
+// others, and each tooltip naming its job, its configuration and how it ended. Its points stay one
+// mark per cell ("points"), small: a search draws hundreds of lines.
+void PerJobLines(nlohmann::json* layers) {
+  nlohmann::json& line = (*layers)[0];
+  nlohmann::json& points = (*layers)[2];
+  const nlohmann::json faded = {{"condition", {{"test", "datum.faded"}, {"value", 0.25}}},
+                                {"value", 0.85}};
+  nlohmann::json tooltip = nlohmann::json::array();
+  for (const auto& field : points["encoding"]["tooltip"]) {
+    const std::string name = field["field"];
+    if (name == "series" || name == "at" || name == "y") tooltip.push_back(field);
+  }
+  const nlohmann::json note = {{"field", "note"}, {"title", "job"}};
+  tooltip.insert(tooltip.begin() + 1, note);
+  line["mark"]["strokeWidth"] = 1;
+  line["encoding"]["detail"] = {{"field", "line"}, {"type", "nominal"}};
+  line["encoding"]["opacity"] = faded;
+  line["encoding"]["tooltip"] = tooltip;
+  nlohmann::json chosen = line;
+  line["transform"][0]["filter"] = "datum.status === 'measured' && !datum.emphasised";
+  chosen["mark"]["strokeWidth"] = 3.5;
+  chosen["transform"][0]["filter"] = "datum.status === 'measured' && datum.emphasised";
+  points["mark"]["size"] = 14;
+  points["encoding"]["shape"]["legend"] = nullptr;  // every point is measured
+  points["encoding"]["opacity"] = faded;
+  points["encoding"]["tooltip"] = tooltip;
+  layers->insert(layers->begin() + 2, chosen);  // over the other lines, under the points
+}
+
 }  // namespace
 
 nlohmann::json VegaLiteSpec(const Plot& plot) {
@@ -35,6 +66,10 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
   auto drawable = [&](const nlohmann::json& bound) {
     return bound.is_number() && (!plot.log_y || bound.get<double>() > 0);
   };
+  // A plot of one line per job (a search's curves) carries each point's line and its marks; the
+  // other plots' specifications stay as they were.
+  const bool per_job = std::any_of(plot.points.begin(), plot.points.end(),
+                                   [](const PlotPoint& p) { return !p.line.empty(); });
   for (const PlotPoint& p : plot.points) {
     const bool bar = drawable(p.lo) && drawable(p.hi);
     values.push_back({{"series", p.series},
@@ -46,6 +81,10 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
                       {"n", p.n},
                       {"status", p.status},
                       {"noisy", p.noisy}});
+    if (per_job) {
+      values.back().update(
+          {{"line", p.line}, {"note", p.note}, {"faded", p.faded}, {"emphasised", p.emphasised}});
+    }
     xs.insert(p.x);
     statuses.insert(p.status);
   }
@@ -116,6 +155,7 @@ nlohmann::json VegaLiteSpec(const Plot& plot) {
           {"scale", {{"domain", shape_domain}, {"range", shape_range}}}}},
         {"tooltip", tooltip}}}};
   nlohmann::json layers = {line, bars, points};
+  if (per_job) PerJobLines(&layers);
   if (plot.zero_rule) {
     nlohmann::json zero = nlohmann::json::object();
     zero["mark"] = {{"type", "rule"}, {"color", "#888"}, {"strokeDash", {4, 3}}};
