@@ -5,10 +5,16 @@
 // The softmax's exponentials are not counted: the figure is what the matmul-shaped work achieves.
 // Under a causal mask (next_event) half of that work remains, counted so: a kernel that skips the
 // blocks above the diagonal keeps its GFLOP/s and takes about half the time of the full pass.
+//
+// With arguments it times one shape, for scripts/bench_sdpa.sh, which pairs it with PyTorch 2.6's
+// scaled_dot_product_attention (bench/sdpa_peer.py, the same arguments and the same JSON line):
+//   bench_exact_attention --batch 4 --heads 4 --length 4096 --dim 64 --threads 1 \
+//       --what fwd|causal|fwdbwd|causal_fwdbwd --repeats 3
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -42,11 +48,75 @@ double MatmulGflops() {
   return 2.0 * n * n * n / s / 1e9;
 }
 
+struct Shape {
+  int64_t batch = 4, heads = 4, length = 4096, dim = 64;
+  int threads = 1;
+  std::string what = "fwd";
+  int repeats = 3;
+};
+
+// One JSON line: the median milliseconds of `repeats` passes after a warm-up, and the FLOP/s.
+int TimeOneShape(const Shape& shape) {
+  using namespace attnsweep;
+  at::set_num_threads(shape.threads);
+  torch::manual_seed(1);
+  const auto dims = std::vector<int64_t>{shape.batch, shape.heads, shape.length, shape.dim};
+  auto q = (at::randn(dims) / std::sqrt(static_cast<double>(shape.dim))).requires_grad_();
+  auto k = at::randn(dims).requires_grad_();
+  auto v = at::randn(dims).requires_grad_();
+  const auto upstream = at::randn(dims);
+  const bool causal = shape.what == "causal" || shape.what == "causal_fwdbwd";
+  const bool backward = shape.what == "fwdbwd" || shape.what == "causal_fwdbwd";
+  double seconds = 0;
+  if (backward) {
+    seconds = MedianSeconds(shape.repeats, [&] {
+      torch::autograd::grad(
+          {(ChunkedExactAttention(q, k, v, {}, 256, causal) * upstream).sum()}, {q, k, v});
+    });
+  } else {
+    torch::NoGradGuard no_grad;
+    seconds = MedianSeconds(shape.repeats,
+                            [&] { ChunkedExactAttention(q, k, v, {}, 256, causal); });
+  }
+  // 4 B H L^2 d forward, 14 with the backward; half of either under the causal mask.
+  const double flops = (backward ? 14.0 : 4.0) * (causal ? 0.5 : 1.0) *
+                       static_cast<double>(shape.batch * shape.heads) * shape.length *
+                       shape.length * shape.dim;
+  std::printf("{\"ms\": %.3f, \"gflops\": %.2f, \"kernels\": \"%s\"}\n", seconds * 1e3,
+              flops / seconds / 1e9, FusedAttentionIsa());
+  return 0;
+}
+
 }  // namespace
 
-int main(int, char** argv) {
+int main(int argc, char** argv) {
   using namespace attnsweep;
   UseTheCpusBlasKernels(argv);
+  if (argc > 1) {
+    Shape shape;
+    for (int i = 1; i + 1 < argc; i += 2) {
+      const std::string flag = argv[i], value = argv[i + 1];
+      if (flag == "--batch") shape.batch = std::stoll(value);
+      else if (flag == "--heads") shape.heads = std::stoll(value);
+      else if (flag == "--length") shape.length = std::stoll(value);
+      else if (flag == "--dim") shape.dim = std::stoll(value);
+      else if (flag == "--threads") shape.threads = std::stoi(value);
+      else if (flag == "--what") shape.what = value;
+      else if (flag == "--repeats") shape.repeats = std::stoi(value);
+      else {
+        std::fprintf(stderr, "bench_exact_attention: unknown option %s\n", flag.c_str());
+        return 2;
+      }
+    }
+    if (argc % 2 == 0 || (shape.what != "fwd" && shape.what != "causal" &&
+                          shape.what != "fwdbwd" && shape.what != "causal_fwdbwd")) {
+      std::fprintf(stderr,
+                   "usage: bench_exact_attention [--batch B --heads H --length L --dim D "
+                   "--threads T --what fwd|causal|fwdbwd|causal_fwdbwd --repeats R]\n");
+      return 2;
+    }
+    return TimeOneShape(shape);
+  }
   at::set_num_threads(1);
   const double peak = MatmulGflops();
   std::printf(

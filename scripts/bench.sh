@@ -42,3 +42,15 @@ bash scripts/bench_eta.sh "$build"
 # kernels' FLOP/s against a matmul's.
 echo
 bash scripts/bench_attention.sh "$build"
+
+# The fused exact kernel against PyTorch 2.6's scaled_dot_product_attention, in a Debian 13 root
+# made once (scripts/debian13_root.sh): interleaved pairs, the median ratio per shape.
+echo
+echo "== exact attention against PyTorch 2.6's scaled_dot_product_attention (scripts/bench_sdpa.sh)"
+status=0
+bash scripts/bench_sdpa.sh "$build" || status=$?
+if [ "$status" = 77 ]; then
+  echo "(skipped: the Debian 13 root with PyTorch 2.6 cannot be made here; see the line above)"
+elif [ "$status" != 0 ]; then
+  exit "$status"
+fi

@@ -1,0 +1,44 @@
+"""The table of scripts/bench_sdpa.sh: one row per shape, from its interleaved pairs (pairs.jsonl):
+each side's median time over the pairs, the median of the pairs' ratios (peer time / ours: above
+1, ours is faster) with their lowest and highest, and ours as a share of the matrix product's rate
+measured in the same run (bench_matmul_gflops' line, the second argument).
+
+    python3 bench/sdpa_table.py build/bench-sdpa/pairs.jsonl "matmul ...: 48.4 GFLOP/s on 1 thread, 97.3 ..."
+"""
+import json
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+
+def main():
+    rows = defaultdict(list)
+    versions = set()
+    for line in open(sys.argv[1]):
+        pair = json.loads(line)
+        rows[(pair["threads"], pair["dim"], pair["length"], pair["what"])].append(pair)
+        versions.add((pair["peer"]["torch"], pair["peer"]["cpu"], pair["ours"]["kernels"]))
+    matmul = {}
+    if len(sys.argv) > 2:
+        found = re.search(r"([\d.]+) GFLOP/s on 1 thread, ([\d.]+) GFLOP/s on 2", sys.argv[2])
+        if found:
+            matmul = {1: float(found.group(1)), 2: float(found.group(2))}
+    for torch_version, cpu, kernels in sorted(versions):
+        print(f"peer: PyTorch {torch_version} SDPA ({cpu}); ours: fused kernel ({kernels})")
+    print("| threads | d_head | L | what | ours ms | SDPA ms | ratio (median of pairs) | "
+          "pairs' range | ours GFLOP/s | of matmul |")
+    print("| ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |")
+    for (threads, dim, length, what), pairs in sorted(rows.items()):
+        ours = statistics.median(p["ours"]["ms"] for p in pairs)
+        peer = statistics.median(p["peer"]["ms"] for p in pairs)
+        ratios = [p["peer"]["ms"] / p["ours"]["ms"] for p in pairs]
+        gflops = statistics.median(p["ours"]["gflops"] for p in pairs)
+        share = f"{100 * gflops / matmul[threads]:.0f} %" if threads in matmul else ""
+        print(f"| {threads} | {dim} | {length} | {what} | {ours:,.1f} | {peer:,.1f} | "
+              f"{statistics.median(ratios):.2f}x | {min(ratios):.2f}-{max(ratios):.2f} "
+              f"({len(ratios)}) | {gflops:.1f} | {share} |")
+
+
+if __name__ == "__main__":
+    main()
