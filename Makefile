@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test faults test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
+.PHONY: setup configure build demo test test-torch2 faults test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -44,6 +44,11 @@ test-slurm: build
 
 # The HTML report checked in a real browser: installs Debian's chromium (once), then runs the
 # browser tests (a minute).
+# The same suites built against LibTorch 2.6 (GCC 14, Open MPI 5) in a Debian 13 root made once with
+# debootstrap (scripts/debian13_root.sh, ../shared/debian13.md); skipped (exit 77) without root.
+test-torch2:
+	@bash scripts/test_torch2.sh
+
 test-report: build
 	@bash scripts/install_test_tools.sh chromium
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target browser_tests

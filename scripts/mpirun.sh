@@ -51,6 +51,11 @@ done
 if [ "$interrupted" -eq 1 ]; then
   exit 130
 fi
+# Open MPI 5 (PRRTE) ends with 183 where it cannot launch the program (missing or not executable):
+# the code Open MPI 4 gives that case, 132, in both.
+if [ "${open_mpi_major:-4}" -ge 5 ] && [ "$status" = 183 ]; then
+  status=132
+fi
 case "$status" in
   0 | 1 | 2 | 3 | 4 | 70 | 130) ;;
   131 | 132)
