@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "experiments/config_keys.h"
 #include "experiments/config_schema.h"
 #include "experiments/registry.h"
 #include "experiments/yaml_values.h"
@@ -159,20 +160,6 @@ class SchedulerParser {
   SchedulerSection section_;
 };
 
-// The value of dotted `key` in a resolved config; null where the job does not read it.
-nlohmann::json ValueOf(const nlohmann::json& config, const std::string& key) {
-  const nlohmann::json* at = &config;
-  size_t start = 0;
-  for (;;) {
-    const size_t dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
-    if (!at->is_object() || !at->contains(part)) return nullptr;
-    at = &(*at)[part];
-    if (dot == std::string::npos) return *at;
-    start = dot + 1;
-  }
-}
-
 }  // namespace
 
 SchedulerSection ParseScheduler(const YAML::Node& node, const std::string& task) {
@@ -183,7 +170,7 @@ std::string EarlyStoppingGroup(const std::string& experiment, const std::vector<
                                const nlohmann::json& config) {
   std::string group = experiment;
   for (size_t i = 0; i < per.size(); ++i) {
-    const nlohmann::json value = ValueOf(config, per[i]);
+    const nlohmann::json value = ConfigValue(config, per[i]);
     group += (i == 0 ? ": " : ", ") + per[i] + "=" +
              (value.is_string() ? value.get<std::string>()
               : value.is_null() ? "-"
