@@ -45,7 +45,7 @@ Coordinator::Coordinator(Transport& transport, ResultStore& store, int64_t batch
       cost_model_(CostModelFromStore(store)),
       scheduler_(options_.max_attempts),
       writes_(store, options_.store_writes),
-      stopping_(store, batch_id) {
+      stopping_(store, writes_, batch_id) {
   // Progress lines name each job by the keys that vary within its experiment.
   std::map<std::string, std::vector<nlohmann::json>> configs;  // experiment -> its jobs' configs
   for (const JobRecord& job : store_.JobsWithMetrics(batch_id_)) {
@@ -188,8 +188,6 @@ void Coordinator::NoteProgress(int rank, Worker& worker, const Message& heartbea
 }
 
 void Coordinator::DecideOnStopping(int rank, Worker& worker) {
-  if (!worker.job->plan.early_stopping) return;
-  writes_.Flush();  // the store fences the decision on the attempt's start, which may be queued
   const auto decision =
       stopping_.Decide(worker.job->record.id, worker.attempt, worker.job->plan, *worker.progress);
   if (!decision) return;

@@ -1,6 +1,5 @@
 #include "workers/stopping_decisions.h"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -9,7 +8,8 @@
 
 namespace attnsweep {
 
-StoppingDecisions::StoppingDecisions(ResultStore& store, int64_t batch_id) : store_(store) {
+StoppingDecisions::StoppingDecisions(ResultStore& store, WriteQueue& writes, int64_t batch_id)
+    : store_(store), writes_(writes) {
   for (const RungDecisionRecord& stored : store_.RungDecisions(batch_id)) {
     const auto stopping =
         EarlyStopping::FromJson(nlohmann::json::parse(stored.rule, nullptr, false));
@@ -39,8 +39,6 @@ std::optional<RungDecision> StoppingDecisions::Decide(int64_t job_id, int attemp
                                                       const JobProgress& progress) {
   if (!plan.early_stopping) return std::nullopt;
   const EarlyStopping& stopping = *plan.early_stopping;
-  const std::vector<int64_t> epochs = stopping.DecisionEpochs();
-  if (std::find(epochs.begin(), epochs.end(), progress.epoch) == epochs.end()) return std::nullopt;
   // A figure that is not the rule's (a job without a validation split follows its training loss)
   // or that is not a number (AUC on one class) counts as the worst there is: the job cannot show
   // it is among the best.
@@ -51,6 +49,7 @@ std::optional<RungDecision> StoppingDecisions::Decide(int64_t job_id, int attemp
   }
   const RungDecision decision =
       JudgeOf(stopping).Report(stopping.group, job_id, progress.epoch, value);
+  if (!decision.judged) return std::nullopt;  // not one of the rule's epochs
   RungDecisionRecord record;
   record.job_id = job_id;
   record.attempt = attempt;
@@ -67,6 +66,7 @@ std::optional<RungDecision> StoppingDecisions::Decide(int64_t job_id, int attemp
     record.threshold = decision.threshold;
   }
   record.reason = decision.reason;
+  writes_.Flush();
   if (!store_.RecordRungDecision(record)) return std::nullopt;
   return decision;
 }

@@ -15,18 +15,20 @@
 #include "experiments/job_plan.h"
 #include "experiments/rung_rules.h"
 #include "store/result_store.h"
+#include "store/write_queue.h"
 
 namespace attnsweep {
 
 class StoppingDecisions {
  public:
-  // Replays the batch's stored decisions.
-  StoppingDecisions(ResultStore& store, int64_t batch_id);
+  // Replays the batch's stored decisions. `writes` is the coordinator's queue of starts and
+  // results: flushed before a decision is stored, which the store fences on the attempt's start.
+  StoppingDecisions(ResultStore& store, WriteQueue& writes, int64_t batch_id);
 
   // The decision about job `job_id`'s attempt `attempt`, whose plan is `plan`, now that it reports
   // `progress`; nullopt when there is none to make (no scheduler, not a decision epoch) or the
-  // store refused it (the attempt is no longer the job's current one: nobody waits for it). The
-  // store's queued writes must be in (the attempt's start among them). Throws StoreError.
+  // store refused it (the attempt is no longer the job's current one: nobody waits for it). Throws
+  // StoreError.
   std::optional<RungDecision> Decide(int64_t job_id, int attempt, const JobPlan& plan,
                                      const JobProgress& progress);
 
@@ -38,6 +40,7 @@ class StoppingDecisions {
   RungJudge& JudgeOf(const EarlyStopping& stopping);
 
   ResultStore& store_;
+  WriteQueue& writes_;
   std::map<std::string, RungJudge> judges_;  // by group
   int64_t replay_mismatches_ = 0;
 };
