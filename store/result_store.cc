@@ -200,6 +200,7 @@ std::string StoreTime(std::optional<ResultStore::WallTime> at) {
   std::snprintf(text + n, sizeof(text) - n, ".%03dZ", static_cast<int>(ms % 1000));
   return text;
 }
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 constexpr const char* kTimeOrNow = "COALESCE(NULLIF(?, ''), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
 }  // namespace
 
@@ -309,9 +310,8 @@ bool ResultStore::RecordRungDecision(const RungDecisionRecord& d) {
                    std::string("INSERT OR IGNORE INTO rung_decisions (job_id, attempt, epoch, "
                                "group_key, rule, metric, value, decision, reached, better, "
                                "allowed, threshold, reason, decided_at) SELECT ?1, ?2, ?3, ?4, ?5, "
-                               "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')") +
-                       " FROM jobs WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+                               "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ") +
+                       kNow + " FROM jobs WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
                    Statement::Prepare::kReused);
   insert.Bind(1, d.job_id)
       .Bind(2, d.attempt)
@@ -415,8 +415,6 @@ std::optional<JobLocation> ResultStore::FindJob(int64_t job_id) {
 }
 
 namespace {
-constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
 std::string ExpiresIn(double ttl_s) {
   return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+" + std::to_string(ttl_s) + " seconds')";
 }
