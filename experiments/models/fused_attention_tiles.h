@@ -130,44 +130,55 @@ inline void AddScaled(float a, const float* x, int64_t n, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+// Registers of a D-wide row that the products below keep live for each of kR rows at once: all of
+// D up to 64 floats; wider heads (128) go through D in slices of that size, since 4 rows x 8
+// registers of sums, with the loads beside them, would not fit in 32 and spilled to the stack.
+template <int kD, int kR>
+constexpr int SliceRegisters() {
+  return std::max(1, std::min<int>(kD / kLanes, kVecRegisters / 2 / kR));
+}
+
 // For r < kR: o[r * dim ...] (D) += sum_j p[r * p_stride + j] * rows[j] (each row D wide), j < n.
 template <int kD, int kR>
 void AddWeightedRows(const float* p, int64_t p_stride, const float* rows, int64_t dim, int64_t n,
                      float* o) {
   if constexpr (kD > 0 && kD % kLanes == 0) {
-    constexpr int kRegisters = kD / kLanes;
+    constexpr int kRegisters = SliceRegisters<kD, kR>();
     // At least eight independent sums (rows j, j+1, ... go to different ones), so the adds do not
     // wait on each other: one chain ran at a quarter of the FMA units' speed.
     constexpr int kChains = std::max(1, 8 / (kR * kRegisters));
-    Vec sum[kChains][kR][kRegisters] = {};
-    for (int r = 0; r < kR; ++r) {
-      for (int g = 0; g < kRegisters; ++g) sum[0][r][g] = Load(o + r * kD + g * kLanes);
-    }
-    int64_t j = 0;
-    for (; j + kChains <= n; j += kChains) {
-      for (int c = 0; c < kChains; ++c) {
-        const float* row = rows + (j + c) * kD;
-        Vec vs[kRegisters];
-        for (int g = 0; g < kRegisters; ++g) vs[g] = Load(row + g * kLanes);
-        for (int r = 0; r < kR; ++r) {
-          const Vec pj = Splat(p[r * p_stride + j + c]);
-          for (int g = 0; g < kRegisters; ++g) sum[c][r][g] += pj * vs[g];
+    for (int64_t slice = 0; slice < kD; slice += kRegisters * kLanes) {
+      Vec sum[kChains][kR][kRegisters] = {};
+      for (int r = 0; r < kR; ++r) {
+        for (int g = 0; g < kRegisters; ++g) sum[0][r][g] = Load(o + r * kD + slice + g * kLanes);
+      }
+      int64_t j = 0;
+      for (; j + kChains <= n; j += kChains) {
+        for (int c = 0; c < kChains; ++c) {
+          const float* row = rows + (j + c) * kD + slice;
+          Vec vs[kRegisters];
+          for (int g = 0; g < kRegisters; ++g) vs[g] = Load(row + g * kLanes);
+          for (int r = 0; r < kR; ++r) {
+            const Vec pj = Splat(p[r * p_stride + j + c]);
+            for (int g = 0; g < kRegisters; ++g) sum[c][r][g] += pj * vs[g];
+          }
         }
       }
-    }
-    for (; j < n; ++j) {
-      for (int r = 0; r < kR; ++r) {
-        const Vec pj = Splat(p[r * p_stride + j]);
-        for (int g = 0; g < kRegisters; ++g) sum[0][r][g] += pj * Load(rows + j * kD + g * kLanes);
+      for (; j < n; ++j) {
+        const float* row = rows + j * kD + slice;
+        for (int r = 0; r < kR; ++r) {
+          const Vec pj = Splat(p[r * p_stride + j]);
+          for (int g = 0; g < kRegisters; ++g) sum[0][r][g] += pj * Load(row + g * kLanes);
+        }
       }
-    }
-    for (int c = 1; c < kChains; ++c) {
-      for (int r = 0; r < kR; ++r) {
-        for (int g = 0; g < kRegisters; ++g) sum[0][r][g] += sum[c][r][g];
+      for (int c = 1; c < kChains; ++c) {
+        for (int r = 0; r < kR; ++r) {
+          for (int g = 0; g < kRegisters; ++g) sum[0][r][g] += sum[c][r][g];
+        }
       }
-    }
-    for (int r = 0; r < kR; ++r) {
-      for (int g = 0; g < kRegisters; ++g) Store(o + r * kD + g * kLanes, sum[0][r][g]);
+      for (int r = 0; r < kR; ++r) {
+        for (int g = 0; g < kRegisters; ++g) Store(o + r * kD + slice + g * kLanes, sum[0][r][g]);
+      }
     }
   } else {
     for (int r = 0; r < kR; ++r) {
@@ -182,20 +193,22 @@ template <int kD, int kR>
 void AddScaledToRows(const float* p, int64_t p_stride, const float* x, int64_t dim, int64_t n,
                      float* rows) {
   if constexpr (kD > 0 && kD % kLanes == 0) {
-    constexpr int kRegisters = kD / kLanes;
-    Vec xs[kR][kRegisters];
-    for (int r = 0; r < kR; ++r) {
-      for (int g = 0; g < kRegisters; ++g) xs[r][g] = Load(x + r * kD + g * kLanes);
-    }
-    for (int64_t j = 0; j < n; ++j) {
-      float* row = rows + j * kD;
-      Vec sum[kRegisters];
-      for (int g = 0; g < kRegisters; ++g) sum[g] = Load(row + g * kLanes);
+    constexpr int kRegisters = SliceRegisters<kD, kR>();
+    for (int64_t slice = 0; slice < kD; slice += kRegisters * kLanes) {
+      Vec xs[kR][kRegisters];
       for (int r = 0; r < kR; ++r) {
-        const Vec pj = Splat(p[r * p_stride + j]);
-        for (int g = 0; g < kRegisters; ++g) sum[g] += pj * xs[r][g];
+        for (int g = 0; g < kRegisters; ++g) xs[r][g] = Load(x + r * kD + slice + g * kLanes);
       }
-      for (int g = 0; g < kRegisters; ++g) Store(row + g * kLanes, sum[g]);
+      for (int64_t j = 0; j < n; ++j) {
+        float* row = rows + j * kD + slice;
+        Vec sum[kRegisters];
+        for (int g = 0; g < kRegisters; ++g) sum[g] = Load(row + g * kLanes);
+        for (int r = 0; r < kR; ++r) {
+          const Vec pj = Splat(p[r * p_stride + j]);
+          for (int g = 0; g < kRegisters; ++g) sum[g] += pj * xs[r][g];
+        }
+        for (int g = 0; g < kRegisters; ++g) Store(row + g * kLanes, sum[g]);
+      }
     }
   } else {
     for (int64_t j = 0; j < n; ++j) {
@@ -458,6 +471,8 @@ void Forward(const HeadInputs& head, int64_t key_block, float* out, float* lse) 
       return ForwardTiles<32>(head, key_block, out, lse);
     case 64:
       return ForwardTiles<64>(head, key_block, out, lse);
+    case 128:
+      return ForwardTiles<128>(head, key_block, out, lse);
     default:
       return ForwardTiles<0>(head, key_block, out, lse);
   }
@@ -472,6 +487,8 @@ void Backward(const HeadInputs& head, int64_t key_block, const float* out, const
       return BackwardTiles<32>(head, key_block, out, lse, grad_out, grad_q, grad_k, grad_v);
     case 64:
       return BackwardTiles<64>(head, key_block, out, lse, grad_out, grad_q, grad_k, grad_v);
+    case 128:
+      return BackwardTiles<128>(head, key_block, out, lse, grad_out, grad_q, grad_k, grad_v);
     default:
       return BackwardTiles<0>(head, key_block, out, lse, grad_out, grad_q, grad_k, grad_v);
   }
