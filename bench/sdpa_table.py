@@ -11,6 +11,8 @@ import statistics
 import sys
 from collections import defaultdict
 
+from paired_ratios import ratio_cells
+
 
 def main():
     rows = defaultdict(list)
@@ -36,8 +38,7 @@ def main():
         gflops = statistics.median(p["ours"]["gflops"] for p in pairs)
         share = f"{100 * gflops / matmul[threads]:.0f} %" if threads in matmul else ""
         print(f"| {threads} | {dim} | {length} | {what} | {ours:,.1f} | {peer:,.1f} | "
-              f"{statistics.median(ratios):.2f}x | {min(ratios):.2f}-{max(ratios):.2f} "
-              f"({len(ratios)}) | {gflops:.1f} | {share} |")
+              f"{ratio_cells(ratios)} | {gflops:.1f} | {share} |")
 
 
 if __name__ == "__main__":

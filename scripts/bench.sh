@@ -54,3 +54,15 @@ if [ "$status" = 77 ]; then
 elif [ "$status" != 0 ]; then
   exit "$status"
 fi
+
+# Training throughput against PyTorch 2.6 training the same classifier (bench/train_peer.py),
+# in the same root: interleaved pairs, the median ratio per variant, length and thread count.
+echo
+echo "== training throughput against PyTorch 2.6 (scripts/bench_train.sh)"
+status=0
+bash scripts/bench_train.sh "$build" || status=$?
+if [ "$status" = 77 ]; then
+  echo "(skipped: the Debian 13 root with PyTorch 2.6 cannot be made here; see the line above)"
+elif [ "$status" != 0 ]; then
+  exit "$status"
+fi

@@ -5,7 +5,7 @@
 # peer, `pairs` times over), each side the median of its timed passes after a warm-up; the table
 # gives each shape's median ratio over its pairs (above 1: ours is faster) and ours as a share of
 # the same run's 2048^3 matrix product. Usage: bench_sdpa.sh [build]
-#   SDPA_LENGTHS="2048 4096" SDPA_DIMS="16 32 64 128" SDPA_THREADS="1 2"
+#   SDPA_LENGTHS="1024 2048 4096 8192 16384" SDPA_DIMS="16 32 64 128" SDPA_THREADS="1 2"
 #   SDPA_WHATS="fwd causal fwdbwd" SDPA_PAIRS=3 SDPA_REPEATS=1   (the defaults)
 # Exit 77 (skipped) where the Debian 13 root cannot be made here.
 set -euo pipefail
@@ -24,7 +24,7 @@ matmul=$("$build/bench_matmul_gflops")
 echo "$matmul"
 for threads in ${SDPA_THREADS:-1 2}; do
   for dim in ${SDPA_DIMS:-16 32 64 128}; do
-    for length in ${SDPA_LENGTHS:-2048 4096}; do
+    for length in ${SDPA_LENGTHS:-1024 2048 4096 8192 16384}; do
       for what in ${SDPA_WHATS:-fwd causal fwdbwd}; do
         args=(--length "$length" --dim "$dim" --threads "$threads" --what "$what"
           --repeats "${SDPA_REPEATS:-1}")
