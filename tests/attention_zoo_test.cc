@@ -18,13 +18,10 @@
 #include "experiments/models/linformer_attention.h"
 #include "experiments/models/softmax_attention.h"
 #include "experiments/tasks/tasks.h"
+#include "tests/tensor_gap.h"
 
 namespace attnsweep {
 namespace {
-
-double MaxDifference(const at::Tensor& a, const at::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
 
 // Copies the shared q/k/v/output projections from `from` to `to`, so two variants compute on the
 // same weights.
@@ -51,11 +48,11 @@ TEST(ChunkedAttention, EqualsSoftmaxOnOddLengthsBlocksAndMasks) {
       CopyProjections(*exact, *chunked);
       torch::NoGradGuard no_grad;
       auto x = at::randn({2, length, 24});
-      EXPECT_LT(MaxDifference(chunked->forward(x), exact->forward(x)), 1e-5)
+      EXPECT_LT(LargestGap(chunked->forward(x), exact->forward(x)), 1e-5)
           << "block " << block << ", length " << length;
       if (length > 3) {
         auto mask = PaddingMask(2, length, {length, length - 3});
-        EXPECT_LT(MaxDifference(chunked->forward(x, mask), exact->forward(x, mask)), 1e-5)
+        EXPECT_LT(LargestGap(chunked->forward(x, mask), exact->forward(x, mask)), 1e-5)
             << "masked, block " << block << ", length " << length;
       }
     }
@@ -73,12 +70,12 @@ TEST(ChunkedAttention, GradientsEqualSoftmaxGradients) {
   auto x1 = x.clone().requires_grad_(true), x2 = x.clone().requires_grad_(true);
   (exact->forward(x1, mask) * upstream).sum().backward();
   (chunked->forward(x2, mask) * upstream).sum().backward();
-  EXPECT_LT(MaxDifference(x1.grad(), x2.grad()), 1e-4);
+  EXPECT_LT(LargestGap(x1.grad(), x2.grad()), 1e-4);
   EXPECT_LT(
-      MaxDifference(exact->qkv_projection->weight.grad(), chunked->qkv_projection->weight.grad()),
+      LargestGap(exact->qkv_projection->weight.grad(), chunked->qkv_projection->weight.grad()),
       1e-4);
-  EXPECT_LT(MaxDifference(exact->output_projection->weight.grad(),
-                          chunked->output_projection->weight.grad()),
+  EXPECT_LT(LargestGap(exact->output_projection->weight.grad(),
+                       chunked->output_projection->weight.grad()),
             1e-4);
 }
 
@@ -116,7 +113,7 @@ TEST(LinformerAttention, WithIdentityProjectionsEqualsSoftmax) {
     }
     torch::NoGradGuard no_grad;
     auto x = at::randn({2, length, 12});
-    EXPECT_LT(MaxDifference(linformer->forward(x), exact->forward(x)), 1e-5) << sharing;
+    EXPECT_LT(LargestGap(linformer->forward(x), exact->forward(x)), 1e-5) << sharing;
   }
 }
 
@@ -211,14 +208,14 @@ TEST_P(EveryVariant, AppendedPaddingDoesNotChangeRealPositions) {
   auto mask = PaddingMask(2, 24, {11, 11});
   auto alone = attention->forward(x, PaddingMask(2, 11, {11, 11}));
   auto with_padding = attention->forward(padded, mask);
-  EXPECT_LT(MaxDifference(with_padding.slice(1, 0, 11), alone), 1e-5);
+  EXPECT_LT(LargestGap(with_padding.slice(1, 0, 11), alone), 1e-5);
 
   // The classifier too: pooling over real positions only.
   torch::manual_seed(22);
   SequenceClassifier classifier = MakeClassifier(ModelConfig(GetParam()), 24);
   classifier->eval();
-  EXPECT_LT(MaxDifference(classifier->forward(padded, mask),
-                          classifier->forward(x, PaddingMask(2, 11, {11, 11}))),
+  EXPECT_LT(LargestGap(classifier->forward(padded, mask),
+                       classifier->forward(x, PaddingMask(2, 11, {11, 11}))),
             1e-5);
 }
 

@@ -15,13 +15,10 @@
 #include "experiments/models/fused_attention_isa.h"
 #include "experiments/models/fused_attention_kernel.h"
 #include "experiments/models/softmax_attention.h"
+#include "tests/tensor_gap.h"
 
 namespace attnsweep {
 namespace {
-
-double LargestGap(const at::Tensor& a, const at::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
 
 at::Tensor PlainAtenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                               const at::Tensor& mask) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/models/gru_sequence.h"
+
 namespace attnsweep {
 
 GruMixerImpl::GruMixerImpl(const GruMixerOptions& options_) : options(options_) { reset(); }
@@ -14,6 +16,11 @@ void GruMixerImpl::reset() {
 
 torch::Tensor GruMixerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask) {
   CheckAttentionInput(x, key_padding_mask, options.d_model());
+  // Our fused sequence where it runs (float32 CPU), LibTorch's GRU elsewhere: the same weights.
+  if (GruSequenceTakes(x)) {
+    const auto weights = gru->all_weights();  // w_ih, w_hh, b_ih, b_hh of its one layer
+    return GruSequence(x, weights[0], weights[1], weights[2], weights[3]);
+  }
   return std::get<0>(gru->forward(x));
 }
 
