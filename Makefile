@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test test-torch2 faults test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
+.PHONY: setup configure build demo test test-torch2 test-torch2-cuda faults test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -48,6 +48,9 @@ test-slurm: build
 # debootstrap (scripts/debian13_root.sh, ../shared/debian13.md); skipped (exit 77) without root.
 test-torch2:
 	@bash scripts/test_torch2.sh
+
+test-torch2-cuda:
+	@bash scripts/test_torch2_cuda.sh
 
 test-report: build
 	@bash scripts/install_test_tools.sh chromium

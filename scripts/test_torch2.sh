@@ -6,6 +6,9 @@
 # to ROOT/src/attnsweep; the build stays in ROOT/src/attnsweep/build between runs.
 # Usage: scripts/test_torch2.sh [ctest arguments]   Exit 77 where the root cannot be made here.
 set -euo pipefail
+# The ctest arguments, quoted for the shell inside the root (a -R pattern holds | and spaces).
+ctest_args=$(printf ' %q' "$@")
+[ $# -gt 0 ] || ctest_args=
 here=$(cd "$(dirname "$0")/.." && pwd)
 packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp libopenmpi-dev
   openmpi-bin libyaml-cpp-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libgtest-dev
@@ -22,4 +25,4 @@ run sh -c "cd /src/attnsweep && cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDe
 run sh -c "cd /src/attnsweep && cmake --build build -j $jobs >>build.log 2>&1 ||
   { grep -m20 -B2 -A6 'error' build.log; exit 1; }; echo 'built; warnings:' \$(grep -c 'warning:' build.log)"
 # As `make test` (Makefile), with the arguments given appended.
-run sh -c "cd /src/attnsweep/build && ctest --output-on-failure -j $jobs -LE 'browser|multihost|slurm|faults' $*"
+run sh -c "cd /src/attnsweep/build && ctest --output-on-failure -j $jobs -LE 'browser|multihost|slurm|faults'$ctest_args"

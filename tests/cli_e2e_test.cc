@@ -84,9 +84,18 @@ TEST_F(CliTest, DeviceIsRecordedAndCudaOnABuildWithoutItIsRefused) {
   auto cpu = Run("run grid.yaml --db a.db --device cpu --threads-per-rank 1");
   ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE device = 'cpu'"), 5);
-  // This machine's build is CPU-only (Debian's LibTorch): --device cuda stores nothing, exit 2.
   auto cuda = Run("run grid.yaml --db a.db --device cuda");
-  if (cuda.exit_code == 0) GTEST_SKIP() << "built against a CUDA LibTorch";
+  if (ATTNSWEEP_BUILT_WITH_CUDA) {
+    if (cuda.exit_code == 0) GTEST_SKIP() << "a CUDA build on a machine with a GPU: gpu_tests";
+    // A CUDA build where no GPU is visible: each worker says so and takes no job; the sweep stops
+    // with exit 4, its jobs pending for resume (docs/gpu.md).
+    EXPECT_EQ(cuda.exit_code, 4) << cuda.err;
+    EXPECT_NE(cuda.err.find("--device cuda: no GPU is visible here"), std::string::npos)
+        << cuda.err;
+    EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'pending'"), 5);
+    return;
+  }
+  // A build without CUDA (Debian's LibTorch): --device cuda stores nothing, exit 2.
   EXPECT_EQ(cuda.exit_code, 2) << cuda.err;
   EXPECT_NE(cuda.err.find("--device cuda: this build of attnsweep has no CUDA"), std::string::npos)
       << cuda.err;
