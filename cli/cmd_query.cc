@@ -4,6 +4,7 @@
 
 #include "cli/common.h"
 #include "experiments/base/exit_codes.h"
+#include "experiments/base/units.h"
 #include "store/readonly_query.h"
 #include "store/result_store.h"
 
@@ -18,12 +19,31 @@ CLI::App* SetupQueryCommand(CLI::App& app, QueryOptions* options) {
       ->required();
   AddDbOption(query, &options->db);
   AddFormatOption(query, &options->format);
+  QueryLimits* limits = &options->limits;
+  query->add_option_function<std::string>(
+      "--time-limit",
+      [limits](const std::string& text) {
+        const auto seconds = ParseDurationSeconds(text);
+        if (!seconds || *seconds <= 0) {
+          throw CLI::ValidationError("--time-limit", "'" + text +
+                                                         "' is not a positive duration such as "
+                                                         "30s, 10m or 2h");
+        }
+        limits->seconds = *seconds;
+      },
+      "stop the statement past this (30s, 10m, 2h; default 60s)");
+  query
+      ->add_option_function<int64_t>(
+          "--max-result-mb",
+          [limits](int64_t megabytes) { limits->result_bytes = megabytes << 20; },
+          "stop the statement when its result passes this many MB (default 256)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   return query;
 }
 
 int RunQueryCommand(const QueryOptions& options) {
   ResultStore store = ResultStore::OpenReadOnly(options.db);
-  const QueryResult result = RunReadOnlyQuery(store.db(), options.sql);
+  const QueryResult result = RunReadOnlyQuery(store.db(), options.sql, options.limits);
   Table table;
   table.columns = result.columns;
   for (const auto& row : result.rows) {

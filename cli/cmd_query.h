@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "store/readonly_query.h"
+
 namespace CLI {
 class App;
 }
@@ -13,6 +15,7 @@ struct QueryOptions {
   std::string sql;
   std::string db = "attnsweep.db";
   std::string format = "table";
+  QueryLimits limits;
 };
 
 CLI::App* SetupQueryCommand(CLI::App& app, QueryOptions* options);

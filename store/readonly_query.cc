@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 
@@ -25,8 +27,42 @@ const char* const kPragmasTakingAName[] = {"table_info", "table_xinfo", "index_l
                                            "index_info", "index_xinfo", "foreign_key_list",
                                            "table_list"};
 
+// SQLite's own functions that only compute on their arguments (core, aggregate, window, date and
+// time, math, JSON): a query may call these and no others. Refused, among others: fts3_tokenizer
+// (returns a pointer into libsqlite3; with two arguments registers one as a tokenizer),
+// load_extension, and whatever a later SQLite adds, until it is looked at and listed here.
+const char* const kAllowedFunctions[] = {
+    // core
+    "abs", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex", "ifnull", "iif",
+    "instr", "length", "like", "likelihood", "likely", "lower", "ltrim", "max", "min", "nullif",
+    "octet_length", "printf", "quote", "random", "randomblob", "replace", "round", "rtrim", "sign",
+    "soundex", "sqlite_version", "substr", "substring", "trim", "typeof", "unhex", "unicode",
+    "unlikely", "upper", "zeroblob",
+    // aggregate
+    "avg", "count", "group_concat", "string_agg", "sum", "total",
+    // window
+    "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+    "first_value", "last_value", "nth_value",
+    // date and time
+    "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff",
+    // math
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh",
+    "degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians",
+    "sin", "sinh", "sqrt", "tan", "tanh", "trunc",
+    // JSON
+    "json", "jsonb", "->", "->>", "json_array", "json_array_length", "json_error_position",
+    "json_extract", "json_insert", "json_object", "json_patch", "json_pretty", "json_quote",
+    "json_remove", "json_replace", "json_set", "json_type", "json_valid", "json_group_array",
+    "json_group_object", "json_each", "json_tree"};
+
 bool InList(const char* const* begin, const char* const* end, const std::string& name) {
   return std::any_of(begin, end, [&](const char* p) { return name == p; });
+}
+
+std::string Lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return text;
 }
 
 // Why the authorizer last refused, so the message can say it (SQLite only says "not authorized").
@@ -43,13 +79,19 @@ int Authorize(void*, int action, const char* arg1, const char* arg2, const char*
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_FUNCTION: {
+      // arg2 is the function's name.
+      const std::string name = Lowercase(arg2 ? arg2 : "");
+      if (InList(std::begin(kAllowedFunctions), std::end(kAllowedFunctions), name))
+        return SQLITE_OK;
+      return refuse("call " + name +
+                    "() (only SQLite's plain functions are allowed: core, aggregate, window, "
+                    "date and time, math and JSON ones)");
+    }
     case SQLITE_PRAGMA: {
-      std::string name = a1;
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return std::tolower(c); });
+      const std::string name = Lowercase(a1);
       const bool known = InList(std::begin(kReadOnlyPragmas), std::end(kReadOnlyPragmas), name);
       const bool takes_name =
           InList(std::begin(kPragmasTakingAName), std::end(kPragmasTakingAName), name);
@@ -135,12 +177,79 @@ Database OpenGuardedReadOnly(const std::string& path) {
     db = OpenReadable(path);
   }
   db.Exec("PRAGMA query_only = 1");
+  sqlite3_limit(db.get(), SQLITE_LIMIT_LENGTH, kQueryValueBytes);
   sqlite3_set_authorizer(db.get(), Authorize, nullptr);
   return db;
 }
 
-QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql) {
+namespace {
+
+// Stops the statement running on `db` past its deadline: SQLite calls the handler every few
+// thousand steps of its program, and a non-zero answer interrupts the statement.
+class QueryDeadline {
+ public:
+  QueryDeadline(sqlite3* db, double seconds)
+      : db_(db),
+        deadline_(std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(std::min(seconds, 1e9)))) {
+    sqlite3_progress_handler(db_, 10000, &QueryDeadline::Passed, this);
+  }
+  ~QueryDeadline() { sqlite3_progress_handler(db_, 0, nullptr, nullptr); }
+  QueryDeadline(const QueryDeadline&) = delete;
+  QueryDeadline& operator=(const QueryDeadline&) = delete;
+
+  bool passed() const { return passed_; }
+
+ private:
+  static int Passed(void* self) {
+    auto* deadline = static_cast<QueryDeadline*>(self);
+    deadline->passed_ = std::chrono::steady_clock::now() > deadline->deadline_;
+    return deadline->passed_ ? 1 : 0;
+  }
+
+  sqlite3* db_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool passed_ = false;
+};
+
+std::string Seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g s", seconds);
+  return text;
+}
+
+// What a failed prepare or step means: a damaged store is a store error (exit 3), the rest is the
+// user's SQL (exit 2).
+[[noreturn]] void FailQuery(const Database& db, int code, const QueryDeadline& deadline,
+                            const QueryLimits& limits) {
+  const std::string message = sqlite3_errmsg(db.get());
+  switch (code & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      throw StoreError("store '" + db.path() + "' is damaged (" + message +
+                           "): recover what it holds with `sqlite3 " + db.path() +
+                           " .recover | sqlite3 recovered.db`",
+                       code);
+    case SQLITE_INTERRUPT:
+      if (deadline.passed()) {
+        throw QueryRefused("the query ran past its time limit of " + Seconds(limits.seconds) +
+                           " and was stopped: narrow it (WHERE, LIMIT), or raise --time-limit");
+      }
+      break;
+    case SQLITE_TOOBIG:
+      throw QueryRefused("the query made a value larger than " +
+                         std::to_string(kQueryValueBytes >> 20) + " MB (" + message + ")");
+  }
+  throw QueryRefused("SQL error: " + message);
+}
+
+}  // namespace
+
+QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql,
+                             const QueryLimits& limits) {
   t_refusal.clear();
+  const QueryDeadline deadline(db.get(), limits.seconds);
   const char* tail = nullptr;
   sqlite3_stmt* raw = nullptr;
   const int rc =
@@ -151,7 +260,7 @@ QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql) {
       throw QueryRefused("query refused: attnsweep query is read-only, and this statement does " +
                          t_refusal + "; use sqlite3 on a copy of the store to change it");
     }
-    throw QueryRefused(std::string("SQL error: ") + sqlite3_errmsg(db.get()));
+    FailQuery(db, rc, deadline, limits);
   }
   if (!stmt) throw QueryRefused("the query is empty: give one SQL statement, such as SELECT ...");
   const std::string rest(tail ? tail : "");
@@ -165,11 +274,11 @@ QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql) {
   QueryResult result;
   const int columns = sqlite3_column_count(stmt.get());
   for (int i = 0; i < columns; ++i) result.columns.push_back(sqlite3_column_name(stmt.get(), i));
+  int64_t result_bytes = 0;
   for (;;) {
     const int step = sqlite3_step(stmt.get());
     if (step == SQLITE_DONE) break;
-    if (step != SQLITE_ROW)
-      throw QueryRefused(std::string("SQL error: ") + sqlite3_errmsg(db.get()));
+    if (step != SQLITE_ROW) FailQuery(db, sqlite3_extended_errcode(db.get()), deadline, limits);
     std::vector<Cell> row;
     row.reserve(columns);
     for (int i = 0; i < columns; ++i) {
@@ -192,6 +301,17 @@ QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql) {
               std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), i)),
                           static_cast<size_t>(sqlite3_column_bytes(stmt.get(), i))));
       }
+    }
+    // Each cell as it is held: 8 bytes and its text's.
+    for (const Cell& cell : row) {
+      const auto* text = std::get_if<std::string>(&cell);
+      result_bytes += 8 + static_cast<int64_t>(text ? text->size() : 0);
+    }
+    if (result_bytes > limits.result_bytes) {
+      throw QueryRefused("the query's result passed its limit of " +
+                         std::to_string(limits.result_bytes >> 20) + " MB after " +
+                         std::to_string(result.rows.size()) +
+                         " rows: narrow it (WHERE, LIMIT), or raise --max-result-mb");
     }
     result.rows.push_back(std::move(row));
   }

@@ -43,6 +43,9 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
   if (rc != SQLITE_OK) Fail("open", rc);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // fts3_tokenizer() returns a pointer into libsqlite3 and, with two arguments, installs any
+  // pointer as a tokenizer: a known exploit primitive, on in Debian's build. Nothing here uses it.
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
   if (mode == Mode::kReadWriteCreate && sqlite3_db_readonly(raw, "main") == 1) {
     throw StoreError("store '" + path +
                          "' is read-only: make the file and its folder writable, or pass --db "
