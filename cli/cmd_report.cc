@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +14,7 @@
 #include "cli/analysis/results_pivot.h"
 #include "cli/common.h"
 #include "cli/job_rows.h"
+#include "cli/output_file.h"
 #include "experiments/base/build_info.h"
 #include "experiments/base/exit_codes.h"
 #include "experiments/registry.h"
@@ -143,6 +145,12 @@ int RunReportCommand(const ReportOptions& options) {
     }
   }
   ResultStore store = ResultStore::OpenReadOnly(options.db);
+  if (!OutputMayBeWritten(options.output, options.db, store)) return kExitBadInput;
+  const std::string extension = std::filesystem::path(options.output).extension().string();
+  if (extension != ".html" && extension != ".htm") {
+    PrintError("report writes HTML: name -o's file .html (got '" + options.output + "')");
+    return kExitBadInput;
+  }
   const auto batch_ids = SelectBatches(store, options.batches, options.all, options.db);
   if (!batch_ids) return kExitBadInput;
   ReportContent content;

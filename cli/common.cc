@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <regex>
 
@@ -66,17 +65,6 @@ void AddBatchSelection(CLI::App* command, std::vector<std::string>* batches, boo
                       "batch ids or names (default: the newest batch; every batch when --where "
                       "names batch_id)");
   command->add_flag("--all", *all, "every batch in the store (the batch becomes a key)");
-}
-
-bool WriteOutputFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) {
-    PrintError("cannot write '" + path + "': check the folder exists and is writable");
-    return false;
-  }
-  return true;
 }
 
 void PrintNote(const std::string& message) { std::fprintf(stderr, "note: %s\n", message.c_str()); }

@@ -40,10 +40,6 @@ void AddBatchSelection(CLI::App* command, std::vector<std::string>* batches, boo
 
 void PrintTable(const Table& table, const std::string& format);
 
-// Writes `text` to the file at `path` (replacing it); false, with the reason printed, when it
-// cannot.
-bool WriteOutputFile(const std::string& path, const std::string& text);
-
 // Prints "note: ..." on stderr: what a reader should know about a table, kept off stdout so that
 // csv and json stay clean.
 void PrintNote(const std::string& message);
