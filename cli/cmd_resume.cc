@@ -27,8 +27,11 @@ CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options) {
 
 int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher* launcher) {
   BatchService service(mpi, launcher, options.sweep);
-  InstallInterruptHandlers();
-  if (!service.is_coordinator()) return service.ServeAsWorker();
+  if (!service.is_coordinator()) {
+    InstallInterruptHandlers();
+    return service.ServeAsWorker();
+  }
+  // The coordinator's signals become flags when it first writes (BatchService::Resume).
   if (!ExistingStore(options.db,
                      "nothing was stored there. If `run` was stopped before it stored its batch, "
                      "start `attnsweep run GRID.yaml` again; if the store is elsewhere, pass it "

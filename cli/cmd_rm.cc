@@ -33,7 +33,8 @@ int RunRmCommand(const RmOptions& options) {
     if (batch.lease_live) {
       PrintError("batch " + std::to_string(id) + " is running (coordinator " + batch.lease_owner +
                  "): `attnsweep stop " + std::to_string(id) + "` it first, then rm it");
-      return kExitBadInput;
+      // As `resume` answers a batch another live coordinator holds.
+      return kExitStoreError;
     }
   }
   for (int64_t id : *batch_ids) {

@@ -14,6 +14,7 @@
 #include "cli/job_table.h"
 #include "cli/sweep_command.h"
 #include "experiments/base/exit_codes.h"
+#include "experiments/base/units.h"
 #include "experiments/grid.h"
 #include "workers/batch_service.h"
 #include "workers/interrupts.h"
@@ -37,6 +38,10 @@ CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
 }
 
 namespace {
+
+// The largest grid file read: a grid written by hand or a script is kilobytes; past this it is a
+// mistake (a data file given as the grid), and YAML's parser would hold many times its size.
+constexpr int64_t kLargestGridBytes = 4 << 20;
 
 bool ReadFile(const std::string& path, std::string* text) {
   std::ifstream in(path, std::ios::binary);
@@ -79,6 +84,22 @@ BatchToRun StartFromGrid(const RunOptions& options, BatchService& service) {
                                                 "' is a directory, not a grid file: give the "
                                                 "grid's YAML file");
   }
+  // Looked at before it is opened: a FIFO would block the open, /dev/zero would never end.
+  const auto status = std::filesystem::status(options.grid_path, no_type);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return BatchToRun::Ended(kExitBadInput, "'" + options.grid_path +
+                                                "' is not a regular file (a FIFO, a device or a "
+                                                "socket): give the grid's YAML file");
+  }
+  if (const auto size = std::filesystem::file_size(options.grid_path, no_type);
+      !no_type && size > kLargestGridBytes) {
+    return BatchToRun::Ended(kExitBadInput, "grid file '" + options.grid_path + "' holds " +
+                                                FormatSize(static_cast<int64_t>(size)) +
+                                                ", more than a grid may (" +
+                                                FormatSize(kLargestGridBytes) +
+                                                "): write ranges (`range:`, `geom:`) instead "
+                                                "of long lists");
+  }
   if (!ReadFile(options.grid_path, &text)) {
     return BatchToRun::Ended(kExitBadInput, "cannot read grid file '" + options.grid_path +
                                                 "': " + std::strerror(errno));
@@ -109,8 +130,11 @@ BatchToRun StartFromGrid(const RunOptions& options, BatchService& service) {
 
 int RunRunCommand(const RunOptions& options, MpiRuntime& mpi, JobLauncher* launcher) {
   BatchService service(mpi, launcher, options.sweep);
-  InstallInterruptHandlers();
-  if (!service.is_coordinator()) return service.ServeAsWorker();
+  if (!service.is_coordinator()) {
+    InstallInterruptHandlers();
+    return service.ServeAsWorker();
+  }
+  // The coordinator's signals become flags when it first writes (BatchService::Start).
   return FinishSweepCommand(service, StartFromGrid(options, service));
 }
 

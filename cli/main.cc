@@ -31,6 +31,7 @@
 #include "experiments/builtins.h"
 #include "store/readonly_query.h"
 #include "store/sqlite_handle.h"
+#include "workers/interrupts.h"
 #include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
 #include "workers/mpi_runtime.h"
@@ -164,6 +165,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnsweep::ExitAtOnceOnInterrupt();
   try {
     return Main(argc, argv);
   } catch (const std::exception& e) {

@@ -295,6 +295,46 @@ TEST_F(CliTest, OutOfMemoryJobIsAStoredResultAndExitIsOne) {
   EXPECT_NE(results.out.find("1048576  OOM"), std::string::npos) << results.out;
 }
 
+TEST_F(CliTest, ASignalBeforeTheSweepEndsTheCommandAtOnceStoringNothing) {
+  // Preparing two million synthetic customers takes minutes and polls for no signal: SIGTERM (from
+  // timeout, Slurm or systemd) must still end it, with 130, before anything is stored.
+  Write("big.yaml",
+        "experiments:\n  - name: t\n    task: train\n    params: {data.customers: 2000000}\n");
+  const pid_t pid = testing::StartShell(
+      "exec " + testing::Attnsweep() + " run big.yaml --db a.db 2>err.txt", dir_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(testing::WaitExitCode(pid), 130) << testing::ReadFileText(dir_ + "/err.txt");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count(), 2.0);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/a.db"));
+  EXPECT_NE(testing::ReadFileText(dir_ + "/err.txt").find("interrupted; nothing was stored"),
+            std::string::npos);
+}
+
+TEST_F(CliTest, SighupStopsASweepAsSigtermDoes) {
+  // A terminal closing under a one-process run: the job in flight is interrupted, not charged.
+  const auto [pid, done] = StartSlowSweepAndWait(2, "err.txt");
+  ASSERT_GE(done, 2);
+  ::kill(pid, SIGHUP);
+  EXPECT_EQ(testing::WaitExitCode(pid), 130) << testing::ReadFileText(dir_ + "/err.txt");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'running'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'interrupted'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'rank_died'"), 0);
+  EXPECT_EQ(QueryInt("SELECT status = 'interrupted' FROM batches"), 1);
+}
+
+TEST_F(CliTest, RmOfABatchALiveCoordinatorHoldsIsAStoreErrorAndDeletesNothing) {
+  const auto [pid, done] = StartSlowSweepAndWait(1, "err.txt");
+  ASSERT_GE(done, 1);
+  auto rm = Run("rm 1 --db a.db");
+  EXPECT_EQ(rm.exit_code, 3) << rm.err;
+  EXPECT_NE(rm.err.find("batch 1 is running"), std::string::npos) << rm.err;
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(testing::WaitExitCode(pid), 130);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs"), 8);
+}
+
 TEST_F(CliTest, InterruptMarksTheJobInFlightAndKeepsWhatIsDone) {
   const auto [pid, done] = StartSlowSweepAndWait(2, "err.txt");
   ASSERT_GE(done, 2);

@@ -1,5 +1,7 @@
 #include "workers/batch_service.h"
 
+#include "workers/interrupts.h"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -199,6 +201,8 @@ BatchToRun BatchService::Start(const NewBatchRequest& request) {
                     job.limits.dump(), job.plan.ToJson().dump()});
   }
   int64_t reused = 0;
+  // From here a signal must end the sweep in order (the batch interrupted, resumable), not at once.
+  InstallInterruptHandlers();
   const int64_t batch_id = store_->CreateBatch(
       {grid.name, request.grid_text, std::filesystem::absolute(request.grid_path).string(),
        HostName(), GitRevision(), VersionsJson(mpi_), grid.description, grid.tags},
@@ -231,6 +235,8 @@ BatchToRun BatchService::Resume(const ResumeRequest& request) {
   }
   WarnIfGridFileChanged(*store.FindBatchRecord(*batch_id));
 
+  // From here a signal must end the sweep in order (the batch interrupted, resumable), not at once.
+  InstallInterruptHandlers();
   const LeaseClaim claim = store.AcquireLease(*batch_id, LeaseOwner(),
                                               CoordinatorOptions().lease_ttl_s, LeaseHolderIsDead);
   if (!claim.acquired) {

@@ -190,6 +190,8 @@ std::unique_ptr<JobLauncher> JobLauncher::Start(std::string* why) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(0);
     prctl(PR_SET_NAME, "attnsweep-launch");
+    // The command's "interrupted; nothing was stored" exit is not the launcher's to say.
+    for (int number : {SIGINT, SIGTERM, SIGHUP}) ::signal(number, SIG_DFL);
     // A group of its own, like the job processes: a Ctrl-C at the terminal reaches the worker,
     // which stops its job gently, not the launcher, which would take the job down with it.
     setpgid(0, 0);
