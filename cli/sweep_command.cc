@@ -22,12 +22,10 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings) {
   command->add_option_function<std::string>(
       "--job-timeout",
       [settings](const std::string& text) {
-        const auto seconds = ParseDurationSeconds(text);
-        if (!seconds) {
-          throw CLI::ValidationError("--job-timeout",
-                                     "'" + text + "' is not a duration such as 90s, 30m or 2h");
+        if (const std::string problem = JobTimeoutProblem(text); !problem.empty()) {
+          throw CLI::ValidationError("--job-timeout", problem);
         }
-        settings->job_timeout_s = *seconds;
+        settings->job_timeout_s = *ParseDurationSeconds(text);
       },
       "kill a job running longer than this (90s, 30m, 2h; process and host isolation); an "
       "experiment's limits.timeout wins");
@@ -50,6 +48,12 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   command->parse_complete_callback([settings] {
+    if (settings->isolation == "inproc" && settings->job_timeout_s > 0) {
+      throw CLI::ValidationError("--job-timeout",
+                                 "inproc jobs cannot be timed out: they run in the worker's own "
+                                 "thread, which no kill can end alone; use --isolation process "
+                                 "or host with a timeout");
+    }
     if (settings->device == "cuda" && !BuiltWithCuda()) {
       throw CLI::ValidationError(
           "--device cuda", "this build of attnsweep has no CUDA (LibTorch " + LibTorchVersion() +

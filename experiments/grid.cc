@@ -435,12 +435,16 @@ nlohmann::json GridParser::ParseLimits(const YAML::Node& node) {
     }
   }
   if (auto timeout = scalar("timeout")) {
-    if (auto seconds = ParseDurationSeconds(*timeout)) {
-      limits["timeout_s"] = *seconds;
+    if (const std::string problem = JobTimeoutProblem(*timeout); problem.empty()) {
+      limits["timeout_s"] = *ParseDurationSeconds(*timeout);
     } else {
-      Error(MarkOf(node["timeout"]),
-            "'limits.timeout' must be a duration such as 90s, 30m or 2h, got '" + *timeout + "'");
+      Error(MarkOf(node["timeout"]), "'limits.timeout': " + problem);
     }
+  }
+  if (limits.contains("timeout_s") && limits.value("isolation", "") == "inproc") {
+    Error(MarkOf(node["timeout"]),
+          "'limits.timeout': inproc jobs cannot be timed out: they run in the worker's own "
+          "thread, which no kill can end alone; use isolation process or host with a timeout");
   }
   if (auto memory = scalar("memory")) {
     if (const std::string problem = JobMemoryCapProblem(*memory); problem.empty()) {

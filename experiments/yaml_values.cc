@@ -122,7 +122,16 @@ std::optional<nlohmann::json> FromText(const std::string& text, const ParamSpec&
     case ParamType::kInt: {
       int64_t v;
       if (!ParseInt(text, &v)) {
-        *error = "'" + spec.key + "' must be an integer, got '" + text + "'";
+        double whole;
+        if (ParseDouble(text, &whole) && std::isfinite(whole) && whole == std::floor(whole)) {
+          // An integer, past what one holds exactly (9e15): say so, not "not an integer".
+          *error =
+              "'" + spec.key + "' must be " +
+              (spec.min || spec.max ? RangeText(spec) : std::string("an integer of at most 9e15")) +
+              ", got " + text + ": too large";
+        } else {
+          *error = "'" + spec.key + "' must be an integer, got '" + text + "'";
+        }
         return std::nullopt;
       }
       bool low = spec.min && v < *spec.min;

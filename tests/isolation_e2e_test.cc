@@ -270,7 +270,7 @@ TEST_F(CliTest, BadLimitsAreGridErrors) {
   auto run = Run("run bad.yaml --db a.db");
   EXPECT_EQ(run.exit_code, 2);
   for (const char* message :
-       {"bad.yaml:4:23: error: 'limits.timeout' must be a duration such as 90s, 30m or 2h",
+       {"bad.yaml:4:23: error: 'limits.timeout': 'soon' is not a duration such as 90s, 30m or 2h",
         "bad.yaml:4:37: error: 'limits.memory': 'lots' is not a size such as 512M or 16G",
         "bad.yaml:4:54: error: 'limits.isolation' must be process, host, inproc or auto",
         "bad.yaml:4:76: error: 'limits.max_attempts' must be an integer from 1 to 100",

@@ -19,9 +19,8 @@ std::optional<std::pair<double, std::string>> NumberAndSuffix(const std::string&
   return std::make_pair(value, suffix);
 }
 
-}  // namespace
-
-std::optional<double> ParseDurationSeconds(const std::string& text) {
+// Seconds or bytes before the bounds are applied: what the text says, however large.
+std::optional<double> DurationOf(const std::string& text) {
   auto parsed = NumberAndSuffix(text);
   if (!parsed) return std::nullopt;
   const auto& [value, suffix] = *parsed;
@@ -32,7 +31,7 @@ std::optional<double> ParseDurationSeconds(const std::string& text) {
   return std::nullopt;
 }
 
-std::optional<int64_t> ParseSizeBytes(const std::string& text) {
+std::optional<double> SizeOf(const std::string& text) {
   auto parsed = NumberAndSuffix(text);
   if (!parsed) return std::nullopt;
   const auto& [value, suffix] = *parsed;
@@ -42,13 +41,33 @@ std::optional<int64_t> ParseSizeBytes(const std::string& text) {
   if (suffix == "m" || suffix == "mb" || suffix == "mib") scale = 1024.0 * 1024;
   if (suffix == "g" || suffix == "gb" || suffix == "gib") scale = 1024.0 * 1024 * 1024;
   if (suffix == "t" || suffix == "tb" || suffix == "tib") scale = 1024.0 * 1024 * 1024 * 1024;
+  if (suffix == "p" || suffix == "pb" || suffix == "pib")
+    scale = 1024.0 * 1024 * 1024 * 1024 * 1024;
   if (scale == 0) return std::nullopt;
-  return static_cast<int64_t>(value * scale);
+  return value * scale;
+}
+
+}  // namespace
+
+std::optional<double> ParseDurationSeconds(const std::string& text) {
+  const auto seconds = DurationOf(text);
+  if (!seconds || *seconds > kLongestDurationSeconds) return std::nullopt;
+  return seconds;
+}
+
+std::optional<int64_t> ParseSizeBytes(const std::string& text) {
+  const auto bytes = SizeOf(text);
+  if (!bytes || *bytes > static_cast<double>(kLargestSizeBytes)) return std::nullopt;
+  return static_cast<int64_t>(*bytes);
 }
 
 std::string JobMemoryCapProblem(const std::string& text) {
+  if (!SizeOf(text)) return "'" + text + "' is not a size such as 512M or 16G";
   const auto bytes = ParseSizeBytes(text);
-  if (!bytes) return "'" + text + "' is not a size such as 512M or 16G";
+  if (!bytes) {
+    return "'" + text + "' is larger than any machine's memory (at most " +
+           FormatSize(kLargestSizeBytes) + "; leave it out for no cap)";
+  }
   if (*bytes < kSmallestJobMemoryCap) {
     return "'" + text + "' is too small for any job (a job process holds about 80 MB before it " +
            "computes anything): give at least " + FormatSize(kSmallestJobMemoryCap) +
@@ -57,11 +76,21 @@ std::string JobMemoryCapProblem(const std::string& text) {
   return "";
 }
 
+std::string JobTimeoutProblem(const std::string& text) {
+  const auto seconds = DurationOf(text);
+  if (!seconds) return "'" + text + "' is not a duration such as 90s, 30m or 2h";
+  if (*seconds <= 0) return "'" + text + "' is no time at all: leave it out for no timeout";
+  if (*seconds > kLongestDurationSeconds) {
+    return "'" + text + "' is longer than a timeout may be (366d): leave it out for no timeout";
+  }
+  return "";
+}
+
 std::string FormatSize(int64_t bytes) {
-  const char* suffixes[] = {"B", "K", "M", "G", "T"};
+  const char* suffixes[] = {"B", "K", "M", "G", "T", "P"};
   double value = static_cast<double>(bytes);
   int unit = 0;
-  while (unit < 4 && value >= 1024) {
+  while (unit < 5 && value >= 1024) {
     value /= 1024;
     ++unit;
   }
