@@ -69,9 +69,20 @@ case "$status" in
       "the batch." >&2
     ;;
   *)
-    echo "scripts/mpirun.sh: mpirun ended with status $status: a rank crashed or was killed" \
-      "(signal $((status > 128 ? status - 128 : 0)) when above 128). What finished is stored;" \
-      "\`attnsweep resume --db STORE\` finishes the batch." >&2
+    if [ "${open_mpi_major:-4}" -ge 5 ] && [ "$status" = 213 ]; then
+      # PRRTE's code for arguments or settings it refuses (an unknown option, a bad --map-by): no
+      # rank started; its own message is above.
+      echo "scripts/mpirun.sh: mpirun (Open MPI 5) refused its arguments or settings (status 213;" \
+        "its message is above): nothing ran." >&2
+    elif [ "$status" -gt 128 ] && [ "$status" -le 192 ]; then
+      echo "scripts/mpirun.sh: mpirun ended with status $status: a rank crashed or was killed" \
+        "(signal $((status - 128))). What finished is stored; \`attnsweep resume --db STORE\`" \
+        "finishes the batch." >&2
+    else
+      echo "scripts/mpirun.sh: mpirun ended with status $status (not one of attnsweep's exit" \
+        "codes, nor a signal): see Open MPI's message above. What finished is stored;" \
+        "\`attnsweep resume --db STORE\` finishes the batch." >&2
+    fi
     ;;
 esac
 exit "$status"

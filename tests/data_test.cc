@@ -4,6 +4,7 @@
 
 #include "tests/scratch_dir_test.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +22,7 @@
 #include "experiments/base/sha256.h"
 #include "experiments/data/csv_reader.h"
 #include "experiments/data/data_error.h"
+#include "experiments/data/data_fingerprint.h"
 #include "experiments/data/dataset.h"
 #include "experiments/data/prepared_data.h"
 #include "experiments/data/synthetic.h"
@@ -324,6 +327,30 @@ TEST_F(DataTest, QuotedFieldsAndLineEndings) {
   const auto entries = ReadDictionary(Path("d.csv"));
   EXPECT_EQ(entries.at(5411), "grocery; and more");
   EXPECT_EQ(entries.at(6011), "say \"cash\"");
+}
+
+TEST(CacheRoot, WithoutHomeIsTheAccountsHomeNeverASharedFolder) {
+  // Each variable as the test found it, put back at the end.
+  std::map<std::string, std::optional<std::string>> kept;
+  for (const char* name : {"ATTNSWEEP_CACHE", "XDG_CACHE_HOME", "HOME"}) {
+    const char* value = std::getenv(name);
+    kept[name] = value ? std::optional<std::string>(value) : std::nullopt;
+    unsetenv(name);
+  }
+  const passwd* account = getpwuid(getuid());
+  ASSERT_NE(account, nullptr);
+  EXPECT_EQ(CacheRoot(), std::string(account->pw_dir) + "/.cache/attnsweep");
+  setenv("HOME", "/somewhere", 1);
+  EXPECT_EQ(CacheRoot(), "/somewhere/.cache/attnsweep");
+  setenv("ATTNSWEEP_CACHE", "/mine", 1);
+  EXPECT_EQ(CacheRoot(), "/mine");
+  for (const auto& [name, value] : kept) {
+    if (value) {
+      setenv(name.c_str(), value->c_str(), 1);
+    } else {
+      unsetenv(name.c_str());
+    }
+  }
 }
 
 TEST_F(DataTest, PreparedDataIsBuiltOnceThenLoaded) {

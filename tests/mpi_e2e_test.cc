@@ -233,6 +233,19 @@ TEST_F(CliTest, AProgramMpirunCannotStartIsNamedAsSuch) {
   EXPECT_NE(missing.err.find("ATTNSWEEP_MPIRUN_QUIET=0"), std::string::npos) << missing.err;
 }
 
+TEST_F(CliTest, ArgumentsMpirunRefusesAreNotCalledACrash) {
+  // Open MPI 5's mpirun ends with 213 for an option or setting it refuses (4's with 1): no rank
+  // ran, so "a rank crashed or was killed (signal 85)" would send the user the wrong way.
+  auto refused = testing::RunShell(
+      Mpirun(2) + "--map-by nonsense " + testing::Attnsweep() + " status --db a.db", dir_);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_EQ(refused.err.find("a rank crashed or was killed"), std::string::npos) << refused.err;
+  if (refused.exit_code == 213) {
+    EXPECT_NE(refused.err.find("refused its arguments or settings"), std::string::npos)
+        << refused.err;
+  }
+}
+
 TEST_F(CliTest, TwoRunsIntoOneStoreWithReadersLoopingBesideThemLockNobodyOut) {
   // One sweep under mpirun, one on its own, into one store; status, results and query read it in
   // a loop all the while. Both finish with every result, and "database is locked" reaches nobody.

@@ -1,5 +1,6 @@
 #include "experiments/data/data_fingerprint.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -21,8 +23,17 @@ std::string CacheRoot() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
     return (fs::path(xdg) / "attnsweep").string();
   }
-  const char* home = std::getenv("HOME");
-  return (fs::path(home && *home ? home : "/tmp") / ".cache" / "attnsweep").string();
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return (fs::path(home) / ".cache" / "attnsweep").string();
+  }
+  // HOME unset (cron, a service, a stripped environment): the account's home, never a shared
+  // temporary folder, where another user could plant the data this cache is trusted to hold.
+  if (const passwd* account = getpwuid(getuid()); account && account->pw_dir && *account->pw_dir) {
+    return (fs::path(account->pw_dir) / ".cache" / "attnsweep").string();
+  }
+  throw std::runtime_error(
+      "no folder for attnsweep's data cache: HOME is not set and this account has no home; set "
+      "ATTNSWEEP_CACHE to a folder of your own");
 }
 
 namespace {

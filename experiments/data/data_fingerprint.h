@@ -21,7 +21,8 @@ bool DataFingerprint(const nlohmann::json& config, std::string* fingerprint, std
 bool HashCsvFolder(const std::string& folder, std::string* digest, std::string* error);
 
 // Where attnsweep keeps what it can rebuild (file digests, synthetic sets, prepared data):
-// $ATTNSWEEP_CACHE, else $XDG_CACHE_HOME/attnsweep, else $HOME/.cache/attnsweep.
+// $ATTNSWEEP_CACHE, else $XDG_CACHE_HOME/attnsweep, else $HOME/.cache/attnsweep, else (HOME
+// unset) the account's home's .cache/attnsweep; never a shared folder.
 std::string CacheRoot();
 
 }  // namespace attnsweep
