@@ -37,7 +37,7 @@ std::string OutputProblem(const std::string& output, const std::string& db,
     }
   }
   for (const std::string& input : inputs) {
-    if (!input.empty() && SameFile(output, input)) {
+    if (SameFile(output, input)) {
       return "-o '" + output + "' is '" + input +
              "', a grid a batch of this store was run from: name another file";
     }
@@ -46,11 +46,7 @@ std::string OutputProblem(const std::string& output, const std::string& db,
 }
 
 bool OutputMayBeWritten(const std::string& output, const std::string& db, ResultStore& store) {
-  std::vector<std::string> grids;
-  for (const BatchSummary& batch : store.ListBatches()) {
-    if (const auto record = store.FindBatchRecord(batch.id)) grids.push_back(record->grid_path);
-  }
-  const std::string problem = OutputProblem(output, db, grids);
+  const std::string problem = OutputProblem(output, db, store.GridPaths());
   if (problem.empty()) return true;
   PrintError(problem);
   return false;

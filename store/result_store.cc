@@ -407,6 +407,13 @@ std::optional<BatchRecord> ResultStore::FindBatchRecord(int64_t batch_id) {
                      s.Text(4), s.Text(5), s.Text(6), s.Int(7) != 0};
 }
 
+std::vector<std::string> ResultStore::GridPaths() {
+  Statement s(db_, "SELECT DISTINCT grid_path FROM batches WHERE grid_path <> ''");
+  std::vector<std::string> paths;
+  while (s.Step()) paths.push_back(s.Text(0));
+  return paths;
+}
+
 std::optional<JobLocation> ResultStore::FindJob(int64_t job_id) {
   Statement s(db_, "SELECT batch_id, status, COALESCE(isolation, '') FROM jobs WHERE id = ?");
   s.Bind(1, job_id);

@@ -230,6 +230,8 @@ class ResultStore {
   // Sets the batch's status: running, done, failed, interrupted or stopped (drained).
   void FinishBatch(int64_t batch_id, const std::string& status);
   std::optional<BatchRecord> FindBatchRecord(int64_t batch_id);
+  // The grid file each batch was run from (absolute paths as stored; none empty).
+  std::vector<std::string> GridPaths();
   // A job by its id (any batch); nullopt when the store has none.
   std::optional<JobLocation> FindJob(int64_t job_id);
 

@@ -1,7 +1,5 @@
 #include "workers/batch_service.h"
 
-#include "workers/interrupts.h"
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,6 +20,7 @@
 #include "experiments/job_runner.h"
 #include "store/file_system.h"
 #include "store/sqlite_handle.h"
+#include "workers/interrupts.h"
 #include "workers/job_logs.h"
 #include "workers/placement.h"
 #include "workers/stored_jobs.h"
