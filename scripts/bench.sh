@@ -43,26 +43,24 @@ bash scripts/bench_eta.sh "$build"
 echo
 bash scripts/bench_attention.sh "$build"
 
-# The fused exact kernel against PyTorch 2.6's scaled_dot_product_attention, in a Debian 13 root
-# made once (scripts/debian13_root.sh): interleaved pairs, the median ratio per shape.
-echo
-echo "== exact attention against PyTorch 2.6's scaled_dot_product_attention (scripts/bench_sdpa.sh)"
-status=0
-bash scripts/bench_sdpa.sh "$build" || status=$?
-if [ "$status" = 77 ]; then
-  echo "(skipped: the Debian 13 root with PyTorch 2.6 cannot be made here; see the line above)"
-elif [ "$status" != 0 ]; then
-  exit "$status"
-fi
+# A benchmark against PyTorch 2.6, run in the Debian 13 root (scripts/debian13_root.sh, made
+# once): skipped with a line where that root cannot be made here (exit 77), fatal otherwise.
+against_pytorch2() {
+  local title=$1 script=$2 status=0
+  echo
+  echo "== $title (scripts/$script)"
+  bash "scripts/$script" "$build" || status=$?
+  if [ "$status" = 77 ]; then
+    echo "(skipped: the Debian 13 root with PyTorch 2.6 cannot be made here; see the line above)"
+  elif [ "$status" != 0 ]; then
+    exit "$status"
+  fi
+}
 
-# Training throughput against PyTorch 2.6 training the same classifier (bench/train_peer.py),
-# in the same root: interleaved pairs, the median ratio per variant, length and thread count.
-echo
-echo "== training throughput against PyTorch 2.6 (scripts/bench_train.sh)"
-status=0
-bash scripts/bench_train.sh "$build" || status=$?
-if [ "$status" = 77 ]; then
-  echo "(skipped: the Debian 13 root with PyTorch 2.6 cannot be made here; see the line above)"
-elif [ "$status" != 0 ]; then
-  exit "$status"
-fi
+# The fused exact kernel against PyTorch 2.6's scaled_dot_product_attention: interleaved pairs,
+# the median ratio per shape.
+against_pytorch2 "exact attention against PyTorch 2.6's scaled_dot_product_attention" bench_sdpa.sh
+
+# Training throughput against PyTorch 2.6 training the same classifier (bench/train_peer.py):
+# interleaved pairs, the median ratio per variant, length and thread count.
+against_pytorch2 "training throughput against PyTorch 2.6" bench_train.sh

@@ -6,18 +6,12 @@
 # to ROOT/src/attnsweep; the build stays in ROOT/src/attnsweep/build between runs.
 # Usage: scripts/test_torch2.sh [ctest arguments]   Exit 77 where the root cannot be made here.
 set -euo pipefail
-# The ctest arguments, quoted for the shell inside the root (a -R pattern holds | and spaces).
-ctest_args=$(printf ' %q' "$@")
-[ $# -gt 0 ] || ctest_args=
 here=$(cd "$(dirname "$0")/.." && pwd)
-packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp libopenmpi-dev
-  openmpi-bin libyaml-cpp-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libgtest-dev
-  libcli11-dev nlohmann-json3-dev python3 procps git)
-root=$(bash "$here/scripts/debian13_root.sh" ensure "${packages[@]}") || exit $?
-src=$root/src/attnsweep
-mkdir -p "$src"
-(cd "$here" && git ls-files -z --cached --others --exclude-standard |
-  tar --null -T - -cf - node_modules) | tar -xf - -C "$src"
+# shellcheck source=scripts/debian13_project.sh
+source "$here/scripts/debian13_project.sh"
+ctest_args=$(debian13_quoted_args "$@")
+root=$(bash "$here/scripts/debian13_root.sh" ensure "${debian13_project_packages[@]}") || exit $?
+debian13_copy_tree "$here" "$root"
 jobs=$(nproc)
 run() { bash "$here/scripts/debian13_root.sh" run "$@"; }
 run sh -c "cd /src/attnsweep && cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build.log 2>&1 ||

@@ -33,13 +33,12 @@
 #
 # Usage: scripts/test_torch2_cuda.sh [ctest arguments]   Exit 77 where it cannot be done here.
 set -euo pipefail
-# The ctest arguments, quoted for the shell inside the root (a -R pattern holds | and spaces).
-ctest_args=$(printf ' %q' "$@")
-[ $# -gt 0 ] || ctest_args=
 here=$(cd "$(dirname "$0")/.." && pwd)
-packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp libopenmpi-dev
-  openmpi-bin libyaml-cpp-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libgtest-dev
-  libcli11-dev nlohmann-json3-dev python3 procps git g++-13)
+# shellcheck source=scripts/debian13_project.sh
+source "$here/scripts/debian13_project.sh"
+ctest_args=$(debian13_quoted_args "$@")
+# nvcc 12.4 takes GCC 13 at most (step 2).
+packages=("${debian13_project_packages[@]}" g++-13)
 # The CUDA LibTorch and what it needs that the root lacks, less nvidia-cudnn (see above) and the
 # driver's and nvidia-cuda-dev's other dependencies that neither the build nor the tests use.
 cuda_packages=(libtorch-cuda-dev libtorch-cuda-2.6 libgloo-cuda-0 libtensorpipe-cuda-0 libnccl2
@@ -143,10 +142,8 @@ missing=$(run "${in_env[@]}" sh -c "ldd $prefix/usr/lib/x86_64-linux-gnu/libtorc
 [ -z "$missing" ] || cannot "the CUDA LibTorch in $root$prefix misses libraries: $missing"
 
 # 3. The working tree, as scripts/test_torch2.sh copies it.
+debian13_copy_tree "$here" "$root"
 src=$root/src/attnsweep
-mkdir -p "$src"
-(cd "$here" && git ls-files -z --cached --others --exclude-standard |
-  tar --null -T - -cf - node_modules) | tar -xf - -C "$src"
 jobs=$(nproc)
 
 # 4. Configure and build with CUDA ON.
