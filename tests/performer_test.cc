@@ -13,6 +13,7 @@
 #include "experiments/memory/counting_allocator.h"
 #include "experiments/memory/peak_memory_measure.h"
 #include "experiments/models/structured_features.h"
+#include "tests/favor_reference.h"
 
 namespace attnsweep {
 namespace {
@@ -237,31 +238,6 @@ TEST(Performer, PaddedKeysDoNotReachTheNormaliser) {
   const auto with_padding = FavorAttention(q, k_padded, v_padded, w, "positive", mask);
   const auto alone = FavorAttention(q, k.slice(2, 0, 6), v.slice(2, 0, 6), w, "positive", {});
   EXPECT_LT((with_padding - alone).abs().max().item<double>(), 1e-5);
-}
-
-// FAVOR+ written out in double, unstabilised (double's range suffices here): phi from the kernel's
-// formula, then D^-1 phi(Q) (phi(K)^T V) over the real keys.
-at::Tensor FavorInDouble(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                         const at::Tensor& w, const std::string& kernel, int64_t real_keys) {
-  const double normaliser = std::pow(double(kDim), -0.25);
-  const auto wd = w.to(at::kDouble);
-  const double m = double(w.size(0));
-  auto phi = [&](const at::Tensor& x) {
-    const auto xs = x.to(at::kDouble) * normaliser;
-    const auto projected = at::matmul(xs, wd.t());
-    const auto half_norm_sq = xs.pow(2).sum(-1, true) / 2;
-    if (kernel == "positive") return at::exp(projected - half_norm_sq) / std::sqrt(m);
-    if (kernel == "hyperbolic") {
-      return at::cat({at::exp(projected), at::exp(-projected)}, -1) * at::exp(-half_norm_sq) /
-             std::sqrt(2 * m);
-    }
-    return at::cat({at::cos(projected), at::sin(projected)}, -1) * at::exp(half_norm_sq) /
-           std::sqrt(m);
-  };
-  const auto phi_q = phi(q), phi_k = phi(k.slice(2, 0, real_keys));
-  const auto values = v.slice(2, 0, real_keys).to(at::kDouble);
-  return at::matmul(phi_q, at::matmul(phi_k.transpose(-2, -1), values)) /
-         at::matmul(phi_q, phi_k.sum(-2).unsqueeze(-1));
 }
 
 TEST(Performer, ChunkedComputationEqualsTheFormula) {

@@ -15,6 +15,7 @@
 
 #include "experiments/device/autocast_scope.h"
 #include "experiments/models/attention_factory.h"
+#include "experiments/models/favor_fused.h"
 #include "experiments/models/structured_features.h"
 
 namespace attnsweep {
@@ -355,8 +356,20 @@ torch::Tensor PerformerAttentionImpl::forward(const torch::Tensor& x,
     }
     training_steps.add_(1);
   }
-  // The layer streams over the sequence: each chunk of rows is projected to q, k, v, its features
-  // made and its output projected, so nothing of size L exists but the input and the output.
+  if (at::GradMode::is_enabled() && !options.causal()) {
+    // Under autograd every chunk's features are kept for the backward, so streaming saves no
+    // memory: q, k, v are projected whole and, on float32 CPU tensors, FAVOR+ runs as one
+    // function with a task per (batch, head) (favor_fused.h).
+    const auto qkv = Project(x, 0, 3);
+    const bool fused = options.kernel() != "trig" && FusedFavorTakes(qkv);
+    return Merge(fused ? FusedFavor(qkv[0], qkv[1], qkv[2], projection,
+                                    options.kernel() == "hyperbolic", key_padding_mask)
+                       : FavorAttention(qkv[0], qkv[1], qkv[2], projection, options.kernel(),
+                                        key_padding_mask, /*chunk_rows=*/0, /*causal=*/false));
+  }
+  // Without autograd the layer streams over the sequence: each chunk of rows is projected to q,
+  // k, v, its features made and its output projected, so nothing of size L exists but the input
+  // and the output.
   FavorStream stream;
   stream.batch = x.size(0);
   stream.heads = options.heads();
