@@ -213,6 +213,27 @@ CREATE TABLE rung_decisions (
   UNIQUE (job_id, epoch)
 );
 )sql",
+      // 9: `worker_fault`, an attempt ended by its worker's machinery, not by the job (the job
+      // launcher died, a process could not be started): rebuilt as in 5 to widen the CHECK.
+      R"sql(
+CREATE TABLE attempts_v9 (
+  job_id      INTEGER NOT NULL REFERENCES jobs(id),
+  attempt     INTEGER NOT NULL,
+  rank        INTEGER,
+  host        TEXT,
+  started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  outcome     TEXT CHECK (outcome IN ('done', 'error', 'crash', 'timeout', 'oom', 'diverged',
+                                      'invalid', 'interrupted', 'lost', 'killed', 'abandoned',
+                                      'rank_died', 'worker_fault')),
+  error       TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+INSERT INTO attempts_v9 (job_id, attempt, rank, host, started_at, finished_at, outcome, error)
+  SELECT job_id, attempt, rank, host, started_at, finished_at, outcome, error FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE attempts_v9 RENAME TO attempts;
+)sql",
   };
 }
 

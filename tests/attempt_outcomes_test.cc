@@ -55,7 +55,7 @@ TEST(AttemptOutcomesTest, TheRulesAsTheRestOfAttnsweepReliesOnThem) {
     EXPECT_TRUE(CountsAgainstAttempts(name)) << name;
     EXPECT_TRUE(MayRunAgainAfter(name)) << name;
   }
-  for (const char* name : {"interrupted", "abandoned"}) {
+  for (const char* name : {"interrupted", "abandoned", "worker_fault"}) {
     EXPECT_FALSE(CountsAgainstAttempts(name)) << name;
     EXPECT_TRUE(MayRunAgainAfter(name)) << name;
   }
@@ -63,7 +63,7 @@ TEST(AttemptOutcomesTest, TheRulesAsTheRestOfAttnsweepReliesOnThem) {
     EXPECT_FALSE(CountsAgainstAttempts(name)) << name;
     EXPECT_FALSE(MayRunAgainAfter(name)) << name;
   }
-  for (const char* name : {"crash", "killed", "timeout"}) {
+  for (const char* name : {"crash", "killed", "timeout", "worker_fault"}) {
     EXPECT_EQ(FindAttemptOutcome(name)->decided_by, OutcomeDecider::kWatcher) << name;
   }
   for (const char* name : {"lost", "abandoned", "rank_died"}) {

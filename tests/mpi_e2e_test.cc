@@ -222,6 +222,48 @@ TEST_F(CliTest, ARankKilledUnderMpirunLeavesALineThatSaysWhatToDo) {
             1);
 }
 
+TEST_F(CliTest, ARankWhoseJobLauncherDiesChargesNoJobAndStartsJobsItself) {
+  // The launcher of a worker rank (the process that forks its job processes) killed while a job
+  // runs there: that attempt ends worker_fault, not counted, the job runs again, and the rank
+  // starts its later jobs from the binary; nothing is charged to a job, nothing spins or hangs.
+  Write("naps.yaml", SleepGrid("naps", "1.5", 8));
+  const pid_t pid = testing::StartShell(
+      "exec setsid " + Mpirun(3) + testing::Attnsweep() +
+          " run naps.yaml --db a.db --isolation process --max-attempts 3 2>err.txt",
+      dir_);
+  // script -> mpirun -> ranks -> each worker rank's launcher (its oldest child) -> job processes.
+  std::string launcher;
+  for (int poll = 0; poll < 400 && launcher.empty(); ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    const auto found = testing::RunShell(
+        "for rank in $(pgrep -P $(pgrep -P " + std::to_string(pid) +
+            " | head -1) | sort -n | tail -1); do l=$(pgrep -P $rank | sort -n | head -1); "
+            "[ -n \"$l\" ] && pgrep -P $l > /dev/null && echo $l; done",
+        dir_);
+    launcher = found.out.substr(0, found.out.find('\n'));
+  }
+  ASSERT_FALSE(launcher.empty()) << "no worker rank ran a job within 10 s";
+  ::kill(std::stoi(launcher), SIGKILL);
+  const int code = testing::WaitExitCode(pid);
+  const std::string err = testing::ReadFileText(dir_ + "/err.txt");
+  ASSERT_EQ(code, 0) << err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'worker_fault' AND error LIKE "
+                     "'%job launcher%died while the job ran%'"),
+            1)
+      << err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome NOT IN ('done', "
+                     "'worker_fault')"),
+            0)
+      << err;
+  // The rank whose launcher died went on running jobs, started from the binary.
+  EXPECT_GE(QueryInt("SELECT count(*) FROM attempts a, attempts f WHERE f.outcome = "
+                     "'worker_fault' AND a.rank = f.rank AND a.outcome = 'done' AND a.started_at "
+                     "> f.finished_at"),
+            1);
+  EXPECT_NE(err.find("the job launcher is gone"), std::string::npos) << err;
+}
+
 TEST_F(CliTest, AProgramMpirunCannotStartIsNamedAsSuch) {
   // Open MPI ends with 132 when the program is missing (a build relinking it, say), a code that
   // reads as SIGILL; its own notice is one --quiet hides, so the script says it.

@@ -488,6 +488,30 @@ TEST_F(StoreTest, SchemaFiveKeepsEveryAttemptAndTakesTheNewOutcomes) {
                StoreError);
 }
 
+TEST_F(StoreTest, TheWorkerFaultMigrationKeepsEveryAttempt) {
+  // A store as the build before `worker_fault` (schema 8) left it: its attempts come through the
+  // table's rebuild unchanged, and the new outcome is taken.
+  WriteOldStore(
+      8,
+      "INSERT INTO batches (name, grid_yaml, status) VALUES ('old', 'x', 'running');"
+      "INSERT INTO jobs (batch_id, experiment, job_key, config, status, attempts) VALUES "
+      "(1, 'e', 'k', '{}', 'running', 3);"
+      "INSERT INTO attempts (job_id, attempt, rank, host, started_at, finished_at, outcome, "
+      "error) VALUES (1, 1, 2, 'h', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', "
+      "'rank_died', 'gone'), (1, 2, 1, 'h', '2026-01-01T00:00:02.000Z', NULL, NULL, NULL);",
+      "INSERT INTO attempts (job_id, attempt, outcome) VALUES (1, 3, 'worker_fault')");
+  ResultStore store = ResultStore::OpenForWriting(path_);
+  EXPECT_EQ(Count(store,
+                  "SELECT count(*) FROM attempts WHERE job_id = 1 AND ((attempt = 1 AND rank = 2 "
+                  "AND outcome = 'rank_died' AND error = 'gone' AND finished_at = "
+                  "'2026-01-01T00:00:01.000Z') OR (attempt = 2 AND outcome IS NULL AND "
+                  "started_at = '2026-01-01T00:00:02.000Z'))"),
+            2);
+  store.db().Exec("UPDATE attempts SET outcome = 'worker_fault' WHERE attempt = 2");
+  EXPECT_THROW(store.db().Exec("UPDATE attempts SET outcome = 'vanished' WHERE attempt = 2"),
+               StoreError);
+}
+
 TEST_F(StoreTest, TheDecisionsMigrationAddsTheirTableAndKeepsEveryJob) {
   // A store as the build before early stopping (schema 8) left it, a job running in it.
   WriteOldStore(7,
@@ -497,7 +521,7 @@ TEST_F(StoreTest, TheDecisionsMigrationAddsTheirTableAndKeepsEveryJob) {
                 "'2026-01-01T00:00:00.000Z');",
                 "SELECT count(*) FROM rung_decisions");
   ResultStore store = ResultStore::OpenForWriting(path_);
-  EXPECT_EQ(SchemaVersion(store.db()), 8);
+  EXPECT_EQ(SchemaVersion(store.db()), CurrentSchemaVersion());
   ASSERT_EQ(store.JobsWithMetrics(1).size(), 1u);
   RungDecisionRecord decision;
   decision.job_id = 1;

@@ -24,6 +24,10 @@
 namespace attnsweep {
 namespace {
 
+// Attempts in a row that a worker's machinery ends (worker_fault) before it gets no more jobs: one
+// is a launcher killed under a job, which the worker gets over by starting job processes itself.
+constexpr int kWorkerFaultsToLeave = 3;
+
 double SecondsBetween(std::chrono::steady_clock::time_point a,
                       std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -288,6 +292,7 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
     return;
   }
   const ScheduledJob& job = *worker.job;
+  if (output.outcome != JobOutcome::kWorkerFault) worker.faults_in_a_row = 0;
   if (output.outcome == JobOutcome::kDone) {
     std::vector<Metric> metrics;
     metrics.reserve(output.metrics.size() + 1);
@@ -309,6 +314,26 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
                          SecondsBetween(worker.started, Clock::now())});
     spdlog::info("[{}] done {} on rank {} in {:.2f} s", progress_->Count(), name, source,
                  message.seconds);
+  } else if (output.outcome == JobOutcome::kWorkerFault) {
+    // The worker's machinery failed, not the job: it runs again, never counted, on another rank
+    // where there is one. A worker that fails so kWorkerFaultsToLeave times in a row gets no more
+    // jobs (it would swallow them all), and leaves with the others at the end.
+    writes_.RecordFailure(message.job_id, message.attempt, JobOutcomeName(output.outcome),
+                          output.error, /*retry=*/true);
+    scheduler_.FailedOn(message.job_id, source);
+    scheduler_.Add(job);
+    const std::string first_line = output.error.substr(0, output.error.find('\n'));
+    progress_->ClearForLog();
+    if (++worker.faults_in_a_row >= kWorkerFaultsToLeave) {
+      worker.dead = true;
+      spdlog::error(
+          "rank {} gets no more jobs: it could not run one {} times in a row (last, {}: "
+          "{}); its jobs go to the other ranks",
+          source, worker.faults_in_a_row, name, first_line);
+    } else {
+      spdlog::warn("rank {} could not run {}: {}; it runs again, not counted against it", source,
+                   name, first_line);
+    }
   } else if (output.outcome == JobOutcome::kInterrupted) {
     // Not the job's fault: it goes back to pending and runs again on resume.
     writes_.RecordFailure(message.job_id, message.attempt, JobOutcomeName(output.outcome),

@@ -100,6 +100,7 @@ class Coordinator {
     std::string device;               // "cpu", "cuda:N"
     std::string unit;                 // what its exclusive jobs hold: its node, or its GPU
     bool dead = false;                // gave up on it: never assigned again
+    int faults_in_a_row = 0;          // attempts its machinery ended (worker_fault), in a row
     std::optional<ScheduledJob> job;  // the job it runs; empty when idle
     int attempt = 0;
     std::optional<JobProgress> progress;  // how far that attempt has got, as it last said

@@ -229,6 +229,7 @@ pid_t JobLauncher::Launch(int stdin_fd, int log_fd, int result_fd, int threads,
   while ((sent = sendmsg(socket_.get(), &buffer.message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   if (sent != static_cast<ssize_t>(sizeof(buffer.request))) {
+    gone_ = true;
     *error = std::string("the job launcher is gone: ") + std::strerror(errno);
     return -1;
   }
@@ -253,6 +254,8 @@ pid_t JobLauncher::Launch(int stdin_fd, int log_fd, int result_fd, int threads,
 }
 
 std::optional<int> JobLauncher::ReadReports(int timeout_ms) {
+  // A closed socket stays readable-at-end: polling it again would return at once, forever.
+  if (gone_) return 0;
   pollfd fd{socket_.get(), POLLIN, 0};
   if (poll(&fd, 1, timeout_ms) <= 0) return std::nullopt;
   std::optional<int> launched;
@@ -267,7 +270,10 @@ std::optional<int> JobLauncher::ReadReports(int timeout_ms) {
       launched = -report.value;
     }
   }
-  if (got == 0 && !launched) launched = 0;  // end of file: the launcher is gone
+  if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    gone_ = true;  // end of file (or a broken socket): the launcher is gone
+    if (!launched) launched = 0;
+  }
   return launched;
 }
 
@@ -287,6 +293,7 @@ void JobLauncher::Forget(pid_t pid) {
 bool JobLauncher::WaitReaped(pid_t pid, int* status, double timeout_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (!Reaped(pid, status)) {
+    if (gone_) return false;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now())
                           .count();

@@ -42,6 +42,9 @@ class JobLauncher {
   bool WaitReaped(pid_t pid, int* status, double timeout_s);
   // Nobody will ask how `pid` ended: its report is dropped when it comes.
   void Forget(pid_t pid);
+  // Whether the launcher has died (its socket closed or refused a request): it reports nothing
+  // more, and the processes it started went with it (they die with their parent).
+  bool gone() const { return gone_; }
 
  private:
   JobLauncher(pid_t pid, UniqueFd socket) : pid_(pid), socket_(std::move(socket)) {}
@@ -53,6 +56,7 @@ class JobLauncher {
   UniqueFd socket_;
   std::map<pid_t, int> ended_;  // pid -> wait status, until Reaped() hands it out
   std::set<pid_t> forgotten_;
+  bool gone_ = false;
 };
 
 }  // namespace attnsweep

@@ -22,6 +22,7 @@
 #include "experiments/memory/process_memory.h"
 #include "workers/job_launcher.h"
 #include "workers/job_process_main.h"
+#include "workers/process_liveness.h"
 
 extern char** environ;
 
@@ -114,10 +115,25 @@ std::unique_ptr<JobProcess> JobProcess::Spawn(const std::string& log_path, int64
     *error = "cannot open the job log '" + log_path + "': " + std::strerror(errno);
     return nullptr;
   }
-  const pid_t pid = launcher != nullptr
-                        ? launcher->Launch(to_child.read_end.get(), log.get(),
-                                           from_child.write_end.get(), threads, error)
-                        : SpawnJobExecutable(to_child, from_child, log, threads, error);
+  pid_t pid = -1;
+  if (launcher != nullptr && !launcher->gone()) {
+    pid = launcher->Launch(to_child.read_end.get(), log.get(), from_child.write_end.get(), threads,
+                           error);
+  }
+  if (launcher != nullptr && launcher->gone()) {
+    // Killed, or dead of its own: jobs must not pay for it. The slow way from here on (a new
+    // launcher cannot be forked once this process runs threads: job_launcher.h).
+    static std::once_flag said;
+    std::call_once(said, [&] {
+      spdlog::warn(
+          "the job launcher is gone{}; this rank starts its job processes from the "
+          "binary from now on (about 0.4 s more a job)",
+          error->empty() ? "" : " (" + *error + ")");
+    });
+    launcher = nullptr;
+    error->clear();
+  }
+  if (launcher == nullptr) pid = SpawnJobExecutable(to_child, from_child, log, threads, error);
   if (pid < 0) return nullptr;
   // The child's ends and the log close as this returns: the worker keeps only its own ends, so it
   // sees end of file when the child goes.
@@ -231,6 +247,12 @@ bool JobProcess::Exited() {
   if (launcher_ != nullptr) {
     // The launcher has killed what the job left in its group.
     exited_ = launcher_->Reaped(pid_, &wait_status_);
+    if (!exited_ && launcher_->gone() && ProcessHasEnded(pid_)) {
+      // The launcher died, and the job process with it (it dies with its parent): how it ended,
+      // nobody will report.
+      exited_ = lost_with_launcher_ = true;
+      kill(-pid_, SIGKILL);  // what it started in its group
+    }
     return exited_;
   }
   const pid_t done = waitpid(pid_, &wait_status_, WNOHANG);

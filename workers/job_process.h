@@ -52,6 +52,8 @@ class JobProcess {
   // True once the process has exited (reaped); never blocks. Then wait_status() says how.
   bool Exited();
   int wait_status() const { return wait_status_; }
+  // Exited because its launcher died (it dies with its parent): wait_status() is not known.
+  bool lost_with_launcher() const { return lost_with_launcher_; }
   // Sends `signal` to the whole process group (what the job started too).
   void Signal(int signal);
   // Whether the kernel's OOM killer killed it, from its memory cgroup (job_cgroup.h) where it has
@@ -74,6 +76,7 @@ class JobProcess {
   FrameReader reader_;
   std::optional<Message> progress_;  // the latest progress frame not yet taken
   bool exited_ = false;
+  bool lost_with_launcher_ = false;
   int wait_status_ = 0;
   std::string log_path_;
   int64_t memory_bytes_ = 0;

@@ -10,4 +10,8 @@ namespace attnsweep {
 // process cannot tell) and for a live attnsweep.
 bool ProcessIsGone(const std::string& host, int pid);
 
+// True when process `pid` of this host has exited: no such process, or a zombie not yet reaped.
+// For a process that is not this one's child (waitpid cannot tell).
+bool ProcessHasEnded(int pid);
+
 }  // namespace attnsweep

@@ -258,7 +258,11 @@ class ChildExecution final : public Execution {
         return true;
       }
       const int status = process_->wait_status();
-      if (cancelled_) {
+      if (process_->lost_with_launcher()) {
+        End(JobOutcome::kWorkerFault,
+            "the job launcher (the process that starts this rank's job processes) died while the "
+            "job ran, and the job's process with it: not the job's doing");
+      } else if (cancelled_) {
         End(JobOutcome::kInterrupted, "stopped when the sweep was interrupted");
       } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
         EndKilled(status);
@@ -568,7 +572,8 @@ class Worker {
       failed.type = MessageType::kResult;
       failed.job_id = assign.job_id;
       failed.attempt = assign.attempt;
-      failed.output.outcome = JobOutcome::kCrash;
+      // Its process could not be started: the worker's machinery, never the job's fault.
+      failed.output.outcome = JobOutcome::kWorkerFault;
       failed.output.error = error;
       SendMessage(transport_, options_.coordinator, failed);
       return;

@@ -26,6 +26,7 @@ enum class JobOutcome {
   kInterrupted,
   kCrash,
   kKilled,
+  kWorkerFault,
   kTimeout
 };
 
@@ -71,6 +72,10 @@ inline constexpr AttemptOutcome kAttemptOutcomes[] = {
     // A SIGKILL that neither the worker nor (as far as the job's memory cgroup tells) the kernel's
     // OOM killer sent: a user's or a watchdog's, maybe because of what the job did.
     {"killed", JobOutcome::kKilled, OutcomeRetry::kCounted, OutcomeDecider::kWatcher},
+    // Its worker's machinery failed, not the job: the job launcher died (before the job's process
+    // started, or under it), a pipe, a log or a process could not be made. The job runs again,
+    // elsewhere if it can, never counted; a worker that fails so again and again leaves.
+    {"worker_fault", JobOutcome::kWorkerFault, OutcomeRetry::kFree, OutcomeDecider::kWatcher},
     // It ran past its time limit and was killed: a hang, or a slow machine.
     {"timeout", JobOutcome::kTimeout, OutcomeRetry::kCounted, OutcomeDecider::kWatcher},
     // Its worker went silent past the heartbeat limit: the job may have hung its rank.
