@@ -1,6 +1,9 @@
 """Tables of every attention variant against torch.nn.MultiheadAttention, from one run of
 scripts/bench_attention.sh: `ours-t{threads}.json` (attnsweep query --format json) and
-`peer-{mode}-t{threads}.jsonl` (bench/mha_peer.py) in the folder given. Markdown on stdout.
+`peer-{mode}-t{threads}.jsonl` (bench/layer_peer.py, Debian 12's PyTorch 1.13) in the folder
+given; then, where the run made them, each variant against its peer under PyTorch 2.6
+(`peer26-{peer}-{mode}-t{threads}.jsonl`: MultiheadAttention for softmax and softmax_chunked,
+performer-pytorch for performer, linformer for linformer). Markdown on stdout.
 
 speed = the peer's time over ours (above 1: attnsweep is faster); memory = our peak over the
 peer's (below 1: attnsweep needs less). Our peak is the counting allocator's, the peer's its
@@ -51,6 +54,37 @@ def table(ours, peer, experiment, time_key, peak_key, threads, mode):
                   f"{cell(memory, 2)}x |")
 
 
+# Our variant -> its peer's file name part under PyTorch 2.6.
+PEERS_26 = {"softmax": "mha", "softmax_chunked": "mha", "performer": "performer",
+            "linformer": "linformer"}
+
+
+def table_26(folder, ours, experiment, time_key, peak_key, threads, mode, title):
+    peers = {name: load_peer(folder / f"peer26-{name}-{mode}-t{threads}.jsonl")
+             for name in set(PEERS_26.values())}
+    if not any(peers.values()):
+        return
+    print(f"\n### {title}, {threads} thread{'s' if threads > 1 else ''}, against PyTorch 2.6 "
+          "(B 4, d_model 64, H 4)\n")
+    print("| variant | L | ms | peer | peer ms | speed | peak MB | peer MB | memory |")
+    print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for variant, peer_name in PEERS_26.items():
+        for row in sorted((r for r in ours if r["experiment"] == experiment and
+                           r["attention"] == variant), key=lambda r: r["max_len"]):
+            p = peers[peer_name].get(row["max_len"])
+            if p is None:
+                continue
+            ms, peak = row.get(time_key), row.get(peak_key)
+            if ms is None:
+                print(f"| {variant} | {row['max_len']} | failed ({row.get('status')}) | "
+                      f"{p['peer']} | {cell(p['ms'])} | | | {cell(p['peak_mb'])} | |")
+                continue
+            memory = peak / p["peak_mb"] if peak is not None and p["peak_mb"] > 0 else None
+            print(f"| {variant} | {row['max_len']} | {cell(ms)} | {p['peer']} | {cell(p['ms'])} | "
+                  f"{cell(p['ms'] / ms, 2)}x | {cell(peak)} | {cell(p['peak_mb'])} | "
+                  f"{cell(memory, 2)}x |")
+
+
 def main():
     folder = pathlib.Path(sys.argv[1])
     for threads in (1, 2):
@@ -62,6 +96,15 @@ def main():
               "peak_mb", threads, "forward (eval, no gradients)")
         table(ours, load_peer(folder / f"peer-fwdbwd-t{threads}.jsonl"), "training", "fwdbwd_ms",
               "fwdbwd_peak_mb", threads, "forward + backward")
+    for threads in (1, 2):
+        path = folder / f"ours-t{threads}.json"
+        if not path.exists():
+            continue
+        ours = json.loads(path.read_text())
+        table_26(folder, ours, "forward", "fwd_ms", "peak_mb", threads, "fwd",
+                 "forward (eval, no gradients)")
+        table_26(folder, ours, "training", "fwdbwd_ms", "fwdbwd_peak_mb", threads, "fwdbwd",
+                 "forward + backward")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 //
 // With arguments it times one shape, for scripts/bench_sdpa.sh, which pairs it with PyTorch 2.6's
 // scaled_dot_product_attention (bench/sdpa_peer.py, the same arguments and the same JSON line):
-//   bench_exact_attention --batch 4 --heads 4 --length 4096 --dim 64 --threads 1 \
+//   bench_exact_attention --batch 4 --heads 4 --length 4096 --dim 64 --threads 1
 //       --what fwd|causal|fwdbwd|causal_fwdbwd --repeats 3
 #include <algorithm>
 #include <chrono>
@@ -70,13 +70,13 @@ int TimeOneShape(const Shape& shape) {
   double seconds = 0;
   if (backward) {
     seconds = MedianSeconds(shape.repeats, [&] {
-      torch::autograd::grad(
-          {(ChunkedExactAttention(q, k, v, {}, 256, causal) * upstream).sum()}, {q, k, v});
+      torch::autograd::grad({(ChunkedExactAttention(q, k, v, {}, 256, causal) * upstream).sum()},
+                            {q, k, v});
     });
   } else {
     torch::NoGradGuard no_grad;
-    seconds = MedianSeconds(shape.repeats,
-                            [&] { ChunkedExactAttention(q, k, v, {}, 256, causal); });
+    seconds =
+        MedianSeconds(shape.repeats, [&] { ChunkedExactAttention(q, k, v, {}, 256, causal); });
   }
   // 4 B H L^2 d forward, 14 with the backward; half of either under the causal mask.
   const double flops = (backward ? 14.0 : 4.0) * (causal ? 0.5 : 1.0) *
@@ -96,20 +96,27 @@ int main(int argc, char** argv) {
     Shape shape;
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string flag = argv[i], value = argv[i + 1];
-      if (flag == "--batch") shape.batch = std::stoll(value);
-      else if (flag == "--heads") shape.heads = std::stoll(value);
-      else if (flag == "--length") shape.length = std::stoll(value);
-      else if (flag == "--dim") shape.dim = std::stoll(value);
-      else if (flag == "--threads") shape.threads = std::stoi(value);
-      else if (flag == "--what") shape.what = value;
-      else if (flag == "--repeats") shape.repeats = std::stoi(value);
+      if (flag == "--batch")
+        shape.batch = std::stoll(value);
+      else if (flag == "--heads")
+        shape.heads = std::stoll(value);
+      else if (flag == "--length")
+        shape.length = std::stoll(value);
+      else if (flag == "--dim")
+        shape.dim = std::stoll(value);
+      else if (flag == "--threads")
+        shape.threads = std::stoi(value);
+      else if (flag == "--what")
+        shape.what = value;
+      else if (flag == "--repeats")
+        shape.repeats = std::stoi(value);
       else {
         std::fprintf(stderr, "bench_exact_attention: unknown option %s\n", flag.c_str());
         return 2;
       }
     }
-    if (argc % 2 == 0 || (shape.what != "fwd" && shape.what != "causal" &&
-                          shape.what != "fwdbwd" && shape.what != "causal_fwdbwd")) {
+    if (argc % 2 == 0 || (shape.what != "fwd" && shape.what != "causal" && shape.what != "fwdbwd" &&
+                          shape.what != "causal_fwdbwd")) {
       std::fprintf(stderr,
                    "usage: bench_exact_attention [--batch B --heads H --length L --dim D "
                    "--threads T --what fwd|causal|fwdbwd|causal_fwdbwd --repeats R]\n");

@@ -42,6 +42,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lucidrains import import_performer_pytorch
+
 
 def read_dataset(folder):
     """Customers' event arrays, the way attnsweep prepares them (experiments/data/dataset.cc)."""
@@ -150,24 +152,6 @@ class LinformerPeer(nn.Module):
         return self.attention(x)
 
 
-def import_fast_attention():
-    """performer-pytorch's FastAttention. Its module also imports local-attention (for local heads)
-    and axial-positional-embedding, which FastAttention does not use; local-attention's newer
-    releases import further packages (hyper-connections). Where those imports fail, empty
-    stand-ins take their place, so that the module loads; FastAttention runs its own code."""
-    import types
-    for name, attribute in (("local_attention", "LocalAttention"),
-                            ("axial_positional_embedding", "AxialPositionalEmbedding")):
-        try:
-            __import__(name)
-        except ImportError:
-            stand_in = types.ModuleType(name)
-            setattr(stand_in, attribute, None)
-            sys.modules[name] = stand_in
-    from performer_pytorch import FastAttention
-    return FastAttention
-
-
 def make_mixer(args):
     d_head = args.d_model // args.heads
     if args.attention == "softmax":
@@ -175,8 +159,8 @@ def make_mixer(args):
     if args.attention == "gru":
         return Gru(args.d_model)
     if args.attention == "performer":
-        FastAttention = import_fast_attention()
-        favor = FastAttention(dim_heads=d_head, nb_features=math.ceil(d_head * math.log(d_head)))
+        favor = import_performer_pytorch().FastAttention(
+            dim_heads=d_head, nb_features=math.ceil(d_head * math.log(d_head)))
 
         def performer(q, k, v, padded):
             return favor(q, k, v.masked_fill(padded[:, None, :, None], 0.0))

@@ -20,7 +20,7 @@ out=$build/bench-train
 work=/tmp/attnsweep-bench-train  # inside the root
 rm -rf "$out" "$root$work"
 mkdir -p "$out" "$root$work"
-cp "$here/bench/train_peer.py" "$root$work/"
+cp "$here/bench/train_peer.py" "$here/bench/lucidrains.py" "$root$work/"
 pythonpath=$work
 if [ -n "${PEERS_DIR:-}" ]; then
   for repo in performer-pytorch linformer local-attention axial-positional-embedding; do
