@@ -21,6 +21,9 @@ CLI::App* SetupResumeCommand(CLI::App& app, ResumeOptions* options) {
   AddDbOption(resume, &options->db);
   resume->add_flag("--retry-failed", options->retry_failed,
                    "also run again the jobs that failed (error, oom, diverged, ...)");
+  resume->add_flag("--allow-changed-data", options->allow_changed_data,
+                   "resume even when a data file of the batch changed since it was stored (its "
+                   "results then come from two data sets; refused without this flag)");
   AddSweepOptions(resume, &options->sweep);
   return resume;
 }
@@ -38,8 +41,9 @@ int RunResumeCommand(const ResumeOptions& options, MpiRuntime& mpi, JobLauncher*
                      "with --db")) {
     return FinishSweepCommand(service, BatchToRun::Ended(kExitStoreError));
   }
-  return FinishSweepCommand(service,
-                            service.Resume({options.db, options.batch, options.retry_failed}));
+  return FinishSweepCommand(
+      service, service.Resume(
+                   {options.db, options.batch, options.retry_failed, options.allow_changed_data}));
 }
 
 }  // namespace attnsweep

@@ -15,6 +15,7 @@ struct ResumeOptions {
   std::string batch;  // id or name; empty: the newest unfinished batch
   std::string db = "attnsweep.db";
   bool retry_failed = false;
+  bool allow_changed_data = false;
   SweepSettings sweep;  // parsed with the options
 };
 

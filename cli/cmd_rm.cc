@@ -7,6 +7,7 @@
 
 #include "cli/common.h"
 #include "experiments/base/exit_codes.h"
+#include "experiments/base/label_rules.h"
 #include "store/result_store.h"
 #include "workers/job_logs.h"
 
@@ -48,7 +49,7 @@ int RunRmCommand(const RmOptions& options) {
           std::filesystem::remove(CheckpointPath(CheckpointRoot(options.db), key), ignored);
     }
     std::printf("deleted batch %lld '%s': %lld jobs with their results and logs, %d checkpoints\n",
-                static_cast<long long>(id), summary.name.c_str(),
+                static_cast<long long>(id), EscapeControlCharacters(summary.name).c_str(),
                 static_cast<long long>(summary.total), checkpoints);
   }
   return kExitOk;

@@ -8,6 +8,7 @@
 #include "cli/job_rows.h"
 #include "cli/output_format.h"
 #include "experiments/base/exit_codes.h"
+#include "experiments/base/label_rules.h"
 #include "experiments/config_schema.h"
 #include "store/result_store.h"
 #include "workers/stored_jobs.h"
@@ -66,13 +67,17 @@ int RunStatusCommand(const StatusOptions& options) {
     std::printf(
         "batch %lld '%s': %s, %lld/%lld done%s, %lld failed, %lld pending, %lld running; "
         "elapsed %s%s\n\n",
-        static_cast<long long>(b.id), b.name.c_str(), b.status.c_str(),
+        static_cast<long long>(b.id), EscapeControlCharacters(b.name).c_str(), b.status.c_str(),
         static_cast<long long>(b.done), static_cast<long long>(b.total), reused.c_str(),
         static_cast<long long>(b.failed), static_cast<long long>(b.pending),
         static_cast<long long>(b.running), Clock(b.elapsed_s).c_str(),
         eta.is_null() ? "" : (", ETA " + eta.get<std::string>()).c_str());
-    if (!b.tags.empty()) std::printf("tags: %s\n", JoinNames(b.tags).c_str());
-    if (!b.description.empty()) std::printf("%s\n", b.description.c_str());
+    if (!b.tags.empty()) {
+      std::printf("tags: %s\n", EscapeControlCharacters(JoinNames(b.tags)).c_str());
+    }
+    if (!b.description.empty()) {
+      std::printf("%s\n", EscapeControlCharacters(b.description, /*keep_newlines=*/true).c_str());
+    }
     if (!b.tags.empty() || !b.description.empty()) std::printf("\n");
   }
   table.columns = {"experiment", "jobs", "done", "failed", "pending", "running"};

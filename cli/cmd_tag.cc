@@ -7,6 +7,7 @@
 
 #include "cli/common.h"
 #include "experiments/base/exit_codes.h"
+#include "experiments/base/label_rules.h"
 #include "experiments/config_schema.h"
 #include "store/result_store.h"
 
@@ -31,8 +32,8 @@ int RunTagCommand(const TagOptions& options) {
   if (!batch_id) return kExitBadInput;
   std::vector<std::string> tags = store.FindBatch(*batch_id)->tags;
   for (const auto& tag : options.add) {
-    if (tag.empty() || tag.find_first_of(" ,\t\n") != std::string::npos) {
-      PrintError("tag '" + tag + "': a tag is one word (no blanks or commas)");
+    if (const std::string problem = TagProblem(tag); !problem.empty()) {
+      PrintError("tag '" + EscapeControlCharacters(tag) + "': " + problem);
       return kExitBadInput;
     }
     if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
@@ -41,8 +42,10 @@ int RunTagCommand(const TagOptions& options) {
     tags.erase(std::remove(tags.begin(), tags.end(), tag), tags.end());
   store.SetBatchLabels(*batch_id, options.description, tags);
   const BatchSummary b = *store.FindBatch(*batch_id);
-  std::printf("batch %lld '%s': tags [%s]%s%s\n", static_cast<long long>(b.id), b.name.c_str(),
-              JoinNames(b.tags).c_str(), b.description.empty() ? "" : "; ", b.description.c_str());
+  std::printf("batch %lld '%s': tags [%s]%s%s\n", static_cast<long long>(b.id),
+              EscapeControlCharacters(b.name).c_str(),
+              EscapeControlCharacters(JoinNames(b.tags)).c_str(), b.description.empty() ? "" : "; ",
+              EscapeControlCharacters(b.description).c_str());
   return kExitOk;
 }
 

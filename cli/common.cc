@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "experiments/base/label_rules.h"
 #include "store/result_store.h"
 #include "workers/batch_service.h"
 
@@ -85,7 +86,9 @@ bool ExistingStore(const std::string& db_path, const std::string& what_to_do) {
 }
 
 void PrintError(const std::string& message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
+  // Messages quote stored text (names, paths): its control characters are shown, not obeyed.
+  std::fprintf(stderr, "error: %s\n",
+               EscapeControlCharacters(message, /*keep_newlines=*/true).c_str());
 }
 
 }  // namespace attnsweep

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/cmd_check.h"
 #include "cli/cmd_curves.h"
 #include "cli/cmd_data.h"
 #include "cli/cmd_export.h"
@@ -57,6 +58,7 @@ int Main(int argc, char** argv) {
   RunOptions run_options;
   ResumeOptions resume_options;
   StopOptions stop_options;
+  CheckOptions check_options;
   StatusOptions status_options;
   ResultsOptions results_options;
   QueryOptions query_options;
@@ -72,6 +74,7 @@ int Main(int argc, char** argv) {
   CLI::App* run = SetupRunCommand(app, &run_options);
   CLI::App* resume = SetupResumeCommand(app, &resume_options);
   CLI::App* stop = SetupStopCommand(app, &stop_options);
+  CLI::App* check = SetupCheckCommand(app, &check_options);
   CLI::App* status = SetupStatusCommand(app, &status_options);
   CLI::App* results = SetupResultsCommand(app, &results_options);
   CLI::App* query = SetupQueryCommand(app, &query_options);
@@ -138,6 +141,7 @@ int Main(int argc, char** argv) {
     if (*run) return sweep_exit(RunRunCommand(run_options, *mpi, launcher.get()));
     if (*resume) return sweep_exit(RunResumeCommand(resume_options, *mpi, launcher.get()));
     if (*stop) return RunStopCommand(stop_options);
+    if (*check) return RunCheckCommand(check_options);
     if (*status) return RunStatusCommand(status_options);
     if (*results) return RunResultsCommand(results_options);
     if (*query) return RunQueryCommand(query_options);

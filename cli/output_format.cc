@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "experiments/base/label_rules.h"
+
 namespace attnsweep {
 
 const std::vector<std::string>& OutputFormatNames() {
@@ -76,12 +78,14 @@ std::string RenderText(const Table& table, bool markdown) {
   std::vector<size_t> width(n);
   std::vector<bool> numeric(n, true);
   for (size_t c = 0; c < n; ++c)
-    width[c] = std::max<size_t>(table.columns[c].size(), markdown ? 3 : 1);
+    width[c] = std::max<size_t>(EscapeControlCharacters(table.columns[c]).size(), markdown ? 3 : 1);
   for (const auto& row : table.rows) {
     std::vector<std::string> texts;
     for (size_t c = 0; c < n; ++c) {
       const nlohmann::json& cell = c < row.size() ? row[c] : nlohmann::json();
-      std::string text = CellText(cell);
+      // Stored text (names, tags, errors) may hold control characters: shown escaped, so that
+      // none reaches the terminal or splits a row (CSV quotes its fields, JSON escapes them).
+      std::string text = EscapeControlCharacters(CellText(cell));
       if (markdown) {
         std::string escaped;
         for (char ch : text) escaped += ch == '|' ? std::string("\\|") : std::string(1, ch);
@@ -123,7 +127,9 @@ std::string RenderText(const Table& table, bool markdown) {
     }
     out << line_text << "\n";
   };
-  line(table.columns, true);
+  std::vector<std::string> heads;
+  for (const auto& column : table.columns) heads.push_back(EscapeControlCharacters(column));
+  line(heads, true);
   std::vector<std::string> rule;
   for (size_t c = 0; c < n; ++c) {
     std::string dashes(std::max<size_t>(width[c], markdown ? 3 : 1), '-');

@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "experiments/base/label_rules.h"
 #include "experiments/base/units.h"
 #include "experiments/config_schema.h"
 #include "experiments/data/data_fingerprint.h"
@@ -492,7 +493,8 @@ void GridParser::AddJob(const std::string& experiment, nlohmann::json config, So
     plan.early_stopping = early_stopping;
     plan.early_stopping->group = EarlyStoppingGroup(experiment, early_stopping->per, config);
   }
-  result_->grid.jobs.push_back({experiment, std::move(config), key, limits, std::move(plan)});
+  result_->grid.jobs.push_back(
+      {experiment, std::move(config), key, limits, std::move(plan), fingerprint});
 }
 
 void GridParser::SetBudget(const SchedulerSection& scheduler, Point* params,
@@ -530,7 +532,10 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
     Error(where, "experiment has no 'name'");
   } else {
     name = node["name"].Scalar();
-    if (!names->insert(name).second) {
+    if (const std::string problem = NameProblem(name); !problem.empty()) {
+      Error(MarkOf(node["name"]),
+            "experiment name '" + EscapeControlCharacters(name) + "': " + problem);
+    } else if (!names->insert(name).second) {
       Error(MarkOf(node["name"]), "experiment name '" + name + "' is used twice");
     }
   }
@@ -645,6 +650,10 @@ void GridParser::Parse(const YAML::Node& root, const std::string& default_name) 
   CheckStructureKeys(root, kTopKeys, "top-level key");
   Grid& grid = result_->grid;
   grid.name = root["name"] && root["name"].IsScalar() ? root["name"].Scalar() : default_name;
+  if (const std::string problem = NameProblem(grid.name); !problem.empty()) {
+    Error(root["name"] ? MarkOf(root["name"]) : MarkOf(root),
+          "'name' '" + EscapeControlCharacters(grid.name) + "': " + problem);
+  }
   if (root["store"]) {
     if (root["store"].IsScalar()) {
       grid.store_path = root["store"].Scalar();
@@ -670,6 +679,14 @@ void GridParser::Parse(const YAML::Node& root, const std::string& default_name) 
       for (const auto& tag : tags) grid.tags.push_back(tag.Scalar());
     } else {
       Error(MarkOf(tags), "'tags' must be a list of words, e.g. tags: [baseline, cpu]");
+    }
+    // As `attnsweep tag` takes them: one word each.
+    for (size_t i = 0; i < grid.tags.size(); ++i) {
+      if (const std::string problem = TagProblem(grid.tags[i]); !problem.empty()) {
+        Error(MarkOf(tags.IsSequence() ? tags[i] : tags),
+              "tag '" + EscapeControlCharacters(grid.tags[i]) + "': " + problem +
+                  ", e.g. tags: [baseline, cpu]");
+      }
     }
   }
   if (root["defaults"]) defaults_ = ParseSettings(root["defaults"], false, "defaults");

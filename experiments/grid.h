@@ -25,6 +25,8 @@ struct JobSpec {
   // How a job runs, not what it is: not part of the job key.
   nlohmann::json limits = nlohmann::json::object();
   JobPlan plan;  // computed from the config and the limits once, here
+  // The data the key was made with (experiments/data/data_fingerprint.h); "" when it reads none.
+  std::string data_fingerprint;
 };
 
 struct Grid {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include "store/integrity_check.h"
 #include "store/schema.h"
 
 namespace attnsweep {
@@ -226,10 +227,7 @@ std::string Seconds(double seconds) {
   switch (code & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      throw StoreError("store '" + db.path() + "' is damaged (" + message +
-                           "): recover what it holds with `sqlite3 " + db.path() +
-                           " .recover | sqlite3 recovered.db`",
-                       code);
+      throw StoreError(DamagedStoreMessage(db.path(), message), code);
     case SQLITE_INTERRUPT:
       if (deadline.passed()) {
         throw QueryRefused("the query ran past its time limit of " + Seconds(limits.seconds) +

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/attempt_outcomes.h"
+#include "store/integrity_check.h"
 #include "store/readonly_query.h"
 #include "store/schema.h"
 
@@ -14,6 +15,9 @@ namespace attnsweep {
 
 ResultStore ResultStore::OpenForWriting(const std::string& path) {
   Database db(path, Database::Mode::kReadWriteCreate);
+  // Before anything is written: a write into a damaged b-tree can spread the damage, and a batch
+  // stored into one may never be finished or read back.
+  RefuseDamagedStore(db);
   MigrateSchema(db);
   return ResultStore(std::move(db));
 }
@@ -41,8 +45,8 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
   const int64_t batch_id = db_.LastInsertId();
   Statement insert_job(
       db_,
-      "INSERT INTO jobs (batch_id, experiment, job_key, config, cost, limits, plan) "
-      "VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''))");
+      "INSERT INTO jobs (batch_id, experiment, job_key, config, cost, limits, plan, "
+      "data_fingerprint) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''))");
   // The newest done result of the same job in an earlier batch — the run that produced it, never a
   // copy — and what it copies.
   Statement find_done(db_,
@@ -72,6 +76,7 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
         .Bind(5, job.cost)
         .Bind(6, job.limits)
         .Bind(7, job.plan)
+        .Bind(8, job.data_fingerprint)
         .Run();
     if (!reuse) continue;
     const int64_t job_id = db_.LastInsertId();
@@ -157,6 +162,7 @@ JobRecord ReadJob(const Statement& s) {
   job.seconds = s.Double(15);
   job.running_s = s.Double(16);
   job.progress = s.Text(17);
+  job.data_fingerprint = s.Text(18);
   return job;
 }
 constexpr const char* kJobColumns =
@@ -165,7 +171,7 @@ constexpr const char* kJobColumns =
     "COALESCE(host, ''), "
     "COALESCE(ROUND((julianday(finished_at) - julianday(started_at)) * 86400.0, 3), -1), "
     "CASE WHEN status = 'running' THEN ROUND((julianday('now') - julianday(started_at)) * "
-    "86400.0, 3) ELSE -1 END, COALESCE(progress, '')";
+    "86400.0, 3) ELSE -1 END, COALESCE(progress, ''), COALESCE(data_fingerprint, '')";
 
 // "(1,2,3)": ids are integers, so spelling them into the SQL is safe.
 std::string IdList(const std::vector<int64_t>& ids) {
@@ -174,6 +180,15 @@ std::string IdList(const std::vector<int64_t>& ids) {
   return text + ")";
 }
 }  // namespace
+
+std::vector<JobRecord> ResultStore::JobsNotDone(int64_t batch_id) {
+  Statement s(db_, std::string("SELECT ") + kJobColumns +
+                       " FROM jobs WHERE batch_id = ? AND status <> 'done' ORDER BY id");
+  s.Bind(1, batch_id);
+  std::vector<JobRecord> jobs;
+  while (s.Step()) jobs.push_back(ReadJob(s));
+  return jobs;
+}
 
 std::vector<JobRecord> ResultStore::PendingJobs(int64_t batch_id) {
   Statement s(db_, std::string("SELECT ") + kJobColumns +

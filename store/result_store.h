@@ -36,6 +36,7 @@ struct NewJob {
   std::string limits =
       "{}";          // JSON: the experiment's isolation, timeout_s, memory_bytes, max_attempts
   std::string plan;  // JSON: how the job runs (experiments/job_plan.h); "" for none
+  std::string data_fingerprint;  // the data its key was made with; "" when it reads none
 };
 
 // Where an attempt runs.
@@ -147,6 +148,8 @@ struct JobRecord {
   double running_s = -1;  // running: seconds since its attempt started; -1: not running
   // How far it got, as it last said (JSON, workers' business): "" when it said nothing.
   std::string progress;
+  // The data its key was made with; "" when it reads none, or was stored before fingerprints were.
+  std::string data_fingerprint;
   std::map<std::string, double> metrics;  // filled by JobsWithMetrics only
 };
 
@@ -168,6 +171,8 @@ class ResultStore {
 
   // Pending jobs of the batch, most expensive (by the stored estimate) first.
   std::vector<JobRecord> PendingJobs(int64_t batch_id);
+  // The batch's jobs not done (pending, running, failed), without their metrics.
+  std::vector<JobRecord> JobsNotDone(int64_t batch_id);
 
   // How long done jobs took, in every batch of the store: what the cost model learns from. Reused
   // results and jobs stored before plans were are left out.

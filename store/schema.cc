@@ -234,6 +234,10 @@ INSERT INTO attempts_v9 (job_id, attempt, rank, host, started_at, finished_at, o
 DROP TABLE attempts;
 ALTER TABLE attempts_v9 RENAME TO attempts;
 )sql",
+      // 10: the data fingerprint each job's key was made with (experiments/data/data_fingerprint.h:
+      // "csv-sha256:...", "synthetic-vN"), so that resume can tell that the data changed under a
+      // batch; NULL for jobs stored before and for tasks that read no data.
+      "ALTER TABLE jobs ADD COLUMN data_fingerprint TEXT;",
   };
 }
 

@@ -16,6 +16,7 @@
 
 #include "store/readonly_query.h"
 #include "store/result_store.h"
+#include "store/sqlite_handle.h"
 #include "tests/cli_test_fixture.h"
 #include "tests/test_process.h"
 
@@ -499,12 +500,94 @@ experiments:
   }
 }
 
+TEST_F(CliTest, ADamagedStoreIsRefusedBeforeAnyWriteAndCheckFindsIt) {
+  Write("naps.yaml", SleepGrid("naps", "0", 40));
+  ASSERT_EQ(Run("run naps.yaml --db a.db -q").exit_code, 0);
+  const auto intact = Run("check --db a.db");
+  EXPECT_EQ(intact.exit_code, 0) << intact.err;
+  EXPECT_NE(intact.out.find("is intact"), std::string::npos) << intact.out;
+  // Random bytes over the root page of the jobs' key index (the store was checkpointed into its
+  // file when its last connection closed).
+  int64_t page = 0, page_size = 0;
+  {
+    Database db(dir_ + "/a.db", Database::Mode::kReadOnly);
+    Statement root(db, "SELECT rootpage FROM sqlite_master WHERE name = 'jobs_by_key'");
+    ASSERT_TRUE(root.Step());
+    page = root.Int(0);
+    Statement size(db, "PRAGMA page_size");
+    ASSERT_TRUE(size.Step());
+    page_size = size.Int(0);
+  }
+  {
+    std::fstream file(dir_ + "/a.db", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp((page - 1) * page_size);
+    std::string noise(static_cast<size_t>(page_size), '\0');
+    uint32_t state = 12345;
+    for (char& c : noise) c = static_cast<char>((state = state * 1103515245u + 12345u) >> 24);
+    file.write(noise.data(), static_cast<std::streamsize>(noise.size()));
+  }
+  const std::string damaged = attnsweep::testing::ReadFileText(dir_ + "/a.db");
+  for (const char* writer : {"run naps.yaml --db a.db -q", "resume --db a.db -q", "rm 1 --db a.db",
+                             "tag 1 x --db a.db", "stop --db a.db"}) {
+    const auto refused = Run(writer);
+    EXPECT_EQ(refused.exit_code, 3) << writer << ": " << refused.err;
+    EXPECT_NE(refused.err.find("store 'a.db' is damaged ("), std::string::npos)
+        << writer << ": " << refused.err;
+    EXPECT_NE(refused.err.find("nothing was written to it; recover what it holds with `sqlite3 "
+                               "a.db .recover | sqlite3 recovered.db`"),
+              std::string::npos)
+        << writer << ": " << refused.err;
+    EXPECT_TRUE(attnsweep::testing::ReadFileText(dir_ + "/a.db") == damaged)
+        << writer << " wrote into it";
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/a.db-wal") &&
+                 std::filesystem::file_size(dir_ + "/a.db-wal") > 0)
+        << writer << " wrote into its WAL";
+  }
+  const auto check = Run("check --db a.db");
+  EXPECT_EQ(check.exit_code, 3) << check.err;
+  EXPECT_FALSE(check.out.empty());
+  EXPECT_NE(check.err.find(".recover"), std::string::npos) << check.err;
+}
+
+TEST_F(CliTest, ControlCharactersInStoredNamesReachNoTerminal) {
+  // Names a grid can no longer hold, as a store written before (or by hand) may: an ESC sequence
+  // that would set the terminal's title, and a line feed that would split a row.
+  Write("naps.yaml", SleepGrid("naps", "0", 2));
+  ASSERT_EQ(Run("run naps.yaml --db a.db -q").exit_code, 0);
+  {
+    Database db(dir_ + "/a.db", Database::Mode::kReadWriteCreate);
+    db.Exec(
+        "UPDATE batches SET name = 'evil' || char(27) || ']0;pwned' || char(7) || 'x', "
+        "description = 'two' || char(10) || 'lines' || char(27) || '[2J', "
+        "tags = json_array('t' || char(27) || '[K'), status = 'interrupted'; "
+        "UPDATE jobs SET experiment = 'exp' || char(10) || '| fake | row |', "
+        "status = 'pending' WHERE id = 2");
+  }
+  for (const char* command : {"status --db a.db", "status --db a.db --format markdown",
+                              "jobs --db a.db", "jobs --db a.db --format markdown",
+                              "results --db a.db", "tag 1 ok --db a.db", "resume --db a.db"}) {
+    const auto shown = Run(command);
+    EXPECT_EQ(shown.exit_code, 0) << command << ": " << shown.err;
+    const std::string both = shown.out + shown.err;
+    EXPECT_EQ(both.find('\x1b'), std::string::npos) << command << ":\n" << both;
+    EXPECT_EQ(both.find('\x07'), std::string::npos) << command << ":\n" << both;
+    EXPECT_EQ(both.find("exp\n"), std::string::npos) << command << ":\n" << both;
+  }
+  const auto status = Run("status 1 --db a.db");
+  EXPECT_NE(status.out.find("batch 1 'evil\\e]0;pwned\\x07x'"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("two\nlines\\e[2J"), std::string::npos) << status.out;
+  const auto jobs = Run("jobs --db a.db --format markdown");
+  EXPECT_NE(jobs.out.find("exp\\n\\| fake \\| row \\|"), std::string::npos) << jobs.out;
+  // Machine formats keep the text as stored, escaped their own way.
+  const auto json = Run("jobs --db a.db --format json");
+  EXPECT_NE(json.out.find("exp\\n| fake | row |"), std::string::npos) << json.out;
+}
+
 TEST_F(CliTest, HelpOnEveryCommand) {
   const std::vector<std::string> commands = {
-      "",           "run",    "resume", "stop",   "status",        "results",
-      "query",      "keys",   "logs",   "data",   "data generate", "data prepare",
-      "data stats", "report", "jobs",   "export", "curves",        "tag",
-      "rm"};
+      "",     "run",    "resume", "stop",          "status",       "results",    "query",
+      "keys", "logs",   "data",   "data generate", "data prepare", "data stats", "report",
+      "jobs", "export", "curves", "tag",           "rm",           "check"};
   // All at once (each start loads LibTorch): one shell, one output file and exit code per command.
   std::string script;
   for (size_t i = 0; i < commands.size(); ++i) {

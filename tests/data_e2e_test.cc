@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite_handle.h"
 #include "tests/cli_test_fixture.h"
 
 namespace attnsweep {
@@ -136,6 +137,46 @@ TEST_F(CliTest, TrainJobPastItsMemoryCapIsOom) {
             1);
   const auto table = Run("results --db a.db --by model.attention --metrics test_auc");
   EXPECT_NE(table.out.find("OOM"), std::string::npos) << table.out;
+}
+
+TEST_F(CliTest, ResumeRefusesDataThatChangedUnderItsBatch) {
+  // A train batch on a CSV folder, interrupted with two jobs to go; then one CSV row changes.
+  ASSERT_EQ(Run("data generate --out set --customers 300 --seed 2").exit_code, 0);
+  Write("fit.yaml",
+        "name: fit\nexperiments:\n  - name: fit\n    task: train\n    params:\n"
+        "      data: {source: csv, path: set, max_len: 16}\n"
+        "      model: {attention: bag, d_model: 8, heads: 2, layers: 1, ff_dim: 16}\n"
+        "      train: {epochs: 1, batch_size: 64, patience: 0}\n"
+        "    grid: {seed: [1, 2, 3]}\n");
+  ASSERT_EQ(Run("run fit.yaml --db a.db -q").exit_code, 0);
+  {
+    Database db(dir_ + "/a.db", Database::Mode::kReadWriteCreate);
+    db.Exec(
+        "UPDATE jobs SET status = 'pending' WHERE id > 1; "
+        "UPDATE batches SET status = 'interrupted'");
+  }
+  const auto unchanged = Run("status --db a.db --format csv");
+  ASSERT_EQ(attnsweep::testing::RunShell("awk -F, -v OFS=, 'NR == 2 { $5 = \"-1.23\" } 1' "
+                                         "set/transactions.csv > t && mv t set/transactions.csv",
+                                         dir_)
+                .exit_code,
+            0);
+  const auto refused = Run("resume --db a.db -q");
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("the data at 'set' (data.path) of batch 1's job #2 changed after the "
+                             "batch was stored (fingerprint then csv-sha256:"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("--allow-changed-data"), std::string::npos) << refused.err;
+  // Nothing was written: the store says what it said before.
+  EXPECT_EQ(Run("status --db a.db --format csv").out, unchanged.out);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts"), 3);
+  // Told so, resume goes on, and says what it mixes.
+  const auto allowed = Run("resume --db a.db --allow-changed-data");
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_NE(allowed.err.find("--allow-changed-data: the data at 'set'"), std::string::npos)
+      << allowed.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 3);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "experiments/base/exit_codes.h"
 #include "experiments/blas_core.h"
 #include "experiments/data/data_error.h"
+#include "experiments/data/data_fingerprint.h"
 #include "experiments/data/prepared_data.h"
 #include "experiments/grid.h"
 #include "experiments/job_key.h"
@@ -70,6 +71,37 @@ std::string PrepareJobsData(const std::vector<JobPlan>& plans) {
     } catch (const DataError& e) {
       return e.what();
     }
+  }
+  return "";
+}
+
+// Whether the data of the batch's unfinished jobs is what their keys were made with (their stored
+// fingerprints): the problem, naming the data, the job and what to do, or "". Jobs stored before
+// fingerprints were, and jobs that read no data, are not checked.
+std::string DataChangedUnder(ResultStore& store, int64_t batch_id) {
+  std::map<std::string, std::string> now_by_data;  // a data section -> its fingerprint now
+  for (const JobRecord& job : store.JobsNotDone(batch_id)) {
+    if (job.data_fingerprint.empty()) continue;
+    const auto config = nlohmann::json::parse(job.config);
+    const nlohmann::json data = config.value("data", nlohmann::json::object());
+    auto found = now_by_data.find(data.dump());
+    if (found == now_by_data.end()) {
+      std::string fingerprint, error;
+      if (!DataFingerprint(config, &fingerprint, &error)) fingerprint = "unreadable: " + error;
+      found = now_by_data.emplace(data.dump(), fingerprint).first;
+    }
+    if (found->second == job.data_fingerprint) continue;
+    const std::string what =
+        data.contains("path") && data["path"].is_string()
+            ? "the data at '" + data["path"].get<std::string>() + "' (data.path)"
+            : "the data";
+    return what + " of batch " + std::to_string(batch_id) + "'s job #" + std::to_string(job.id) +
+           " changed after the batch was stored (fingerprint then " + job.data_fingerprint +
+           ", now " + found->second +
+           "): its done jobs ran on the old data, so resuming would put results of two data sets "
+           "in one batch. Put the data back as it was; or run the grid as a new batch (`attnsweep "
+           "run GRID --reuse` reuses what still matches); or resume with --allow-changed-data to "
+           "mix them knowingly. Nothing was changed in the store";
   }
   return "";
 }
@@ -197,7 +229,7 @@ BatchToRun BatchService::Start(const NewBatchRequest& request) {
   std::vector<NewJob> jobs;
   for (const auto& job : grid.jobs) {
     jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.plan.estimate_s,
-                    job.limits.dump(), job.plan.ToJson().dump()});
+                    job.limits.dump(), job.plan.ToJson().dump(), job.data_fingerprint});
   }
   int64_t reused = 0;
   // From here a signal must end the sweep in order (the batch interrupted, resumable), not at once.
@@ -233,6 +265,10 @@ BatchToRun BatchService::Resume(const ResumeRequest& request) {
                              problem.empty() ? "store '" + db_path_ + "' holds no batch" : problem);
   }
   WarnIfGridFileChanged(*store.FindBatchRecord(*batch_id));
+  if (const std::string changed = DataChangedUnder(store, *batch_id); !changed.empty()) {
+    if (!request.allow_changed_data) return BatchToRun::Ended(kExitBadInput, changed);
+    spdlog::warn("--allow-changed-data: {}", changed.substr(0, changed.find("): ") + 1));
+  }
 
   // From here a signal must end the sweep in order (the batch interrupted, resumable), not at once.
   InstallInterruptHandlers();

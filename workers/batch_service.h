@@ -40,6 +40,8 @@ struct ResumeRequest {
   std::string db_path;  // must exist
   std::string batch;    // id or name; empty: the newest unfinished batch
   bool retry_failed = false;
+  // Resume even when the data of the batch's unfinished jobs has changed since it was stored.
+  bool allow_changed_data = false;
 };
 
 class BatchService {
