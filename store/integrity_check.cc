@@ -30,7 +30,10 @@ std::vector<std::string> IntegrityProblems(const Database& db, bool thorough, in
                            ") refers to a missing row of " + references.Text(2));
       }
     }
-  } catch (const StoreError&) {
+  } catch (const StoreError& e) {
+    // Not a database at all is not damage: the open's own message ("not an attnsweep store") says
+    // what it is.
+    if ((e.sqlite_code() & 0xff) == SQLITE_NOTADB) throw;
     problems.push_back(std::string("the check could not go on: ") + sqlite3_errmsg(db.get()));
   }
   return problems;

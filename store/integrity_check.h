@@ -13,7 +13,8 @@ class Database;
 
 // SQLite's problems with `db`, up to `limit` of them: quick_check's, or with `thorough`
 // integrity_check's and foreign_key_check's. Empty when the store is intact. A store too damaged
-// to run the check at all gives that failure as its one problem.
+// to run the check to its end gives that failure as its last problem; a file that is no database
+// at all throws StoreError (exit 3, "not an attnsweep store").
 std::vector<std::string> IntegrityProblems(const Database& db, bool thorough, int limit = 20);
 
 // What a damaged store is told as: the file, the first problem and how to recover what it holds.
