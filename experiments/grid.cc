@@ -22,8 +22,11 @@
 namespace attnsweep {
 namespace {
 
-// A grid this large is almost certainly a mistake, and expanding it would exhaust memory first.
-constexpr size_t kMaxPointsPerExperiment = 1000000;
+// The most points a grid expands to, all its experiments together. Each costs about 11 KB until
+// its batch is stored (its config, key, plan and the points it was merged from): measured on the
+// 2-core VM, a `run --dry-run` of 100,000 points took 6 s and 1.2 GB, of 1,000,000 (the limit
+// before) 77 s and 11 GB. Larger sweeps are several batches.
+constexpr size_t kMostGridPoints = 100000;
 
 struct Assigned {
   nlohmann::json value;
@@ -93,6 +96,7 @@ class GridParser {
   GridParseResult* result_;
   Point defaults_;
   std::map<std::string, size_t> job_index_;  // job key -> index in grid.jobs
+  size_t points_so_far_ = 0;                 // of the experiments parsed so far
 };
 
 void GridParser::UnknownKey(const std::string& key, SourceMark mark) {
@@ -305,9 +309,9 @@ std::vector<Point> GridParser::Product(const std::vector<Axis>& axes, SourceMark
   size_t total = 1;
   for (const Axis& axis : axes) {
     total *= axis.size();
-    if (total > kMaxPointsPerExperiment) {
-      Error(where, "the grid expands to more than " + std::to_string(kMaxPointsPerExperiment) +
-                       " points; split it into several experiments or batches");
+    if (total > kMostGridPoints) {
+      Error(where, "the grid expands to more than " + std::to_string(kMostGridPoints) +
+                       " points; split it into several batches");
       return {};
     }
   }
@@ -601,6 +605,16 @@ void GridParser::ParseExperiment(const YAML::Node& node, std::set<std::string>* 
 
   std::vector<Point> points;
   if (!axes.empty() || includes.empty()) points = Product(axes, where);
+  const bool within = points_so_far_ <= kMostGridPoints;
+  points_so_far_ += points.size() + includes.size();
+  if (points_so_far_ > kMostGridPoints) {
+    if (within) {
+      Error(where, "with this experiment the grid expands to more than " +
+                       std::to_string(kMostGridPoints) +
+                       " points in all; split it into several batches");
+    }
+    return;
+  }
   std::vector<size_t> exclude_hits(excludes.size(), 0);
   std::vector<std::pair<Point, SourceMark>> kept;
   for (const Point& point : points) {
@@ -761,9 +775,26 @@ std::optional<std::pair<int, int>> FirstTabInIndentation(const std::string& text
   return std::nullopt;
 }
 
+// YAML nodes a grid may hold, counting each use of an alias (*name) as a copy of what it names.
+// A real grid holds a few thousand (a 10,000-value list is the longest a key takes); nine aliases
+// of nine, nine levels deep, are 387 million in 400 bytes (an alias bomb), which every walk over
+// the tree would expand.
+constexpr size_t kMostYamlNodes = 200000;
+
 // Keys written twice in one mapping: yaml-cpp keeps both, and what each means downstream is a
-// guess (the grid reads one, the checks the other).
-void FindDuplicateKeys(const YAML::Node& node, int depth, std::vector<GridIssue>* errors) {
+// guess (the grid reads one, the checks the other). And the tree's size, aliases expanded, held to
+// kMostYamlNodes: this walk is the first, and stops there.
+void FindDuplicateKeys(const YAML::Node& node, int depth, std::vector<GridIssue>* errors,
+                       size_t* visited) {
+  if (*visited > kMostYamlNodes) return;
+  if (++*visited > kMostYamlNodes) {
+    errors->push_back({MarkOf(node), "the grid holds more than " + std::to_string(kMostYamlNodes) +
+                                         " YAML values (each alias, *name, counted as a copy of "
+                                         "what it names): a grid needs a few thousand; write "
+                                         "ranges ({range: ...}) instead of long lists or aliases "
+                                         "of aliases"});
+    return;
+  }
   if (depth > 64) {
     errors->push_back({MarkOf(node), "nested more than 64 levels deep: a grid needs a handful"});
     return;
@@ -780,10 +811,10 @@ void FindDuplicateKeys(const YAML::Node& node, int depth, std::vector<GridIssue>
                                  std::to_string(seen->second) + "): write it once"});
         }
       }
-      FindDuplicateKeys(it->second, depth + 1, errors);
+      FindDuplicateKeys(it->second, depth + 1, errors, visited);
     }
   } else if (node.IsSequence()) {
-    for (const auto& item : node) FindDuplicateKeys(item, depth + 1, errors);
+    for (const auto& item : node) FindDuplicateKeys(item, depth + 1, errors, visited);
   }
 }
 }  // namespace
@@ -811,7 +842,8 @@ GridParseResult ParseGrid(const std::string& yaml_text, const std::string& defau
                              std::string("the YAML reader gave up: ") + e.what()});
     return result;
   }
-  FindDuplicateKeys(root, 0, &result.errors);
+  size_t visited = 0;
+  FindDuplicateKeys(root, 0, &result.errors, &visited);
   if (!result.errors.empty()) return result;
   GridParser parser(&result);
   parser.Parse(root, default_name);
