@@ -1,7 +1,11 @@
 // attnsweep: sweeps of efficient-attention transformers, results in one SQLite file.
 // Errors are stopped here, once: a store failure is exit 3, a refused query or bad option exit 2,
 // MPI that would not start exit 4, anything unexpected (a bug) exit 70.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 
@@ -168,7 +172,18 @@ int Main(int argc, char** argv) {
 
 }  // namespace
 
+// scripts/mpirun.sh names a file in ATTNSWEEP_RANK_STARTED, which every rank creates as it starts:
+// when mpirun then ends with status 1 and no file is there, no rank ran, and the status is mpirun's
+// refusal of its arguments, not a sweep's "some jobs failed".
+void MarkRankStarted() {
+  const char* path = std::getenv("ATTNSWEEP_RANK_STARTED");
+  if (path == nullptr || *path == '\0') return;
+  const int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+}
+
 int main(int argc, char** argv) {
+  MarkRankStarted();
   attnsweep::ExitAtOnceOnInterrupt();
   try {
     return Main(argc, argv);

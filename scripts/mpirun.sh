@@ -33,7 +33,13 @@ open_mpi_major=$(mpirun --version 2>/dev/null | sed -n 's/.*Open MPI) \([0-9]*\)
 quiet=--quiet
 [ "${ATTNSWEEP_MPIRUN_QUIET:-1}" = 0 ] && quiet=
 [ "${open_mpi_major:-4}" -ge 5 ] && quiet=
-mpirun $quiet --oversubscribe --bind-to none "$@" &
+# Every attnsweep rank that starts creates this file (cli/main.cc): under Open MPI 4, mpirun's
+# status 1 is both "a rank said some jobs failed" and "mpirun refused its arguments" (a bad
+# --map-by), whose notice --quiet hides; the file tells them apart.
+marker_dir=$(mktemp -d "${TMPDIR:-/tmp}/attnsweep-mpirun.XXXXXX")
+trap 'rm -rf "$marker_dir"' EXIT
+export ATTNSWEEP_RANK_STARTED=$marker_dir/started
+mpirun $quiet --oversubscribe --bind-to none -x ATTNSWEEP_RANK_STARTED "$@" &
 mpirun_pid=$!
 interrupted=0
 # A Ctrl-C in a terminal reaches mpirun too (one process group): passing it on would be a second
@@ -55,6 +61,12 @@ fi
 # the code Open MPI 4 gives that case, 132, in both.
 if [ "${open_mpi_major:-4}" -ge 5 ] && [ "$status" = 183 ]; then
   status=132
+fi
+if [ "$status" = 1 ] && [ -n "$quiet" ] && [ ! -e "$ATTNSWEEP_RANK_STARTED" ]; then
+  echo "scripts/mpirun.sh: mpirun ended with status 1 before any attnsweep rank started: it" \
+    "refused its arguments or settings (an unknown option, a bad --map-by), and --quiet hides its" \
+    "message; ATTNSWEEP_MPIRUN_QUIET=0 shows it. Nothing ran." >&2
+  exit 2
 fi
 case "$status" in
   0 | 1 | 2 | 3 | 4 | 70 | 130) ;;

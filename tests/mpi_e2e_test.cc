@@ -276,16 +276,24 @@ TEST_F(CliTest, AProgramMpirunCannotStartIsNamedAsSuch) {
 }
 
 TEST_F(CliTest, ArgumentsMpirunRefusesAreNotCalledACrash) {
-  // Open MPI 5's mpirun ends with 213 for an option or setting it refuses (4's with 1): no rank
-  // ran, so "a rank crashed or was killed (signal 85)" would send the user the wrong way.
+  // Open MPI 5's mpirun ends with 213 for an option or setting it refuses, 4's with 1 and, under
+  // --quiet, no word: no rank ran, so "a rank crashed or was killed (signal 85)" or a silent
+  // "some jobs failed" would send the user the wrong way.
   auto refused = testing::RunShell(
       Mpirun(2) + "--map-by nonsense " + testing::Attnsweep() + " status --db a.db", dir_);
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_EQ(refused.err.find("a rank crashed or was killed"), std::string::npos) << refused.err;
-  if (refused.exit_code == 213) {
-    EXPECT_NE(refused.err.find("refused its arguments or settings"), std::string::npos)
-        << refused.err;
+  EXPECT_NE(refused.err.find("refused its arguments or settings"), std::string::npos)
+      << refused.err;
+  if (refused.exit_code != 213) {
+    EXPECT_EQ(refused.exit_code, 2) << refused.err;
   }
+  // A sweep whose job failed still ends with 1, and no such line.
+  Write("fails.yaml", "experiments:\n  - {name: a, task: fault, params: {fault: {kind: throw}}}\n");
+  auto failed =
+      testing::RunShell(Mpirun(2) + testing::Attnsweep() + " run fails.yaml --db a.db -q", dir_);
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  EXPECT_EQ(failed.err.find("refused its arguments"), std::string::npos) << failed.err;
 }
 
 TEST_F(CliTest, TwoRunsIntoOneStoreWithReadersLoopingBesideThemLockNobodyOut) {
