@@ -4,7 +4,8 @@
 #   1. sbatch examples/slurm/attnsweep.sbatch: a sweep with mpirun inside the allocation;
 #   2. srun --mpi=pmix straight from the shell;
 #   3. Slurm's USR1 before the time limit drains the sweep (exit 130, nothing lost), and the job
-#      requeued (scontrol requeue) resumes the same batch to its end.
+#      requeued (scontrol requeue) resumes the same batch to its end;
+#   4. the job script copies the store back every few seconds while the sweep runs, whole.
 # Usage: slurm_test.sh BUILD_DIR. Prints "ok: ..." or "FAIL: ..." per check; exit 0 when all hold.
 set -uo pipefail
 build=$(cd "${1:?usage: slurm_test.sh BUILD_DIR}" && pwd)
@@ -143,5 +144,32 @@ check "requeue: one batch, every job done exactly once" \
   equals "$(query "$dir/work/c.db" "SELECT count(DISTINCT batch_id), count(*), sum(attempts = 1) FROM jobs WHERE status = 'done'")" "1,40,40"
 grep -q "restart 1" "$dir/work/c.out"
 check "requeue: the job script saw SLURM_RESTART_COUNT=1 and resumed" equals "$?" 0
+
+# 4. The store goes back to STORE while the sweep runs (ATTNSWEEP_COPY_EVERY seconds), whole: losing
+#    the first node then loses at most that much, not the whole sweep.
+grid "$dir/work/d.yaml" 40 0.5
+job=$(sbatch --parsable -n 3 -o "$dir/work/d.out" \
+  --export=ALL,ATTNSWEEP="$bin",ATTNSWEEP_COPY_EVERY=1 \
+  examples/slurm/attnsweep.sbatch "$dir/work/d.yaml" "$dir/work/d.db")
+wait_state "$job" RUNNING
+copied_mid_sweep=
+for _ in $(seq 1 300); do
+  if [ -f "$dir/work/d.db" ] && [ "$(job_state "$job")" = RUNNING ]; then
+    done_then=$(query "$dir/work/d.db" "SELECT count(*) FROM jobs WHERE status = 'done'" 2>/dev/null)
+    if [ -n "$done_then" ] && [ "$done_then" -gt 0 ] && [ "$done_then" -lt 40 ]; then
+      copied_mid_sweep="$done_then of 40 done"
+      integrity_then=$(sqlite3 "$dir/work/d.db" "PRAGMA integrity_check")
+      break
+    fi
+  fi
+  sleep 0.1
+done
+check "copy-back: the store is at STORE while the sweep runs (${copied_mid_sweep:-never})" \
+  test -n "$copied_mid_sweep"
+check "copy-back: that copy is whole (integrity_check)" equals "${integrity_then:-}" ok
+check "copy-back: the job ends" wait_state "$job" COMPLETED FAILED
+check "copy-back: it completes with exit 0" equals "$(job_state "$job"):$(exit_code "$job")" COMPLETED:0
+check "copy-back: the last copy holds every job, and no partial file is left" \
+  equals "$(query "$dir/work/d.db" "SELECT count(*) FROM jobs WHERE status = 'done'"):$(ls "$dir/work" | grep -c partial)" "40:0"
 
 checks_verdict slurm
