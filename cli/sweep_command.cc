@@ -15,7 +15,8 @@ void AddSweepOptions(CLI::App* command, SweepSettings* settings) {
       ->add_option("--isolation", settings->isolation,
                    "how jobs run: process (a fresh process each), host (one process per worker, "
                    "replaced after a failure), inproc (a thread of the worker), auto (inproc for "
-                   "sleep jobs, process otherwise); an experiment's limits.isolation wins")
+                   "sleep jobs without a time or memory limit, process otherwise); an "
+                   "experiment's limits.isolation wins")
       ->check(CLI::IsMember({"auto", "process", "host", "inproc"}))
       ->capture_default_str();
   // Parsed here, so that a typo is refused before the grid is read or its data prepared.

@@ -77,9 +77,10 @@ std::optional<EarlyStopping> EarlyStopping::FromJson(const nlohmann::json& in) {
   }
 }
 
-std::string JobPlan::IsolationUnder(const std::string& sweep_isolation) const {
+std::string JobPlan::IsolationUnder(const std::string& sweep_isolation, bool held_to_limits) const {
   const std::string chosen = isolation.value_or(sweep_isolation);
-  return chosen == "auto" ? default_isolation : chosen;
+  if (chosen != "auto") return chosen;
+  return held_to_limits && default_isolation == "inproc" ? "process" : default_isolation;
 }
 
 nlohmann::json JobPlan::ToJson() const {

@@ -56,8 +56,10 @@ struct JobPlan {
   // for the coordinator's decision to go on or stop.
   std::optional<EarlyStopping> early_stopping;
 
-  // The isolation a sweep whose --isolation is `sweep_isolation` gives this job.
-  std::string IsolationUnder(const std::string& sweep_isolation) const;
+  // The isolation a sweep whose --isolation is `sweep_isolation` gives this job. Under `auto`, a
+  // job `held_to_limits` (a time limit or a memory cap applies to it) gets a process even where it
+  // would run in a thread: a thread can be neither killed at its deadline nor capped.
+  std::string IsolationUnder(const std::string& sweep_isolation, bool held_to_limits) const;
 
   nlohmann::json ToJson() const;
   // nullopt for text that is not a plan this build wrote.

@@ -307,5 +307,19 @@ TEST_F(CliTest, JobProcessesRunTheWorkersOwnBuildEvenAfterTheFileIsGone) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome != 'done'"), 0);
 }
 
+TEST_F(CliTest, AutoIsolationGivesAJobHeldToATimeLimitAProcess) {
+  // A sleep job runs in a thread under `auto`, where no deadline could stop it: held to a time
+  // limit (here by --job-timeout) it gets a process, and the limit holds.
+  Write("nap.yaml", SleepGrid("nap", "5", 1));
+  auto run = Run("run nap.yaml --db a.db --job-timeout 1s --max-attempts 1 -q");
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM attempts WHERE outcome = 'timeout'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE isolation = 'process'"), 1);
+  // Without a limit it keeps its thread.
+  Write("short.yaml", SleepGrid("short", "0", 1));
+  ASSERT_EQ(Run("run short.yaml --db b.db -q").exit_code, 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE isolation = 'inproc'", "b.db"), 1);
+}
+
 }  // namespace
 }  // namespace attnsweep

@@ -123,9 +123,10 @@ Message Coordinator::AssignmentFor(const ScheduledJob& job, int attempt, int thr
   assign.job_id = job.record.id;
   assign.attempt = attempt;
   assign.config = job.record.config;
-  assign.isolation = job.plan.IsolationUnder(options_.isolation);
   assign.timeout_s = job.plan.timeout_s.value_or(options_.job_timeout_s);
   assign.memory_bytes = job.plan.memory_bytes.value_or(options_.job_memory_bytes);
+  assign.isolation =
+      job.plan.IsolationUnder(options_.isolation, assign.timeout_s > 0 || assign.memory_bytes > 0);
   assign.threads = threads;
   if (!options_.checkpoint_root.empty()) {
     assign.checkpoint = CheckpointPath(options_.checkpoint_root, job.record.job_key);

@@ -36,7 +36,7 @@ struct CoordinatorOptions {
   // counts as failed.
   int max_attempts = 2;
   // How jobs run, unless their experiment's `limits` say otherwise. isolation: process | host |
-  // inproc | auto (inproc for sleep jobs, process for the rest).
+  // inproc | auto (inproc for sleep jobs without a time or memory limit, process for the rest).
   std::string isolation = "auto";
   double job_timeout_s = 0;      // 0: none
   int64_t job_memory_bytes = 0;  // 0: no cap
