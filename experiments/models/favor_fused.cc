@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 namespace attnsweep {
@@ -102,14 +103,17 @@ class FusedFavorFunction : public torch::autograd::Function<FusedFavorFunction> 
                                const torch::Tensor& k_in, const torch::Tensor& v,
                                const torch::Tensor& wn, const torch::Tensor& keep, double n2,
                                double log_scale) {
-    const auto q = q_in.contiguous(), k = k_in.contiguous();
+    // Detached: the products below write into tensors of their own (out=), which autograd refuses
+    // for inputs that require grad. Grad mode is per thread, and LibTorch 2.x does not carry the
+    // forward's no-grad into the parallel loop's threads (1.13 did).
+    const auto q = q_in.detach().contiguous(), k = k_in.detach().contiguous();
     const int64_t batch = q.size(0), heads = q.size(1), query_length = q.size(2);
     const int64_t key_length = k.size(2), dh = q.size(3), width = wn.size(0);
     const auto options = q.options();
     // V with a column of ones: phi(K)^T [V | 1] is phi(K)^T V and D^-1's sums phi(K)^T 1 in one
     // product, and phi(Q) times it the numerator and the denominator. Padded keys' rows are 0.
     auto values = at::ones({batch, heads, key_length, dh + 1}, options);
-    values.narrow(3, 0, dh).copy_(v);
+    values.narrow(3, 0, dh).copy_(v.detach());
     values.mul_(keep.view({batch, 1, key_length, 1}));
     auto phi_q = at::empty({batch, heads, query_length, width}, options);
     auto phi_k = at::empty({batch, heads, key_length, width}, options);
@@ -120,6 +124,7 @@ class FusedFavorFunction : public torch::autograd::Function<FusedFavorFunction> 
     const float* keep_data = keep.data_ptr<float>();
     const auto n2f = static_cast<float>(n2), log_scale_f = static_cast<float>(log_scale);
     at::parallel_for(0, batch * heads, 1, [&](int64_t begin, int64_t end) {
+      const at::NoGradGuard no_grad;  // per thread
       for (int64_t i = begin; i < end; ++i) {
         const int64_t b = i / heads, h = i % heads;
         auto phi_q_i = phi_q[b][h], phi_k_i = phi_k[b][h], state_i = state[b][h];
@@ -147,7 +152,7 @@ class FusedFavorFunction : public torch::autograd::Function<FusedFavorFunction> 
     const auto &phi_q = saved[5], &phi_k = saved[6], &state = saved[7], &sums = saved[8];
     const auto& out = saved[9];
     const auto n2 = static_cast<float>(ctx->saved_data["n2"].toDouble());
-    const auto grad = grad_outputs[0].contiguous();
+    const auto grad = grad_outputs[0].detach().contiguous();
     const int64_t batch = q.size(0), heads = q.size(1), query_length = q.size(2);
     const int64_t key_length = k.size(2), dh = q.size(3);
     auto grad_q = at::empty_like(q), grad_k = at::empty_like(k);
@@ -157,6 +162,7 @@ class FusedFavorFunction : public torch::autograd::Function<FusedFavorFunction> 
     auto grad_state = at::empty_like(state);
     const float* keep_data = keep.data_ptr<float>();
     at::parallel_for(0, batch * heads, 1, [&](int64_t begin, int64_t end) {
+      const at::NoGradGuard no_grad;  // per thread
       for (int64_t i = begin; i < end; ++i) {
         const int64_t b = i / heads, h = i % heads;
         auto grad_sums_i = grad_sums[b][h], grad_phi_q_i = grad_phi_q[b][h];
