@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -22,12 +23,16 @@
 namespace attnsweep {
 
 CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
-  CLI::App* run =
-      app.add_subcommand("run", "Validate a grid, store its jobs as a new batch, run them");
+  CLI::App* run = app.add_subcommand(
+      "run",
+      "Validate a grid, store its jobs as a new batch, run them. To stop a sweep started from "
+      "a script or in the background, send SIGTERM (kill PID) or run `attnsweep stop`: a "
+      "shell that is not interactive starts background commands with SIGINT ignored, and "
+      "under mpirun `kill -INT` then does nothing");
   run->add_option("grid", options->grid_path, "the experiment grid (YAML)")->required();
-  run->add_option(
-      "--db", options->db,
-      "the result store (SQLite file); default: the grid's `store:`, else attnsweep.db");
+  run->add_option("--db", options->db,
+                  "the result store (SQLite file); default: the grid's `store:`, else $" +
+                      std::string(kStoreEnvironment) + ", else attnsweep.db");
   run->add_flag("--dry-run", options->dry_run, "validate and list the jobs; run and store nothing");
   run->add_flag("--reuse", options->reuse,
                 "a job whose key already has a done result anywhere in the store is not run "
@@ -119,9 +124,11 @@ BatchToRun StartFromGrid(const RunOptions& options, BatchService& service) {
   request.grid = &grid;
   request.grid_text = std::move(text);
   request.grid_path = options.grid_path;
-  request.db_path = !options.db.empty()        ? options.db
-                    : !grid.store_path.empty() ? grid.store_path
-                                               : kDefaultStorePath;
+  const char* session_store = std::getenv(kStoreEnvironment);
+  request.db_path = !options.db.empty()                          ? options.db
+                    : !grid.store_path.empty()                   ? grid.store_path
+                    : session_store != nullptr && *session_store ? session_store
+                                                                 : kDefaultStorePath;
   request.reuse = options.reuse;
   return service.Start(request);
 }

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <regex>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -16,8 +19,34 @@
 
 namespace attnsweep {
 
+namespace {
+// The --db options added, with their commands: after parsing, NoteUnnamedStore says which store a
+// command reads when none was named.
+std::vector<std::pair<const CLI::App*, const CLI::Option*>>& DbOptions() {
+  static std::vector<std::pair<const CLI::App*, const CLI::Option*>> options;
+  return options;
+}
+}  // namespace
+
 void AddDbOption(CLI::App* command, std::string* db) {
-  command->add_option("--db", *db, "the result store (SQLite file)")->capture_default_str();
+  const CLI::Option* option =
+      command
+          ->add_option("--db", *db,
+                       "the result store (SQLite file); without it, $" +
+                           std::string(kStoreEnvironment) + " or attnsweep.db")
+          ->envname(kStoreEnvironment)
+          ->capture_default_str();
+  DbOptions().emplace_back(command, option);
+}
+
+void NoteUnnamedStore() {
+  if (std::getenv(kStoreEnvironment) != nullptr) return;
+  for (const auto& [command, option] : DbOptions()) {
+    if (command->parsed() && option->count() == 0) {
+      PrintNote("store '" + option->as<std::string>() + "' (no --db given; --db or $" +
+                std::string(kStoreEnvironment) + " names another)");
+    }
+  }
 }
 
 void AddFormatOption(CLI::App* command, std::string* format) {
@@ -51,6 +80,12 @@ std::optional<std::vector<int64_t>> SelectBatches(ResultStore& store,
   if (names.empty()) {
     auto id = ResolveBatch(store, "", db_path);
     if (!id) return std::nullopt;
+    const auto batches = store.ListBatches();
+    if (batches.size() > 1) {
+      PrintNote("the newest batch only (" + std::to_string(*id) + " of " +
+                std::to_string(batches.size()) +
+                "): name batches (ids or names) or pass --all for every one");
+    }
     return std::vector<int64_t>{*id};
   }
   for (const auto& name : names) {

@@ -18,7 +18,12 @@ class ResultStore;
 
 constexpr const char* kDefaultStorePath = "attnsweep.db";
 
+// $ATTNSWEEP_DB: the store of every command not given --db (a shell session on one study).
+inline constexpr const char* kStoreEnvironment = "ATTNSWEEP_DB";
+// --db, defaulting to $ATTNSWEEP_DB, else attnsweep.db.
 void AddDbOption(CLI::App* command, std::string* db);
+// After parsing: on stderr, the store a command reads when neither --db nor $ATTNSWEEP_DB named it.
+void NoteUnnamedStore();
 void AddFormatOption(CLI::App* command, std::string* format);
 
 // The batch named by `id_or_name`, or when it is empty the newest batch (the newest not done or

@@ -141,6 +141,8 @@ int Main(int argc, char** argv) {
     if (code == kExitInterrupted && mpi->launched_by_mpirun()) mpi->Abandon();
     return code;
   };
+  // run and resume name their store in their first log line.
+  if (!*run && !*resume) NoteUnnamedStore();
   try {
     if (*run) return sweep_exit(RunRunCommand(run_options, *mpi, launcher.get()));
     if (*resume) return sweep_exit(RunResumeCommand(resume_options, *mpi, launcher.get()));

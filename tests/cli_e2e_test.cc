@@ -583,6 +583,38 @@ TEST_F(CliTest, ControlCharactersInStoredNamesReachNoTerminal) {
   EXPECT_NE(json.out.find("exp\\n| fake | row |"), std::string::npos) << json.out;
 }
 
+TEST_F(CliTest, TheStoreComesFromTheEnvironmentAndAnUnnamedOneIsSaid) {
+  Write("naps.yaml", SleepGrid("naps", "0", 2));
+  ASSERT_EQ(
+      testing::RunShell("ATTNSWEEP_DB=s.db " + testing::Attnsweep() + " run naps.yaml -q", dir_)
+          .exit_code,
+      0);
+  EXPECT_TRUE(fs::exists(dir_ + "/s.db"));
+  EXPECT_FALSE(fs::exists(dir_ + "/attnsweep.db"));
+  const auto named =
+      testing::RunShell("ATTNSWEEP_DB=s.db " + testing::Attnsweep() + " status --format csv", dir_);
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_NE(named.out.find("naps,done"), std::string::npos) << named.out;
+  EXPECT_EQ(named.err.find("note:"), std::string::npos) << named.err;
+  // Neither --db nor ATTNSWEEP_DB: the default, said.
+  const auto unnamed =
+      testing::RunShell("env -u ATTNSWEEP_DB " + testing::Attnsweep() + " status", dir_);
+  EXPECT_NE(unnamed.err.find("note: store 'attnsweep.db' (no --db given; --db or $ATTNSWEEP_DB "
+                             "names another)"),
+            std::string::npos)
+      << unnamed.err;
+  // A second batch: commands that read the newest only say so.
+  ASSERT_EQ(Run("run naps.yaml --db s.db -q --reuse").exit_code, 0);
+  const auto newest = Run("export --db s.db -o out.csv");
+  EXPECT_EQ(newest.exit_code, 0) << newest.err;
+  EXPECT_NE(newest.err.find("note: the newest batch only (2 of 2): name batches (ids or names) or "
+                            "pass --all for every one"),
+            std::string::npos)
+      << newest.err;
+  EXPECT_EQ(Run("export --db s.db --all -o all.csv").err.find("newest batch only"),
+            std::string::npos);
+}
+
 TEST_F(CliTest, HelpOnEveryCommand) {
   const std::vector<std::string> commands = {
       "",     "run",    "resume", "stop",          "status",       "results",    "query",
