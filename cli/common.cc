@@ -80,10 +80,9 @@ std::optional<std::vector<int64_t>> SelectBatches(ResultStore& store,
   if (names.empty()) {
     auto id = ResolveBatch(store, "", db_path);
     if (!id) return std::nullopt;
-    const auto batches = store.ListBatches();
-    if (batches.size() > 1) {
-      PrintNote("the newest batch only (" + std::to_string(*id) + " of " +
-                std::to_string(batches.size()) +
+    // A count, not ListBatches: that sums every batch's jobs, work every read would pay for.
+    if (const int64_t batches = store.BatchCount(); batches > 1) {
+      PrintNote("the newest batch only (" + std::to_string(*id) + " of " + std::to_string(batches) +
                 "): name batches (ids or names) or pass --all for every one");
     }
     return std::vector<int64_t>{*id};

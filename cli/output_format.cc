@@ -77,8 +77,11 @@ std::string RenderText(const Table& table, bool markdown) {
   std::vector<std::vector<std::string>> cells;
   std::vector<size_t> width(n);
   std::vector<bool> numeric(n, true);
-  for (size_t c = 0; c < n; ++c)
-    width[c] = std::max<size_t>(EscapeControlCharacters(table.columns[c]).size(), markdown ? 3 : 1);
+  std::vector<std::string> heads;
+  for (size_t c = 0; c < n; ++c) {
+    heads.push_back(EscapeControlCharacters(table.columns[c]));
+    width[c] = std::max<size_t>(heads[c].size(), markdown ? 3 : 1);
+  }
   for (const auto& row : table.rows) {
     std::vector<std::string> texts;
     for (size_t c = 0; c < n; ++c) {
@@ -99,16 +102,13 @@ std::string RenderText(const Table& table, bool markdown) {
                                  std::isdigit(static_cast<unsigned char>(text[1])))));
       if (!figure && !cell.is_null()) numeric[c] = false;
       // Width in characters, counting each UTF-8 sequence (such as "±") once.
-      size_t chars = 0;
-      for (unsigned char ch : text) chars += (ch & 0xC0) != 0x80;
-      width[c] = std::max(width[c], chars);
+      width[c] = std::max(width[c], CharacterCount(text));
       texts.push_back(std::move(text));
     }
     cells.push_back(std::move(texts));
   }
   auto pad = [](const std::string& text, size_t w, bool right) {
-    size_t chars = 0;
-    for (unsigned char ch : text) chars += (ch & 0xC0) != 0x80;
+    const size_t chars = CharacterCount(text);
     const std::string fill(w > chars ? w - chars : 0, ' ');
     return right ? fill + text : text + fill;
   };
@@ -127,8 +127,6 @@ std::string RenderText(const Table& table, bool markdown) {
     }
     out << line_text << "\n";
   };
-  std::vector<std::string> heads;
-  for (const auto& column : table.columns) heads.push_back(EscapeControlCharacters(column));
   line(heads, true);
   std::vector<std::string> rule;
   for (size_t c = 0; c < n; ++c) {

@@ -658,6 +658,11 @@ std::optional<int64_t> ResultStore::LatestBatchId() {
   return s.Int(0);
 }
 
+int64_t ResultStore::BatchCount() {
+  Statement s(db_, "SELECT count(*) FROM batches");
+  return s.Step() ? s.Int(0) : 0;
+}
+
 std::optional<int64_t> ResultStore::FindBatchId(const std::string& id_or_name) {
   Statement s(db_,
               "SELECT id FROM batches WHERE CAST(id AS TEXT) = ?1 OR name = ?1 "

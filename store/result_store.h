@@ -286,6 +286,7 @@ class ResultStore {
   std::optional<BatchSummary> FindBatch(int64_t batch_id);
   // The newest batch, or nullopt for an empty store.
   std::optional<int64_t> LatestBatchId();
+  int64_t BatchCount();
   // A batch by its id ("3") or its name (the newest batch of that name).
   std::optional<int64_t> FindBatchId(const std::string& id_or_name);
 

@@ -60,6 +60,31 @@ std::string ResultsView(const std::string& job_columns, bool wall_seconds = fals
   return sql;
 }
 
+// The attempts table rebuilt with `outcomes` (an SQL list) in the CHECK on its outcome: SQLite
+// cannot change a CHECK in place, so a new table (attempts_vVERSION while both exist) takes the
+// rows and then the name.
+std::string RebuildAttempts(int version, const std::string& outcomes) {
+  const std::string table = "attempts_v" + std::to_string(version);
+  return "\nCREATE TABLE " + table + R"sql( (
+  job_id      INTEGER NOT NULL REFERENCES jobs(id),
+  attempt     INTEGER NOT NULL,
+  rank        INTEGER,
+  host        TEXT,
+  started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  outcome     TEXT CHECK (outcome IN ()sql" +
+         outcomes + R"sql()),
+  error       TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+INSERT INTO )sql" +
+         table + R"sql( (job_id, attempt, rank, host, started_at, finished_at, outcome, error)
+  SELECT job_id, attempt, rank, host, started_at, finished_at, outcome, error FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE )sql" +
+         table + " RENAME TO attempts;\n";
+}
+
 // Each entry moves the schema from version i to i + 1. Never edit one that has shipped: add
 // another. The CHECK on attempts.outcome lists the rows of kAttemptOutcomes
 // (experiments/base/attempt_outcomes.h) as they were then: a new row needs a migration that widens
@@ -156,25 +181,9 @@ CREATE VIEW metric_values AS
       // SIGKILL that was not the kernel's OOM killer's), `abandoned` (its coordinator died while
       // the job ran in a process of its own) and `rank_died` (its worker rank died while running
       // it). SQLite cannot change a CHECK in place: the table is rebuilt, its rows copied.
-      R"sql(
-CREATE TABLE attempts_v5 (
-  job_id      INTEGER NOT NULL REFERENCES jobs(id),
-  attempt     INTEGER NOT NULL,
-  rank        INTEGER,
-  host        TEXT,
-  started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  finished_at TEXT,
-  outcome     TEXT CHECK (outcome IN ('done', 'error', 'crash', 'timeout', 'oom', 'diverged',
+      RebuildAttempts(5, R"sql('done', 'error', 'crash', 'timeout', 'oom', 'diverged',
                                       'invalid', 'interrupted', 'lost', 'killed', 'abandoned',
-                                      'rank_died')),
-  error       TEXT,
-  PRIMARY KEY (job_id, attempt)
-);
-INSERT INTO attempts_v5 (job_id, attempt, rank, host, started_at, finished_at, outcome, error)
-  SELECT job_id, attempt, rank, host, started_at, finished_at, outcome, error FROM attempts;
-DROP TABLE attempts;
-ALTER TABLE attempts_v5 RENAME TO attempts;
-)sql",
+                                      'rank_died')sql"),
       // 6: each train job's test scores, one row per test customer, so that two jobs can be
       // compared paired on the same customers (results --compare). No rowid: the key is the row.
       R"sql(
@@ -214,26 +223,10 @@ CREATE TABLE rung_decisions (
 );
 )sql",
       // 9: `worker_fault`, an attempt ended by its worker's machinery, not by the job (the job
-      // launcher died, a process could not be started): rebuilt as in 5 to widen the CHECK.
-      R"sql(
-CREATE TABLE attempts_v9 (
-  job_id      INTEGER NOT NULL REFERENCES jobs(id),
-  attempt     INTEGER NOT NULL,
-  rank        INTEGER,
-  host        TEXT,
-  started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  finished_at TEXT,
-  outcome     TEXT CHECK (outcome IN ('done', 'error', 'crash', 'timeout', 'oom', 'diverged',
+      // launcher died, a process could not be started): the CHECK widened as in 5.
+      RebuildAttempts(9, R"sql('done', 'error', 'crash', 'timeout', 'oom', 'diverged',
                                       'invalid', 'interrupted', 'lost', 'killed', 'abandoned',
-                                      'rank_died', 'worker_fault')),
-  error       TEXT,
-  PRIMARY KEY (job_id, attempt)
-);
-INSERT INTO attempts_v9 (job_id, attempt, rank, host, started_at, finished_at, outcome, error)
-  SELECT job_id, attempt, rank, host, started_at, finished_at, outcome, error FROM attempts;
-DROP TABLE attempts;
-ALTER TABLE attempts_v9 RENAME TO attempts;
-)sql",
+                                      'rank_died', 'worker_fault')sql"),
       // 10: the data fingerprint each job's key was made with (experiments/data/data_fingerprint.h:
       // "csv-sha256:...", "synthetic-vN"), so that resume can tell that the data changed under a
       // batch; NULL for jobs stored before and for tasks that read no data.

@@ -84,11 +84,12 @@ std::string DataChangedUnder(ResultStore& store, int64_t batch_id) {
     if (job.data_fingerprint.empty()) continue;
     const auto config = nlohmann::json::parse(job.config);
     const nlohmann::json data = config.value("data", nlohmann::json::object());
-    auto found = now_by_data.find(data.dump());
+    const std::string section = data.dump();
+    auto found = now_by_data.find(section);
     if (found == now_by_data.end()) {
       std::string fingerprint, error;
       if (!DataFingerprint(config, &fingerprint, &error)) fingerprint = "unreadable: " + error;
-      found = now_by_data.emplace(data.dump(), fingerprint).first;
+      found = now_by_data.emplace(section, fingerprint).first;
     }
     if (found->second == job.data_fingerprint) continue;
     const std::string what =

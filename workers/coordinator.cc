@@ -294,6 +294,7 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
   }
   const ScheduledJob& job = *worker.job;
   if (output.outcome != JobOutcome::kWorkerFault) worker.faults_in_a_row = 0;
+  const std::string first_line = output.error.substr(0, output.error.find('\n'));  // for the log
   if (output.outcome == JobOutcome::kDone) {
     std::vector<Metric> metrics;
     metrics.reserve(output.metrics.size() + 1);
@@ -323,7 +324,6 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
                           output.error, /*retry=*/true);
     scheduler_.FailedOn(message.job_id, source);
     scheduler_.Add(job);
-    const std::string first_line = output.error.substr(0, output.error.find('\n'));
     progress_->ClearForLog();
     if (++worker.faults_in_a_row >= kWorkerFaultsToLeave) {
       worker.dead = true;
@@ -348,7 +348,6 @@ void Coordinator::HandleResult(int source, Worker& worker, const Message& messag
         scheduler_.Retriable(outcome) &&
         scheduler_.ShouldRetry(job.plan, outcome, CountedAttempts(message.job_id) + 1);
     writes_.RecordFailure(message.job_id, message.attempt, outcome, output.error, retry);
-    const std::string first_line = output.error.substr(0, output.error.find('\n'));
     if (retry) {
       scheduler_.FailedOn(message.job_id, source);
       scheduler_.Add(job);

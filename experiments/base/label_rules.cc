@@ -5,27 +5,34 @@
 namespace attnsweep {
 namespace {
 
-// Characters, counting each UTF-8 sequence once.
-size_t CharacterCount(std::string_view text) {
-  size_t count = 0;
-  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
-  return count;
+// The bytes of the control character at text[i] (1 for C0 and DEL, 2 for a C1 in UTF-8: 0xC2
+// 0x80-0x9F), or 0 when there is none there.
+size_t ControlCharacterBytes(std::string_view text, size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x20 || c == 0x7F) return 1;
+  const bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                  static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                  static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+  return c1 ? 2 : 0;
 }
 
-// The first control character of `text` (C0, DEL, or a C1 in UTF-8 as 0xC2 0x80-0x9F), escaped;
-// "" when there is none.
+// The first control character of `text`, escaped; "" when there is none.
 std::string FirstControlCharacter(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const bool c1 = c == 0xC2 && i + 1 < text.size() &&
-                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
-    if (c < 0x20 || c == 0x7F || c1) return EscapeControlCharacters(text.substr(i, c1 ? 2 : 1));
+    if (const size_t bytes = ControlCharacterBytes(text, i); bytes > 0) {
+      return EscapeControlCharacters(text.substr(i, bytes));
+    }
   }
   return "";
 }
 
 }  // namespace
+
+size_t CharacterCount(std::string_view text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
 
 std::string NameProblem(std::string_view name) {
   if (name.empty()) return "a name cannot be empty";
@@ -58,17 +65,13 @@ std::string EscapeControlCharacters(std::string_view text, bool keep_newlines) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0xC2 && i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) {
-        char escaped[8];
-        std::snprintf(escaped, sizeof(escaped), "\\u%04x", next);
-        out += escaped;
-        ++i;
-        continue;
-      }
-    }
-    if (c >= 0x20 && c != 0x7F) {
+    const size_t bytes = ControlCharacterBytes(text, i);
+    if (bytes == 2) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned char>(text[i + 1]));
+      out += escaped;
+      ++i;
+    } else if (bytes == 0) {
       out += static_cast<char>(c);
     } else if (c == '\n') {
       out += keep_newlines ? "\n" : "\\n";

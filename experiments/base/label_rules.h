@@ -12,6 +12,9 @@ namespace attnsweep {
 inline constexpr size_t kLongestName = 200;
 inline constexpr size_t kLongestTag = 64;
 
+// Characters of UTF-8 `text`, counting each multi-byte sequence once (what a terminal shows).
+size_t CharacterCount(std::string_view text);
+
 // Why `name` cannot name a batch or an experiment ("" when it can): empty, longer than
 // kLongestName characters, or holding a control character.
 std::string NameProblem(std::string_view name);
