@@ -42,7 +42,7 @@ int RunCurvesCommand(const CurvesOptions& options) {
     PrintNote("no curves: only train jobs record them, once an epoch has finished");
   }
   Table table;
-  table.columns = {"job", "epoch"};
+  table.columns = {"job_id", "epoch"};
   table.columns.insert(table.columns.end(), names.begin(), names.end());
   for (const auto& [place, values] : rows) {
     std::vector<nlohmann::json> row = {place.first, place.second};

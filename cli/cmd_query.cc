@@ -1,5 +1,7 @@
 #include "cli/cmd_query.h"
 
+#include <regex>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
@@ -7,6 +9,7 @@
 #include "experiments/base/units.h"
 #include "store/readonly_query.h"
 #include "store/result_store.h"
+#include "store/wide_view.h"
 
 namespace attnsweep {
 
@@ -14,8 +17,12 @@ CLI::App* SetupQueryCommand(CLI::App& app, QueryOptions* options) {
   CLI::App* query = app.add_subcommand(
       "query",
       "Run one read-only SQL statement on the store (tables: batches, jobs, attempts, "
-      "metrics, curves; views: results, metric_values)");
-  query->add_option("sql", options->sql, "the statement, e.g. \"SELECT * FROM results\"")
+      "metrics, curves; views: wide (one column per config key and metric, as export names "
+      "them), results, metric_values)");
+  query
+      ->add_option("sql", options->sql,
+                   "the statement, e.g. 'SELECT \"model.attention\", AVG(test_auc) FROM wide "
+                   "WHERE batch_id = 3 GROUP BY 1' (dotted names in double quotes)")
       ->required();
   AddDbOption(query, &options->db);
   AddFormatOption(query, &options->format);
@@ -43,6 +50,10 @@ CLI::App* SetupQueryCommand(CLI::App& app, QueryOptions* options) {
 
 int RunQueryCommand(const QueryOptions& options) {
   ResultStore store = ResultStore::OpenReadOnly(options.db);
+  // The view costs a pass over the store's configs and figure names (0.5 s for 46,000 jobs and
+  // a million figures): made only for a statement that names it.
+  static const std::regex kNamesWide(R"(\bwide\b)", std::regex::icase);
+  if (std::regex_search(options.sql, kNamesWide)) CreateWideView(store.db());
   const QueryResult result = RunReadOnlyQuery(store.db(), options.sql, options.limits);
   Table table;
   table.columns = result.columns;

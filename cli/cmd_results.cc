@@ -14,10 +14,12 @@
 #include "cli/analysis/results_pivot.h"
 #include "cli/analysis/results_slope.h"
 #include "cli/common.h"
+#include "cli/where_condition.h"
 #include "experiments/base/exit_codes.h"
 #include "experiments/config_schema.h"
 #include "store/readonly_query.h"
 #include "store/result_store.h"
+#include "store/wide_view.h"
 
 namespace attnsweep {
 
@@ -40,15 +42,17 @@ CLI::App* SetupResultsCommand(CLI::App& app, ResultsOptions* options) {
       ->delimiter(',')
       ->allow_extra_args(false);
   results->add_option("--where", options->where,
-                      "an SQL condition on the `results` view's columns, e.g. \"max_len >= 1024\"");
+                      "an SQL condition on the jobs, in config keys and metric names (the `wide` "
+                      "view's columns), e.g. \"data.max_len >= 1024 AND best_val_auc > 0.8\"");
   results->add_option("--experiment", options->experiment, "only this experiment's jobs");
   CLI::Option* pivot = results->add_option(
-      "--pivot", options->pivot, "one grouping key's values as columns, e.g. --pivot data.max_len");
-  results
-      ->add_option("--slope", options->slope,
-                   "fit each metric's growth against a numeric key on log-log axes, e.g. "
-                   "--slope data.max_len (1: linear, 2: quadratic)")
-      ->excludes(pivot);
+      "--pivot", options->pivot,
+      "one key's values as columns, e.g. --by model.attention --pivot data.max_len (batch: "
+      "batches by name)");
+  results->add_option("--slope", options->slope,
+                      "fit each metric's growth against a numeric key on log-log axes, e.g. "
+                      "--slope data.max_len (1: linear, 2: quadratic); with --pivot of the same "
+                      "key, as the pivot table's last columns");
   results
       ->add_option("--compare", options->compare,
                    "KEY=VALUE: every other group against the jobs whose KEY is VALUE, paired by "
@@ -149,6 +153,25 @@ int PrintComparisons(ResultStore& store, const std::vector<JobRecord>& jobs, Res
   return kExitOk;
 }
 
+// Batch ids as `--pivot batch` heads them: by name, with the id after a name two of them share.
+std::map<std::string, std::string> BatchHeads(ResultStore& store,
+                                              const std::vector<JobRecord>& jobs) {
+  std::set<int64_t> shown;
+  for (const auto& job : jobs) shown.insert(job.batch_id);
+  std::map<std::string, int> uses;
+  std::map<int64_t, std::string> names;
+  for (const int64_t id : shown) {
+    const auto batch = store.FindBatch(id);
+    names[id] = batch ? batch->name : std::to_string(id);
+    ++uses[names[id]];
+  }
+  std::map<std::string, std::string> heads;
+  for (const auto& [id, name] : names) {
+    heads[std::to_string(id)] = uses[name] > 1 ? name + " (" + std::to_string(id) + ")" : name;
+  }
+  return heads;
+}
+
 // The table of --best, and what it rests on.
 int PrintBest(const std::vector<JobRecord>& jobs, const std::vector<std::string>& by,
               const std::string& format) {
@@ -216,6 +239,13 @@ int RunResultsCommand(const ResultsOptions& options) {
   const std::string spread_option = options.pivot.empty() ? "--slope" : "--pivot";
   if (!spread_key.empty() && !KnownKey(spread_key))
     return RefuseUnknownKey(spread_option, spread_key);
+  if (!options.pivot.empty() && !options.slope.empty() && options.pivot != options.slope) {
+    PrintError("--pivot " + options.pivot + " --slope " + options.slope +
+               ": together they name one key (the slope is a last column of the pivot table), "
+               "e.g. --pivot " +
+               options.pivot + " --slope " + options.pivot);
+    return kExitBadInput;
+  }
   ResultStore store = ResultStore::OpenReadOnly(options.db);
   const auto batch_ids =
       SelectBatches(store, options.batches, options.all, options.db, options.where);
@@ -223,7 +253,9 @@ int RunResultsCommand(const ResultsOptions& options) {
 
   std::vector<JobRecord> jobs = store.JobsWithMetrics(*batch_ids);
   if (!options.where.empty()) {
-    const auto ids = store.JobIdsWhere(*batch_ids, options.where);
+    const auto condition = WhereOverWideView(CreateWideView(store.db()), options.where);
+    if (!condition) return kExitBadInput;
+    const auto ids = store.JobIdsWhere(*batch_ids, *condition);
     const std::set<int64_t> keep(ids.begin(), ids.end());
     jobs.erase(std::remove_if(jobs.begin(), jobs.end(),
                               [&](const JobRecord& j) { return keep.count(j.id) == 0; }),
@@ -272,27 +304,35 @@ int RunResultsCommand(const ResultsOptions& options) {
     query.by.push_back("epoch");
   }
   if (baseline) return PrintComparisons(store, jobs, query, *baseline, options.format);
-  if (!query.by.empty()) NoteAveragedKeys(jobs, query.by);
-  if (!spread_key.empty()) {
-    if (query.by.empty()) query.by = VaryingKeys(jobs);
-    if (std::find(query.by.begin(), query.by.end(), spread_key) == query.by.end()) {
-      PrintError(spread_option + " " + spread_key + ": not a grouping key here (grouping by " +
-                 (query.by.empty() ? std::string("nothing") : JoinNames(query.by)) +
-                 "): add it to --by");
-      return kExitBadInput;
+  // The key spread over columns (or fitted against) is a grouping key by being named, as in
+  // pandas' pivot_table(index=..., columns=...).
+  if (!spread_key.empty() &&
+      std::find(query.by.begin(), query.by.end(), spread_key) == query.by.end()) {
+    if (query.by.empty()) {
+      query.by = VaryingKeys(jobs);
+      if (std::find(query.by.begin(), query.by.end(), spread_key) == query.by.end())
+        query.by.push_back(spread_key);
+    } else {
+      query.by.push_back(spread_key);
     }
   }
+  if (!query.by.empty()) NoteAveragedKeys(jobs, query.by);
   const auto format = ParseOutputFormat(options.format);
   const ResultsTable results = AggregateResults(jobs, query);
-  if (!options.pivot.empty()) {
-    PrintTable(PivotResults(results, options.pivot, format), options.format);
+  if (!options.pivot.empty() && !options.slope.empty()) {
+    PrintTable(PivotWithSlopes(results, options.pivot, format), options.format);
+  } else if (!options.pivot.empty()) {
+    PrintTable(PivotResults(results, options.pivot, format,
+                            options.pivot == "batch" ? BatchHeads(store, jobs)
+                                                     : std::map<std::string, std::string>{}),
+               options.format);
   } else if (!options.slope.empty()) {
     PrintTable(SlopeTable(results, options.slope), options.format);
   } else {
     PrintTable(ResultsToTable(results, format), options.format);
   }
   // Under the table (stderr, so that a csv or json on stdout stays clean).
-  if (options.slope.empty()) {
+  if (options.slope.empty() || !options.pivot.empty()) {
     if (const std::string note = NoisyCellsNote(results); !note.empty()) PrintNote(note);
   }
   return kExitOk;

@@ -97,7 +97,7 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status,
   }
   std::vector<std::string> keys = VaryingKeys(jobs);
   Table table;
-  table.columns = {"job"};
+  table.columns = {"job_id"};
   for (const auto& key : keys) table.columns.push_back(key);
   for (const char* column :
        {"status", "kind", "attempts", "rank", "host", "seconds", "progress", "error"}) {
@@ -130,7 +130,7 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status,
 Table RunningJobsTable(const std::vector<JobRecord>& jobs) {
   const std::vector<std::string> keys = VaryingKeys(jobs);
   Table table;
-  table.columns = {"job"};
+  table.columns = {"job_id"};
   table.columns.insert(table.columns.end(), keys.begin(), keys.end());
   for (const char* column : {"rank", "host", "progress", "running_s"}) {
     table.columns.push_back(column);

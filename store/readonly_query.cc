@@ -182,6 +182,24 @@ Database OpenGuardedReadOnly(const std::string& path) {
   return db;
 }
 
+void DefineTempView(const Database& db, const std::string& create_sql) {
+  // The guards come back however the statement ends.
+  struct Guards {
+    explicit Guards(const Database& db) : db(db) {
+      sqlite3_set_authorizer(db.get(), nullptr, nullptr);
+      sqlite3_exec(db.get(), "PRAGMA query_only = 0", nullptr, nullptr, nullptr);
+    }
+    ~Guards() {
+      sqlite3_exec(db.get(), "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
+      sqlite3_set_authorizer(db.get(), Authorize, nullptr);
+    }
+    Guards(const Guards&) = delete;
+    Guards& operator=(const Guards&) = delete;
+    const Database& db;
+  } lifted(db);
+  Statement(db, create_sql).Run();
+}
+
 namespace {
 
 // Stops the statement running on `db` past its deadline: SQLite calls the handler every few
@@ -237,6 +255,15 @@ std::string Seconds(double seconds) {
     case SQLITE_TOOBIG:
       throw QueryRefused("the query made a value larger than " +
                          std::to_string(kQueryValueBytes >> 20) + " MB (" + message + ")");
+  }
+  // "no such column: data.max_len": SQL read the dot as table.column.
+  static const std::string kNoColumn = "no such column: ";
+  if (message.rfind(kNoColumn, 0) == 0 && message.find('.') != std::string::npos) {
+    const std::string name = message.substr(kNoColumn.size());
+    throw QueryRefused("SQL error: " + message +
+                       " (a dotted config key or metric is a column of "
+                       "the view `wide`, its name in double quotes: SELECT \"" +
+                       name + "\" FROM wide)");
   }
   throw QueryRefused("SQL error: " + message);
 }

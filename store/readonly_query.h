@@ -42,6 +42,11 @@ constexpr int kQueryValueBytes = 64 << 20;
 // missing or not a store.
 Database OpenGuardedReadOnly(const std::string& path);
 
+// Defines a TEMP view (`create_sql`, ours, never the user's) on a connection opened by
+// OpenGuardedReadOnly: the guards are lifted for that statement alone. A temp view lives in the
+// connection's own temp schema; nothing reaches the store's file.
+void DefineTempView(const Database& db, const std::string& create_sql);
+
 // Runs exactly one statement. Throws QueryRefused for writes, for SQL errors in the user's text
 // and for a statement past its limits; StoreError (a store failure, exit 3) for a damaged store.
 QueryResult RunReadOnlyQuery(const Database& db, const std::string& sql,

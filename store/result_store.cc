@@ -712,7 +712,7 @@ std::vector<int64_t> ResultStore::JobIdsWhere(const std::vector<int64_t>& batch_
                                               const std::string& condition) {
   // The condition is the user's SQL: it goes through the read-only guard, never a plain statement.
   const QueryResult result =
-      RunReadOnlyQuery(db_, "SELECT job_id FROM results WHERE batch_id IN " + IdList(batch_ids) +
+      RunReadOnlyQuery(db_, "SELECT job_id FROM wide WHERE batch_id IN " + IdList(batch_ids) +
                                 " AND (" + condition + "\n)");
   std::vector<int64_t> ids;
   for (const auto& row : result.rows) ids.push_back(std::get<int64_t>(row[0]));

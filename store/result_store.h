@@ -302,7 +302,8 @@ class ResultStore {
   std::vector<JobRecord> JobsWithMetrics(int64_t batch_id, const std::string& status = "") {
     return JobsWithMetrics(std::vector<int64_t>{batch_id}, status);
   }
-  // Ids of the batches' jobs that satisfy an SQL condition over the `results` view's columns.
+  // Ids of the batches' jobs that satisfy an SQL condition over the `wide` view's columns
+  // (store/wide_view.h: CreateWideView first).
   std::vector<int64_t> JobIdsWhere(const std::vector<int64_t>& batch_ids,
                                    const std::string& condition);
   // The per-epoch series of these jobs (job id -> points by name, then step).

@@ -23,6 +23,9 @@ const char* const kResultColumns[] = {"seconds",
                                       "test_auc",
                                       "test_accuracy",
                                       "test_logloss",
+                                      "test_auc_lo",
+                                      "test_auc_hi",
+                                      "best_val_auc",
                                       "rel_error",
                                       "recon_error",
                                       "best_epoch",
@@ -231,6 +234,12 @@ CREATE TABLE rung_decisions (
       // "csv-sha256:...", "synthetic-vN"), so that resume can tell that the data changed under a
       // batch; NULL for jobs stored before and for tasks that read no data.
       "ALTER TABLE jobs ADD COLUMN data_fingerprint TEXT;",
+      // 11: `job_id` in jobs too (the name every other table and view uses; `id` stays), and the
+      // results view with the train task's interval and best validation figure. Every config key
+      // and figure is in the `wide` view that `attnsweep query` makes (store/wide_view.h).
+      "ALTER TABLE jobs ADD COLUMN job_id INTEGER GENERATED ALWAYS AS (id) VIRTUAL; "
+      "DROP VIEW IF EXISTS results; " +
+          ResultsView("j.threads, j.host, j.device, j.isolation, j.reused_from", true),
   };
 }
 

@@ -92,9 +92,114 @@ TEST_F(TablesTest, PivotPutsLengthsInColumnsAndMarksOutOfMemoryCells) {
       ++oom_cells;
   }
   EXPECT_EQ(oom_cells, 3) << both.out;  // softmax fwd and fwdbwd, performer fwdbwd
-  auto not_grouped = Run("results --db a.db --by model.attention --pivot data.max_len");
-  EXPECT_EQ(not_grouped.exit_code, 2);
-  EXPECT_NE(not_grouped.err.find("add it to --by"), std::string::npos) << not_grouped.err;
+  // The pivot key is a grouping key by being named (pandas' index and columns): the same table.
+  auto by_and_pivot =
+      Run("results --db a.db --experiment speed --by model.attention --pivot data.max_len "
+          "--metrics fwd_ms --format csv");
+  ASSERT_EQ(by_and_pivot.exit_code, 0) << by_and_pivot.err;
+  EXPECT_EQ(ParseCsv(by_and_pivot.out), rows);
+}
+
+TEST_F(TablesTest, PivotWithSlopeEndsEachRowWithTheSlopeTheSlopeTableFits) {
+  auto slopes = Run(
+      "results --db a.db --experiment speed --slope data.max_len --metrics fwd_ms --format json");
+  auto both =
+      Run("results --db a.db --experiment speed --pivot data.max_len --slope data.max_len "
+          "--metrics fwd_ms --format json");
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  const auto slope_rows = nlohmann::json::parse(slopes.out);
+  const auto rows = nlohmann::json::parse(both.out);
+  ASSERT_EQ(rows.size(), slope_rows.size()) << both.out;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    EXPECT_EQ(rows[r]["model.attention"], slope_rows[r]["model.attention"]);
+    EXPECT_EQ(rows[r]["fwd_ms_slope"], slope_rows[r]["fwd_ms_slope"]) << rows[r];
+    EXPECT_EQ(rows[r]["1024"].get<double>(), testing::ComparisonFwdMs(r, 1024));
+  }
+  // Two keys at once would be two tables.
+  auto two = Run("results --db a.db --pivot data.max_len --slope model.d_model");
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.err.find("--pivot data.max_len --slope data.max_len"), std::string::npos)
+      << two.err;
+}
+
+TEST_F(TablesTest, PivotByBatchHeadsTheColumnsWithTheBatchesNames) {
+  testing::WriteComparisonStore(dir_ + "/a.db");  // batch 2, named as batch 1
+  ASSERT_EQ(Run("tag 2 --description again --db a.db").exit_code, 0);
+  auto pivot =
+      Run("results --all --db a.db --experiment speed --by model.attention --pivot batch "
+          "--metrics fwd_ms --format csv");
+  ASSERT_EQ(pivot.exit_code, 0) << pivot.err;
+  EXPECT_EQ(ParseCsv(pivot.out)[0],
+            (std::vector<std::string>{"model.attention", "comparison (1)", "comparison (2)"}))
+      << pivot.out;
+}
+
+// One vocabulary: --where and query take the grid's dotted keys and every metric's name, and
+// select what the results view's short names and json_extract select.
+TEST_F(TablesTest, WhereAndQueryReadTheGridsDottedKeysAndEveryMetric) {
+  auto results = [&](const std::string& where) {
+    auto run =
+        Run("results --db a.db --by model.attention,data.max_len --metrics fwd_ms "
+            "--format csv --where \"" +
+            where + "\"");
+    EXPECT_EQ(run.exit_code, 0) << where << ": " << run.err;
+    return ParseCsv(run.out);
+  };
+  const auto dotted = results("data.max_len >= 1024 AND model.attention <> 'softmax'");
+  EXPECT_EQ(dotted, results("max_len >= 1024 AND attention <> 'softmax'"));
+  ASSERT_EQ(dotted.size(), 5u);  // 2 variants × 2 lengths
+  // A figure the results view has no column for.
+  const auto by_min = results("fwd_ms_min > 0 AND data.max_len = 64");
+  EXPECT_EQ(by_min.size(), 4u);  // the three variants at 64
+  // A grid key no job here has reads NULL, as a key a job lacks does.
+  EXPECT_EQ(results("train.lr IS NULL AND data.max_len = 64").size(), 4u);
+  auto typo = Run("results --db a.db --where \"data.maxlen > 3\"");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("did you mean 'data.max_len'"), std::string::npos) << typo.err;
+
+  // query: the wide view, a column per key and metric, named as export names them.
+  auto wide =
+      Run("query --db a.db --format json 'SELECT job_id, \"model.attention\", \"data.max_len\", "
+          "fwd_ms_min, test_auc FROM wide ORDER BY job_id'");
+  ASSERT_EQ(wide.exit_code, 0) << wide.err;
+  Database db = OpenGuardedReadOnly(dir_ + "/a.db");
+  const QueryResult truth = RunReadOnlyQuery(
+      db,
+      "SELECT j.id, json_extract(j.config, '$.model.attention'), "
+      "json_extract(j.config, '$.data.max_len'), "
+      "(SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = 'fwd_ms_min'), "
+      "(SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = 'test_auc') "
+      "FROM jobs j ORDER BY j.id");
+  const auto rows = nlohmann::json::parse(wide.out);
+  ASSERT_EQ(rows.size(), truth.rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    EXPECT_EQ(rows[r]["job_id"], std::get<int64_t>(truth.rows[r][0]));
+    const auto* attention = std::get_if<std::string>(&truth.rows[r][1]);
+    EXPECT_EQ(rows[r]["model.attention"], attention ? nlohmann::json(*attention) : nullptr);
+    for (const auto& [name, index] :
+         {std::pair<std::string, int>{"fwd_ms_min", 3}, {"test_auc", 4}}) {
+      const auto* value = std::get_if<double>(&truth.rows[r][index]);
+      EXPECT_EQ(rows[r][name], value ? nlohmann::json(*value) : nullptr) << r << name;
+    }
+  }
+  // Every column export writes is a column of the view, by the same name.
+  auto header = Run("export --db a.db --format csv");
+  auto columns = Run("query --db a.db --format csv 'SELECT * FROM wide LIMIT 1'");
+  ASSERT_EQ(columns.exit_code, 0) << columns.err;
+  const auto wide_columns = ParseCsv(columns.out)[0];
+  const auto export_columns = ParseCsv(header.out)[0];
+  for (const auto& name : export_columns) {
+    EXPECT_NE(std::find(wide_columns.begin(), wide_columns.end(), name), wide_columns.end())
+        << name;
+  }
+  // A dotted name SQL reads as table.column says how to write it.
+  auto bare = Run("query --db a.db 'SELECT data.max_len FROM wide'");
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_NE(bare.err.find("SELECT \"data.max_len\" FROM wide"), std::string::npos) << bare.err;
+  // jobs has job_id, as every other table has.
+  auto ids = Run("query --db a.db --format csv 'SELECT count(*) FROM jobs WHERE job_id = id'");
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  EXPECT_EQ(ParseCsv(ids.out)[1][0], std::to_string(store_.jobs));
 }
 
 TEST_F(TablesTest, SlopeIsTheExponentOfThePowerLaw) {
@@ -125,7 +230,7 @@ TEST_F(TablesTest, CurvesByJobAndAveragedByEpoch) {
   ASSERT_EQ(one.exit_code, 0) << one.err;
   const auto table = ParseCsv(one.out);
   ASSERT_EQ(table.size(), 4u) << one.out;
-  EXPECT_EQ(table[0], (std::vector<std::string>{"job", "epoch", "train_loss", "val_auc"}));
+  EXPECT_EQ(table[0], (std::vector<std::string>{"job_id", "epoch", "train_loss", "val_auc"}));
   EXPECT_EQ(std::stod(table[2][3]), 0.55 + 0.03 * 2 + 0.01);
   EXPECT_EQ(Run("curves 999 --db a.db").exit_code, 2);
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "cli/analysis/results_slope.h"
+
 namespace attnsweep {
 namespace {
 
@@ -28,7 +30,8 @@ std::vector<nlohmann::json> PivotValues(const ResultsTable& results, size_t colu
 
 }  // namespace
 
-Table PivotResults(const ResultsTable& results, const std::string& key, OutputFormat format) {
+Table PivotResults(const ResultsTable& results, const std::string& key, OutputFormat format,
+                   const std::map<std::string, std::string>& heads) {
   const bool for_people = format == OutputFormat::kTable || format == OutputFormat::kMarkdown;
   const size_t pivot = std::find(results.by.begin(), results.by.end(), key) - results.by.begin();
   const std::vector<nlohmann::json> values = PivotValues(results, pivot);
@@ -39,7 +42,9 @@ Table PivotResults(const ResultsTable& results, const std::string& key, OutputFo
   const bool several = results.metrics.size() > 1;
   for (const auto& metric : results.metrics) {
     for (const auto& value : values) {
-      table.columns.push_back(several ? metric + "@" + ValueText(value) : ValueText(value));
+      const auto named = heads.find(ValueText(value));
+      const std::string head = named == heads.end() ? ValueText(value) : named->second;
+      table.columns.push_back(several ? metric + "@" + head : head);
     }
   }
   std::map<std::string, size_t> row_of;  // the other keys' values -> row
@@ -58,6 +63,26 @@ Table PivotResults(const ResultsTable& results, const std::string& key, OutputFo
     for (size_t m = 0; m < results.metrics.size(); ++m) {
       const size_t column = results.by.size() - 1 + m * values.size() + value_index;
       table.rows[it->second][column] = SummaryCell(group, results.metrics[m], for_people);
+    }
+  }
+  return table;
+}
+
+Table PivotWithSlopes(const ResultsTable& results, const std::string& key, OutputFormat format) {
+  Table table = PivotResults(results, key, format);
+  const std::vector<SlopeRow> slopes = FitSlopes(results, key);
+  const bool any_caveat = std::any_of(slopes.begin(), slopes.end(),
+                                      [](const SlopeRow& row) { return !row.caveat.empty(); });
+  for (const auto& metric : results.metrics) table.columns.push_back(metric + "_slope");
+  if (any_caveat) table.columns.push_back("caveat");
+  for (size_t r = 0; r < slopes.size() && r < table.rows.size(); ++r) {
+    for (const auto& metric : results.metrics) {
+      const auto& slope = slopes[r].slopes.at(metric);
+      table.rows[r].push_back(slope ? nlohmann::json(*slope) : nlohmann::json());
+    }
+    if (any_caveat) {
+      table.rows[r].push_back(slopes[r].caveat.empty() ? nlohmann::json()
+                                                       : nlohmann::json(slopes[r].caveat));
     }
   }
   return table;

@@ -2,6 +2,7 @@
 // lengths read at a glance.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "cli/analysis/results_aggregate.h"
@@ -14,6 +15,13 @@ namespace attnsweep {
 // ascending order, text in order of first appearance) — per metric and value ("fwd_ms@256") when
 // there are several metrics. A cell is the mean (± std for people, where there are several
 // samples), or where no job of the cell is done the kinds its jobs failed with ("OOM").
-Table PivotResults(const ResultsTable& results, const std::string& key, OutputFormat format);
+// `heads` names values whose text is not what a reader knows them by (batch ids: their names).
+Table PivotResults(const ResultsTable& results, const std::string& key, OutputFormat format,
+                   const std::map<std::string, std::string>& heads = {});
+
+// The pivot table with each metric's log-log slope against `key` (SlopeTable's figures) as its
+// last columns, and the fits' caveats after them where any has one. Rows line up: both tables
+// take their rows from the groups of the other keys, in order of first appearance.
+Table PivotWithSlopes(const ResultsTable& results, const std::string& key, OutputFormat format);
 
 }  // namespace attnsweep
