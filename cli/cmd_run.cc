@@ -12,7 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
-#include "cli/job_table.h"
+#include "cli/dry_run.h"
 #include "cli/sweep_command.h"
 #include "experiments/base/exit_codes.h"
 #include "experiments/base/units.h"
@@ -33,7 +33,10 @@ CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
   run->add_option("--db", options->db,
                   "the result store (SQLite file); default: the grid's `store:`, else $" +
                       std::string(kStoreEnvironment) + ", else attnsweep.db");
-  run->add_flag("--dry-run", options->dry_run, "validate and list the jobs; run and store nothing");
+  run->add_flag("--dry-run", options->dry_run,
+                "validate and list the jobs with each one's estimated seconds (learned from the "
+                "store's done jobs where it has some) and the total on the ranks the run would "
+                "have; with --reuse, which jobs would take a done result; run and store nothing");
   run->add_flag("--reuse", options->reuse,
                 "a job whose key already has a done result anywhere in the store is not run "
                 "again: the new batch lists it done, with that result, marked reused");
@@ -114,21 +117,20 @@ BatchToRun StartFromGrid(const RunOptions& options, BatchService& service) {
   PrintGridIssues(options.grid_path, parsed);
   if (!parsed.ok()) return BatchToRun::Ended(kExitBadInput);
   const Grid& grid = parsed.grid;
+  const char* session_store = std::getenv(kStoreEnvironment);
+  const std::string db_path = !options.db.empty()                          ? options.db
+                              : !grid.store_path.empty()                   ? grid.store_path
+                              : session_store != nullptr && *session_store ? session_store
+                                                                           : kDefaultStorePath;
   if (options.dry_run) {
-    PrintTable(VaryingKeysTable(grid.jobs), options.format);
-    spdlog::info("grid '{}': {}; --dry-run: nothing run or stored", grid.name,
-                 JobCountsByExperiment(grid.jobs));
+    PrintDryRun(grid, db_path, options.reuse, service.worker_ranks(), options.format);
     return BatchToRun::Ended(kExitOk);
   }
   NewBatchRequest request;
   request.grid = &grid;
   request.grid_text = std::move(text);
   request.grid_path = options.grid_path;
-  const char* session_store = std::getenv(kStoreEnvironment);
-  request.db_path = !options.db.empty()                          ? options.db
-                    : !grid.store_path.empty()                   ? grid.store_path
-                    : session_store != nullptr && *session_store ? session_store
-                                                                 : kDefaultStorePath;
+  request.db_path = db_path;
   request.reuse = options.reuse;
   return service.Start(request);
 }

@@ -9,6 +9,7 @@
 #include "cli/output_format.h"
 #include "experiments/base/exit_codes.h"
 #include "experiments/base/label_rules.h"
+#include "experiments/base/units.h"
 #include "experiments/config_schema.h"
 #include "store/result_store.h"
 #include "workers/stored_jobs.h"
@@ -25,20 +26,13 @@ CLI::App* SetupStatusCommand(CLI::App& app, StatusOptions* options) {
 
 namespace {
 
-std::string Clock(double seconds) {
-  const long s = static_cast<long>(seconds + 0.5);
-  char text[32];
-  std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-  return text;
-}
-
 // Time until the batch is done by the cost model (learned from every done job in the store); null
 // when it is not running or cannot be told.
 nlohmann::json Eta(ResultStore& store, const BatchSummary& b, const CostModel& model) {
   if (b.status != "running") return nullptr;
   const auto seconds = BatchEtaSeconds(store, b.id, model);
   if (!seconds) return nullptr;
-  return Clock(*seconds);
+  return FormatClock(*seconds);
 }
 
 }  // namespace
@@ -52,7 +46,7 @@ int RunStatusCommand(const StatusOptions& options) {
                      "pending", "running", "created", "elapsed", "eta",  "tags",   "description"};
     for (const BatchSummary& b : store.ListBatches()) {
       table.rows.push_back({b.id, b.name, b.status, b.total, b.done, b.reused, b.failed, b.pending,
-                            b.running, b.created_at, Clock(b.elapsed_s), Eta(store, b, model),
+                            b.running, b.created_at, FormatClock(b.elapsed_s), Eta(store, b, model),
                             JoinNames(b.tags), b.description});
     }
     PrintTable(table, options.format);
@@ -70,7 +64,7 @@ int RunStatusCommand(const StatusOptions& options) {
         static_cast<long long>(b.id), EscapeControlCharacters(b.name).c_str(), b.status.c_str(),
         static_cast<long long>(b.done), static_cast<long long>(b.total), reused.c_str(),
         static_cast<long long>(b.failed), static_cast<long long>(b.pending),
-        static_cast<long long>(b.running), Clock(b.elapsed_s).c_str(),
+        static_cast<long long>(b.running), FormatClock(b.elapsed_s).c_str(),
         eta.is_null() ? "" : (", ETA " + eta.get<std::string>()).c_str());
     if (!b.tags.empty()) {
       std::printf("tags: %s\n", EscapeControlCharacters(JoinNames(b.tags)).c_str());

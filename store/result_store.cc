@@ -95,6 +95,21 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
   return batch_id;
 }
 
+std::map<std::string, int64_t> ResultStore::DoneResultBatches(
+    const std::vector<std::string>& job_keys) {
+  // The order CreateBatch's reuse takes a result in.
+  Statement find(db_,
+                 "SELECT batch_id FROM jobs WHERE job_key = ? AND status = 'done' AND "
+                 "reused_from IS NULL ORDER BY finished_at DESC, id DESC LIMIT 1");
+  std::map<std::string, int64_t> batches;
+  for (const auto& key : job_keys) {
+    find.Reset();
+    find.Bind(1, key);
+    if (find.Step()) batches[key] = find.Int(0);
+  }
+  return batches;
+}
+
 std::vector<ResultStore::JobTime> ResultStore::DoneJobTimes() {
   Statement s(
       db_,

@@ -302,6 +302,9 @@ class ResultStore {
   std::vector<JobRecord> JobsWithMetrics(int64_t batch_id, const std::string& status = "") {
     return JobsWithMetrics(std::vector<int64_t>{batch_id}, status);
   }
+  // For each of `job_keys` that has a done result of its own in the store (not a reused copy),
+  // the batch of the newest such result: what `run --reuse` would take.
+  std::map<std::string, int64_t> DoneResultBatches(const std::vector<std::string>& job_keys);
   // Ids of the batches' jobs that satisfy an SQL condition over the `wide` view's columns
   // (store/wide_view.h: CreateWideView first).
   std::vector<int64_t> JobIdsWhere(const std::vector<int64_t>& batch_ids,

@@ -233,6 +233,69 @@ TEST_F(CliTest, DryRunListsJobsAndStoresNothing) {
   EXPECT_FALSE(fs::exists(dir_ + "/a.db"));
 }
 
+// The estimate of a job already run is what it took; what is done is said, and --reuse says
+// which batch's result it would take.
+TEST_F(CliTest, DryRunEstimatesFromTheStoresHistoryAndSaysWhatIsDone) {
+  Write("grid.yaml", SleepGrid("naps", "0.3", 3));
+  auto csv_rows = [](const std::string& text) {
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      std::vector<std::string> cells;
+      std::istringstream fields(line);
+      for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+      rows.push_back(cells);
+    }
+    return rows;
+  };
+  auto fresh = Run("run grid.yaml --db a.db --dry-run --format csv");
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/a.db"));  // read where it exists, never made
+  EXPECT_NE(fresh.err.find("from its task's analytic model (no done job"), std::string::npos)
+      << fresh.err;
+  EXPECT_EQ(fresh.err.find("already have a done result"), std::string::npos) << fresh.err;
+  ASSERT_EQ(Run("run grid.yaml --db a.db").exit_code, 0);
+
+  auto again = Run("run grid.yaml --db a.db --dry-run --format csv");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto rows = csv_rows(again.out);
+  ASSERT_EQ(rows.size(), 4u) << again.out;
+  EXPECT_EQ(rows[0].back(), "basis");
+  Database db = OpenGuardedReadOnly(dir_ + "/a.db");
+  const QueryResult took = RunReadOnlyQuery(
+      db,
+      "SELECT (julianday(finished_at) - julianday(started_at)) * 86400.0 FROM jobs ORDER BY id");
+  for (size_t j = 0; j < 3; ++j) {
+    EXPECT_NEAR(std::stod(rows[j + 1][rows[j + 1].size() - 2]), std::get<double>(took.rows[j][0]),
+                1e-9);
+    EXPECT_EQ(rows[j + 1].back(), "same job");
+  }
+  EXPECT_NE(again.err.find("3 of 3 already have a done result in a.db (batch 1): this run would "
+                           "run them again; --reuse would take those results instead"),
+            std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("3 learned from the store's 3 done jobs"), std::string::npos)
+      << again.err;
+
+  auto reuse = Run("run grid.yaml --db a.db --dry-run --reuse --format csv");
+  ASSERT_EQ(reuse.exit_code, 0) << reuse.err;
+  EXPECT_EQ(csv_rows(reuse.out)[1].back(), "batch 1") << reuse.out;
+  EXPECT_NE(reuse.err.find("--reuse: 3 of 3 would take a done result already in a.db (batch 1); "
+                           "0 to run"),
+            std::string::npos)
+      << reuse.err;
+  EXPECT_NE(reuse.err.find("estimated cost: 0:00:00 of work"), std::string::npos) << reuse.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM batches"), 1);  // dry runs stored nothing
+
+  // A run that runs them again says so.
+  auto rerun = Run("run grid.yaml --db a.db");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_NE(rerun.err.find("3 of 3 jobs already have a done result in a.db: they run again "
+                           "(`attnsweep run grid.yaml --reuse` takes those results instead)"),
+            std::string::npos)
+      << rerun.err;
+}
+
 TEST_F(CliTest, DryRunTableHasAColumnPerKeyThatVaries) {
   Write("grid.yaml", R"(experiments:
   - name: speed
@@ -258,7 +321,7 @@ TEST_F(CliTest, DryRunTableHasAColumnPerKeyThatVaries) {
   ASSERT_EQ(lines.size(), 7u) << run.out;  // header + 6 jobs
   // Everything else (model, task, bench.repeats...) is the same in every job, so it is left out.
   EXPECT_EQ(lines[0], (std::vector<std::string>{"experiment", "job", "bench.batch_size",
-                                                "data.max_len", "seed"}));
+                                                "data.max_len", "seed", "est_s", "basis"}));
   // experiment, batch size, length, seed, in the order the grid expands.
   const std::vector<std::vector<std::string>> expected = {
       {"speed", "2", "64", "1"},  {"speed", "4", "64", "1"}, {"speed", "2", "128", "1"},
@@ -266,8 +329,10 @@ TEST_F(CliTest, DryRunTableHasAColumnPerKeyThatVaries) {
   std::set<std::string> job_keys;
   for (size_t i = 0; i < expected.size(); ++i) {
     const auto& row = lines[i + 1];
-    ASSERT_EQ(row.size(), 5u) << run.out;
+    ASSERT_EQ(row.size(), 7u) << run.out;
     EXPECT_EQ((std::vector<std::string>{row[0], row[2], row[3], row[4]}), expected[i]) << run.out;
+    EXPECT_GT(std::stod(row[5]), 0) << run.out;
+    EXPECT_EQ(row[6], "analytic") << run.out;
     EXPECT_EQ(row[1].size(), 12u) << row[1];
     EXPECT_EQ(row[1].find_first_not_of("0123456789abcdef"), std::string::npos) << row[1];
     job_keys.insert(row[1]);

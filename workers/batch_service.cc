@@ -232,6 +232,16 @@ BatchToRun BatchService::Start(const NewBatchRequest& request) {
     jobs.push_back({job.experiment, job.job_key, CanonicalJson(job.config), job.plan.estimate_s,
                     job.limits.dump(), job.plan.ToJson().dump(), job.data_fingerprint});
   }
+  if (!request.reuse) {
+    std::vector<std::string> keys;
+    for (const auto& job : jobs) keys.push_back(job.job_key);
+    if (const size_t done = store_->DoneResultBatches(keys).size(); done > 0) {
+      spdlog::info(
+          "{} of {} jobs already have a done result in {}: they run again (`attnsweep run {} "
+          "--reuse` takes those results instead)",
+          done, jobs.size(), db_path_, request.grid_path);
+    }
+  }
   int64_t reused = 0;
   // From here a signal must end the sweep in order (the batch interrupted, resumable), not at once.
   InstallInterruptHandlers();

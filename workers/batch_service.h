@@ -50,6 +50,8 @@ class BatchService {
   BatchService(MpiRuntime& mpi, JobLauncher* launcher, SweepSettings settings);
 
   bool is_coordinator() const { return ranks_.is_coordinator(); }
+  // The ranks that run jobs (every rank but the coordinator; the one rank when it is alone).
+  int worker_ranks() const { return ranks_.worker_ranks(); }
   // Worker ranks: serve until rank 0 says stop; returns the exit code it gave.
   int ServeAsWorker() { return ranks_.ServeAsWorker(settings_); }
 

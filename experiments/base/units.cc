@@ -86,6 +86,13 @@ std::string JobTimeoutProblem(const std::string& text) {
   return "";
 }
 
+std::string FormatClock(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char text[32];
+  std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  return text;
+}
+
 std::string FormatSize(int64_t bytes) {
   const char* suffixes[] = {"B", "K", "M", "G", "T", "P"};
   double value = static_cast<double>(bytes);

@@ -22,6 +22,8 @@ std::optional<double> ParseDurationSeconds(const std::string& text);
 std::optional<int64_t> ParseSizeBytes(const std::string& text);
 // Bytes as ParseSizeBytes reads them back: "512M", "1.5G", "900K", "12B".
 std::string FormatSize(int64_t bytes);
+// Seconds as a clock reads them: "0:03:20", "27:46:40" (hours do not wrap into days).
+std::string FormatClock(double seconds);
 
 // The smallest job memory cap (--job-memory, limits.memory): a job process holds about 80 MB
 // resident before it computes anything, so a smaller cap could only kill every job.
