@@ -30,6 +30,11 @@ CLI::App* SetupRunCommand(CLI::App& app, RunOptions* options) {
       "shell that is not interactive starts background commands with SIGINT ignored, and "
       "under mpirun `kill -INT` then does nothing");
   run->add_option("grid", options->grid_path, "the experiment grid (YAML)")->required();
+  run->add_option("overrides", options->overrides,
+                  "KEY=V1,V2,... after the grid, as Hydra's multirun: each sets KEY's values as "
+                  "an axis in every experiment whose task reads KEY (replacing its axis or "
+                  "adding one), e.g. train.lr=0.01,0.03 model.attention=softmax,performer; "
+                  "stored with the batch");
   run->add_option("--db", options->db,
                   "the result store (SQLite file); default: the grid's `store:`, else $" +
                       std::string(kStoreEnvironment) + ", else attnsweep.db");
@@ -61,7 +66,8 @@ bool ReadFile(const std::string& path, std::string* text) {
 }
 
 // Prints the grid's warnings and problems (file:line:column), the first ones of a long list.
-void PrintGridIssues(const std::string& grid_path, const GridParseResult& parsed) {
+void PrintGridIssues(const std::string& grid_path, const GridParseResult& parsed,
+                     const std::vector<std::string>& overrides) {
   for (const auto& warning : parsed.grid.warnings) {
     std::fprintf(stderr, "%s\n",
                  FormatGridIssue(grid_path, {warning.mark, "warning: " + warning.message}).c_str());
@@ -79,8 +85,11 @@ void PrintGridIssues(const std::string& grid_path, const GridParseResult& parsed
     std::fprintf(stderr, "... and %zu more like them, not shown\n",
                  parsed.errors.size() - kProblemsShown);
   }
-  std::fprintf(stderr, "%zu problem%s in %s; nothing was run or stored\n", parsed.errors.size(),
-               parsed.errors.size() == 1 ? "" : "s", grid_path.c_str());
+  // A problem the overrides made shows where the value they replaced was, or no line at all.
+  std::string with;
+  for (const auto& text : overrides) with += (with.empty() ? " with the overrides " : " ") + text;
+  std::fprintf(stderr, "%zu problem%s in %s%s; nothing was run or stored\n", parsed.errors.size(),
+               parsed.errors.size() == 1 ? "" : "s", grid_path.c_str(), with.c_str());
 }
 
 // Rank 0: reads and checks the grid, then has the service store it as a new batch.
@@ -112,9 +121,17 @@ BatchToRun StartFromGrid(const RunOptions& options, BatchService& service) {
     return BatchToRun::Ended(kExitBadInput, "cannot read grid file '" + options.grid_path +
                                                 "': " + std::strerror(errno));
   }
+  std::vector<GridOverride> overrides;
+  for (const auto& text : options.overrides) {
+    std::string problem;
+    overrides.push_back(ParseGridOverride(text, &problem));
+    if (!problem.empty()) {
+      return BatchToRun::Ended(kExitBadInput, problem + "; nothing was run or stored");
+    }
+  }
   const GridParseResult parsed =
-      ParseGrid(text, std::filesystem::path(options.grid_path).stem().string());
-  PrintGridIssues(options.grid_path, parsed);
+      ParseGrid(text, std::filesystem::path(options.grid_path).stem().string(), overrides);
+  PrintGridIssues(options.grid_path, parsed, options.overrides);
   if (!parsed.ok()) return BatchToRun::Ended(kExitBadInput);
   const Grid& grid = parsed.grid;
   const char* session_store = std::getenv(kStoreEnvironment);
@@ -132,6 +149,7 @@ BatchToRun StartFromGrid(const RunOptions& options, BatchService& service) {
   request.grid_path = options.grid_path;
   request.db_path = db_path;
   request.reuse = options.reuse;
+  request.overrides = options.overrides;
   return service.Start(request);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "workers/sweep.h"
 
@@ -13,7 +14,8 @@ namespace attnsweep {
 
 struct RunOptions {
   std::string grid_path;
-  std::string db;  // empty: the grid's `store:`, else attnsweep.db
+  std::vector<std::string> overrides;  // KEY=V1,V2 after the grid (experiments/grid_overrides.h)
+  std::string db;                      // empty: the grid's `store:`, else attnsweep.db
   bool dry_run = false;
   bool reuse = false;
   SweepSettings sweep;           // parsed with the options

@@ -69,10 +69,15 @@ int RunStatusCommand(const StatusOptions& options) {
     if (!b.tags.empty()) {
       std::printf("tags: %s\n", EscapeControlCharacters(JoinNames(b.tags)).c_str());
     }
+    if (!b.overrides.empty()) {
+      std::string given;
+      for (const auto& text : b.overrides) given += " " + text;
+      std::printf("overrides:%s\n", EscapeControlCharacters(given).c_str());
+    }
     if (!b.description.empty()) {
       std::printf("%s\n", EscapeControlCharacters(b.description, /*keep_newlines=*/true).c_str());
     }
-    if (!b.tags.empty() || !b.description.empty()) std::printf("\n");
+    if (!b.tags.empty() || !b.description.empty() || !b.overrides.empty()) std::printf("\n");
   }
   table.columns = {"experiment", "jobs", "done", "failed", "pending", "running"};
   for (const auto& c : store.CountsByExperiment(*batch_id)) {

@@ -819,7 +819,8 @@ void FindDuplicateKeys(const YAML::Node& node, int depth, std::vector<GridIssue>
 }
 }  // namespace
 
-GridParseResult ParseGrid(const std::string& yaml_text, const std::string& default_name) {
+GridParseResult ParseGrid(const std::string& yaml_text, const std::string& default_name,
+                          const std::vector<GridOverride>& overrides) {
   GridParseResult result;
   if (const auto bad = FirstInvalidUtf8(yaml_text)) {
     result.errors.push_back({{bad->first, bad->second},
@@ -844,6 +845,10 @@ GridParseResult ParseGrid(const std::string& yaml_text, const std::string& defau
   }
   size_t visited = 0;
   FindDuplicateKeys(root, 0, &result.errors, &visited);
+  if (!result.errors.empty()) return result;
+  for (auto& problem : ApplyGridOverrides(root, overrides)) {
+    result.errors.push_back({SourceMark{}, std::move(problem)});
+  }
   if (!result.errors.empty()) return result;
   GridParser parser(&result);
   parser.Parse(root, default_name);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/grid_issue.h"
+#include "experiments/grid_overrides.h"
 #include "experiments/job_plan.h"
 
 namespace attnsweep {
@@ -44,7 +45,9 @@ struct GridParseResult {
   bool ok() const { return errors.empty(); }
 };
 
-// `default_name` names the batch when the grid has no `name:` (the file's stem, say).
-GridParseResult ParseGrid(const std::string& yaml_text, const std::string& default_name);
+// `default_name` names the batch when the grid has no `name:` (the file's stem, say). `overrides`
+// (grid_overrides.h) are set in the experiments that read their keys before the grid expands.
+GridParseResult ParseGrid(const std::string& yaml_text, const std::string& default_name,
+                          const std::vector<GridOverride>& overrides = {});
 
 }  // namespace attnsweep

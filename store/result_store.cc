@@ -31,8 +31,8 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
   Transaction txn(db_);
   Statement insert_batch(db_,
                          "INSERT INTO batches (name, grid_yaml, grid_path, status, host, git_rev, "
-                         "versions, description, tags) "
-                         "VALUES (?, ?, ?, 'running', ?, ?, ?, NULLIF(?, ''), ?)");
+                         "versions, description, tags, overrides) "
+                         "VALUES (?, ?, ?, 'running', ?, ?, ?, NULLIF(?, ''), ?, ?)");
   insert_batch.Bind(1, batch.name)
       .Bind(2, batch.grid_yaml)
       .Bind(3, batch.grid_path)
@@ -41,6 +41,7 @@ int64_t ResultStore::CreateBatch(const NewBatch& batch, const std::vector<NewJob
       .Bind(6, batch.versions)
       .Bind(7, batch.description)
       .Bind(8, nlohmann::json(batch.tags).dump())
+      .Bind(9, nlohmann::json(batch.overrides).dump())
       .Run();
   const int64_t batch_id = db_.LastInsertId();
   Statement insert_job(
@@ -621,7 +622,7 @@ SELECT b.id, b.name, b.status, b.created_at, COALESCE(b.finished_at, ''), COALES
        (julianday(COALESCE(b.finished_at, 'now')) - julianday(b.created_at)) * 86400.0,
        COALESCE(SUM(CASE WHEN j.status = 'done' AND j.reused_from IS NULL
                     THEN (julianday(j.finished_at) - julianday(j.started_at)) * 86400.0 END), 0),
-       COALESCE(b.description, ''), b.tags
+       COALESCE(b.description, ''), b.tags, COALESCE(b.overrides, '[]')
 FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id
 )sql";
 
@@ -643,12 +644,18 @@ BatchSummary ReadSummary(const Statement& s) {
   b.elapsed_s = s.Double(13);
   b.done_job_seconds = s.Double(14);
   b.description = s.Text(15);
-  const auto tags = nlohmann::json::parse(s.Text(16), nullptr, false);
-  if (tags.is_array()) {
-    for (const auto& tag : tags) {
-      if (tag.is_string()) b.tags.push_back(tag.get<std::string>());
+  auto strings = [](const std::string& text) {
+    std::vector<std::string> values;
+    const auto array = nlohmann::json::parse(text, nullptr, false);
+    if (array.is_array()) {
+      for (const auto& value : array) {
+        if (value.is_string()) values.push_back(value.get<std::string>());
+      }
     }
-  }
+    return values;
+  };
+  b.tags = strings(s.Text(16));
+  b.overrides = strings(s.Text(17));
   return b;
 }
 }  // namespace

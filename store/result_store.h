@@ -26,6 +26,8 @@ struct NewBatch {
   std::string versions;  // JSON object: component -> version
   std::string description;
   std::vector<std::string> tags;
+  // The command line's overrides the grid was expanded with (`train.lr=0.01,0.03`), as given.
+  std::vector<std::string> overrides;
 };
 
 struct NewJob {
@@ -126,6 +128,7 @@ struct BatchSummary {
   double done_job_seconds = 0;  // summed duration of done jobs, for the ETA
   std::string description;
   std::vector<std::string> tags;
+  std::vector<std::string> overrides;  // NewBatch::overrides
 };
 
 struct JobRecord {

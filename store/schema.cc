@@ -240,6 +240,9 @@ CREATE TABLE rung_decisions (
       "ALTER TABLE jobs ADD COLUMN job_id INTEGER GENERATED ALWAYS AS (id) VIRTUAL; "
       "DROP VIEW IF EXISTS results; " +
           ResultsView("j.threads, j.host, j.device, j.isolation, j.reused_from", true),
+      // 12: the command line's overrides a batch's grid was expanded with (a JSON list of
+      // `key=values` as given; NULL for a batch without, and for batches stored before).
+      "ALTER TABLE batches ADD COLUMN overrides TEXT;",
   };
 }
 

@@ -233,6 +233,75 @@ TEST_F(CliTest, DryRunListsJobsAndStoresNothing) {
   EXPECT_FALSE(fs::exists(dir_ + "/a.db"));
 }
 
+// Hydra-style overrides: an axis set in every experiment whose task reads the key, stored with the
+// batch, and the batch's stored jobs are what resume runs.
+TEST_F(CliTest, OverridesFromTheCommandLineSetAxesAndResumeRunsThem) {
+  Write("grid.yaml", R"(experiments:
+  - name: naps
+    task: sleep
+    params: {sleep: {seconds: 0.05}}
+    grid: {seed: [1]}
+  - name: speed
+    task: benchmark
+    params: {data.max_len: 32, model: {d_model: 16, heads: 2}, bench: {repeats: 1, warmup: 0}}
+)");
+  auto run = Run("run grid.yaml --db a.db sleep.seconds=0.01,0.02 seed=1,2,3,4");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // naps: 2 lengths of sleep × 4 seeds; speed reads seed but not sleep.seconds: 4 seeds.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE experiment = 'naps'"), 8);
+  EXPECT_EQ(QueryInt("SELECT count(DISTINCT json_extract(config, '$.sleep.seconds')) FROM jobs "
+                     "WHERE experiment = 'naps' AND json_extract(config, '$.sleep.seconds') IN "
+                     "(0.01, 0.02)"),
+            2);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE experiment = 'speed'"), 4);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM batches WHERE overrides = "
+                     "'[\"sleep.seconds=0.01,0.02\",\"seed=1,2,3,4\"]'"),
+            1);
+  auto status = Run("status 1 --db a.db");
+  EXPECT_NE(status.out.find("overrides: sleep.seconds=0.01,0.02 seed=1,2,3,4\n"), std::string::npos)
+      << status.out;
+  // A bracketed list, a range, and a key in params replaced by the axis.
+  auto dry =
+      Run("run grid.yaml --db a.db --dry-run --format csv 'sleep.seconds=[0.1,0.2]' "
+          "'seed={range: [5, 6]}'");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.err.find("naps: 4 jobs, speed: 2 jobs; 6 in all"), std::string::npos) << dry.err;
+
+  // Refused, naming the override, before anything is stored.
+  auto refused = [&](const std::string& args, const std::string& says) {
+    auto bad = Run("run grid.yaml --db b.db " + args);
+    EXPECT_EQ(bad.exit_code, 2) << args;
+    EXPECT_NE(bad.err.find(says), std::string::npos) << args << ": " << bad.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/b.db")) << args;
+  };
+  refused("train.lr=0.01", "override 'train.lr=0.01': no experiment of this grid reads train.lr");
+  refused("sleep.secs=1", "unknown key 'sleep.secs'; did you mean 'sleep.seconds'?");
+  refused("sleep.seconds=fast", "override 'sleep.seconds=fast': 'sleep.seconds' must be");
+  refused("sleep.seconds=0.1,,0.2", "empty value between its commas");
+  refused("seconds", "'seconds' is not an override");
+
+  // Stopped half way, resumed: the overridden jobs, each once.
+  const pid_t pid = testing::StartShell("exec " + testing::Attnsweep() +
+                                            " run grid.yaml --db c.db sleep.seconds=0.4 "
+                                            "seed=1,2,3,4,5 2>err.txt",
+                                        dir_);
+  int64_t done = 0;
+  for (int i = 0; i < 200 && done < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    done = QueryIntOr("SELECT count(*) FROM jobs WHERE status = 'done' AND experiment = 'naps'", 0,
+                      "c.db");
+  }
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(testing::WaitExitCode(pid), 130) << testing::ReadFileText(dir_ + "/err.txt");
+  ASSERT_EQ(Run("resume --db c.db").exit_code, 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done' AND experiment = 'naps' "
+                     "AND json_extract(config, '$.sleep.seconds') = 0.4",
+                     "c.db"),
+            5);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs", "c.db"), 10);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'", "c.db"), 10);
+}
+
 // The estimate of a job already run is what it took; what is done is said, and --reuse says
 // which batch's result it would take.
 TEST_F(CliTest, DryRunEstimatesFromTheStoresHistoryAndSaysWhatIsDone) {

@@ -247,7 +247,8 @@ BatchToRun BatchService::Start(const NewBatchRequest& request) {
   InstallInterruptHandlers();
   const int64_t batch_id = store_->CreateBatch(
       {grid.name, request.grid_text, std::filesystem::absolute(request.grid_path).string(),
-       HostName(), GitRevision(), VersionsJson(mpi_), grid.description, grid.tags},
+       HostName(), GitRevision(), VersionsJson(mpi_), grid.description, grid.tags,
+       request.overrides},
       jobs, request.reuse, &reused);
   if (request.reuse) {
     spdlog::info("--reuse: {} of {} jobs reuse a done result already in {}; {} to run", reused,

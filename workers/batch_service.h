@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/result_store.h"
 #include "workers/sweep.h"
@@ -34,6 +35,7 @@ struct NewBatchRequest {
   std::string grid_path;
   std::string db_path;
   bool reuse = false;  // --reuse: jobs whose key has a done result in the store are not run again
+  std::vector<std::string> overrides;  // the command line's, stored with the batch
 };
 
 struct ResumeRequest {
