@@ -42,6 +42,7 @@ std::string GroupName(KeyGroup group) {
 Table TaskTable() {
   Table table;
   table.columns = {"task", "isolation", "reads", "own keys", "what it does"};
+  table.wrap_columns = {2, 3, 4};
   for (const TaskDefinition& task : Tasks()) {
     std::vector<std::string> reads;
     for (const KeyGroupUse& use : task.reads) {
@@ -59,6 +60,7 @@ Table TaskTable() {
 Table VariantTable() {
   Table table;
   table.columns = {"variant", "own keys", "approximates attention", "what it is"};
+  table.wrap_columns = {1, 3};
   for (const VariantDefinition& variant : Variants()) {
     std::vector<std::string> keys;
     for (const ParamSpec& spec : variant.keys) keys.push_back(spec.key);
@@ -86,6 +88,7 @@ int RunKeysCommand(const KeysOptions& options) {
   };
   Table table;
   table.columns = {"key", "type", "default", "allowed", "tasks", "meaning"};
+  table.wrap_columns = {1, 3, 4, 5};
   for (const auto& spec : ConfigSchema()) {
     if (by_task && !ParamAppliesToTask(spec, options.task)) continue;
     if (!matches(spec.key)) continue;

@@ -1,5 +1,8 @@
 #include "cli/common.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -104,8 +107,15 @@ void AddBatchSelection(CLI::App* command, std::vector<std::string>* batches, boo
 
 void PrintNote(const std::string& message) { std::fprintf(stderr, "note: %s\n", message.c_str()); }
 
+size_t OutputWidth() {
+  winsize size{};
+  if (isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0)
+    return size.ws_col;
+  return kPipedOutputWidth;
+}
+
 void PrintTable(const Table& table, const std::string& format) {
-  std::cout << RenderTable(table, ParseOutputFormat(format)) << std::flush;
+  std::cout << RenderTable(table, ParseOutputFormat(format), OutputWidth()) << std::flush;
 }
 
 bool ExistingStore(const std::string& db_path, const std::string& what_to_do) {

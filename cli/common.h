@@ -44,6 +44,10 @@ std::optional<std::vector<int64_t>> SelectBatches(ResultStore& store,
 void AddBatchSelection(CLI::App* command, std::vector<std::string>* batches, bool* all);
 
 void PrintTable(const Table& table, const std::string& format);
+// The width a printed table's lines may take: the terminal's, or kPipedOutputWidth when stdout is
+// no terminal (a file, a pipe, `less`), where no width is known.
+size_t OutputWidth();
+constexpr size_t kPipedOutputWidth = 100;
 
 // Prints "note: ..." on stderr: what a reader should know about a table, kept off stdout so that
 // csv and json stay clean.

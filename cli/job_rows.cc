@@ -103,6 +103,7 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status,
        {"status", "kind", "attempts", "rank", "host", "seconds", "progress", "error"}) {
     table.columns.push_back(column);
   }
+  table.wrap_columns = {table.columns.size() - 2, table.columns.size() - 1};
   for (const auto& job : jobs) {
     if (!status.empty() && job.status != status) continue;
     const nlohmann::json config = nlohmann::json::parse(job.config);
@@ -120,8 +121,18 @@ Table JobsTable(const std::vector<JobRecord>& jobs, const std::string& status,
     if (auto reason = stop_reasons.find(job.id); was_stopped && reason != stop_reasons.end()) {
       progress += " (" + reason->second + ")";
     }
-    row.insert(row.end(), {job.status, OrNull(kind), job.attempts, Rank(job), OrNull(job.host),
-                           Seconds(job), OrNull(progress), OrNull(FirstLine(job.error))});
+    // A reused result ran in another batch: where and how long it ran is that run's, not this
+    // batch's (`attnsweep jobs` of that batch shows it).
+    if (job.reused_from > 0 && progress.empty()) {
+      progress = "reused from batch " + std::to_string(job.reused_from_batch) + " (job " +
+                 std::to_string(job.reused_from) + ")";
+    }
+    const bool ran_here = job.reused_from == 0;
+    row.insert(
+        row.end(),
+        {job.status, OrNull(kind), job.attempts, ran_here ? Rank(job) : nlohmann::json(),
+         ran_here ? OrNull(job.host) : nlohmann::json(), ran_here ? Seconds(job) : nlohmann::json(),
+         OrNull(progress), OrNull(FirstLine(job.error))});
     table.rows.push_back(std::move(row));
   }
   return table;

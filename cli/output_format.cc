@@ -72,7 +72,59 @@ std::string CsvCell(const nlohmann::json& cell) {
   return CsvField(CellText(cell));
 }
 
-std::string RenderText(const Table& table, bool markdown) {
+// The byte length of the first `count` characters of UTF-8 `text` (all of it when shorter).
+size_t BytesOfCharacters(const std::string& text, size_t count) {
+  size_t bytes = 0;
+  for (size_t chars = 0; bytes < text.size() && chars < count; ++chars) {
+    ++bytes;
+    while (bytes < text.size() && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) ++bytes;
+  }
+  return bytes;
+}
+
+// Narrows the wrap columns, widest first, until the lines fit `limit` or none can narrow more.
+// First none below its longest word (a word cut in two reads worse than a line broken between
+// words); where that is not enough, down to kNarrowestWrap, cutting words.
+void NarrowToFit(const std::vector<size_t>& wrap_columns, size_t limit,
+                 const std::vector<std::vector<std::string>>& cells, std::vector<size_t>* width) {
+  std::vector<size_t> whole_words(width->size(), 0);
+  for (size_t c : wrap_columns) {
+    if (c >= width->size()) continue;
+    whole_words[c] = std::min((*width)[c], kNarrowestWrap);
+    for (const auto& row : cells) {
+      std::istringstream words(row[c]);
+      for (std::string word; words >> word;) {
+        whole_words[c] = std::max(whole_words[c], std::min(CharacterCount(word), (*width)[c]));
+      }
+    }
+  }
+  size_t total = 2 * (width->size() - 1);
+  for (size_t w : *width) total += w;
+  // A table too wide even with its prose as narrow as it goes is left as it is: its rows split
+  // over several lines would not make it fit (a pager's horizontal scroll reads it better).
+  size_t narrowest = total;
+  for (size_t c : wrap_columns) {
+    if (c < width->size()) narrowest -= (*width)[c] - std::min((*width)[c], kNarrowestWrap);
+  }
+  if (narrowest > limit) return;
+  for (const bool cut_words : {false, true}) {
+    while (total > limit) {
+      size_t widest = width->size();
+      for (size_t c : wrap_columns) {
+        const size_t floor = cut_words ? std::min((*width)[c], kNarrowestWrap) : whole_words[c];
+        if (c < width->size() && (*width)[c] > floor &&
+            (widest == width->size() || (*width)[c] > (*width)[widest])) {
+          widest = c;
+        }
+      }
+      if (widest == width->size()) break;
+      --(*width)[widest];
+      --total;
+    }
+  }
+}
+
+std::string RenderText(const Table& table, bool markdown, size_t limit) {
   const size_t n = table.columns.size();
   std::vector<std::vector<std::string>> cells;
   std::vector<size_t> width(n);
@@ -114,6 +166,9 @@ std::string RenderText(const Table& table, bool markdown) {
   };
   std::ostringstream out;
   const std::string sep = markdown ? " | " : "  ";
+  if (!markdown && limit > 0 && !table.wrap_columns.empty()) {
+    NarrowToFit(table.wrap_columns, limit, cells, &width);
+  }
   auto line = [&](const std::vector<std::string>& texts, bool header) {
     std::string line_text = markdown ? "| " : "";
     for (size_t c = 0; c < n; ++c) {
@@ -135,13 +190,56 @@ std::string RenderText(const Table& table, bool markdown) {
     rule.push_back(dashes);
   }
   line(rule, true);
-  for (const auto& texts : cells) line(texts, false);
+  for (const auto& texts : cells) {
+    // A wrapped cell's further lines go under it, the row's other cells blank beside them.
+    std::vector<std::vector<std::string>> parts(n);
+    size_t lines = 1;
+    for (size_t c = 0; c < n; ++c) {
+      const bool wraps = std::find(table.wrap_columns.begin(), table.wrap_columns.end(), c) !=
+                         table.wrap_columns.end();
+      parts[c] = wraps && !markdown && CharacterCount(texts[c]) > width[c]
+                     ? WrapText(texts[c], width[c])
+                     : std::vector<std::string>{texts[c]};
+      lines = std::max(lines, parts[c].size());
+    }
+    for (size_t l = 0; l < lines; ++l) {
+      std::vector<std::string> one(n);
+      for (size_t c = 0; c < n; ++c) one[c] = l < parts[c].size() ? parts[c][l] : "";
+      line(one, false);
+    }
+  }
   return out.str();
 }
 
 }  // namespace
 
-std::string RenderTable(const Table& table, OutputFormat format) {
+std::vector<std::string> WrapText(const std::string& text, size_t width) {
+  std::vector<std::string> lines;
+  std::string current;
+  auto flush = [&]() {
+    if (!current.empty()) lines.push_back(current);
+    current.clear();
+  };
+  std::istringstream words(text);
+  for (std::string word; words >> word;) {
+    while (CharacterCount(word) > width) {  // a word longer than a line: cut it
+      flush();
+      const size_t cut = BytesOfCharacters(word, width);
+      lines.push_back(word.substr(0, cut));
+      word = word.substr(cut);
+    }
+    if (word.empty()) continue;
+    const size_t needed =
+        CharacterCount(current) + (current.empty() ? 0 : 1) + CharacterCount(word);
+    if (needed > width) flush();
+    current += (current.empty() ? "" : " ") + word;
+  }
+  flush();
+  if (lines.empty()) lines.push_back("");
+  return lines;
+}
+
+std::string RenderTable(const Table& table, OutputFormat format, size_t width) {
   switch (format) {
     case OutputFormat::kCsv: {
       std::ostringstream out;
@@ -171,9 +269,9 @@ std::string RenderTable(const Table& table, OutputFormat format) {
       return out.str();
     }
     case OutputFormat::kMarkdown:
-      return RenderText(table, true);
+      return RenderText(table, true, 0);
     case OutputFormat::kTable:
-      return RenderText(table, false);
+      return RenderText(table, false, width);
   }
   return {};
 }

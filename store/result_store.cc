@@ -179,6 +179,7 @@ JobRecord ReadJob(const Statement& s) {
   job.running_s = s.Double(16);
   job.progress = s.Text(17);
   job.data_fingerprint = s.Text(18);
+  job.reused_from_batch = s.Int(19);
   return job;
 }
 constexpr const char* kJobColumns =
@@ -187,7 +188,8 @@ constexpr const char* kJobColumns =
     "COALESCE(host, ''), "
     "COALESCE(ROUND((julianday(finished_at) - julianday(started_at)) * 86400.0, 3), -1), "
     "CASE WHEN status = 'running' THEN ROUND((julianday('now') - julianday(started_at)) * "
-    "86400.0, 3) ELSE -1 END, COALESCE(progress, ''), COALESCE(data_fingerprint, '')";
+    "86400.0, 3) ELSE -1 END, COALESCE(progress, ''), COALESCE(data_fingerprint, ''), "
+    "COALESCE((SELECT o.batch_id FROM jobs o WHERE o.id = jobs.reused_from), 0)";
 
 // "(1,2,3)": ids are integers, so spelling them into the SQL is safe.
 std::string IdList(const std::vector<int64_t>& ids) {

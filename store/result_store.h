@@ -141,8 +141,9 @@ struct JobRecord {
   int attempts = 0;
   double cost = 0;
   std::string limits = "{}";
-  std::string plan;         // "" for jobs stored before plans were
-  int64_t reused_from = 0;  // the job whose result this one reuses (run --reuse); 0: none
+  std::string plan;               // "" for jobs stored before plans were
+  int64_t reused_from = 0;        // the job whose result this one reuses (run --reuse); 0: none
+  int64_t reused_from_batch = 0;  // that job's batch
   std::string error_kind;
   std::string error;
   int rank = -1;  // where its last attempt ran; -1: never started

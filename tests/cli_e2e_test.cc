@@ -428,6 +428,13 @@ TEST_F(CliTest, OutOfMemoryJobIsAStoredResultAndExitIsOne) {
   EXPECT_EQ(QueryInt("SELECT status = 'failed' FROM batches"), 1);
   auto results = Run("results --db a.db --by data.max_len --metrics fwd_ms");
   EXPECT_NE(results.out.find("1048576  OOM"), std::string::npos) << results.out;
+  // Retrying as it is would only fail again: the summary says so, and what would change it.
+  EXPECT_NE(run.err.find("1 failed: 1 oom; they would fail again as they are (1 oom unless it "
+                         "gets more memory (a larger --job-memory) or is made smaller (in a new "
+                         "batch)); `attnsweep resume 1 --retry-failed --db a.db` runs the failed "
+                         "jobs again as stored"),
+            std::string::npos)
+      << run.err;
 }
 
 TEST_F(CliTest, ASignalBeforeTheSweepEndsTheCommandAtOnceStoringNothing) {

@@ -47,6 +47,36 @@ TEST(OutputFormat, TableAlignsNumbersRight) {
             "say \"hi\"        42\n");
 }
 
+TEST(OutputFormat, ProseColumnsWrapToTheWidthGivenAtWordBreaks) {
+  Table table;
+  table.columns = {"key", "meaning"};
+  table.rows = {{"data.max_len",
+                 "sequence length: events per customer window, or tokens per "
+                 "benchmark input"},
+                {"seed", "random seed"}};
+  table.wrap_columns = {1};
+  const std::string text = RenderTable(table, OutputFormat::kTable, 40);
+  std::istringstream lines(text);
+  std::string line, meaning;
+  int count = 0;
+  for (; std::getline(lines, line); ++count) {
+    EXPECT_LE(line.size(), 40u) << line;
+    if (count >= 2) meaning += " " + line.substr(14);  // the wrapped column, after the key's
+  }
+  EXPECT_EQ(count, 2 + 4) << text;  // head, rule, 3 lines of the first meaning, 1 of the second
+  // Read back in order, the words are the cell's: nothing lost, none cut.
+  EXPECT_EQ(meaning,
+            " sequence length: events per customer window, or tokens per benchmark input "
+            "random seed");
+  // Without a width, or in other formats, one line a row.
+  const std::string unwrapped = RenderTable(table, OutputFormat::kTable);
+  EXPECT_EQ(std::count(unwrapped.begin(), unwrapped.end(), '\n'), 4);
+  // Too wide to fit whatever the prose does: left as it is.
+  table.columns[0] = std::string(50, 'k');
+  EXPECT_EQ(RenderTable(table, OutputFormat::kTable, 40), RenderTable(table, OutputFormat::kTable));
+  EXPECT_EQ(WrapText("abcdefghij xy", 4), (std::vector<std::string>{"abcd", "efgh", "ij", "xy"}));
+}
+
 TEST(OutputFormat, Markdown) {
   Table t;
   t.columns = {"a", "b"};
@@ -71,6 +101,34 @@ JobRecord Job(const std::string& config, const std::string& status,
   job.metrics = std::move(metrics);
   job.error_kind = error_kind;
   return job;
+}
+
+// A benchmark column never shows a training failure, and a training column shows one even where
+// the group's benchmark is done.
+TEST(ResultsAggregate, AFailureShowsOnlyUnderTheFiguresItsTaskReports) {
+  std::vector<JobRecord> jobs = {
+      Job(R"({"task":"benchmark","model":{"attention":"softmax"},"data":{"max_len":256}})", "done",
+          {{"fwd_ms", 2.0}}),
+      Job(R"({"task":"train","model":{"attention":"softmax"},"data":{"max_len":256}})", "failed",
+          {}, "diverged"),
+      Job(R"({"task":"train","model":{"attention":"softmax"},"data":{"max_len":64}})", "failed", {},
+          "diverged"),
+      Job(R"({"task":"train","model":{"attention":"gru"},"data":{"max_len":64}})", "done",
+          {{"test_auc", 0.7}}),
+      Job(R"({"task":"benchmark","model":{"attention":"gru"},"data":{"max_len":64}})", "failed", {},
+          "oom"),
+  };
+  ResultsTable r = AggregateResults(jobs, {{"model.attention", "data.max_len"}, {}});
+  Table people = ResultsToTable(r, OutputFormat::kTable);
+  ASSERT_EQ(people.columns, (std::vector<std::string>{"model.attention", "data.max_len", "fwd_ms",
+                                                      "test_auc", "n", "failed"}));
+  ASSERT_EQ(people.rows.size(), 3u);
+  EXPECT_EQ(people.rows[0][2], "2");         // softmax 256: the benchmark
+  EXPECT_EQ(people.rows[0][3], "DIVERGED");  // and its training, though a job of the group is done
+  EXPECT_EQ(people.rows[1][2], nullptr);     // softmax 64: no benchmark here, only a training
+  EXPECT_EQ(people.rows[1][3], "DIVERGED");
+  EXPECT_EQ(people.rows[2][2], "OOM");  // gru 64
+  EXPECT_EQ(people.rows[2][3], "0.7");
 }
 
 TEST(ResultsAggregate, MeanAndSampleStdOverSeeds) {

@@ -306,6 +306,39 @@ TEST_F(ReportBrowserTest, AVariantNamedLikeMarkupStaysText) {
   EXPECT_EQ(dom.find("data-error="), std::string::npos);
 }
 
+// The failed jobs' table is wider than the page: its error column keeps a width a sentence reads
+// in (the table scrolls) instead of a word a line.
+TEST_F(ReportBrowserTest, TheFailedJobsErrorsKeepAReadableWidth) {
+  testing::WriteComparisonStore(dir_ + "/a.db");
+  {
+    Database db(dir_ + "/a.db", Database::Mode::kReadWriteCreate);
+    db.Exec(
+        "UPDATE jobs SET error = 'out of memory: tried to allocate 64.00 GiB (GPU 0; 79.11 GiB "
+        "total capacity; 12.50 GiB already allocated; 60.12 GiB free; 14.00 GiB reserved in "
+        "total by PyTorch)' WHERE status = 'failed'");
+  }
+  ASSERT_EQ(Run("report --db a.db -o report.html").exit_code, 0);
+  // The page as written, and a script that records each error cell's laid-out width.
+  std::string html = testing::ReadFileText(dir_ + "/report.html");
+  const std::string measure =
+      "<script>addEventListener('load', function () { document.querySelectorAll('td.prose')"
+      ".forEach(function (td) { td.setAttribute('data-width', "
+      "Math.round(td.getBoundingClientRect().width)); }); });</script>";
+  html.insert(html.rfind("</body>"), measure);
+  Write("measured.html", html);
+  const std::string dom = RenderedDom("measured.html");
+  const std::regex width_attribute(R"re(data-width="(\d+)")re");
+  int cells = 0;
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), width_attribute);
+       it != std::sregex_iterator(); ++it) {
+    const int width = std::stoi((*it)[1]);
+    // The error column's cells are at least 24em of 13 px wide; progress cells too.
+    EXPECT_GE(width, 300) << (*it)[0];
+    ++cells;
+  }
+  EXPECT_EQ(cells, 2 * 2) << "two failed jobs, their progress and error cells";
+}
+
 TEST_F(ReportBrowserTest, OpensWithoutTheNetworkOrAnyOtherFile) {
   testing::WriteComparisonStore(dir_ + "/a.db");
   ASSERT_EQ(Run("report --db a.db -o report.html").exit_code, 0);

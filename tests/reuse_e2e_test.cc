@@ -1,5 +1,7 @@
 // `run --reuse`: jobs whose key already has a done result in the store are listed in the new batch,
 // done, with that result, and never run again; only new or changed jobs run.
+#include <nlohmann/json.hpp>
+
 #include "tests/cli_test_fixture.h"
 
 namespace attnsweep {
@@ -47,6 +49,20 @@ TEST_F(CliTest, ReuseRunsNothingTwiceAndShowsTheSameResults) {
   EXPECT_EQ(results.out, Run("results 1 --db a.db --by seed --metrics seconds --format csv").out);
   auto status = Run("status 2 --db a.db");
   EXPECT_NE(status.out.find("3/4 done (3 reused), 1 failed"), std::string::npos) << status.out;
+  // A reused row says where its result came from, not another run's rank, host and seconds as if
+  // it had run in this batch.
+  auto jobs = Run("jobs 2 --db a.db --format json");
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.err;
+  int reused_rows = 0;
+  for (const auto& row : nlohmann::json::parse(jobs.out)) {
+    if (row["kind"] != "reused") continue;
+    ++reused_rows;
+    const int64_t original = QueryInt("SELECT reused_from FROM jobs WHERE id = " +
+                                      std::to_string(row["job_id"].get<int64_t>()));
+    EXPECT_EQ(row["progress"], "reused from batch 1 (job " + std::to_string(original) + ")");
+    EXPECT_TRUE(row["rank"].is_null() && row["host"].is_null() && row["seconds"].is_null()) << row;
+  }
+  EXPECT_EQ(reused_rows, 3);
   // A third run reuses the results of the runs that produced them, not the second batch's copies.
   ASSERT_EQ(Run("run grid.yaml --db a.db --reuse").exit_code, 1);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs j JOIN jobs o ON o.id = j.reused_from "

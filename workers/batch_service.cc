@@ -121,10 +121,11 @@ BatchToRun NothingToResume(ResultStore& store, const std::string& db_path) {
   const auto summary = store.FindBatch(*latest);
   if (summary->failed > 0) {
     return BatchToRun::Ended(
-        kExitJobsFailed,
-        "nothing to resume in '" + db_path + "': the newest batch, " + std::to_string(summary->id) +
-            " '" + summary->name + "', ended with " + std::to_string(summary->done) + " done and " +
-            FailuresByKind(store, summary->id) + ". " + RetryFailedHint(summary->id, db_path));
+        kExitJobsFailed, "nothing to resume in '" + db_path + "': the newest batch, " +
+                             std::to_string(summary->id) + " '" + summary->name + "', ended with " +
+                             std::to_string(summary->done) + " done and " +
+                             FailuresByKind(store, summary->id) + ". " +
+                             RetryFailedHint(store, summary->id, db_path));
   }
   return BatchToRun::Ended(kExitBadInput, "nothing to resume in '" + db_path +
                                               "': its newest batch, " +
@@ -174,7 +175,8 @@ void LogSweepEnd(const SweepReport& report, ResultStore& store, int64_t batch_id
           "batch {} finished: {} done, {} failed in all. See: attnsweep results {} --db {}",
           batch_id, after->done, after->failed, batch_id, db_path);
       if (after->failed > 0) {
-        spdlog::info("{}; {}", FailuresByKind(store, batch_id), RetryFailedHint(batch_id, db_path));
+        spdlog::info("{}; {}", FailuresByKind(store, batch_id),
+                     RetryFailedHint(store, batch_id, db_path));
       }
       break;
     case SweepEnd::kInterrupted:
@@ -352,13 +354,38 @@ std::optional<int64_t> ResolveBatchId(ResultStore& store, const std::string& id_
   return id;
 }
 
-std::string FailuresByKind(ResultStore& store, int64_t batch_id) {
+namespace {
+
+// The batch's failed jobs by the kind they failed with.
+std::map<std::string, int> FailedKinds(ResultStore& store, int64_t batch_id) {
   std::map<std::string, int> kinds;
-  int failed = 0;
   for (const JobRecord& job : store.JobsWithMetrics(batch_id, "failed")) {
     ++kinds[job.error_kind.empty() ? "error" : job.error_kind];
-    ++failed;
   }
+  return kinds;
+}
+
+// What must change before a job that failed so fails otherwise: "" for a kind that may pass on
+// its own (a crash, a killed or lost rank).
+std::string WhatMustChange(const std::string& kind) {
+  if (kind == "oom") {
+    return "it gets more memory (a larger --job-memory) or is made smaller (in a new batch)";
+  }
+  if (kind == "timeout") return "it gets more time (a longer --job-timeout)";
+  if (kind == "diverged") {
+    return "its recipe changes (a lower train.lr or a train.clip, in a new batch): the same seed "
+           "diverges the same way";
+  }
+  if (kind == "invalid") return "the grid changes (in a new batch)";
+  return "";
+}
+
+}  // namespace
+
+std::string FailuresByKind(ResultStore& store, int64_t batch_id) {
+  const std::map<std::string, int> kinds = FailedKinds(store, batch_id);
+  int failed = 0;
+  for (const auto& [kind, count] : kinds) failed += count;
   std::string text = std::to_string(failed) + " failed:";
   for (const auto& [kind, count] : kinds) {
     text += (text.back() == ':' ? " " : ", ") + std::to_string(count) + " " + kind;
@@ -366,10 +393,25 @@ std::string FailuresByKind(ResultStore& store, int64_t batch_id) {
   return text;
 }
 
-std::string RetryFailedHint(int64_t batch_id, const std::string& db_path) {
-  return "run the failed jobs again with: attnsweep resume " + std::to_string(batch_id) +
-         " --retry-failed --db " + db_path + " (`attnsweep jobs " + std::to_string(batch_id) +
-         " --status failed` says why each failed)";
+std::string RetryFailedHint(ResultStore& store, int64_t batch_id, const std::string& db_path) {
+  std::string again;
+  int deterministic = 0, failed = 0;
+  for (const auto& [kind, count] : FailedKinds(store, batch_id)) {
+    failed += count;
+    const std::string change = WhatMustChange(kind);
+    if (change.empty()) continue;
+    deterministic += count;
+    again += (again.empty() ? "" : "; ") + std::to_string(count) + " " + kind + " unless " + change;
+  }
+  const std::string how =
+      "attnsweep resume " + std::to_string(batch_id) + " --retry-failed --db " + db_path;
+  const std::string why =
+      " (`attnsweep jobs " + std::to_string(batch_id) + " --status failed` says why each failed)";
+  if (deterministic == 0) return "run the failed jobs again with: " + how + why;
+  return std::string(deterministic == failed ? "they"
+                                             : std::to_string(deterministic) + " of them") +
+         " would fail again as they are (" + again + "); `" + how +
+         "` runs the failed jobs again as stored" + why;
 }
 
 }  // namespace attnsweep

@@ -82,7 +82,9 @@ std::optional<int64_t> ResolveBatchId(ResultStore& store, const std::string& id_
 
 // "3 failed: 2 crash, 1 oom": the batch's failed jobs by kind.
 std::string FailuresByKind(ResultStore& store, int64_t batch_id);
-// How to run a batch's failed jobs again, and where to read why they failed.
-std::string RetryFailedHint(int64_t batch_id, const std::string& db_path);
+// How to run a batch's failed jobs again, which of them would fail again as they are (an OOM at
+// the same cap, a timeout at the same limit, a divergence with the same seed and recipe), and
+// where to read why they failed.
+std::string RetryFailedHint(ResultStore& store, int64_t batch_id, const std::string& db_path);
 
 }  // namespace attnsweep

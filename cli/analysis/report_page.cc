@@ -1,5 +1,7 @@
 #include "cli/analysis/report_page.h"
 
+#include <algorithm>
+
 #include <sstream>
 
 #include "cli/analysis/report_bundles.h"
@@ -25,6 +27,11 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
        white-space: nowrap; }
 td.fail { color: #a00; font-weight: 600; }
 td.nowrap { white-space: nowrap; }
+.scroll { overflow-x: auto; }
+/* A table with prose (errors): the short cells keep to one line and the prose keeps a width a
+   sentence reads in; a table wider than the page scrolls instead of squeezing it. */
+table.with-prose td { white-space: nowrap; }
+table.with-prose td.prose { white-space: normal; min-width: 24em; }
 nav a { margin-right: 1em; }
 )css";
 
@@ -69,15 +76,25 @@ std::string CellHtml(const nlohmann::json& cell) {
 
 std::string TableHtml(const Table& table) {
   std::ostringstream out;
-  out << "<table><thead><tr>";
+  const bool prose = !table.wrap_columns.empty();
+  out << (prose ? "<div class=\"scroll\"><table class=\"with-prose\">" : "<table>")
+      << "<thead><tr>";
   for (const auto& column : table.columns) out << "<th>" << EscapeHtml(column) << "</th>";
   out << "</tr></thead><tbody>\n";
   for (const auto& row : table.rows) {
     out << "<tr>";
-    for (const auto& cell : row) out << CellHtml(cell);
+    for (size_t c = 0; c < row.size(); ++c) {
+      const bool wraps = std::find(table.wrap_columns.begin(), table.wrap_columns.end(), c) !=
+                         table.wrap_columns.end();
+      const nlohmann::json& cell = row[c];
+      const std::string text = cell.is_string() ? cell.get<std::string>()
+                               : cell.is_null() ? std::string()
+                                                : cell.dump();
+      out << (wraps ? "<td class=\"prose\">" + EscapeHtml(text) + "</td>" : CellHtml(cell));
+    }
     out << "</tr>\n";
   }
-  out << "</tbody></table>\n";
+  out << "</tbody></table>" << (prose ? "</div>" : "") << "\n";
   return out.str();
 }
 

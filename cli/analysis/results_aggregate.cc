@@ -66,6 +66,8 @@ std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs) {
   return keys;
 }
 
+std::string FailureKinds(const ResultGroup& group);
+
 ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQuery& query) {
   ResultsTable table;
   table.by = query.by.empty() ? VaryingKeys(jobs) : query.by;
@@ -73,6 +75,10 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
   std::vector<std::string> metric_order;
   std::map<std::string, size_t> group_index;
   std::vector<Samples> samples;
+  // Per group: done jobs and failures by task; which tasks report each metric.
+  std::map<size_t, std::map<std::string, int>> done_by_task;
+  std::map<size_t, std::map<std::string, std::map<std::string, int>>> failures_by_task;
+  std::map<std::string, std::set<std::string>> metric_tasks;
   for (const auto& job : jobs) {
     const nlohmann::json config = nlohmann::json::parse(job.config);
     std::vector<nlohmann::json> key_values;
@@ -90,14 +96,19 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
       samples.emplace_back();
     }
     ResultGroup& group = table.groups[it->second];
+    const std::string task = config.is_object() ? config.value("task", "") : "";
     if (job.status == "done") {
       ++group.done;
+      ++done_by_task[it->second][task];
       for (const auto& [name, value] : FiguresOf(job)) {
         samples[it->second][name].push_back(value);
+        metric_tasks[name].insert(task);
         if (seen_metrics.insert(name).second) metric_order.push_back(name);
       }
     } else if (job.status == "failed") {
-      ++group.failures[job.error_kind.empty() ? "failed" : job.error_kind];
+      const std::string kind = job.error_kind.empty() ? "failed" : job.error_kind;
+      ++group.failures[kind];
+      ++failures_by_task[it->second][task][kind];
     }
   }
   if (query.metrics.empty()) {
@@ -117,6 +128,20 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
       summary.mean = Mean(values);
       summary.std = std::sqrt(SampleVariance(values));
       table.groups[g].metrics[name] = summary;
+    }
+    for (const auto& metric : table.metrics) {
+      if (samples[g].count(metric)) continue;
+      const auto reporters = metric_tasks.find(metric);
+      ResultGroup failed_only;  // the failures of the tasks that report the metric
+      int done = 0;
+      for (const auto& [task, kinds] : failures_by_task[g]) {
+        if (reporters != metric_tasks.end() && reporters->second.count(task) == 0) continue;
+        for (const auto& [kind, count] : kinds) failed_only.failures[kind] += count;
+      }
+      for (const auto& [task, count] : done_by_task[g]) {
+        if (reporters == metric_tasks.end() || reporters->second.count(task)) done += count;
+      }
+      table.groups[g].why_missing[metric] = done == 0 ? FailureKinds(failed_only) : "";
     }
     for (const auto& metric : table.metrics) {
       if (samples[g].count(metric + "_noisy") || samples[g].count(metric + "_lo"))
@@ -146,9 +171,13 @@ nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, 
     for (size_t cut = metric.find('_'); cut != std::string::npos; cut = metric.find('_', cut + 1)) {
       if (group.metrics.count(metric.substr(0, cut) + "_oom")) return "OOM";
     }
-    // No done job has it: say why, when the jobs failed (an OOM row is a result too).
-    const std::string failures = FailureKinds(group);
-    return group.done == 0 && !failures.empty() ? nlohmann::json(failures) : nlohmann::json();
+    // No done job has it: say why, when the jobs that would have measured it failed (an OOM row is
+    // a result too).
+    const auto why = group.why_missing.find(metric);
+    const std::string failures = why != group.why_missing.end() ? why->second
+                                 : group.done == 0              ? FailureKinds(group)
+                                                                : "";
+    return failures.empty() ? nlohmann::json() : nlohmann::json(failures);
   }
   const MetricSummary& s = found->second;
   if (!for_people) return s.mean;

@@ -31,6 +31,11 @@ struct ResultGroup {
   int done = 0;
   std::map<std::string, int> failures;  // error kind -> jobs
   std::map<std::string, MetricSummary> metrics;
+  // Per metric without a value here: the kinds the group's failed jobs that would have measured it
+  // failed with ("DIVERGED"), or "" when such a job is done or none failed. Only jobs of the tasks
+  // that report the metric count (a benchmark column does not show a training failure); for a
+  // metric no done job of the selection reports, every failed job does.
+  std::map<std::string, std::string> why_missing;
   // Metrics whose cell is noisy: a job's timed pass stopped at its cap before its median's interval
   // was narrow enough (<metric>_noisy), or the jobs' intervals (<metric>_lo.._hi) do not all
   // overlap: the same measurement disagreed with itself beyond its noise.
