@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build demo test test-torch2 test-torch2-cuda faults test-multihost test-slurm test-report bench bench-data quality seed-study device-packages format clean
+.PHONY: setup configure build demo test test-torch2 test-torch2-cuda faults test-multihost test-slurm test-report bench bench-data quality seed-study signal-study device-packages format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -75,6 +75,11 @@ quality: build
 # 31 minutes).
 seed-study: build
 	@bash scripts/seed_study.sh $(BUILD_DIR)
+
+# Signals with known answers: every variant and both baselines on each planted label family
+# (docs/results.md); PROFILE=quick (default, within 15 minutes on 2 cores) or full.
+signal-study: build
+	@bash scripts/signal_study.sh $(BUILD_DIR)
 
 # What scripts/device_check.sh needs carried to a machine with an NVIDIA GPU and no network:
 # Debian's packages of our dependencies and the report's bundles, in .device/ (docs/gpu.md).

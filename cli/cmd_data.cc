@@ -51,6 +51,8 @@ int Generate(const DataOptions& options) {
   synthetic.signal = options.signal;
   synthetic.reach = options.reach;
   synthetic.sequence = options.sequence;
+  synthetic.signal_kind = options.signal_kind;
+  if (options.signal_kind != "mix") synthetic.window = options.window;
   const auto start = std::chrono::steady_clock::now();
   const SyntheticSummary summary = GenerateSynthetic(synthetic, options.out);
   const double seconds =
@@ -158,6 +160,17 @@ DataCommands SetupDataCommand(CLI::App& app, DataOptions* options) {
                    "order of events: none (independent) or markov_v1 (a chain of categories and "
                    "gaps, for next-event prediction)")
       ->check(CLI::IsMember(SyntheticSequences()));
+  commands.generate
+      ->add_option("--signal-kind", options->signal_kind,
+                   "what carries the label: mix (category shares), order, recall, rhythm or "
+                   "count (planted in the last --window events, each customer's posterior "
+                   "written to oracle_posterior.csv; docs/data.md)")
+      ->check(CLI::IsMember(SignalKinds()));
+  commands.generate
+      ->add_option("--window", options->window,
+                   "the events a model will see (data.max_len), where a planted family puts "
+                   "its evidence")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   commands.prepare = data->add_subcommand(
       "prepare", "Parse a data folder into the prepared-data cache (or load it from there)");
   AddPreparationOptions(commands.prepare, options);

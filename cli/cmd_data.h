@@ -19,6 +19,8 @@ struct DataOptions {
   double signal = 1.0;
   double reach = 0.5;
   std::string sequence = "none";
+  std::string signal_kind = "mix";
+  int64_t window = 512;
   // prepare, stats
   std::string path;
   bool skip_bad_rows = false;

@@ -72,6 +72,16 @@ std::vector<ParamSpec> TransactionKeys() {
           .Range(0, 100)
           .When("data.source", "synthetic")
           .Help("strength of the synthetic data's planted gender signal (0: none)"),
+      ParamSpec::String("data.signal_kind", "mix")
+          .Choices(SignalKinds())
+          .When("data.source", "synthetic")
+          .OmittedAtDefault()
+          .Help("what carries the synthetic label: mix (category shares, the default), order (an "
+                "event of one category right before one of another), recall (the category of "
+                "the event after a unique cue, early in the window), rhythm (the regularity of "
+                "the gaps) or count (how many events of one category); all but mix are planted "
+                "in the last data.max_len events and come with the Bayes posterior "
+                "(oracle_test_auc; docs/data.md)"),
       ParamSpec::Float("data.reach", 0.5)
           .Range(0, 1)
           .When("data.source", "synthetic")

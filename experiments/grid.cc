@@ -358,7 +358,8 @@ std::optional<nlohmann::json> GridParser::Resolve(const Point& merged, const std
     const ParamSpec& spec = *FindParam(key);
     const bool condition = ParamConditionHolds(
         spec, task, [&](const std::string& key) { return merged.at(key).value.dump(); });
-    if (ParamAppliesTo(spec, task, variant) && condition) {
+    const bool at_default = spec.omitted_at_default && assigned.value == ParseDefault(spec);
+    if (ParamAppliesTo(spec, task, variant) && condition && !at_default) {
       nlohmann::json* slot = &config;
       size_t start = 0;
       for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', start)) {

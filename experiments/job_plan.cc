@@ -152,6 +152,11 @@ JobPlan MakeJobPlan(const nlohmann::json& config, const nlohmann::json& limits) 
         plan.data[key] = config["data"][key];
       }
     }
+    // Except for a planted signal family, which is generated for the window (data.signal_kind).
+    if (plan.data.is_object() && plan.data.value("signal_kind", "mix") != "mix" &&
+        config["data"].contains("max_len")) {
+      plan.data["max_len"] = config["data"]["max_len"];
+    }
   }
   return plan;
 }

@@ -70,6 +70,11 @@ ParamSpec& ParamSpec::Help(std::string text) {
   return *this;
 }
 
+ParamSpec& ParamSpec::OmittedAtDefault() {
+  omitted_at_default = true;
+  return *this;
+}
+
 const char* ParamTypeName(ParamType type) {
   switch (type) {
     case ParamType::kInt:

@@ -43,6 +43,9 @@ struct ParamSpec {
   // approximation job only when approx.inputs is transactions (train reads no approx.inputs, so
   // that condition does not bind it).
   std::vector<Condition> when;
+  // Left out of a resolved config while at its default: a key added after stores held jobs, so that
+  // a job that does not set it keeps the job key it always had (and `run --reuse` finds it).
+  bool omitted_at_default = false;
 
   static ParamSpec Int(std::string key, int64_t default_value);
   static ParamSpec Float(std::string key, double default_value);
@@ -57,6 +60,7 @@ struct ParamSpec {
   ParamSpec& Choices(std::vector<std::string> values);
   ParamSpec& When(std::string condition_key, std::string value);
   ParamSpec& Help(std::string text);
+  ParamSpec& OmittedAtDefault();
 };
 
 }  // namespace attnsweep

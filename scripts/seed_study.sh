@@ -6,27 +6,10 @@
 # the store. A second call after an interruption finishes the batch instead of starting again.
 set -euo pipefail
 build=${1:-build}
-profile=${PROFILE:-quick}
-case "$profile" in
-  quick) grid=examples/seed-study-quick.yaml ;;
-  full) grid=examples/seed-study.yaml ;;
-  *) echo "seed-study: PROFILE must be quick or full, not '$profile'" >&2; exit 2 ;;
-esac
-out=${SEED_STUDY_DIR:-$build/seed-study}
-mkdir -p "$out"
-db="$out/$profile.db"
+source scripts/study_batch.sh
+study_paths seed-study "$build" "${SEED_STUDY_DIR:-$build/seed-study}"
 report="$out/$profile.html"
-bin="$build/attnsweep"
-ranks=$(( $(nproc) + 1 ))  # rank 0 coordinates; one worker rank per core
-start=$(date +%s)
-if [ -e "$db" ] && "$bin" status --db "$db" --format csv | grep -q ",running,\|,interrupted,\|,stopped,"; then
-  echo "seed-study: finishing the interrupted batch in $db"
-  scripts/mpirun.sh -np "$ranks" "$bin" resume --db "$db" || true
-elif [ ! -e "$db" ]; then
-  echo "scripts/mpirun.sh -np $ranks $bin run $grid --db $db"
-  scripts/mpirun.sh -np "$ranks" "$bin" run "$grid" --db "$db" || true  # failed jobs (OOM) are results
-fi
-elapsed=$(( $(date +%s) - start ))
+run_study_batch seed-study "$bin" "$grid" "$db"
 echo
 echo "== Forward time (ms) against sequence length, one layer, batch 1"
 "$bin" results --db "$db" --experiment speed --pivot data.max_len --metrics fwd_ms

@@ -3,6 +3,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -177,6 +180,56 @@ TEST_F(CliTest, ResumeRefusesDataThatChangedUnderItsBatch) {
   EXPECT_NE(allowed.err.find("--allow-changed-data: the data at 'set'"), std::string::npos)
       << allowed.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 3);
+}
+
+// A train job on a planted family reports the oracle: the AUC of the generator's posterior on the
+// job's own test customers, computed here from the file the generator wrote and the test customers
+// the job stored, by counting pairs.
+TEST_F(CliTest, ATrainJobOnAPlantedFamilyReportsTheOraclesAucOnItsTestCustomers) {
+  Write("grid.yaml", R"(experiments:
+  - name: recall
+    task: train
+    params:
+      data: {source: synthetic, customers: 500, signal_kind: recall, max_len: 32}
+      model: {attention: softmax, d_model: 16, heads: 2, layers: 1, ff_dim: 32}
+      train: {epochs: 1}
+)");
+  auto run = Run("run grid.yaml --db a.db");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string folder;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/cache/synthetic")) {
+    if (entry.is_directory()) folder = entry.path().string();
+  }
+  ASSERT_FALSE(folder.empty());
+  std::map<int64_t, double> posterior;
+  std::istringstream lines(ReadFileText(folder + "/oracle_posterior.csv"));
+  std::string line;
+  std::getline(lines, line);
+  ASSERT_EQ(line, "customer_id,posterior");
+  while (std::getline(lines, line)) {
+    const size_t comma = line.find(',');
+    posterior[std::stoll(line.substr(0, comma))] = std::stod(line.substr(comma + 1));
+  }
+  Database db(dir_ + "/a.db", Database::Mode::kReadOnly);
+  std::vector<std::pair<double, int>> scored;
+  Statement tested(db, "SELECT example, label FROM predictions ORDER BY example");
+  while (tested.Step()) scored.emplace_back(posterior.at(tested.Int(0)), tested.Int(1));
+  ASSERT_GT(scored.size(), 20u);
+  double wins = 0, pairs = 0;
+  for (const auto& [p, label] : scored) {
+    if (label != 1) continue;
+    for (const auto& [q, other] : scored) {
+      if (other != 0) continue;
+      wins += p > q ? 1 : p == q ? 0.5 : 0;
+      ++pairs;
+    }
+  }
+  Statement oracle(db, "SELECT value FROM metrics WHERE name = 'oracle_test_auc'");
+  ASSERT_TRUE(oracle.Step());
+  EXPECT_NEAR(oracle.Double(0), wins / pairs, 1e-12);
+  // The results table shows it beside test_auc.
+  auto results = Run("results --db a.db --format csv");
+  EXPECT_NE(results.out.find("test_auc,oracle_test_auc"), std::string::npos) << results.out;
 }
 
 }  // namespace

@@ -82,5 +82,20 @@ TEST(GridOverrides, RefusedWithoutALineNamingTheOverride) {
             "which an override cannot change: change it in the grid file");
 }
 
+// data.signal_kind came after stores held jobs: at its default it is left out of the config, so a
+// job that does not set it keeps the key it always had.
+TEST(SignalKindKey, AtItsDefaultTheJobKeyIsUnchanged) {
+  const Grid plain = MustParse("experiments: [{name: q, task: train}]\n");
+  const Grid mix =
+      MustParse("experiments: [{name: q, task: train, params: {data.signal_kind: mix}}]\n");
+  const Grid recall =
+      MustParse("experiments: [{name: q, task: train, params: {data.signal_kind: recall}}]\n");
+  ASSERT_EQ(plain.jobs.size(), 1u);
+  EXPECT_FALSE(plain.jobs[0].config["data"].contains("signal_kind"));
+  EXPECT_EQ(plain.jobs[0].job_key, mix.jobs[0].job_key);
+  EXPECT_EQ(recall.jobs[0].config["data"]["signal_kind"], "recall");
+  EXPECT_NE(plain.jobs[0].job_key, recall.jobs[0].job_key);
+}
+
 }  // namespace
 }  // namespace attnsweep

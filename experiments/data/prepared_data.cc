@@ -62,6 +62,11 @@ std::string SyntheticFolder(const SyntheticOptions& options) {
                              {"labelled", options.labelled_fraction}};
   // Sets of independent events keep the folders they were cached in before chains existed.
   if (options.sequence != "none") identity["sequence"] = options.sequence;
+  // And sets of the mix the folders they had before the other families.
+  if (options.signal_kind != "mix") {
+    identity["signal_kind"] = options.signal_kind;
+    identity["window"] = options.window;
+  }
   const std::string key = Digest(identity.dump());
   const fs::path folder = fs::path(CacheRoot()) / "synthetic" / key;
   const fs::path done = folder / ".complete";
@@ -87,6 +92,9 @@ PreparedData PrepareData(const nlohmann::json& data) {
     synthetic.signal = data.at("signal").get<double>();
     synthetic.reach = data.at("reach").get<double>();
     synthetic.sequence = data.value("sequence", "none");
+    synthetic.signal_kind = data.value("signal_kind", "mix");
+    // A planted family is planted in the window the job reads.
+    if (synthetic.signal_kind != "mix") synthetic.window = data.at("max_len").get<int64_t>();
     prepared.folder = SyntheticFolder(synthetic);
   } else {
     prepared.folder = data.at("path").get<std::string>();

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <unordered_set>
 #include <vector>
@@ -13,11 +15,13 @@
 #include <unistd.h>
 
 #include "experiments/data/data_error.h"
+#include "experiments/data/signal_families.h"
 
 namespace attnsweep {
 namespace {
 
 constexpr int kDays = 457;
+constexpr double kLabelOnePrior = 0.45;  // P(gender 1), as in the real labels
 
 // Merchant categories: code, share of all transactions in the real data (the leaders as
 // published, the rest a long tail), and a description.
@@ -244,7 +248,7 @@ int TasteOf(const SyntheticOptions& options, const std::vector<int32_t>& codes,
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   const double local = options.signal * (1.0 - options.reach);
   const double rare = options.signal * options.reach;
-  const int gender = uniform(rng) < 0.45 ? 1 : 0;
+  const int gender = uniform(rng) < kLabelOnePrior ? 1 : 0;
   const double sign = gender == 1 ? 1.0 : -1.0;
   for (size_t k = 0; k < codes.size(); ++k) {
     double w = base[k] * std::exp(spread * normal(rng));
@@ -265,6 +269,11 @@ std::mt19937_64 TasteStream(uint64_t seed, int64_t customer_id) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& SignalKinds() {
+  static const std::vector<std::string> kinds = {"mix", "order", "recall", "rhythm", "count"};
+  return kinds;
+}
 
 const std::vector<std::string>& SyntheticSequences() {
   static const std::vector<std::string> names = {"none", "markov_v1"};
@@ -321,6 +330,23 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
     throw std::invalid_argument("unknown synthetic sequence '" + options.sequence +
                                 "' (none or markov_v1)");
   }
+  if (std::find(SignalKinds().begin(), SignalKinds().end(), options.signal_kind) ==
+      SignalKinds().end()) {
+    throw std::invalid_argument("unknown synthetic signal kind '" + options.signal_kind + "'");
+  }
+  // A planted family: the label reaches the history only through it (the mix carries nothing).
+  std::optional<SignalFamily> family;
+  SyntheticOptions quiet = options;
+  if (options.signal_kind != "mix") {
+    if (options.sequence != "none") {
+      throw std::invalid_argument("data.signal_kind " + options.signal_kind +
+                                  " plants its signal in independent events: leave "
+                                  "data.sequence at none");
+    }
+    family = SignalFamily{options.signal_kind, options.signal, options.window};
+    quiet.signal = 0;
+  }
+  std::vector<double> posteriors;
   const bool chain = options.sequence == "markov_v1";
   std::vector<int32_t> codes;
   std::vector<double> base;
@@ -367,9 +393,15 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
       std::normal_distribution<double> own_normal(0.0, 1.0);
       gender = TasteOf(options, codes, base, kChainTasteSpread, stream, own_normal, &weights);
     } else {
-      gender = TasteOf(options, codes, base, kTasteSpread, rng, normal, &weights);
+      gender = TasteOf(quiet, codes, base, kTasteSpread, rng, normal, &weights);
     }
     genders[c] = static_cast<int8_t>(gender);
+    if (family) {
+      for (int32_t reserved : ReservedCategories(family->kind)) {
+        weights[static_cast<size_t>(std::find(codes.begin(), codes.end(), reserved) -
+                                    codes.begin())] = 0;
+      }
+    }
     std::partial_sum(weights.begin(), weights.end(), cumulative.begin());
     // Lengths: log-normal around a median of 330 events, with the real data's tails: some
     // customers with a handful of events, a few with tens of thousands.
@@ -381,22 +413,9 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
     const int span = std::clamp(static_cast<int>(length * (0.6 + uniform(rng))), 20, kDays);
     const int start = static_cast<int>(uniform(rng) * (kDays - span + 1));
     events.clear();
-    // second < 0: a time of day drawn as the real data's spread them.
-    auto add_event = [&](int day, int32_t mcc, int32_t second) {
-      Event e;
-      e.day = day;
-      const double clock = second < 0 ? uniform(rng) : 1.0;
-      if (second >= 0) {
-        e.second = second;
-      } else if (clock < 0.01) {
-        e.second = 0;  // date only, as some real rows
-      } else {
-        const double hour = uniform(rng) < 0.75 ? std::clamp(14.0 + 4.0 * normal(rng), 6.0, 23.9)
-                                                : 24.0 * uniform(rng);
-        e.second = static_cast<int32_t>(hour * 3600);
-      }
-      e.mcc = mcc;
-      // The type follows the category; the sign of the amount follows the type's family.
+    // The type follows the category; the sign of the amount follows the type's family.
+    auto dress = [&](Event& e) {
+      const int32_t mcc = e.mcc;
       int32_t type;
       double median, spread;
       if (mcc == 6011) {
@@ -428,6 +447,23 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
       magnitude = std::min(magnitude, 1.5e8);
       const bool credit = types[type_index(type)].credit;
       e.cents = static_cast<int64_t>(std::llround(magnitude * 100)) * (credit ? 1 : -1);
+    };
+    // second < 0: a time of day drawn as the real data's spread them.
+    auto add_event = [&](int day, int32_t mcc, int32_t second) {
+      Event e;
+      e.day = day;
+      const double clock = second < 0 ? uniform(rng) : 1.0;
+      if (second >= 0) {
+        e.second = second;
+      } else if (clock < 0.01) {
+        e.second = 0;  // date only, as some real rows
+      } else {
+        const double hour = uniform(rng) < 0.75 ? std::clamp(14.0 + 4.0 * normal(rng), 6.0, 23.9)
+                                                : 24.0 * uniform(rng);
+        e.second = static_cast<int32_t>(hour * 3600);
+      }
+      e.mcc = mcc;
+      dress(e);
       events.push_back(e);
     };
     if (chain) {
@@ -460,16 +496,37 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
         add_event(day, codes[Draw(cumulative, uniform(rng))], -1);
       }
     }
-    // Florists on the two holidays, within the customer's history.
+    // Florists on the two holidays, within the customer's history (the mix's long-range part).
     const double flower_chance = gender == 0 ? std::min(1.0, 0.1 + 0.8 * rare) : 0.1;
     for (int holiday : kFlowerDays) {
-      if (holiday >= start && holiday < start + span && uniform(rng) < flower_chance) {
+      if (!family && holiday >= start && holiday < start + span && uniform(rng) < flower_chance) {
         add_event(holiday - static_cast<int>(uniform(rng) * 3), 5992, -1);
       }
     }
     std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
       return a.day != b.day ? a.day < b.day : a.second < b.second;
     });
+    if (family) {
+      // Times strictly increasing, so that the order the family plants is the order read back.
+      std::vector<PlantedEvent> planted(events.size());
+      int64_t last = std::numeric_limits<int64_t>::min() / 2;
+      for (size_t i = 0; i < events.size(); ++i) {
+        const int64_t time =
+            std::max(int64_t{events[i].day} * 86400 + events[i].second, last + kLeastGapSeconds);
+        planted[i] = {time, events[i].mcc};
+        last = time;
+      }
+      std::vector<size_t> changed;
+      posteriors.push_back(PlantSignal(*family, gender, kLabelOnePrior, &planted, &changed, &rng));
+      for (size_t i = 0; i < events.size(); ++i) {
+        events[i].day = static_cast<int32_t>(planted[i].time / 86400);
+        events[i].second = static_cast<int32_t>(planted[i].time % 86400);
+      }
+      for (size_t i : changed) {
+        events[i].mcc = planted[i].mcc;
+        dress(events[i]);
+      }
+    }
     // The files are not sorted by time: swap a few neighbours, so readers must sort.
     for (size_t i = 1; i < events.size(); ++i) {
       if (uniform(rng) < 0.05) std::swap(events[i - 1], events[i]);
@@ -508,6 +565,21 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
   }
   labels.Close();
   summary.labelled = static_cast<int64_t>(std::min(labelled, order.size()));
+  std::vector<fs::path> written;
+  if (family) {
+    const fs::path oracle_path = fs::path(folder) / kOraclePosteriorFile;
+    Writer oracle(oracle_path.string() + tmp_suffix);
+    oracle << "customer_id,posterior";
+    oracle.EndLine();
+    char text[32];
+    for (size_t c = 0; c < ids.size(); ++c) {
+      std::snprintf(text, sizeof text, "%.17g", posteriors[c]);
+      oracle << ids[c] << ',' << text;
+      oracle.EndLine();
+    }
+    oracle.Close();
+    written.push_back(oracle_path);
+  }
 
   const fs::path mcc_path = fs::path(folder) / "tr_mcc_codes.csv";
   Writer mcc(mcc_path.string() + tmp_suffix);
@@ -530,8 +602,9 @@ SyntheticSummary GenerateSynthetic(const SyntheticOptions& options, const std::s
   type_file.Close();
   // Renamed into place only when all are complete: a reader never sees half a file.
   for (const fs::path& path : {transactions_path, labels_path, mcc_path, types_path}) {
-    fs::rename(path.string() + tmp_suffix, path);
+    written.push_back(path);
   }
+  for (const fs::path& path : written) fs::rename(path.string() + tmp_suffix, path);
   return summary;
 }
 

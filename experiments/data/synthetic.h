@@ -27,10 +27,22 @@ struct SyntheticOptions {
   // is log-normal around a period of the current category. Versioned: a later chain gets a new
   // name, so a set once generated never changes.
   std::string sequence = "none";
+  // What carries the label (signal_families.h): "mix", the category shares above (strength
+  // `signal`, `reach`), or order, recall, rhythm, count, planted in the last `window` events
+  // (data.max_len) with strength `signal`, each customer's posterior written to
+  // oracle_posterior.csv. The others take independent events (sequence none).
+  std::string signal_kind = "mix";
+  int64_t window = 0;
 };
 
 // The names `sequence` takes.
 const std::vector<std::string>& SyntheticSequences();
+// The names `signal_kind` takes, mix first.
+const std::vector<std::string>& SignalKinds();
+
+// The file beside the generated ones holding each customer's P(label = 1 | the window), for the
+// families that plant their signal: customer_id,posterior.
+constexpr const char* kOraclePosteriorFile = "oracle_posterior.csv";
 
 struct SyntheticSummary {
   int64_t customers = 0, labelled = 0, rows = 0, bytes = 0;

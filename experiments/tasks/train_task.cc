@@ -26,6 +26,7 @@
 
 #include "experiments/auc_interval.h"
 #include "experiments/data/batches.h"
+#include "experiments/data/oracle_posterior.h"
 #include "experiments/data/prepared_data.h"
 #include "experiments/device/job_device.h"
 #include "experiments/models/transaction_classifier.h"
@@ -105,6 +106,24 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
       {"test_auc_hi", interval.hi},     {"test_accuracy", tested.accuracy},
       {"test_logloss", tested.logloss},
   };
+  // Where the data's generator knows each customer's posterior (a planted signal family), the
+  // Bayes-optimal AUC on the very same test customers: what this job's test_auc is held to.
+  if (const auto oracle = ReadOraclePosteriors(split.prepared.folder)) {
+    std::vector<double> scores;
+    std::vector<int> labels;
+    for (size_t i = 0; i < tested.customer_ids.size(); ++i) {
+      const auto found = oracle->find(tested.customer_ids[i]);
+      if (found == oracle->end()) continue;
+      scores.push_back(found->second);
+      labels.push_back(tested.labels[i]);
+    }
+    if (scores.size() == tested.customer_ids.size()) {
+      const AucInterval bounds = BootstrapAucInterval(scores, labels);
+      output->metrics.insert(output->metrics.end(), {{"oracle_test_auc", RocAuc(scores, labels)},
+                                                     {"oracle_test_auc_lo", bounds.lo},
+                                                     {"oracle_test_auc_hi", bounds.hi}});
+    }
+  }
   // Each test customer's score: `results --compare` pairs two jobs on the same customers.
   for (size_t i = 0; i < tested.probabilities.size(); ++i) {
     output->predictions.push_back(
@@ -126,7 +145,8 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
 TaskDefinition TrainTask() {
   TaskDefinition task;
   task.name = "train";
-  task.headline_metrics = {"test_auc", "test_accuracy", "test_logloss", "epoch_s"};
+  task.headline_metrics = {"test_auc", "oracle_test_auc", "test_accuracy", "test_logloss",
+                           "epoch_s"};
   task.help = "trains the transaction classifier for gender; ROC AUC on held-out customers";
   task.length_plots = {{"test_auc", "Test ROC AUC against sequence length",
                         "sequence length (events per customer)", "test ROC AUC",
