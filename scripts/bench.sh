@@ -3,6 +3,8 @@
 # ratio to the shortest length of the same run and the log-log slope of time against length.
 set -euo pipefail
 build=${1:-build}
+# The benchmark programs are not built by default (CMakeLists.txt: bench_tools).
+cmake --build "$build" --target bench_tools >/dev/null
 "$build/bench_matmul_gflops"
 echo
 "$build/bench_feature_draw"

@@ -8,6 +8,8 @@
 # matmul's (bench/exact_attention_flops.cc). Usage: bench_attention.sh [build]
 set -euo pipefail
 build=${1:-build}
+# The benchmark programs are not built by default (CMakeLists.txt: bench_tools).
+cmake --build "$build" --target bench_tools >/dev/null
 bin="$build/attnsweep"
 out="$build/bench-attention"
 rm -rf "$out"

@@ -14,6 +14,8 @@
 # Exit 77 (skipped) where the Debian 13 root cannot be made here.
 set -euo pipefail
 build=${1:-build}
+# The benchmark programs are not built by default (CMakeLists.txt: bench_tools).
+cmake --build "$build" --target bench_tools >/dev/null
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(bash "$here/scripts/debian13_root.sh" ensure python3-einops) || exit $?
 out=$build/bench-train

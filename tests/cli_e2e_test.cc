@@ -243,7 +243,8 @@ TEST_F(CliTest, OverridesFromTheCommandLineSetAxesAndResumeRunsThem) {
     grid: {seed: [1]}
   - name: speed
     task: benchmark
-    params: {data.max_len: 32, model: {d_model: 16, heads: 2}, bench: {repeats: 1, warmup: 0}}
+    params: {data.max_len: 32, model: {d_model: 16, heads: 2},
+             bench: {repeats: 1, warmup: 0, max_repeats: 1, backward: false}}
 )");
   auto run = Run("run grid.yaml --db a.db sleep.seconds=0.01,0.02 seed=1,2,3,4");
   ASSERT_EQ(run.exit_code, 0) << run.err;
