@@ -38,8 +38,6 @@ std::string FormatNumber(double value) {
   return text;
 }
 
-namespace {
-
 std::string CellText(const nlohmann::json& cell) {
   if (cell.is_null()) return "";
   if (cell.is_string()) return cell.get<std::string>();
@@ -48,6 +46,8 @@ std::string CellText(const nlohmann::json& cell) {
   if (cell.is_boolean()) return cell.get<bool>() ? "true" : "false";
   return cell.dump();
 }
+
+namespace {
 
 std::string CsvField(const std::string& text) {
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;

@@ -38,4 +38,7 @@ std::vector<std::string> WrapText(const std::string& text, size_t width);
 // Four significant digits, without exponent for values a person reads as plain numbers.
 std::string FormatNumber(double value);
 
+// A cell as the text formats print it: null empty, numbers by FormatNumber.
+std::string CellText(const nlohmann::json& cell);
+
 }  // namespace attnsweep

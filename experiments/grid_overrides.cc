@@ -4,17 +4,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "experiments/base/strings.h"
 #include "experiments/config_schema.h"
 #include "experiments/yaml_values.h"
 
 namespace attnsweep {
 namespace {
-
-std::string Trim(const std::string& text) {
-  const size_t first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 // `text` cut at its commas outside brackets, braces and quotes.
 std::vector<std::string> SplitValues(const std::string& text) {
@@ -81,8 +76,8 @@ GridOverride ParseGridOverride(const std::string& text, std::string* problem) {
     *problem = "'" + text + "' is not an override: " + usage;
     return override;
   }
-  const std::string key = Trim(text.substr(0, equals));
-  const std::string value_text = Trim(text.substr(equals + 1));
+  const std::string key = TrimBlanks(text.substr(0, equals));
+  const std::string value_text = TrimBlanks(text.substr(equals + 1));
   const ParamSpec* spec = FindParam(key);
   if (spec == nullptr) {
     *problem = "override '" + text + "': " + UnknownKeyMessage(key);
@@ -99,7 +94,7 @@ GridOverride ParseGridOverride(const std::string& text, std::string* problem) {
     } else {
       values = YAML::Node(YAML::NodeType::Sequence);
       for (const std::string& piece : SplitValues(value_text)) {
-        const std::string one = Trim(piece);
+        const std::string one = TrimBlanks(piece);
         if (one.empty()) {
           *problem = "override '" + text + "' has an empty value between its commas";
           return override;

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "experiments/base/strings.h"
+
 namespace attnsweep {
 
 std::string FormatGridIssue(const std::string& file, const GridIssue& issue) {
@@ -152,10 +154,7 @@ std::optional<nlohmann::json> FromText(const std::string& text, const ParamSpec&
       std::stringstream items(text);
       std::string item;
       while (std::getline(items, item, ',')) {
-        const auto first = item.find_first_not_of(" \t");
-        const auto last = item.find_last_not_of(" \t");
-        auto v = NumberFromText(
-            first == std::string::npos ? "" : item.substr(first, last - first + 1), spec, error);
+        auto v = NumberFromText(TrimBlanks(item), spec, error);
         if (!v) return std::nullopt;
         list.push_back(*v);
       }

@@ -34,29 +34,20 @@ const char* const kResultColumns[] = {"seconds",
                                       "node_jobs"};
 
 // `job_columns`: the jobs table's own columns the view shows, as they were at that schema version.
-// From version 4 on, `seconds` is every job's wall time: a sleep job's own figure where it has
-// one, else from its start to its finish (benchmark and train jobs record none themselves).
+// From version 4 on, `seconds` is every job's wall time (WallSecondsSql).
 std::string ResultsView(const std::string& job_columns, bool wall_seconds = false) {
   std::string sql =
       "CREATE VIEW results AS SELECT j.id AS job_id, j.batch_id, b.name AS batch, j.experiment, "
-      "j.status, j.error_kind, json_extract(j.config, '$.task') AS task, "
-      "json_extract(j.config, '$.model.attention') AS attention, "
-      "json_extract(j.config, '$.data.max_len') AS max_len, "
-      "json_extract(j.config, '$.model.d_model') AS d_model, "
-      "json_extract(j.config, '$.model.heads') AS heads, "
-      "json_extract(j.config, '$.bench.batch_size') AS batch_size, "
-      "json_extract(j.config, '$.seed') AS seed, " +
-      job_columns + ", j.config";
+      "j.status, j.error_kind, ";
+  for (const ConfigShortName& short_name : ConfigShortNames()) {
+    sql += ConfigValueSql(short_name.key) + " AS " + short_name.name + ", ";
+  }
+  sql += job_columns + ", j.config";
   for (const char* name : kResultColumns) {
-    const std::string figure =
-        std::string("(SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = '") + name +
-        "')";
     if (wall_seconds && std::string(name) == "seconds") {
-      sql +=
-          ", COALESCE(" + figure +
-          ", ROUND((julianday(j.finished_at) - julianday(j.started_at)) * 86400.0, 3)) AS seconds";
+      sql += ", " + WallSecondsSql() + " AS seconds";
     } else {
-      sql += ", " + figure + " AS " + name;
+      sql += ", " + FigureSql(name) + " AS " + name;
     }
   }
   sql += " FROM jobs j JOIN batches b ON b.id = j.batch_id;";
@@ -249,6 +240,39 @@ CREATE TABLE rung_decisions (
 }  // namespace
 
 int CurrentSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+const std::vector<ConfigShortName>& ConfigShortNames() {
+  static const std::vector<ConfigShortName> names = {{"task", "task"},
+                                                     {"attention", "model.attention"},
+                                                     {"max_len", "data.max_len"},
+                                                     {"d_model", "model.d_model"},
+                                                     {"heads", "model.heads"},
+                                                     {"batch_size", "bench.batch_size"},
+                                                     {"seed", "seed"}};
+  return names;
+}
+
+namespace {
+// `text` as an SQL string literal.
+std::string QuoteText(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  return quoted + "'";
+}
+}  // namespace
+
+std::string ConfigValueSql(const std::string& dotted_key) {
+  return "json_extract(j.config, " + QuoteText("$." + dotted_key) + ")";
+}
+
+std::string FigureSql(const std::string& name) {
+  return "(SELECT value FROM metrics m WHERE m.job_id = j.id AND m.name = " + QuoteText(name) + ")";
+}
+
+std::string WallSecondsSql() {
+  return "COALESCE(" + FigureSql("seconds") +
+         ", ROUND((julianday(j.finished_at) - julianday(j.started_at)) * 86400.0, 3))";
+}
 
 namespace {
 int UserVersion(const Database& db) {

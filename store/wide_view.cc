@@ -4,50 +4,38 @@
 #include <vector>
 
 #include "store/readonly_query.h"
+#include "store/schema.h"
 
 namespace attnsweep {
 namespace {
 
-// The job columns `export` writes first, in its order, with the batch's name after its id.
 struct JobColumn {
-  const char* name;
-  const char* expression;
+  std::string name;
+  std::string expression;
 };
-const JobColumn kJobColumns[] = {
-    {"job_id", "j.id"},
-    {"batch_id", "j.batch_id"},
-    {"batch", "b.name"},
-    {"experiment", "j.experiment"},
-    {"status", "j.status"},
-    {"error_kind", "j.error_kind"},
-    {"attempts", "j.attempts"},
-    {"rank", "j.rank"},
-    {"host", "j.host"},
-    // A sleep job's own figure where it has one, else its wall time (as in the results view).
-    {"seconds",
-     "COALESCE((SELECT value FROM main.metrics m WHERE m.job_id = j.id AND m.name = 'seconds'), "
-     "ROUND((julianday(j.finished_at) - julianday(j.started_at)) * 86400.0, 3))"},
-    {"reused_from", "j.reused_from"},
-};
-// The `results` view's short names, kept so that conditions written for it (`max_len >= 1024`)
-// read the same here. Each is its dotted key's value.
-const JobColumn kShortNames[] = {
-    {"task", "json_extract(j.config, '$.task')"},
-    {"attention", "json_extract(j.config, '$.model.attention')"},
-    {"max_len", "json_extract(j.config, '$.data.max_len')"},
-    {"d_model", "json_extract(j.config, '$.model.d_model')"},
-    {"heads", "json_extract(j.config, '$.model.heads')"},
-    {"batch_size", "json_extract(j.config, '$.bench.batch_size')"},
+
+// The job columns `export` writes first, in its order, with the batch's name after its id.
+std::vector<JobColumn> ExportedJobColumns() {
+  return {{"job_id", "j.id"},
+          {"batch_id", "j.batch_id"},
+          {"batch", "b.name"},
+          {"experiment", "j.experiment"},
+          {"status", "j.status"},
+          {"error_kind", "j.error_kind"},
+          {"attempts", "j.attempts"},
+          {"rank", "j.rank"},
+          {"host", "j.host"},
+          {"seconds", WallSecondsSql()},
+          {"reused_from", "j.reused_from"}};
+}
+
+// After the config keys and the results view's short names (schema.h: ConfigShortNames), so
+// that conditions written for that view (`max_len >= 1024`) read the same here.
+const JobColumn kLaterJobColumns[] = {
     {"device", "j.device"},
     {"isolation", "j.isolation"},
     {"config", "j.config"},
 };
-
-std::string QuoteText(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  return quoted + "'";
-}
 
 std::vector<std::string> Strings(const Database& db, const std::string& sql) {
   std::vector<std::string> values;
@@ -100,7 +88,7 @@ WideView CreateWideView(const Database& db) {
     select += (select.empty() ? "" : ", ") + expression + " AS " + QuoteIdentifier(name);
     view.columns.insert(name);
   };
-  for (const JobColumn& column : kJobColumns) add(column.name, column.expression);
+  for (const JobColumn& column : ExportedJobColumns()) add(column.name, column.expression);
   // Every leaf of every stored config, as FlattenConfig names it: arrays are values, not paths.
   std::set<std::string> keys;
   for (const auto& path : Strings(db,
@@ -112,17 +100,20 @@ WideView CreateWideView(const Database& db) {
   for (const auto& key : keys) {
     view.config_keys.insert(key);
     if (view.columns.count(key) == 0) {
-      add(key, "json_extract(j.config, " + QuoteText("$." + key) + ")");
+      add(key, ConfigValueSql(key));
     }
   }
-  for (const JobColumn& column : kShortNames) {
-    if (view.columns.count(column.name) == 0) add(column.name, column.expression);
+  // `task` and `seed` are config keys already: their short names are the same columns.
+  for (const ConfigShortName& short_name : ConfigShortNames()) {
+    if (view.columns.count(short_name.name) == 0) {
+      add(short_name.name, ConfigValueSql(short_name.key));
+    }
   }
+  for (const JobColumn& column : kLaterJobColumns) add(column.name, column.expression);
   for (const auto& metric : Strings(db, "SELECT DISTINCT name FROM main.metrics ORDER BY 1")) {
     const std::string name = view.columns.count(metric) ? "metric." + metric : metric;
     if (view.columns.count(name)) continue;
-    add(name, "(SELECT value FROM main.metrics m WHERE m.job_id = j.id AND m.name = " +
-                  QuoteText(metric) + ")");
+    add(name, FigureSql(metric));
   }
   DefineTempView(db, "CREATE TEMP VIEW wide AS SELECT " + select +
                          " FROM main.jobs j JOIN main.batches b ON b.id = j.batch_id");

@@ -18,6 +18,7 @@
 #include "store/result_store.h"
 #include "store/sqlite_handle.h"
 #include "tests/cli_test_fixture.h"
+#include "tests/csv_rows.h"
 #include "tests/test_process.h"
 
 namespace attnsweep {
@@ -307,17 +308,6 @@ TEST_F(CliTest, OverridesFromTheCommandLineSetAxesAndResumeRunsThem) {
 // which batch's result it would take.
 TEST_F(CliTest, DryRunEstimatesFromTheStoresHistoryAndSaysWhatIsDone) {
   Write("grid.yaml", SleepGrid("naps", "0.3", 3));
-  auto csv_rows = [](const std::string& text) {
-    std::vector<std::vector<std::string>> rows;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-      std::vector<std::string> cells;
-      std::istringstream fields(line);
-      for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-      rows.push_back(cells);
-    }
-    return rows;
-  };
   auto fresh = Run("run grid.yaml --db a.db --dry-run --format csv");
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
   EXPECT_FALSE(fs::exists(dir_ + "/a.db"));  // read where it exists, never made
@@ -328,7 +318,7 @@ TEST_F(CliTest, DryRunEstimatesFromTheStoresHistoryAndSaysWhatIsDone) {
 
   auto again = Run("run grid.yaml --db a.db --dry-run --format csv");
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  const auto rows = csv_rows(again.out);
+  const auto rows = testing::ParseCsv(again.out);
   ASSERT_EQ(rows.size(), 4u) << again.out;
   EXPECT_EQ(rows[0].back(), "basis");
   Database db = OpenGuardedReadOnly(dir_ + "/a.db");
@@ -349,7 +339,7 @@ TEST_F(CliTest, DryRunEstimatesFromTheStoresHistoryAndSaysWhatIsDone) {
 
   auto reuse = Run("run grid.yaml --db a.db --dry-run --reuse --format csv");
   ASSERT_EQ(reuse.exit_code, 0) << reuse.err;
-  EXPECT_EQ(csv_rows(reuse.out)[1].back(), "batch 1") << reuse.out;
+  EXPECT_EQ(testing::ParseCsv(reuse.out)[1].back(), "batch 1") << reuse.out;
   EXPECT_NE(reuse.err.find("--reuse: 3 of 3 would take a done result already in a.db (batch 1); "
                            "0 to run"),
             std::string::npos)
@@ -380,14 +370,7 @@ TEST_F(CliTest, DryRunTableHasAColumnPerKeyThatVaries) {
 )");
   auto run = Run("run grid.yaml --dry-run --format csv");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  std::vector<std::vector<std::string>> lines;
-  std::istringstream out(run.out);
-  for (std::string line; std::getline(out, line);) {
-    std::vector<std::string> fields;
-    std::istringstream cells(line);
-    for (std::string cell; std::getline(cells, cell, ',');) fields.push_back(cell);
-    lines.push_back(fields);
-  }
+  const auto lines = testing::ParseCsv(run.out);
   ASSERT_EQ(lines.size(), 7u) << run.out;  // header + 6 jobs
   // Everything else (model, task, bench.repeats...) is the same in every job, so it is left out.
   EXPECT_EQ(lines[0], (std::vector<std::string>{"experiment", "job", "bench.batch_size",

@@ -5,17 +5,13 @@
 #include <set>
 #include <sstream>
 
+#include "experiments/base/strings.h"
+
 namespace attnsweep {
 namespace {
 
 bool AllDigits(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-}
-
-std::string Trimmed(const std::string& text) {
-  const size_t first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 }  // namespace
@@ -46,7 +42,7 @@ int VisibleGpuCount(const std::optional<std::string>& visible, int driver_gpus) 
   std::set<long> seen;
   int count = 0;
   while (std::getline(entries, entry, ',')) {
-    entry = Trimmed(entry);
+    entry = TrimBlanks(entry);
     if (AllDigits(entry)) {
       const long index = std::strtol(entry.c_str(), nullptr, 10);
       if (index >= driver_gpus || !seen.insert(index).second) break;

@@ -86,11 +86,8 @@ std::string TableHtml(const Table& table) {
     for (size_t c = 0; c < row.size(); ++c) {
       const bool wraps = std::find(table.wrap_columns.begin(), table.wrap_columns.end(), c) !=
                          table.wrap_columns.end();
-      const nlohmann::json& cell = row[c];
-      const std::string text = cell.is_string() ? cell.get<std::string>()
-                               : cell.is_null() ? std::string()
-                                                : cell.dump();
-      out << (wraps ? "<td class=\"prose\">" + EscapeHtml(text) + "</td>" : CellHtml(cell));
+      out << (wraps ? "<td class=\"prose\">" + EscapeHtml(CellText(row[c])) + "</td>"
+                    : CellHtml(row[c]));
     }
     out << "</tr>\n";
   }

@@ -66,7 +66,20 @@ std::vector<std::string> VaryingKeys(const std::vector<JobRecord>& jobs) {
   return keys;
 }
 
-std::string FailureKinds(const ResultGroup& group);
+namespace {
+
+// "OOM,TIMEOUT": the kinds failed jobs failed with, upper case.
+std::string FailureKinds(const std::map<std::string, int>& failures) {
+  std::string text;
+  for (const auto& [kind, count] : failures) {
+    std::string upper = kind;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    text += (text.empty() ? "" : ",") + upper;
+  }
+  return text;
+}
+
+}  // namespace
 
 ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQuery& query) {
   ResultsTable table;
@@ -131,17 +144,19 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
     }
     for (const auto& metric : table.metrics) {
       if (samples[g].count(metric)) continue;
+      // Only the jobs of the tasks that report the metric count (all, when none is known to).
       const auto reporters = metric_tasks.find(metric);
-      ResultGroup failed_only;  // the failures of the tasks that report the metric
+      auto reports = [&](const std::string& task) {
+        return reporters == metric_tasks.end() || reporters->second.count(task) > 0;
+      };
+      std::map<std::string, int> failures;
       int done = 0;
       for (const auto& [task, kinds] : failures_by_task[g]) {
-        if (reporters != metric_tasks.end() && reporters->second.count(task) == 0) continue;
-        for (const auto& [kind, count] : kinds) failed_only.failures[kind] += count;
+        if (!reports(task)) continue;
+        for (const auto& [kind, count] : kinds) failures[kind] += count;
       }
-      for (const auto& [task, count] : done_by_task[g]) {
-        if (reporters == metric_tasks.end() || reporters->second.count(task)) done += count;
-      }
-      table.groups[g].why_missing[metric] = done == 0 ? FailureKinds(failed_only) : "";
+      for (const auto& [task, count] : done_by_task[g]) done += reports(task) ? count : 0;
+      table.groups[g].why_missing[metric] = done == 0 ? FailureKinds(failures) : "";
     }
     for (const auto& metric : table.metrics) {
       if (samples[g].count(metric + "_noisy") || samples[g].count(metric + "_lo"))
@@ -150,16 +165,6 @@ ResultsTable AggregateResults(const std::vector<JobRecord>& jobs, const ResultsQ
     }
   }
   return table;
-}
-
-std::string FailureKinds(const ResultGroup& group) {
-  std::string text;
-  for (const auto& [kind, count] : group.failures) {
-    std::string upper = kind;
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    text += (text.empty() ? "" : ",") + upper;
-  }
-  return text;
 }
 
 nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, bool for_people) {
@@ -175,7 +180,7 @@ nlohmann::json SummaryCell(const ResultGroup& group, const std::string& metric, 
     // a result too).
     const auto why = group.why_missing.find(metric);
     const std::string failures = why != group.why_missing.end() ? why->second
-                                 : group.done == 0              ? FailureKinds(group)
+                                 : group.done == 0              ? FailureKinds(group.failures)
                                                                 : "";
     return failures.empty() ? nlohmann::json() : nlohmann::json(failures);
   }
