@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -167,6 +168,48 @@ TEST_P(ExactKernelBuilds, EveryInstructionSetThisCpuRunsAgreesWithTheBaselineBui
 }
 
 INSTANTIATE_TEST_SUITE_P(HeadSizes, ExactKernelBuilds, ::testing::Values(16, 32, 40, 64, 128));
+
+// The exponential each build computes its weights with, seen through SoftmaxRows against std::exp
+// in double: within 3e-7 relative near 0, plus 1.2e-7 per unit of |s - max| (the rounding of
+// (s - max) log2 e, which the range reduction multiplies into 2^n) where e^(s - max) is a normal
+// float; exactly 0 below the smallest normal (e^-87.34) and for -inf; no weight for a padded key.
+// The AVX-512 build computes it with other instructions than the two others.
+TEST(ExactKernelExponential, EveryBuildsIsAccurateAndZeroBelowTheNormalRange) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  std::vector<float> row;
+  // Scores across 90 periods of the range reduction (ln 2 each) and the last normal exponents.
+  for (int i = 0; i <= 400; ++i) row.push_back(-0.2185f * static_cast<float>(i));
+  for (float s : {-87.0f, -87.3f, -87.33f, -87.35f, -87.5f, -88.0f, -100.0f, -1e4f, -1e30f, -kInf})
+    row.push_back(s);
+  row.push_back(0.0f);  // the row's maximum, twice
+  row.push_back(5.0f);  // a padded key that would otherwise be the maximum
+  std::vector<uint8_t> padded(row.size(), 0);
+  padded.back() = 1;
+  const int64_t cols = static_cast<int64_t>(row.size());
+  double sum = 0;
+  for (int64_t j = 0; j + 1 < cols; ++j) sum += std::exp(static_cast<double>(row[j]));
+  auto check = [&](const char* isa, auto softmax_rows) {
+    std::vector<float> weights = row;
+    softmax_rows(weights.data(), 1, cols, padded.data());
+    for (int64_t j = 0; j < cols; ++j) {
+      const double e = j + 1 < cols ? std::exp(static_cast<double>(row[j])) : 0.0;
+      constexpr float kSmallestNormal = std::numeric_limits<float>::min();
+      if (e < kSmallestNormal * 0.9999) {
+        EXPECT_EQ(weights[j], 0) << isa << ": score " << row[j];
+      } else if (e / sum < kSmallestNormal * 1.0001) {
+        // A weight below the normal range: kept as a subnormal or flushed to 0 (where the process
+        // runs with flush-to-zero), either is right.
+        EXPECT_LE(weights[j], kSmallestNormal) << isa << ": score " << row[j];
+      } else {
+        EXPECT_NEAR(weights[j], e / sum, (3e-7 + 1.2e-7 * std::fabs(row[j])) * e / sum)
+            << isa << ": score " << row[j];
+      }
+    }
+  };
+  check("baseline", baseline::SoftmaxRows);
+  if (CpuRunsIsa("avx2")) check("avx2", avx2::SoftmaxRows);
+  if (CpuRunsIsa("avx512")) check("avx512", avx512::SoftmaxRows);
+}
 
 }  // namespace
 }  // namespace attnsweep
