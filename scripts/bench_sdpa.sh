@@ -5,8 +5,10 @@
 # peer, `pairs` times over), each side the median of its timed passes after a warm-up; the table
 # gives each shape's median ratio over its pairs (above 1: ours is faster) and ours as a share of
 # the same run's 2048^3 matrix product. Usage: bench_sdpa.sh [build]
-#   SDPA_LENGTHS="1024 2048 4096 8192 16384" SDPA_DIMS="16 32 64 128" SDPA_THREADS="1 2"
-#   SDPA_WHATS="fwd causal fwdbwd" SDPA_PAIRS=3 SDPA_REPEATS=1   (the defaults)
+#   SDPA_LENGTHS="1024 4096 16384" SDPA_DIMS="16 32 64 128" SDPA_THREADS="1 2"
+#   SDPA_WHATS="fwd causal fwdbwd" SDPA_PAIRS=3 SDPA_LONG_PAIRS=1 SDPA_REPEATS=1   (the defaults)
+# SDPA_LONG_PAIRS: the pairs from L 8192 on, where one pair of every shape and thread count takes
+# 13 minutes on a 2-core machine at L 16384 (the defaults: about 30 minutes in all).
 # Exit 77 (skipped) where the Debian 13 root cannot be made here.
 set -euo pipefail
 build=${1:-build}
@@ -26,11 +28,13 @@ matmul=$("$build/bench_matmul_gflops")
 echo "$matmul"
 for threads in ${SDPA_THREADS:-1 2}; do
   for dim in ${SDPA_DIMS:-16 32 64 128}; do
-    for length in ${SDPA_LENGTHS:-1024 2048 4096 8192 16384}; do
+    for length in ${SDPA_LENGTHS:-1024 4096 16384}; do
+      pairs=${SDPA_PAIRS:-3}
+      [ "$length" -ge 8192 ] && pairs=${SDPA_LONG_PAIRS:-1}
       for what in ${SDPA_WHATS:-fwd causal fwdbwd}; do
         args=(--length "$length" --dim "$dim" --threads "$threads" --what "$what"
           --repeats "${SDPA_REPEATS:-1}")
-        for pair in $(seq 1 "${SDPA_PAIRS:-3}"); do
+        for pair in $(seq 1 "$pairs"); do
           ours=$("$build/bench_exact_attention" "${args[@]}")
           peer=$(bash "$here/scripts/debian13_root.sh" run env OPENBLAS_CORETYPE="${core:-}" \
             python3 /tmp/attnsweep-bench/sdpa_peer.py "${args[@]}")
