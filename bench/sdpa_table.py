@@ -1,7 +1,9 @@
 """The table of scripts/bench_sdpa.sh: one row per shape, from its interleaved pairs (pairs.jsonl):
 each side's median time over the pairs, the median of the pairs' ratios (peer time / ours: above
 1, ours is faster) with their lowest and highest, and ours as a share of the matrix product's rate
-measured in the same run (bench_matmul_gflops' line, the second argument).
+measured in the same run (bench_matmul_gflops' line, the second argument), and whether the
+median ratio meets issue 33's target for its head size (>= 1.3x at d_head 16 and 32, >= 1.0x at
+64 and 128; other head sizes have none).
 
     python3 bench/sdpa_table.py build/bench-sdpa/pairs.jsonl "matmul ...: 48.4 GFLOP/s on 1 thread, 97.3 ..."
 """
@@ -12,6 +14,9 @@ import sys
 from collections import defaultdict
 
 from paired_ratios import ratio_cells
+
+# Issue 33's targets: the median ratio (ours over SDPA) each head size should reach.
+TARGETS = {16: 1.3, 32: 1.3, 64: 1.0, 128: 1.0}
 
 
 def main():
@@ -29,16 +34,20 @@ def main():
     for torch_version, cpu, kernels in sorted(versions):
         print(f"peer: PyTorch {torch_version} SDPA ({cpu}); ours: fused kernel ({kernels})")
     print("| threads | d_head | L | what | ours ms | SDPA ms | ratio (median of pairs) | "
-          "pairs' range | ours GFLOP/s | of matmul |")
-    print("| ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |")
+          "pairs' range | ours GFLOP/s | of matmul | target |")
+    print("| ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |")
     for (threads, dim, length, what), pairs in sorted(rows.items()):
         ours = statistics.median(p["ours"]["ms"] for p in pairs)
         peer = statistics.median(p["peer"]["ms"] for p in pairs)
         ratios = [p["peer"]["ms"] / p["ours"]["ms"] for p in pairs]
         gflops = statistics.median(p["ours"]["gflops"] for p in pairs)
         share = f"{100 * gflops / matmul[threads]:.0f} %" if threads in matmul else ""
+        target = TARGETS.get(dim)
+        verdict = ""
+        if target is not None:
+            verdict = f"{target:.1f}x: {'met' if statistics.median(ratios) >= target else 'missed'}"
         print(f"| {threads} | {dim} | {length} | {what} | {ours:,.1f} | {peer:,.1f} | "
-              f"{ratio_cells(ratios)} | {gflops:.1f} | {share} |")
+              f"{ratio_cells(ratios)} | {gflops:.1f} | {share} | {verdict} |")
 
 
 if __name__ == "__main__":

@@ -38,10 +38,11 @@ constexpr int kVecRegisters = ATTNSWEEP_KERNEL_VEC_REGISTERS;
 // Query rows per tile: each tile of keys and values, once loaded, serves all of them. Wide heads
 // take more: at d_head 128 a sequence's keys and values (16 MB at L 16384) outgrow the caches, and
 // with 32 rows per pass over them the forward ran at 66 % of the matmul's rate there, against 91 %
-// at L 4096.
+// at L 4096; at d_head 64 (8 MB) 74 % (the forward at L 16384, one thread: 13.1-14.2 s a pass
+// with 128 rows, 13.8-15.6 with 32; L 4096 unchanged).
 template <int kD>
 constexpr int64_t QueryTile() {
-  return kD >= 128 ? 128 : 32;
+  return kD >= 64 ? 128 : 32;
 }
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
