@@ -135,6 +135,9 @@ int Main(int argc, char** argv) {
   if (!no_launcher.empty()) {
     spdlog::debug("no job launcher ({}): job processes start from the binary", no_launcher);
   }
+  if (mpi && mpi->rank() == 0) {
+    if (const std::string warning = BlasCoreWarning(); !warning.empty()) spdlog::warn(warning);
+  }
 
   // After a stop signal under mpirun other ranks may be gone: MPI_Finalize would wait for them.
   auto sweep_exit = [&](int code) {

@@ -17,8 +17,20 @@ namespace attnsweep {
 void UseTheCpusBlasKernels(char** argv);
 
 // The kernels OpenBLAS runs ("SkylakeX"), and whether attnsweep chose them ("SkylakeX, set by
-// attnsweep: OpenBLAS detected Prescott"); "" when the BLAS is not OpenBLAS. For the batch's
-// record.
+// attnsweep: OpenBLAS detected Prescott") or OPENBLAS_CORETYPE, set before attnsweep started, held
+// it to older ones ("Haswell, from OPENBLAS_CORETYPE; this CPU runs SkylakeX"); "" when the BLAS is
+// not OpenBLAS. For the batch's record.
 std::string BlasCoreDescription();
+
+// A warning when OPENBLAS_CORETYPE, set before attnsweep started, names older kernels than this
+// CPU runs (a machine's profile may set it: every matmul then runs at a fraction of its speed, a
+// 2048^3 one at 63 GFLOP/s with Haswell's AVX2 kernels against 118 with SkylakeX's on one core of
+// this project's AMD Zen 5 VM); "" otherwise.
+std::string BlasCoreWarning();
+
+// The best kernels OpenBLAS has for a CPU of `cpu_level` (2: AVX-512, 1: AVX2 and FMA, 0: older),
+// and whether the kernels named `core` are older than those: for a core set from outside.
+const char* OpenBlasCoreForLevel(int cpu_level);
+bool OpenBlasCoreIsOlder(const std::string& core, int cpu_level);
 
 }  // namespace attnsweep

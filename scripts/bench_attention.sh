@@ -15,9 +15,11 @@ out="$build/bench-attention"
 rm -rf "$out"
 mkdir -p "$out"
 export PATH="/usr/bin:$PATH"  # Debian's python3, which has python3-torch
-# The peer uses the same OpenBLAS with the same kernels as attnsweep (experiments/blas_core.h).
-core=$("$build/bench_matmul_gflops" --core)
-[ -n "$core" ] && export OPENBLAS_CORETYPE="$core"
+# The peer uses the same OpenBLAS with the same kernels as attnsweep, this CPU's own.
+# shellcheck source=scripts/bench_blas.sh
+source scripts/bench_blas.sh
+bench_openblas_core "$build"
+core=${OPENBLAS_CORETYPE:-}
 for threads in 1 2; do
   db="$out/t$threads.db"
   "$bin" run bench/attention_vs_peer.yaml --db "$db" --threads-per-rank "$threads" -q || true
@@ -31,8 +33,9 @@ for threads in 1 2; do
 done
 # The same layers' peers under PyTorch 2.6: peer26-PEER-MODE-tTHREADS.jsonl.
 status=0
-root=$(bash scripts/debian13_root.sh ensure python3-einops) || status=$?
+root=$(bash scripts/debian13_root.sh ensure python3-einops libopenblas0-openmp) || status=$?
 if [ "$status" = 0 ]; then
+  bench_peer_blas_check "$root"
   work=/tmp/attnsweep-bench-layers  # inside the root
   rm -rf "${root:?}$work"
   mkdir -p "$root$work"

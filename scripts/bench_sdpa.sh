@@ -15,13 +15,16 @@ build=${1:-build}
 # The benchmark programs are not built by default (CMakeLists.txt: bench_tools).
 cmake --build "$build" --target bench_tools >/dev/null
 here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(bash "$here/scripts/debian13_root.sh" ensure) || exit $?
+root=$(bash "$here/scripts/debian13_root.sh" ensure libopenblas0-openmp) || exit $?
 out=$build/bench-sdpa
 mkdir -p "$out" "$root/tmp/attnsweep-bench"
 cp "$here/bench/sdpa_peer.py" "$root/tmp/attnsweep-bench/"
-# Both sides with the same OpenBLAS kernels (experiments/blas_core.h).
-core=$("$build/bench_matmul_gflops" --core)
-[ -n "$core" ] && export OPENBLAS_CORETYPE="$core"
+# Both sides with the same OpenBLAS kernels, this CPU's own, and the peer's BLAS checked.
+# shellcheck source=scripts/bench_blas.sh
+source "$here/scripts/bench_blas.sh"
+bench_openblas_core "$build"
+core=${OPENBLAS_CORETYPE:-}
+bench_peer_blas_check "$root"
 results=$out/pairs.jsonl
 : >"$results"
 matmul=$("$build/bench_matmul_gflops")

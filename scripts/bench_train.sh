@@ -17,7 +17,7 @@ build=${1:-build}
 # The benchmark programs are not built by default (CMakeLists.txt: bench_tools).
 cmake --build "$build" --target bench_tools >/dev/null
 here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(bash "$here/scripts/debian13_root.sh" ensure python3-einops) || exit $?
+root=$(bash "$here/scripts/debian13_root.sh" ensure python3-einops libopenblas0-openmp) || exit $?
 out=$build/bench-train
 work=/tmp/attnsweep-bench-train  # inside the root
 rm -rf "$out" "$root$work"
@@ -32,8 +32,11 @@ if [ -n "${PEERS_DIR:-}" ]; then
     fi
   done
 fi
-core=$("$build/bench_matmul_gflops" --core)
-[ -n "$core" ] && export OPENBLAS_CORETYPE="$core"
+# shellcheck source=scripts/bench_blas.sh
+source "$here/scripts/bench_blas.sh"
+bench_openblas_core "$build"
+core=${OPENBLAS_CORETYPE:-}
+bench_peer_blas_check "$root"
 "$build/attnsweep" data generate --out "$root$work/data" --customers "${TRAIN_CUSTOMERS:-2000}" \
   --seed 1 | tail -1
 has_peer() {

@@ -48,8 +48,10 @@ make_root() {
     ATTNSWEEP_DEBIAN13_ROOT=$partial "$0" unmount
     rm -rf "$partial"
   fi
+  # OpenBLAS named: Debian's torch links libblas.so.3, which without it is the reference BLAS
+  # (SDPA 16 times slower).
   echo "debian13_root: making $root with debootstrap from $mirror (about 4 minutes, 1.5 GB)" >&2
-  debootstrap --variant=minbase --include=python3,python3-torch,python3-numpy trixie "$partial" \
+  debootstrap --variant=minbase --include=python3,python3-torch,python3-numpy,libopenblas0-openmp trixie "$partial" \
     "$mirror" >"$partial.log" 2>&1 || {
     tail -5 "$partial.log" >&2
     cannot "debootstrap failed (log: $partial.log): is $mirror reachable?"

@@ -81,6 +81,39 @@ TEST_F(CliTest, RunThenStatusResultsAndQuery) {
   EXPECT_EQ(query.out, "[\n  {\"n\": 5}\n]\n");
 }
 
+// A machine's profile may set OPENBLAS_CORETYPE (this project's VM sets Haswell on a CPU with
+// AVX-512): the user's setting is kept, but the log and the batch's record say what it costs.
+TEST_F(CliTest, AnOpenblasCoretypeOlderThanTheCpusKernelsIsWarnedOfAndRecorded) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+    GTEST_SKIP() << "every OpenBLAS kernel is as old as this CPU's";
+  }
+  Write("grid.yaml", SleepGrid("pinned", "0", 1));
+  auto pinned =
+      attnsweep::testing::RunShell("OPENBLAS_CORETYPE=Prescott " + attnsweep::testing::Attnsweep() +
+                                       " run grid.yaml --db a.db -q",
+                                   dir_);
+  if (pinned.exit_code == 0 && QueryInt("SELECT versions LIKE '%openblas%' FROM batches") == 0) {
+    GTEST_SKIP() << "LibTorch is not on OpenBLAS here";
+  }
+  ASSERT_EQ(pinned.exit_code, 0) << pinned.err;
+  EXPECT_NE(pinned.err.find("OPENBLAS_CORETYPE=Prescott holds OpenBLAS to its Prescott kernels"),
+            std::string::npos)
+      << pinned.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM batches WHERE versions LIKE "
+                     "'%Prescott, from OPENBLAS_CORETYPE; this CPU runs %'"),
+            1);
+
+  auto chosen = attnsweep::testing::RunShell(
+      "env -u OPENBLAS_CORETYPE " + attnsweep::testing::Attnsweep() + " run grid.yaml --db b.db -q",
+      dir_);
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_EQ(chosen.err.find("OPENBLAS_CORETYPE"), std::string::npos) << chosen.err;
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM batches WHERE versions LIKE '%OPENBLAS_CORETYPE%'", "b.db"),
+      0);
+}
+
 TEST_F(CliTest, DeviceIsRecordedAndCudaOnABuildWithoutItIsRefused) {
   Write("grid.yaml", kSmallGrid);
   auto cpu = Run("run grid.yaml --db a.db --device cpu --threads-per-rank 1");
