@@ -9,7 +9,7 @@
 // With arguments it times one shape, for scripts/bench_sdpa.sh, which pairs it with PyTorch 2.6's
 // scaled_dot_product_attention (bench/sdpa_peer.py, the same arguments and the same JSON line):
 //   bench_exact_attention --batch 4 --heads 4 --length 4096 --dim 64 --threads 1
-//       --what fwd|causal|fwdbwd|causal_fwdbwd --repeats 3
+//       --what fwd|causal|fwdbwd|causal_fwdbwd --repeats 3 [--block 256]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -53,6 +53,7 @@ struct Shape {
   int threads = 1;
   std::string what = "fwd";
   int repeats = 3;
+  int64_t block = 256;  // keys per tile: the model's default (chunked.block)
 };
 
 // One JSON line: the median milliseconds of `repeats` passes after a warm-up, and the FLOP/s.
@@ -70,13 +71,13 @@ int TimeOneShape(const Shape& shape) {
   double seconds = 0;
   if (backward) {
     seconds = MedianSeconds(shape.repeats, [&] {
-      torch::autograd::grad({(ChunkedExactAttention(q, k, v, {}, 256, causal) * upstream).sum()},
-                            {q, k, v});
+      torch::autograd::grad(
+          {(ChunkedExactAttention(q, k, v, {}, shape.block, causal) * upstream).sum()}, {q, k, v});
     });
   } else {
     torch::NoGradGuard no_grad;
-    seconds =
-        MedianSeconds(shape.repeats, [&] { ChunkedExactAttention(q, k, v, {}, 256, causal); });
+    seconds = MedianSeconds(shape.repeats,
+                            [&] { ChunkedExactAttention(q, k, v, {}, shape.block, causal); });
   }
   // 4 B H L^2 d forward, 14 with the backward; half of either under the causal mask.
   const double flops = (backward ? 14.0 : 4.0) * (causal ? 0.5 : 1.0) *
@@ -110,6 +111,8 @@ int main(int argc, char** argv) {
         shape.what = value;
       else if (flag == "--repeats")
         shape.repeats = std::stoi(value);
+      else if (flag == "--block")
+        shape.block = std::stoll(value);
       else {
         std::fprintf(stderr, "bench_exact_attention: unknown option %s\n", flag.c_str());
         return 2;
@@ -119,7 +122,7 @@ int main(int argc, char** argv) {
                           shape.what != "causal_fwdbwd")) {
       std::fprintf(stderr,
                    "usage: bench_exact_attention [--batch B --heads H --length L --dim D "
-                   "--threads T --what fwd|causal|fwdbwd|causal_fwdbwd --repeats R]\n");
+                   "--threads T --what fwd|causal|fwdbwd|causal_fwdbwd --repeats R --block K]\n");
       return 2;
     }
     return TimeOneShape(shape);

@@ -2,6 +2,7 @@
 
 #include "experiments/models/fused_attention_isa.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace attnsweep {
@@ -68,5 +69,17 @@ void SoftmaxRowsBackward(const float* weights, const float* grad_weights, int64_
 }
 
 const char* FusedAttentionIsa() { return Best().isa; }
+
+void TransposeKeysInBlocks(const float* x, int64_t rows, int64_t cols, int64_t block, float* xt) {
+  for (int64_t start = 0; start < rows; start += block) {
+    const int64_t count = std::min(block, rows - start);
+    const float* in = x + start * cols;
+    float* out = xt + start * cols;
+    // Written in order, read across: stores a cache line apart each cost more than loads.
+    for (int64_t c = 0; c < cols; ++c) {
+      for (int64_t r = 0; r < count; ++r) out[c * count + r] = in[r * cols + c];
+    }
+  }
+}
 
 }  // namespace attnsweep

@@ -35,15 +35,12 @@ typedef int32_t IntVec __attribute__((vector_size(64)));
 constexpr int64_t kLanes = 16;
 // How many such vectors the instruction set's registers hold (set by the file including this).
 constexpr int kVecRegisters = ATTNSWEEP_KERNEL_VEC_REGISTERS;
-// Query rows per tile: each tile of keys and values, once loaded, serves all of them. Wide heads
-// take more: at d_head 128 a sequence's keys and values (16 MB at L 16384) outgrow the caches, and
-// with 32 rows per pass over them the forward ran at 66 % of the matmul's rate there, against 91 %
-// at L 4096; at d_head 64 (8 MB) 74 % (the forward at L 16384, one thread: 13.1-14.2 s a pass
-// with 128 rows, 13.8-15.6 with 32; L 4096 unchanged).
-template <int kD>
-constexpr int64_t QueryTile() {
-  return kD >= 64 ? 128 : 32;
-}
+// Query rows per tile: each tile of keys and values, once loaded, serves all of them. At d_head 128
+// a sequence's keys and values (16 MB at L 16384) outgrow the caches, and with 32 rows per pass
+// over them the forward ran at 66 % of the matmul's rate there, against 91 % at L 4096 (Zen 4);
+// on Zen 5, 128 rows took 3 % off the forward at d_head 16 and 7 % at 32 (L 4096), where a head's
+// keys and values (1 MB at d_head 32) fill its 1 MB L2.
+constexpr int64_t kQueryTile = 128;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 inline Vec Load(const float* p) {
@@ -179,9 +176,11 @@ void AddWeightedRows(const float* p, int64_t p_stride, const float* rows, int64_
                      float* o) {
   if constexpr (kD > 0 && kD % kLanes == 0) {
     constexpr int kRegisters = SliceRegisters<kD, kR>();
-    // At least eight independent sums (rows j, j+1, ... go to different ones), so the adds do not
-    // wait on each other: one chain ran at a quarter of the FMA units' speed.
-    constexpr int kChains = std::max(1, 8 / (kR * kRegisters));
+    // At least sixteen independent sums (rows j, j+1, ... go to different ones), so the adds do not
+    // wait on each other: one chain ran at a quarter of the FMA units' speed, and Zen 5's two
+    // 512-bit FMA units of four cycles' latency need eight in flight (sixteen: 3 % off the forward
+    // at d_head 32 against eight).
+    constexpr int kChains = std::max(1, 16 / (kR * kRegisters));
     for (int64_t slice = 0; slice < kD; slice += kRegisters * kLanes) {
       Vec sum[kChains][kR][kRegisters] = {};
       for (int r = 0; r < kR; ++r) {
@@ -317,20 +316,6 @@ float Dot(const float* a, const float* b, int64_t n) {
   return sum;
 }
 
-// x (rows x cols) transposed block by block: each block of `block` rows becomes a (cols x block)
-// matrix, the blocks one after another (the last may be shorter). A tile's keys are then
-// contiguous: rows `block` floats apart, where a whole transposed K put them L floats apart, a
-// stride (16 KB at L 4096) that sent every row of a tile to the same cache set.
-void TransposeInBlocks(const float* x, int64_t rows, int64_t cols, int64_t block, float* xt) {
-  for (int64_t start = 0; start < rows; start += block) {
-    const int64_t count = std::min(block, rows - start);
-    float* out = xt + start * cols;
-    for (int64_t r = 0; r < count; ++r) {
-      for (int64_t c = 0; c < cols; ++c) out[c * count + r] = x[(start + r) * cols + c];
-    }
-  }
-}
-
 // The online softmax of kR query rows over one tile of keys: their scores (kR rows of `tile`
 // floats, `tk` used) become weights relative to each row's new running max; the rows' sums and
 // accumulated outputs are rescaled to it. A row whose keys so far are all padding keeps weight 0.
@@ -374,10 +359,14 @@ void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* 
   const int64_t lq = head.query_length, lk = head.key_length;
   const int64_t tile_k = std::max<int64_t>(1, std::min(key_block, lk));
   // K transposed tile by tile: a query's scores against a tile are then sums of contiguous rows.
-  std::vector<float> kt(static_cast<size_t>(dim * lk));
-  TransposeInBlocks(head.k, lk, dim, tile_k, kt.data());
+  std::vector<float> own_kt;
+  const float* kt = head.keys_transposed;
+  if (kt == nullptr) {
+    own_kt.resize(static_cast<size_t>(dim * lk));
+    TransposeKeysInBlocks(head.k, lk, dim, tile_k, own_kt.data());
+    kt = own_kt.data();
+  }
   std::vector<float> scores(static_cast<size_t>(kRowBlock * tile_k));
-  constexpr int64_t kQueryTile = QueryTile<kD>();
   std::vector<float> acc(static_cast<size_t>(kQueryTile * dim));
   float row_max[kQueryTile], row_sum[kQueryTile];
   for (int64_t qs = 0; qs < lq; qs += kQueryTile) {
@@ -390,7 +379,7 @@ void ForwardTiles(const HeadInputs& head, int64_t key_block, float* out, float* 
     for (int64_t ks = 0; ks < key_end; ks += tile_k) {
       const int64_t tk = std::min(tile_k, lk - ks);
       const uint8_t* padded = head.key_padded ? head.key_padded + ks : nullptr;
-      const float* kt_tile = kt.data() + ks * dim;
+      const float* kt_tile = kt + ks * dim;
       const float* v_tile = head.v + ks * dim;
       int64_t i = 0;
       for (; i + kRowBlock <= tile_q; i += kRowBlock) {
@@ -456,8 +445,8 @@ void BackwardTiles(const HeadInputs& head, int64_t key_block, const float* out, 
   const int64_t lq = head.query_length, lk = head.key_length;
   const int64_t tile_k = std::max<int64_t>(1, std::min(key_block, lk));
   std::vector<float> kt(static_cast<size_t>(dim * lk)), vt(static_cast<size_t>(dim * lk));
-  TransposeInBlocks(head.k, lk, dim, tile_k, kt.data());
-  TransposeInBlocks(head.v, lk, dim, tile_k, vt.data());
+  TransposeKeysInBlocks(head.k, lk, dim, tile_k, kt.data());
+  TransposeKeysInBlocks(head.v, lk, dim, tile_k, vt.data());
   // The softmax backward's row term: sum_j P_ij dP_ij = dO_i . O_i.
   std::vector<float> row_term(static_cast<size_t>(lq));
   for (int64_t i = 0; i < lq; ++i) row_term[i] = Dot(grad_out + i * dim, out + i * dim, dim);
