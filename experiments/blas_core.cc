@@ -53,8 +53,7 @@ const char* CoreTypeFromOutside() {
   return std::getenv("OPENBLAS_CORETYPE");
 }
 
-}  // namespace
-
+// The best kernels OpenBLAS has for a CPU of `cpu_level` (VectorLevelOf's scale).
 const char* OpenBlasCoreForLevel(int cpu_level) {
   return cpu_level >= 2 ? "SkylakeX" : cpu_level == 1 ? "Haswell" : "Prescott";
 }
@@ -62,6 +61,8 @@ const char* OpenBlasCoreForLevel(int cpu_level) {
 bool OpenBlasCoreIsOlder(const std::string& core, int cpu_level) {
   return VectorLevelOf(core) < cpu_level;
 }
+
+}  // namespace
 
 void UseTheCpusBlasKernels(char** argv) {
   if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;

@@ -28,9 +28,4 @@ std::string BlasCoreDescription();
 // this project's AMD Zen 5 VM); "" otherwise.
 std::string BlasCoreWarning();
 
-// The best kernels OpenBLAS has for a CPU of `cpu_level` (2: AVX-512, 1: AVX2 and FMA, 0: older),
-// and whether the kernels named `core` are older than those: for a core set from outside.
-const char* OpenBlasCoreForLevel(int cpu_level);
-bool OpenBlasCoreIsOlder(const std::string& core, int cpu_level);
-
 }  // namespace attnsweep
