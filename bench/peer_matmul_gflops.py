@@ -1,6 +1,6 @@
 """The peer's BLAS, checked before its figures are taken (scripts/bench_blas.sh): a 2048 x 2048
 float32 matmul's GFLOP/s on one thread under the PyTorch it runs, the median of five after a
-warm-up, with the BLAS PyTorch reports. Below 30 GFLOP/s it is on a reference BLAS, and says so.
+warm-up, with PyTorch's version. Below 30 GFLOP/s it is on a reference BLAS, and says so.
 """
 import time
 

@@ -58,8 +58,10 @@ const char* OpenBlasCoreForLevel(int cpu_level) {
   return cpu_level >= 2 ? "SkylakeX" : cpu_level == 1 ? "Haswell" : "Prescott";
 }
 
-bool OpenBlasCoreIsOlder(const std::string& core, int cpu_level) {
-  return VectorLevelOf(core) < cpu_level;
+// Whether OPENBLAS_CORETYPE, set before attnsweep started, holds OpenBLAS to the kernels `core`,
+// older than a CPU of `cpu_level` runs.
+bool PinnedToOlderKernels(const std::string& core, int cpu_level) {
+  return CoreTypeFromOutside() != nullptr && !core.empty() && VectorLevelOf(core) < cpu_level;
 }
 
 }  // namespace
@@ -91,19 +93,18 @@ std::string BlasCoreDescription() {
     return core + ", set by attnsweep: OpenBLAS detected " + detected;
   }
   const int cpu = VectorLevelOfCpu();
-  if (CoreTypeFromOutside() != nullptr && OpenBlasCoreIsOlder(core, cpu)) {
+  if (PinnedToOlderKernels(core, cpu)) {
     return core + ", from OPENBLAS_CORETYPE; this CPU runs " + OpenBlasCoreForLevel(cpu);
   }
   return core;
 }
 
 std::string BlasCoreWarning() {
-  const char* pinned = CoreTypeFromOutside();
   const std::string core = CoreName();
   const int cpu = VectorLevelOfCpu();
-  if (pinned == nullptr || core.empty() || !OpenBlasCoreIsOlder(core, cpu)) return "";
-  return std::string("OPENBLAS_CORETYPE=") + pinned + " holds OpenBLAS to its " + core +
-         " kernels, older than this CPU's (" + OpenBlasCoreForLevel(cpu) +
+  if (!PinnedToOlderKernels(core, cpu)) return "";
+  return std::string("OPENBLAS_CORETYPE=") + CoreTypeFromOutside() + " holds OpenBLAS to its " +
+         core + " kernels, older than this CPU's (" + OpenBlasCoreForLevel(cpu) +
          "): matmuls run slower (half the speed, Haswell's against SkylakeX's on an AVX-512 CPU "
          "measured here). Unless that was meant, unset OPENBLAS_CORETYPE and attnsweep chooses "
          "the CPU's own kernels";
