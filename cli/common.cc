@@ -17,8 +17,8 @@
 #include <spdlog/spdlog.h>
 
 #include "experiments/base/label_rules.h"
+#include "store/batch_lookup.h"
 #include "store/result_store.h"
-#include "workers/batch_service.h"
 
 namespace attnsweep {
 

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <new>
 #include <set>
+#include <stdexcept>
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -81,6 +82,8 @@ JobOutput RunJob(const nlohmann::json& config, const JobContext& context) {
     if (task == nullptr) {
       return Failure(JobOutcome::kInvalid, "no task named '" + name + "' in this build");
     }
+    // A program that registered the builtins' descriptions but not their runners: a bug of ours.
+    if (!task->run) throw std::logic_error("task '" + name + "' has no run function attached");
     task->run(config, context, &output);
   } catch (const JobInterrupted&) {
     return Failure(JobOutcome::kInterrupted, "interrupted before it finished");

@@ -48,6 +48,24 @@ void RefuseTakenKeys(const std::vector<ParamSpec>& keys) {
   }
 }
 
+// A layer variant is built by `make`, a whole_model one by `make_transaction_model`, never the
+// other way round.
+void RefuseBuilderOfTheOtherKind(const VariantDefinition& variant, bool layer, bool whole_model) {
+  if ((layer && variant.whole_model) || (whole_model && !variant.whole_model)) {
+    throw std::invalid_argument(
+        "variant '" + variant.name + "' is " +
+        (variant.whole_model ? "a whole model (make_transaction_model), not a layer (make)"
+                             : "a layer (make), not a whole model (make_transaction_model)"));
+  }
+}
+
+VariantDefinition& RegisteredVariant(const std::string& name) {
+  for (auto& entry : TheRegistry().variants) {
+    if (entry.name == name) return entry;
+  }
+  throw std::invalid_argument("no attention variant named '" + name + "' is registered");
+}
+
 }  // namespace
 
 const std::vector<TaskDefinition>& Tasks() { return TheRegistry().tasks; }
@@ -84,8 +102,8 @@ void RegisterTask(TaskDefinition task) {
   if (FindTask(task.name) != nullptr) {
     throw std::invalid_argument("a task named '" + task.name + "' is already registered");
   }
-  if (!task.run || !task.estimate_seconds) {
-    throw std::invalid_argument("task '" + task.name + "' must say how it runs and what it costs");
+  if (!task.estimate_seconds) {
+    throw std::invalid_argument("task '" + task.name + "' must say what it costs");
   }
   RefuseTakenKeys(task.keys);
   TheRegistry().tasks.push_back(std::move(task));
@@ -97,14 +115,36 @@ void RegisterVariant(VariantDefinition variant) {
     throw std::invalid_argument("an attention variant named '" + variant.name +
                                 "' is already registered");
   }
-  // A layer (make), or a whole model of its own (make_transaction_model, as aggregates).
-  if ((!variant.make && !variant.make_transaction_model) || !variant.mixing_flops) {
-    throw std::invalid_argument("variant '" + variant.name +
-                                "' must say how it is built and what it costs");
+  if (!variant.mixing_flops) {
+    throw std::invalid_argument("variant '" + variant.name + "' must say what it costs");
   }
+  RefuseBuilderOfTheOtherKind(variant, static_cast<bool>(variant.make),
+                              static_cast<bool>(variant.make_transaction_model));
   RefuseTakenKeys(variant.keys);
   TheRegistry().variants.push_back(std::move(variant));
   ++TheRegistry().generation;
+}
+
+void SetTaskRun(const std::string& task, TaskRunFunction run) {
+  for (auto& entry : TheRegistry().tasks) {
+    if (entry.name == task) {
+      entry.run = std::move(run);
+      return;
+    }
+  }
+  throw std::invalid_argument("no task named '" + task + "' is registered");
+}
+
+void SetVariantBuilder(const std::string& variant, LayerBuilder make) {
+  VariantDefinition& entry = RegisteredVariant(variant);
+  RefuseBuilderOfTheOtherKind(entry, true, false);
+  entry.make = std::move(make);
+}
+
+void SetWholeModelBuilder(const std::string& variant, WholeModelBuilder make) {
+  VariantDefinition& entry = RegisteredVariant(variant);
+  RefuseBuilderOfTheOtherKind(entry, false, true);
+  entry.make_transaction_model = std::move(make);
 }
 
 }  // namespace attnsweep

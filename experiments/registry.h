@@ -3,9 +3,13 @@
 // itself, what it costs, and how it runs. The schema, grid expansion, job plans, the cost model,
 // the job runner and `keys` ask the registry; no other file names a task or a variant.
 //
-// Built-in entries are listed in builtins.cc; docs/extending.md shows how to add one. Register
-// extensions before the first grid is parsed (the schema is gathered once, on first use, and
-// gathered again after each registration). Not thread-safe: register at start-up.
+// An entry is two halves: what it is (everything but the run and build functions), free of
+// LibTorch, and how it runs (TaskDefinition::run, VariantDefinition::make and
+// make_transaction_model), which needs LibTorch. The commands that only read a store link the first
+// half alone (builtins.cc) and start in milliseconds; the programs that run jobs attach the second
+// (builtin_runners.cc). An extension registers both at once (docs/extending.md). Register before
+// the first grid is parsed (the schema is gathered once, on first use, and gathered again after
+// each registration). Not thread-safe: register at start-up.
 #pragma once
 
 #include <functional>
@@ -83,6 +87,13 @@ struct TaskSelection {
   std::string epoch_metric;
 };
 
+using TaskRunFunction =
+    std::function<void(const nlohmann::json& config, const JobContext& context, JobOutput* output)>;
+using LayerBuilder =
+    std::function<std::shared_ptr<AttentionImpl>(const nlohmann::json& model, int64_t max_len)>;
+using WholeModelBuilder = std::function<std::shared_ptr<TransactionModelImpl>(
+    const nlohmann::json& model, int64_t mcc_vocabulary, int64_t type_vocabulary)>;
+
 struct TaskDefinition {
   std::string name;
   std::string help;
@@ -117,9 +128,9 @@ struct TaskDefinition {
   // Seconds the job takes on one core, from its config alone: the analytic estimate the cost model
   // starts from and falls back to.
   std::function<double(const nlohmann::json& config)> estimate_seconds;
-  // Runs the job: fills `output` or throws (job_runner.cc turns exceptions into outcomes).
-  std::function<void(const nlohmann::json& config, const JobContext& context, JobOutput* output)>
-      run;
+  // Runs the job: fills `output` or throws (job_runner.cc turns exceptions into outcomes). Empty
+  // in a program that only reads results (SetTaskRun attaches it).
+  TaskRunFunction run;
 };
 
 struct VariantDefinition {
@@ -144,21 +155,23 @@ struct VariantDefinition {
   std::string size_key;
   std::string size_title;
   std::string size_metric = "rel_error";
+  // True for a baseline that mixes no embedded events but reads the windows its own way (aggregate
+  // features): it is built as the train task's whole model (make_transaction_model), never as a
+  // layer (make). Such a variant has no layer to benchmark or compare, and its `check` refuses
+  // other tasks.
+  bool whole_model = false;
   // Floating-point operations of the mixing itself (not the q/k/v/output projections) for one
   // sequence of `length` events, forward: the cost model's notion of how the variant scales.
   std::function<double(const nlohmann::json& model, double length)> mixing_flops;
   // Cross-key checks (Linformer's projection length against data.max_len, ...); may be empty.
   std::function<std::vector<ConfigProblem>(const nlohmann::json& config)> check;
   // Builds the layer from the config's "model" section for inputs up to `max_len` long. Throws
-  // InvalidJobConfig (job_contract.h) for a config the variant refuses.
-  std::function<std::shared_ptr<AttentionImpl>(const nlohmann::json& model, int64_t max_len)> make;
-  // Set instead of `make` by a baseline that mixes no embedded events but reads the windows its own
-  // way (aggregate features): builds the train task's whole model from the model section and the
-  // data's vocabularies. Such a variant has no layer to benchmark or compare, and its `check`
-  // refuses other tasks.
-  std::function<std::shared_ptr<TransactionModelImpl>(
-      const nlohmann::json& model, int64_t mcc_vocabulary, int64_t type_vocabulary)>
-      make_transaction_model;
+  // InvalidJobConfig (job_contract.h) for a config the variant refuses. Empty for a whole_model
+  // variant, and in a program that only reads results (SetVariantBuilder attaches it).
+  LayerBuilder make;
+  // A whole_model variant's instead of `make`: builds the train task's whole model from the model
+  // section and the data's vocabularies (SetWholeModelBuilder).
+  WholeModelBuilder make_transaction_model;
 };
 
 const std::vector<TaskDefinition>& Tasks();
@@ -169,10 +182,17 @@ const VariantDefinition* FindVariant(const std::string& name);
 std::vector<std::string> TaskNames();
 std::vector<std::string> VariantNames();
 
-// Adds an entry (an extension, or a test's). Throws std::invalid_argument for a name already taken
-// or a key already declared.
+// Adds an entry (an extension, or a test's). Throws std::invalid_argument for a name already taken,
+// a key already declared, no estimate of its cost, or a builder of the other kind (make for a
+// whole_model variant, make_transaction_model for a layer).
 void RegisterTask(TaskDefinition task);
 void RegisterVariant(VariantDefinition variant);
+
+// Attach how a registered entry runs (builtin_runners.cc). Throw std::invalid_argument for a name
+// not registered, or a builder of the other kind.
+void SetTaskRun(const std::string& task, TaskRunFunction run);
+void SetVariantBuilder(const std::string& variant, LayerBuilder make);
+void SetWholeModelBuilder(const std::string& variant, WholeModelBuilder make);
 
 // The keys of a shared section (common_keys.cc).
 const std::vector<ParamSpec>& KeysOf(KeyGroup group);

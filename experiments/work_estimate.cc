@@ -19,4 +19,23 @@ double ForwardFlopsPerSequence(const nlohmann::json& config, bool whole_model) {
   return model.at("layers").get<double>() * (layer + ff);
 }
 
+double TrainingSeconds(const nlohmann::json& config) {
+  const auto& data = config.at("data");
+  // The real data's labelled customers when the files are not read yet; the generator's count.
+  constexpr double kLabelledCustomersOfRealData = 8400;
+  const double customers = data.at("source") == "synthetic" ? data.at("customers").get<double>()
+                                                            : kLabelledCustomersOfRealData;
+  const double held_out =
+      data.at("test_fraction").get<double>() + data.at("validation_fraction").get<double>();
+  const double per_customer = ForwardFlopsPerSequence(config, true);
+  // Per epoch: forward and backward (three forwards' work) over the training customers, one
+  // forward over the validation customers; then one over the test customers.
+  const double epochs = config.at("train").at("epochs").get<double>();
+  const double flops =
+      per_customer * customers *
+      (epochs * (3.0 * (1.0 - held_out) + data.at("validation_fraction").get<double>()) +
+       data.at("test_fraction").get<double>());
+  return flops / kAssumedFlopsPerSecond;
+}
+
 }  // namespace attnsweep

@@ -15,4 +15,9 @@ constexpr double kAssumedFlopsPerSecond = 1e10;
 // false, every encoder layer with its feed-forward block when true.
 double ForwardFlopsPerSequence(const nlohmann::json& config, bool whole_model);
 
+// Seconds a training job takes on one core, from its config alone (the cost model's prior): the
+// forward and backward passes over the training customers each epoch, a forward pass over the
+// validation ones, then one over the test customers.
+double TrainingSeconds(const nlohmann::json& config);
+
 }  // namespace attnsweep

@@ -124,8 +124,8 @@ step configure 120 configure || exit 1
 grep -q "CUDA ON" <(grep "attnsweep: LibTorch" "$out/device_check.log") &&
   targets=(attnsweep gpu_tests) || targets=(attnsweep)
 step build 300 cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" || exit 1
-echo "libraries not found:"
-ldd "$build/attnsweep" | grep "not found" || echo "  none"
+echo "libraries not found (the engine, build/libexec/attnsweep, links LibTorch):"
+ldd "$build/libexec/attnsweep" | grep "not found" || echo "  none"
 
 # 3. The GPU tests.
 if [[ -x $build/gpu_tests ]]; then

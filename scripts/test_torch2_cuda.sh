@@ -156,7 +156,7 @@ grep -q 'attnsweep: LibTorch .*, CUDA ON' "$src/build-cuda.log" ||
   { echo "test_torch2_cuda: CMake did not find CUDA in the CUDA LibTorch" >&2; exit 1; }
 run "${in_env[@]}" nice -n 19 sh -c "cd /src/attnsweep && cmake --build build-cuda -j $jobs >>build-cuda.log 2>&1 ||
   { grep -m20 -B2 -A6 'error' build-cuda.log; exit 1; }; echo 'built; warnings:' \$(grep -c 'warning:' build-cuda.log)"
-run "${in_env[@]}" sh -c "cd /src/attnsweep/build-cuda && ldd attnsweep | grep -E 'libtorch_cuda|libc10_cuda|libcudart|libcudnn' &&
+run "${in_env[@]}" sh -c "cd /src/attnsweep/build-cuda && ldd libexec/attnsweep | grep -E 'libtorch_cuda|libc10_cuda|libcudart|libcudnn' &&
   echo 'gpu_tests:' \$(./gpu_tests --gtest_list_tests | grep -c '^  ') 'tests linked (they need a GPU to run)'"
 
 # 5. What --device does here, on a build with CUDA and no GPU (expanded inside the root).

@@ -291,16 +291,19 @@ TEST_F(CliTest, BadLimitsAreGridErrors) {
 }
 
 TEST_F(CliTest, JobProcessesRunTheWorkersOwnBuildEvenAfterTheFileIsGone) {
-  // A sweep started from a copy of the binary; the copy is deleted while the sweep runs (as a
-  // rebuild replaces it): the remaining jobs still start, from the build the worker runs.
-  ASSERT_EQ(attnsweep::testing::RunShell("cp " + attnsweep::testing::Attnsweep() + " ./copy", dir_)
-                .exit_code,
-            0);
+  // A sweep started from a copy of the build (attnsweep and the engine it hands run to,
+  // libexec/attnsweep); the copy is deleted while the sweep runs (as a rebuild replaces it): the
+  // remaining jobs still start, from the build the worker runs.
+  const std::filesystem::path binary = ATTNSWEEP_BINARY;
+  std::filesystem::create_directories(dir_ + "/copy/libexec");
+  std::filesystem::copy_file(binary, dir_ + "/copy/attnsweep");
+  std::filesystem::copy_file(binary.parent_path() / "libexec" / "attnsweep",
+                             dir_ + "/copy/libexec/attnsweep");
   Write("six.yaml", SleepGrid("s", "0.2", 6));
   const pid_t pid = attnsweep::testing::StartShell(
-      "exec ./copy run six.yaml --db a.db --isolation process 2>run.err", dir_);
+      "exec ./copy/attnsweep run six.yaml --db a.db --isolation process 2>run.err", dir_);
   ASSERT_GE(WaitForDoneJobs(1, 400, std::chrono::milliseconds(25)), 1);
-  std::filesystem::remove(dir_ + "/copy");
+  std::filesystem::remove_all(dir_ + "/copy");
   EXPECT_EQ(attnsweep::testing::WaitExitCode(pid), 0)
       << attnsweep::testing::ReadFileText(dir_ + "/run.err");
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE status = 'done'"), 6);

@@ -34,7 +34,7 @@ TEST(KernelOomLog, FindsTheKillOfThePidInEachFormOfReport) {
 
 TEST(KernelOomLog, ACursorReadsOnlyWhatIsLoggedAfterIt) {
   // A file stands in for /dev/kmsg (read whole where kmsg gives a record per read).
-  const std::string path = testing::TempDir() + "/kmsg_" + std::to_string(getpid());
+  const std::string path = ::testing::TempDir() + "/kmsg_" + std::to_string(getpid());
   std::ofstream(path) << "6,1,1,-;boot\n3,2,2,-;Out of memory: Killed process 777 (a) x\n";
   KernelLogCursor from_start(path.c_str(), /*from_end=*/false);
   EXPECT_EQ(from_start.ReportsOomKill(777), std::optional<bool>(true));

@@ -58,9 +58,10 @@ TEST(Registry, EveryTaskAndVariantIsInTheSchemaWithItsKeys) {
   const auto& variant_choices = FindParam("model.attention")->choices;
   for (const VariantDefinition& variant : Variants()) {
     EXPECT_TRUE(Contains(variant_choices, variant.name)) << variant.name;
-    // A layer to put in the encoder, or (a baseline such as aggregates) a whole model of its own.
-    EXPECT_TRUE(static_cast<bool>(variant.make) !=
-                static_cast<bool>(variant.make_transaction_model))
+    // A layer to put in the encoder, or (a baseline such as aggregates) a whole model of its own:
+    // the builder its description says, attached (RegisterBuiltinRunners).
+    EXPECT_EQ(static_cast<bool>(variant.make), !variant.whole_model) << variant.name;
+    EXPECT_EQ(static_cast<bool>(variant.make_transaction_model), variant.whole_model)
         << variant.name;
     EXPECT_TRUE(variant.mixing_flops) << variant.name;
     for (const ParamSpec& key : variant.keys) {
@@ -79,7 +80,7 @@ class RegistryRuns : public ScratchDirTest {};
 
 TEST_F(RegistryRuns, EveryVariantBenchmarksWithACostThatGrowsWithLength) {
   for (const VariantDefinition& variant : Variants()) {
-    if (!variant.make) continue;  // no layer to benchmark: EveryWholeModelVariantTrains
+    if (variant.whole_model) continue;  // no layer to benchmark: EveryWholeModelVariantTrains
     const JobSpec job = SmallJob("benchmark", variant.name);
     ASSERT_FALSE(job.job_key.empty()) << variant.name;
     EXPECT_TRUE(std::isfinite(job.plan.estimate_s) && job.plan.estimate_s > 0) << variant.name;
@@ -95,7 +96,7 @@ TEST_F(RegistryRuns, EveryVariantBenchmarksWithACostThatGrowsWithLength) {
 
 TEST_F(RegistryRuns, EveryWholeModelVariantTrainsAndOtherTasksRefuseIt) {
   for (const VariantDefinition& variant : Variants()) {
-    if (variant.make) continue;
+    if (!variant.whole_model) continue;
     const JobSpec job = SmallJob("train", variant.name);
     ASSERT_FALSE(job.job_key.empty()) << variant.name;
     const JobOutput output = RunJob(job.config, JobContext());

@@ -27,7 +27,7 @@ JobRecord Trained(int64_t id, const std::string& variant, int seed,
   return job;
 }
 
-const std::vector<std::string> kBy = {"model.attention"};
+const std::vector<std::string> kByVariant = {"model.attention"};
 const std::set<std::string> kScored = {"test_auc"};  // train's scored_metric
 
 CompareBaseline Baseline(const std::string& text) {
@@ -65,8 +65,8 @@ TEST(ResultsCompare, AucPairsEachSeedWithTheBaselinesSameSeed) {
     jobs.push_back(Trained(id, variant, seed, {{"test_auc", 0.7}}));
     scored(id, signal);
   }
-  const auto rows = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"test_auc"},
-                                  kScored, [&](int64_t id) { return scores[id]; });
+  const auto rows = CompareGroups(jobs, kByVariant, Baseline("model.attention=softmax"),
+                                  {"test_auc"}, kScored, [&](int64_t id) { return scores[id]; });
   ASSERT_EQ(rows.size(), 1u);  // gru; the baseline has no row of its own
   const Comparison& row = rows[0];
   EXPECT_EQ(row.key_values[0], "gru");
@@ -80,8 +80,9 @@ TEST(ResultsCompare, AucPairsEachSeedWithTheBaselinesSameSeed) {
   EXPECT_DOUBLE_EQ(row.p_value, expected.p_value);
   EXPECT_GT(row.effect, 0);
   // Without stored scores, no test, and it says why.
-  const auto bare = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"test_auc"},
-                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
+  const auto bare =
+      CompareGroups(jobs, kByVariant, Baseline("model.attention=softmax"), {"test_auc"}, kScored,
+                    [](int64_t) { return std::vector<ScoredExample>{}; });
   EXPECT_TRUE(std::isnan(bare[0].p_value));
   EXPECT_NE(bare[0].note.find("no per-customer test scores"), std::string::npos);
 }
@@ -91,8 +92,9 @@ TEST(ResultsCompare, TimesAsRatiosWithTheSeedsSpread) {
   const std::vector<JobRecord> jobs = {
       Trained(1, "performer", 1, {{"epoch_s", 20}}), Trained(2, "performer", 2, {{"epoch_s", 22}}),
       Trained(3, "softmax", 1, {{"epoch_s", 10}}), Trained(4, "softmax", 2, {{"epoch_s", 10}})};
-  const auto rows = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"epoch_s"},
-                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
+  const auto rows =
+      CompareGroups(jobs, kByVariant, Baseline("model.attention=softmax"), {"epoch_s"}, kScored,
+                    [](int64_t) { return std::vector<ScoredExample>{}; });
   ASSERT_EQ(rows.size(), 1u);
   const Comparison& row = rows[0];
   EXPECT_TRUE(row.ratio);
@@ -115,8 +117,9 @@ TEST(ResultsCompare, OtherFiguresAsPairedDifferencesWithStudentsT) {
                                        Trained(4, "softmax", 1, {{"test_accuracy", 0.60}}),
                                        Trained(5, "softmax", 2, {{"test_accuracy", 0.65}}),
                                        Trained(6, "softmax", 3, {{"test_accuracy", 0.70}})};
-  const auto rows = CompareGroups(jobs, kBy, Baseline("model.attention=softmax"), {"test_accuracy"},
-                                  kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
+  const auto rows =
+      CompareGroups(jobs, kByVariant, Baseline("model.attention=softmax"), {"test_accuracy"},
+                    kScored, [](int64_t) { return std::vector<ScoredExample>{}; });
   ASSERT_EQ(rows.size(), 1u);
   const Comparison& row = rows[0];
   // Differences 0.10, 0.15, 0.05: mean 0.1, sd 0.05, se 0.05 / sqrt(3).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "store/batch_lookup.h"
 #include "store/result_store.h"
 #include "workers/sweep.h"
 
@@ -73,12 +74,6 @@ class BatchService {
   std::optional<ResultStore> store_;  // open for writing once Start or Resume opened it
   std::string db_path_;
 };
-
-// The batch `id_or_name` names, or with an empty one the newest batch (unfinished: the newest not
-// done or failed); nullopt, with `problem` saying why and what to do, when there is none.
-std::optional<int64_t> ResolveBatchId(ResultStore& store, const std::string& id_or_name,
-                                      const std::string& db_path, bool unfinished,
-                                      std::string* problem);
 
 // "3 failed: 2 crash, 1 oom": the batch's failed jobs by kind.
 std::string FailuresByKind(ResultStore& store, int64_t batch_id);

@@ -35,7 +35,7 @@ bool WriteText(const std::string& path, const std::string& text, std::string* wh
   return false;
 }
 
-std::vector<std::string> Split(const std::string& text, char separator) {
+std::vector<std::string> SplitAt(const std::string& text, char separator) {
   std::vector<std::string> parts;
   std::istringstream in(text);
   std::string part;
@@ -70,11 +70,11 @@ CgroupParent FindMemoryCgroupParent(const std::string& proc_self_cgroup,
   // Lines of /proc/self/cgroup: "4:memory:/path" (v1), "0::/path" (v2).
   std::string v1_path, v2_path;
   bool have_v1 = false, have_v2 = false;
-  for (const auto& line : Split(proc_self_cgroup, '\n')) {
-    const auto fields = Split(line, ':');
+  for (const auto& line : SplitAt(proc_self_cgroup, '\n')) {
+    const auto fields = SplitAt(line, ':');
     if (fields.size() < 3) continue;
     const std::string path = line.substr(fields[0].size() + fields[1].size() + 2);
-    for (const auto& controller : Split(fields[1], ',')) {
+    for (const auto& controller : SplitAt(fields[1], ',')) {
       if (controller == "memory") {
         v1_path = path;
         have_v1 = true;
@@ -87,8 +87,8 @@ CgroupParent FindMemoryCgroupParent(const std::string& proc_self_cgroup,
   }
   // Mount points, from mountinfo's "... mount_point options - fstype source super_options".
   std::string v1_mount, v2_mount;
-  for (const auto& line : Split(mountinfo, '\n')) {
-    const auto fields = Split(line, ' ');
+  for (const auto& line : SplitAt(mountinfo, '\n')) {
+    const auto fields = SplitAt(line, ' ');
     size_t dash = 0;
     while (dash < fields.size() && fields[dash] != "-") ++dash;
     if (fields.size() < 5 || dash + 3 > fields.size()) continue;
@@ -96,7 +96,7 @@ CgroupParent FindMemoryCgroupParent(const std::string& proc_self_cgroup,
     const std::string& type = fields[dash + 1];
     if (type == "cgroup2") v2_mount = mount_point;
     if (type == "cgroup") {
-      for (const auto& option : Split(fields[dash + 3], ',')) {
+      for (const auto& option : SplitAt(fields[dash + 3], ',')) {
         if (option == "memory") v1_mount = mount_point;
       }
     }

@@ -73,43 +73,13 @@ torch::Tensor AggregateClassifierImpl::forward(const TransactionBatch& batch) {
       .squeeze(-1);
 }
 
-VariantDefinition AggregatesVariant() {
-  const AggregateClassifierOptions defaults(1, 1);
-  VariantDefinition variant;
-  variant.name = "aggregates";
-  variant.help =
-      "per-customer aggregate features (share, count and amount statistics per "
-      "category and type) into an MLP: the practitioners' baseline, train task only";
-  variant.keys = {
-      ParamSpec::Int("model.aggregates.hidden", defaults.hidden())
-          .Range(0, 1 << 20)
-          .Help("hidden width of the aggregate features' MLP (0: logistic regression)"),
-  };
-  variant.approximates_attention = false;
-  variant.not_causal =
-      "aggregate features summarise a customer's whole window into one vector: there is no output "
-      "per position to predict the next event from";
-  variant.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
-  variant.check = [](const nlohmann::json& config) {
-    std::vector<ConfigProblem> problems;
-    const std::string task = config.at("task").get<std::string>();
-    const TaskDefinition* definition = FindTask(task);
-    if (definition != nullptr && !definition->builds_transaction_model) {
-      problems.push_back({{"model.attention"},
-                          "aggregates is a baseline of the train task: it has no attention layer "
-                          "to " +
-                              task + " (use bag or gru for a non-attention reference)"});
-    }
-    return problems;
-  };
-  variant.make_transaction_model = [](const nlohmann::json& model, int64_t mcc_vocabulary,
-                                      int64_t type_vocabulary) {
+WholeModelBuilder AggregatesModelBuilder() {
+  return [](const nlohmann::json& model, int64_t mcc_vocabulary, int64_t type_vocabulary) {
     return std::make_shared<AggregateClassifierImpl>(
         AggregateClassifierOptions(mcc_vocabulary, type_vocabulary)
             .hidden(model.at("aggregates").at("hidden").get<int64_t>())
             .dropout(model.at("dropout").get<double>()));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

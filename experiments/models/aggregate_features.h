@@ -11,21 +11,11 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/pimpl.h>
 
+#include "experiments/models/aggregate_features_options.h"
 #include "experiments/models/transaction_model.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {
-
-struct AggregateClassifierOptions {
-  AggregateClassifierOptions(int64_t mcc_vocabulary, int64_t type_vocabulary)
-      : mcc_vocabulary_(mcc_vocabulary), type_vocabulary_(type_vocabulary) {}
-  // Category and type indices run below these (0 is padding).
-  TORCH_ARG(int64_t, mcc_vocabulary);
-  TORCH_ARG(int64_t, type_vocabulary);
-  // Width of the MLP's hidden layer; 0 for logistic regression on the features.
-  TORCH_ARG(int64_t, hidden) = 64;
-  TORCH_ARG(double, dropout) = 0.1;
-};
 
 // (B, L) windows -> (B, features): the features above; padding contributes nothing.
 torch::Tensor AggregateFeatures(const TransactionBatch& batch, int64_t mcc_vocabulary,
@@ -43,7 +33,8 @@ class AggregateClassifierImpl : public TransactionModelImpl {
 
 TORCH_MODULE(AggregateClassifier);
 
-// The registry entry of the aggregate-features baseline (builtins.cc lists it).
-VariantDefinition AggregatesVariant();
+// How the registry builds the aggregate-features baseline (builtin_runners.cc attaches it; its
+// description is in builtin_variants.cc).
+WholeModelBuilder AggregatesModelBuilder();
 
 }  // namespace attnsweep

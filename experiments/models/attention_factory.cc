@@ -1,6 +1,7 @@
 #include "experiments/models/attention_factory.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "experiments/job_contract.h"
 #include "experiments/registry.h"
@@ -25,10 +26,12 @@ nlohmann::json CausalModel(nlohmann::json model) {
 
 std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_t max_len) {
   const VariantDefinition& variant = VariantOf(model);
-  if (!variant.make) {
+  if (variant.whole_model) {
     throw InvalidJobConfig("'" + variant.name +
                            "' is a baseline of the train task with no attention layer");
   }
+  if (!variant.make)
+    throw std::logic_error("variant '" + variant.name + "' has no builder attached");
   if (IsCausal(model) && !variant.causal) {
     throw InvalidJobConfig("'" + variant.name + "' has no causal form" +
                            (variant.not_causal.empty() ? "" : ": " + variant.not_causal));

@@ -12,19 +12,10 @@ torch::Tensor BagMixerImpl::forward(const torch::Tensor& x, const torch::Tensor&
   return x * 0.0;
 }
 
-VariantDefinition BagVariant() {
-  VariantDefinition variant;
-  variant.name = "bag";
-  variant.help =
-      "no mixing: a bag of event embeddings, each through the feed-forward network, "
-      "pooled (baseline)";
-  variant.approximates_attention = false;
-  variant.causal = true;  // no mixing: each output reads its own event only
-  variant.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
-  variant.make = [](const nlohmann::json& model, int64_t) {
+LayerBuilder BagLayerBuilder() {
+  return [](const nlohmann::json& model, int64_t) {
     return std::make_shared<BagMixerImpl>(BagMixerOptions(model.at("d_model").get<int64_t>()));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

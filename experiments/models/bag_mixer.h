@@ -29,7 +29,8 @@ class BagMixerImpl : public AttentionImpl {
 
 TORCH_MODULE(BagMixer);
 
-// The registry entry of the bag-of-events baseline (builtins.cc lists it).
-VariantDefinition BagVariant();
+// How the registry builds the bag-of-events baseline (builtin_runners.cc attaches it; its
+// description is in builtin_variants.cc).
+LayerBuilder BagLayerBuilder();
 
 }  // namespace attnsweep

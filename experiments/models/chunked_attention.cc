@@ -179,27 +179,14 @@ torch::Tensor ChunkedAttentionImpl::forward(const torch::Tensor& x,
                                      options.causal()));
 }
 
-VariantDefinition ChunkedSoftmaxVariant() {
-  VariantDefinition variant;
-  variant.name = "softmax_chunked";
-  variant.help = "exact softmax attention over blocks of queries and keys: memory linear in L";
-  variant.causal = true;
-  variant.keys = {
-      ParamSpec::Int("model.chunked.block", ChunkedAttentionOptions(1, 1).block())
-          .Range(1, 1 << 20)
-          .Help("queries and keys per block of softmax_chunked"),
-  };
-  variant.mixing_flops = [](const nlohmann::json& model, double length) {
-    return 4.0 * length * length * model.at("d_model").get<double>();
-  };
-  variant.make = [](const nlohmann::json& model, int64_t) {
+LayerBuilder ChunkedSoftmaxLayerBuilder() {
+  return [](const nlohmann::json& model, int64_t) {
     return std::make_shared<ChunkedAttentionImpl>(
         ChunkedAttentionOptions(model.at("d_model").get<int64_t>(),
                                 model.at("heads").get<int64_t>())
             .block(model.at("chunked").at("block").get<int64_t>())
             .causal(IsCausal(model)));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

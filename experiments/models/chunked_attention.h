@@ -9,21 +9,11 @@
 #include <torch/nn/pimpl.h>
 
 #include "experiments/models/attention.h"
+#include "experiments/models/chunked_attention_options.h"
 #include "experiments/models/multihead_projections.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {
-
-struct ChunkedAttentionOptions {
-  ChunkedAttentionOptions(int64_t d_model, int64_t heads) : d_model_(d_model), heads_(heads) {}
-  TORCH_ARG(int64_t, d_model);
-  TORCH_ARG(int64_t, heads);
-  // Keys per tile: each query's scores against them are held at once.
-  TORCH_ARG(int64_t, block) = 256;
-  // Each position attends to itself and the positions before it only; blocks of keys wholly
-  // after a block's queries are skipped.
-  TORCH_ARG(bool, causal) = false;
-};
 
 class ChunkedAttentionImpl : public AttentionImpl, public MultiHeadProjections {
  public:
@@ -49,8 +39,8 @@ torch::Tensor ChunkedExactAttention(const torch::Tensor& q, const torch::Tensor&
 torch::Tensor FastExactAttention(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& key_padding_mask);
 
-// The registry entry of exact softmax attention in blocks (online softmax): its keys, cost and
-// factory (builtins.cc lists it).
-VariantDefinition ChunkedSoftmaxVariant();
+// How the registry builds exact softmax attention in blocks (online softmax) (builtin_runners.cc
+// attaches it; its description is in builtin_variants.cc).
+LayerBuilder ChunkedSoftmaxLayerBuilder();
 
 }  // namespace attnsweep

@@ -24,23 +24,10 @@ torch::Tensor GruMixerImpl::forward(const torch::Tensor& x, const torch::Tensor&
   return std::get<0>(gru->forward(x));
 }
 
-VariantDefinition GruVariant() {
-  VariantDefinition variant;
-  variant.name = "gru";
-  variant.help = "a causal GRU in attention's place: the recurrent baseline";
-  // A GRU mixes by recurrence: there is no attention for the approximation task to compare.
-  variant.approximates_attention = false;
-  // One direction, first event to last: causal as it is.
-  variant.causal = true;
-  // Three gates, each an input and a recurrent d x d product per event.
-  variant.mixing_flops = [](const nlohmann::json& model, double length) {
-    const double d_model = model.at("d_model").get<double>();
-    return 12.0 * length * d_model * d_model;
-  };
-  variant.make = [](const nlohmann::json& model, int64_t) {
+LayerBuilder GruLayerBuilder() {
+  return [](const nlohmann::json& model, int64_t) {
     return std::make_shared<GruMixerImpl>(GruMixerOptions(model.at("d_model").get<int64_t>()));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

@@ -32,7 +32,8 @@ class GruMixerImpl : public AttentionImpl {
 
 TORCH_MODULE(GruMixer);
 
-// The registry entry of the GRU baseline: its keys, cost and factory (builtins.cc lists it).
-VariantDefinition GruVariant();
+// How the registry builds the GRU baseline (builtin_runners.cc attaches it; its
+// description is in builtin_variants.cc).
+LayerBuilder GruLayerBuilder();
 
 }  // namespace attnsweep

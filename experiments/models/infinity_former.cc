@@ -244,55 +244,8 @@ double MemoryReconstructionError(const InfinityFormerOptions& options, const at:
   return (error.norm() / (x * weights).norm()).item<double>();
 }
 
-VariantDefinition InfinityVariant() {
-  const InfinityFormerOptions defaults(1, 1);
-  std::string widths;
-  for (double width : defaults.widths()) {
-    widths += (widths.empty() ? "" : ", ") + nlohmann::json(width).dump();
-  }
-  VariantDefinition variant;
-  variant.name = "infinity";
-  variant.help = "the ∞-former: exact attention within segments, a continuous long-term memory";
-  // Causal within a segment; the memory a segment reads holds the segments before it only.
-  variant.causal = true;
-  // How well the continuous memory reconstructs what it read (approximation_task.cc).
-  variant.size_key = "model.infinity.basis";
-  variant.size_title = "basis functions N";
-  variant.size_metric = "recon_error";
-  variant.keys = {
-      ParamSpec::Int("model.infinity.segment", defaults.segment())
-          .Range(1, 1 << 20)
-          .Help("events per segment of the ∞-former: exact attention within one, the memory "
-                "across"),
-      ParamSpec::Int("model.infinity.basis", defaults.basis())
-          .Range(1, 4096)
-          .Help("basis functions N of the ∞-former's long-term memory"),
-      ParamSpec::NumberList("model.infinity.widths", widths)
-          .AtLeast(1e-6)
-          .Help("widths of the memory's Gaussian basis functions on [0, 1]; N is split over them"),
-      ParamSpec::Float("model.infinity.ridge", defaults.ridge())
-          .AtLeast(0)
-          .Help("ridge penalty lambda of the memory's fit"),
-      ParamSpec::Int("model.infinity.samples", defaults.samples())
-          .Range(1, 1 << 20)
-          .Help("locations M where the old memory is sampled at each update"),
-      ParamSpec::Float("model.infinity.tau", defaults.tau())
-          .Range(0.001, 1)
-          .Below(1)
-          .Help("the past is contracted into [0, tau], the new segment takes [tau, 1]"),
-      ParamSpec::Bool("model.infinity.sticky", defaults.sticky())
-          .Help("sticky memories: sample the old memory where attention went, not evenly"),
-      ParamSpec::Bool("model.infinity.detach", defaults.detach())
-          .Help("no gradient into past segments through the memory (as in the paper)"),
-  };
-  // Exact attention within each segment, and every event attending to the N basis functions.
-  variant.mixing_flops = [](const nlohmann::json& model, double length) {
-    const auto& infinity = model.at("infinity");
-    const double segment = std::min(length, infinity.at("segment").get<double>());
-    const double basis = infinity.at("basis").get<double>();
-    return (4.0 * segment + 8.0 * basis) * length * model.at("d_model").get<double>();
-  };
-  variant.make = [](const nlohmann::json& model, int64_t) {
+LayerBuilder InfinityLayerBuilder() {
+  return [](const nlohmann::json& model, int64_t) {
     const auto& infinity = model.at("infinity");
     return std::make_shared<InfinityFormerImpl>(
         InfinityFormerOptions(model.at("d_model").get<int64_t>(), model.at("heads").get<int64_t>())
@@ -306,7 +259,6 @@ VariantDefinition InfinityVariant() {
             .detach(infinity.at("detach").get<bool>())
             .causal(IsCausal(model)));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

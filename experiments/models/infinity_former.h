@@ -16,35 +16,11 @@
 #include <torch/nn/pimpl.h>
 
 #include "experiments/models/attention.h"
+#include "experiments/models/infinity_former_options.h"
 #include "experiments/models/multihead_projections.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {
-
-struct InfinityFormerOptions {
-  InfinityFormerOptions(int64_t d_model, int64_t heads) : d_model_(d_model), heads_(heads) {}
-  TORCH_ARG(int64_t, d_model);
-  TORCH_ARG(int64_t, heads);
-  // Events per segment: exact attention within one, the long-term memory across them.
-  TORCH_ARG(int64_t, segment) = 128;
-  // Basis functions N of the memory, split as evenly as they go over the widths.
-  TORCH_ARG(int64_t, basis) = 64;
-  // Standard deviations of the Gaussian basis functions, on t in [0, 1].
-  TORCH_ARG(std::vector<double>, widths) = std::vector<double>{0.01, 0.05};
-  // Ridge penalty lambda of the coefficients' fit.
-  TORCH_ARG(double, ridge) = 0.5;
-  // Locations M at which the old signal is sampled when the memory is updated.
-  TORCH_ARG(int64_t, samples) = 64;
-  // The past is contracted into [0, tau]; the new segment takes [tau, 1].
-  TORCH_ARG(double, tau) = 0.75;
-  // Sticky memories: sample the old signal where the last segment's attention went, not evenly.
-  TORCH_ARG(bool, sticky) = false;
-  // Detach the memory from the graph (as in the paper): no gradient flows into past segments.
-  TORCH_ARG(bool, detach) = true;
-  // Exact attention within a segment masked causally; the long-term memory holds past segments
-  // only, as it always does.
-  TORCH_ARG(bool, causal) = false;
-};
 
 // Gaussian radial basis functions psi_j(t) = N(t; center_j, width_j^2) on [0, 1].
 struct RbfBasis {
@@ -135,7 +111,8 @@ TORCH_MODULE(InfinityFormer);
 double MemoryReconstructionError(const InfinityFormerOptions& options, const at::Tensor& x,
                                  const at::Tensor& key_padding_mask);
 
-// The registry entry of the ∞-former: its keys, cost and factory (builtins.cc lists it).
-VariantDefinition InfinityVariant();
+// How the registry builds the ∞-former (builtin_runners.cc attaches it; its
+// description is in builtin_variants.cc).
+LayerBuilder InfinityLayerBuilder();
 
 }  // namespace attnsweep

@@ -99,46 +99,8 @@ torch::Tensor LinformerAttentionImpl::forward(const torch::Tensor& x,
   return Merge(FastExactAttention(heads.q, keys, values, /*key_padding_mask=*/{}));
 }
 
-VariantDefinition LinformerVariant() {
-  const LinformerAttentionOptions defaults(1, 1, 1);
-  VariantDefinition variant;
-  variant.name = "linformer";
-  variant.help = "Linformer: keys and values projected along the sequence to length k";
-  variant.size_key = "model.linformer.k";
-  variant.size_title = "projected length k";
-  variant.not_causal =
-      "Linformer projects the keys and values along the sequence, so each of its k projected keys "
-      "mixes every position, later ones included: no mask can keep position t from seeing t + 1";
-  variant.keys = {
-      ParamSpec::Int("model.linformer.k", defaults.k())
-          .Range(1, 1 << 20)
-          .Help("projected length of Linformer's keys and values"),
-      ParamSpec::String("model.linformer.sharing", defaults.sharing())
-          .Choices({"none", "headwise", "kv", "layerwise"})
-          .Help("Linformer projections: per head (none), shared by heads, by keys and values, by "
-                "layers"),
-      ParamSpec::Int("model.linformer.max_len", 0)
-          .Range(0, 1 << 24)
-          .Help("length of Linformer's projections (0: data.max_len); longer inputs are refused"),
-  };
-  // Projecting keys and values to k rows, then attention against k keys: four L x k x d products.
-  variant.mixing_flops = [](const nlohmann::json& model, double length) {
-    const double k = std::min(length, model.at("linformer").at("k").get<double>());
-    return 8.0 * length * k * model.at("d_model").get<double>();
-  };
-  variant.check = [](const nlohmann::json& config) {
-    std::vector<ConfigProblem> problems;
-    const int64_t projection = config.at("model").at("linformer").at("max_len").get<int64_t>();
-    const int64_t length = config.at("data").at("max_len").get<int64_t>();
-    if (projection > 0 && projection < length) {
-      problems.push_back({{"model.linformer.max_len", "data.max_len"},
-                          "model.linformer.max_len (" + std::to_string(projection) +
-                              ") is shorter than data.max_len (" + std::to_string(length) +
-                              "): Linformer cannot take inputs longer than its projection"});
-    }
-    return problems;
-  };
-  variant.make = [](const nlohmann::json& model, int64_t max_len) {
+LayerBuilder LinformerLayerBuilder() {
+  return [](const nlohmann::json& model, int64_t max_len) {
     const auto& linformer = model.at("linformer");
     int64_t projection_length = linformer.at("max_len").get<int64_t>();
     if (projection_length == 0) projection_length = max_len;
@@ -153,7 +115,6 @@ VariantDefinition LinformerVariant() {
             .k(linformer.at("k").get<int64_t>())
             .sharing(linformer.at("sharing").get<std::string>()));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

@@ -10,24 +10,11 @@
 #include <torch/nn/pimpl.h>
 
 #include "experiments/models/attention.h"
+#include "experiments/models/linformer_options.h"
 #include "experiments/models/multihead_projections.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {
-
-struct LinformerAttentionOptions {
-  LinformerAttentionOptions(int64_t d_model, int64_t heads, int64_t max_len)
-      : d_model_(d_model), heads_(heads), max_len_(max_len) {}
-  TORCH_ARG(int64_t, d_model);
-  TORCH_ARG(int64_t, heads);
-  // The longest input; E and F have this many columns.
-  TORCH_ARG(int64_t, max_len);
-  // Projected length.
-  TORCH_ARG(int64_t, k) = 256;
-  // none: E and F for each head; headwise: one E and one F for all heads; kv: one matrix for keys
-  // and values, all heads; layerwise: as kv, and one matrix for all layers (the encoder shares it).
-  TORCH_ARG(std::string, sharing) = "kv";
-};
 
 class LinformerAttentionImpl : public AttentionImpl, public MultiHeadProjections {
  public:
@@ -58,7 +45,8 @@ class LinformerAttentionImpl : public AttentionImpl, public MultiHeadProjections
 
 TORCH_MODULE(LinformerAttention);
 
-// The registry entry of Linformer: its keys, cost and factory (builtins.cc lists it).
-VariantDefinition LinformerVariant();
+// How the registry builds Linformer (builtin_runners.cc attaches it; its
+// description is in builtin_variants.cc).
+LayerBuilder LinformerLayerBuilder();
 
 }  // namespace attnsweep

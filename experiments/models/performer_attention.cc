@@ -392,43 +392,8 @@ torch::Tensor PerformerAttentionImpl::forward(const torch::Tensor& x,
   return StreamFavor(stream, projection, options.kernel(), key_padding_mask, /*chunk_rows=*/0);
 }
 
-VariantDefinition PerformerVariant() {
-  const PerformerAttentionOptions defaults(1, 1);
-  VariantDefinition variant;
-  variant.name = "performer";
-  variant.help = "Performer: softmax attention estimated with random features (FAVOR+)";
-  variant.causal = true;
-  variant.size_key = "model.performer.features";
-  variant.size_title = "random features M";
-  variant.keys = {
-      ParamSpec::Int("model.performer.features", defaults.features())
-          .Range(0, 1 << 20)
-          .Help("random features M of Performer (0: ceil(d_head ln d_head))"),
-      ParamSpec::String("model.performer.kernel", defaults.kernel())
-          .Choices({"positive", "hyperbolic", "trig"})
-          .Help("Performer's feature map: positive or hyperbolic (FAVOR+), or trig (sin/cos)"),
-      ParamSpec::String("model.performer.sampling", defaults.sampling())
-          .Choices({"orthogonal", "iid", "hadamard", "givens"})
-          .Help("orthogonal random features: blocks of Q of QR (orthogonal), of H D1 H D2 H D3 "
-                "(hadamard), or of random Givens rotations (givens); or iid Gaussian"),
-      ParamSpec::String("model.performer.scaling", defaults.scaling())
-          .Choices({"chi", "sqrt_d"})
-          .Help("norms of orthogonal features: chi(d)-distributed, or all sqrt(d)"),
-      ParamSpec::Int("model.performer.redraw", defaults.redraw())
-          .Range(0, 1 << 30)
-          .Help("redraw the features every this many training steps (0: never)"),
-  };
-  // Features of queries and keys, phi(K)^T V and phi(Q) times it: about eight L x M x d products.
-  variant.mixing_flops = [](const nlohmann::json& model, double length) {
-    const double d_model = model.at("d_model").get<double>();
-    const double d_head = d_model / model.at("heads").get<double>();
-    const auto& performer = model.at("performer");
-    double features = performer.at("features").get<double>();
-    if (features == 0) features = std::ceil(d_head * std::log(std::max(2.0, d_head)));
-    if (performer.at("kernel") != "positive") features *= 2;  // sin|cos, exp(+)|exp(-)
-    return 8.0 * length * features * d_model;
-  };
-  variant.make = [](const nlohmann::json& model, int64_t) {
+LayerBuilder PerformerLayerBuilder() {
+  return [](const nlohmann::json& model, int64_t) {
     const auto& performer = model.at("performer");
     return std::make_shared<PerformerAttentionImpl>(
         PerformerAttentionOptions(model.at("d_model").get<int64_t>(),
@@ -440,7 +405,6 @@ VariantDefinition PerformerVariant() {
             .redraw(performer.at("redraw").get<int64_t>())
             .causal(IsCausal(model)));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

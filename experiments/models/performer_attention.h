@@ -13,30 +13,10 @@
 
 #include "experiments/models/attention.h"
 #include "experiments/models/multihead_projections.h"
+#include "experiments/models/performer_options.h"
 #include "experiments/registry.h"
 
 namespace attnsweep {
-
-struct PerformerAttentionOptions {
-  PerformerAttentionOptions(int64_t d_model, int64_t heads) : d_model_(d_model), heads_(heads) {}
-  TORCH_ARG(int64_t, d_model);
-  TORCH_ARG(int64_t, heads);
-  // Random features M; 0: ceil(d_head ln d_head).
-  TORCH_ARG(int64_t, features) = 0;
-  // positive: exp(w.x - |x|^2/2)/sqrt(M); hyperbolic: [exp(w.x), exp(-w.x)] exp(-|x|^2/2)/sqrt(2M);
-  // trig: [cos w.x, sin w.x] exp(|x|^2/2)/sqrt(M).
-  TORCH_ARG(std::string, kernel) = "positive";
-  // orthogonal: blocks of the Q of QR of Gaussian d x d matrices; hadamard, givens: structured
-  // orthogonal blocks (structured_features.h), cheaper to draw; iid: Gaussian rows.
-  TORCH_ARG(std::string, sampling) = "orthogonal";
-  // chi: orthogonal rows rescaled to chi(d)-distributed norms (as Gaussian rows have); sqrt_d: all
-  // rows of norm sqrt(d).
-  TORCH_ARG(std::string, scaling) = "chi";
-  // Redraw the features every `redraw` training forward passes; 0: never. Never in evaluation.
-  TORCH_ARG(int64_t, redraw) = 0;
-  // Causal FAVOR+ by prefix sums: each position attends to itself and the positions before it.
-  TORCH_ARG(bool, causal) = false;
-};
 
 class PerformerAttentionImpl : public AttentionImpl, public MultiHeadProjections {
  public:
@@ -80,7 +60,8 @@ torch::Tensor FavorAttention(const torch::Tensor& q, const torch::Tensor& k, con
                              const torch::Tensor& key_padding_mask, int64_t chunk_rows = 0,
                              bool causal = false);
 
-// The registry entry of Performer (FAVOR+): its keys, cost and factory (builtins.cc lists it).
-VariantDefinition PerformerVariant();
+// How the registry builds Performer (FAVOR+) (builtin_runners.cc attaches it; its
+// description is in builtin_variants.cc).
+LayerBuilder PerformerLayerBuilder();
 
 }  // namespace attnsweep

@@ -181,17 +181,8 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x,
                               is_training(), options.causal()));
 }
 
-VariantDefinition SoftmaxVariant() {
-  VariantDefinition variant;
-  variant.name = "softmax";
-  variant.reference = true;
-  variant.help = "exact softmax attention, one L x L score matrix per head";
-  variant.causal = true;
-  // QK^T and the weighted sum of V: two L x L x d products.
-  variant.mixing_flops = [](const nlohmann::json& model, double length) {
-    return 4.0 * length * length * model.at("d_model").get<double>();
-  };
-  variant.make = [](const nlohmann::json& model, int64_t) {
+LayerBuilder SoftmaxLayerBuilder() {
+  return [](const nlohmann::json& model, int64_t) {
     // No dropout on the attention weights: no other variant has weights to drop, the encoder's
     // dropout regularises them all alike, and drawing a mask per L x L weight took half of a
     // training epoch at max_len 256 (docs/train.md).
@@ -200,7 +191,6 @@ VariantDefinition SoftmaxVariant() {
                                 model.at("heads").get<int64_t>())
             .causal(IsCausal(model)));
   };
-  return variant;
 }
 
 }  // namespace attnsweep

@@ -41,7 +41,8 @@ torch::Tensor ExactAttention(const torch::Tensor& q, const torch::Tensor& k, con
                              const torch::Tensor& key_padding_mask, double dropout, bool training,
                              bool causal = false);
 
-// The registry entry of exact softmax attention: its keys, cost and factory (builtins.cc lists it).
-VariantDefinition SoftmaxVariant();
+// How the registry builds exact softmax attention (builtin_runners.cc attaches it; its
+// description is in builtin_variants.cc).
+LayerBuilder SoftmaxLayerBuilder();
 
 }  // namespace attnsweep

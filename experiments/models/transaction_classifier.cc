@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "experiments/models/attention_factory.h"
 #include "experiments/registry.h"
@@ -46,7 +47,10 @@ std::shared_ptr<TransactionModelImpl> MakeTransactionModel(const nlohmann::json&
                                                            int64_t max_len, int64_t mcc_vocabulary,
                                                            int64_t type_vocabulary) {
   const VariantDefinition& variant = VariantOf(model);
-  if (variant.make_transaction_model) {
+  if (variant.whole_model) {
+    if (!variant.make_transaction_model) {
+      throw std::logic_error("variant '" + variant.name + "' has no builder attached");
+    }
     return variant.make_transaction_model(model, mcc_vocabulary, type_vocabulary);
   }
   return std::make_shared<TransactionClassifierImpl>(model, max_len, mcc_vocabulary,

@@ -22,8 +22,8 @@
 #include "experiments/models/attention_factory.h"
 #include "experiments/models/multihead_projections.h"
 #include "experiments/models/transaction_classifier.h"
+#include "experiments/registry.h"
 #include "experiments/tasks/tasks.h"
-#include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
@@ -89,6 +89,8 @@ std::shared_ptr<AttentionImpl> MakeExactAttention(const nlohmann::json& model, i
   }
   throw InvalidJobConfig("no reference variant is registered to compare with");
 }
+
+}  // namespace
 
 void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
                           JobOutput* output) {
@@ -157,58 +159,6 @@ void RunApproximationTask(const nlohmann::json& config, const JobContext& contex
     errors.push_back(((estimate - reference).norm() / reference.norm()).item<double>());
   }
   ReportSpread(metric, errors, output);
-}
-
-}  // namespace
-
-TaskDefinition ApproximationTask() {
-  TaskDefinition task;
-  task.name = "approximation";
-  task.headline_metrics = {"rel_error", "recon_error"};
-  task.plots_variant_sizes = true;
-  task.help = "error of a variant's attention output against exact softmax attention";
-  task.keys = {
-      ParamSpec::String("approx.inputs", "random")
-          .Choices({"random", "smooth", "transactions"})
-          .Help("inputs of an approximation job: iid Gaussian, smooth random signals along the "
-                "sequence, or embedded transaction windows (the data.* keys say which)"),
-      ParamSpec::Float("approx.scale", 1.0)
-          .Range(0, 1e6)
-          .Help("standard deviation of the approximation inputs"),
-      ParamSpec::Int("approx.batch_size", 4)
-          .Range(1, 1 << 20)
-          .Help("sequences per approximation draw"),
-      ParamSpec::Int("approx.draws", 5)
-          .Range(1, 100000)
-          .Help("independent draws (weights, random features, inputs) the error is averaged over"),
-  };
-  task.reads = {{KeyGroup::kModel, {}},
-                {KeyGroup::kTransactions, {{"approx.inputs", "transactions"}}}};
-  task.check = [](const nlohmann::json& config) {
-    std::vector<ConfigProblem> problems;
-    const std::string variant = config.at("model").at("attention").get<std::string>();
-    const VariantDefinition* definition = FindVariant(variant);
-    if (definition != nullptr && !definition->approximates_attention) {
-      problems.push_back({{"model.attention", "task"},
-                          "the approximation task compares attention with exact softmax "
-                          "attention, and " +
-                              variant + " has none: leave " + variant +
-                              " out of approximation experiments"});
-    }
-    return problems;
-  };
-  task.estimate_seconds = [](const nlohmann::json& config) {
-    const auto& approx = config.at("approx");
-    // Each draw runs the variant and the exact reference (two L x L products) once, forward.
-    const double length = config.at("data").at("max_len").get<double>();
-    const double d_model = config.at("model").at("d_model").get<double>();
-    const double exact = 4.0 * length * length * d_model + 8.0 * length * d_model * d_model;
-    const double per_draw = ForwardFlopsPerSequence(config, false) + exact;
-    return approx.at("draws").get<double>() * approx.at("batch_size").get<double>() * per_draw /
-           kAssumedFlopsPerSecond;
-  };
-  task.run = RunApproximationTask;
-  return task;
 }
 
 }  // namespace attnsweep

@@ -37,7 +37,6 @@
 #include "experiments/models/encoder.h"
 #include "experiments/repeat_policy.h"
 #include "experiments/tasks/tasks.h"
-#include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
@@ -121,6 +120,8 @@ void ReportMachineLoad(const MachineLoad& load, JobOutput* output) {
   }
 }
 
+}  // namespace
+
 void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   const auto& model = config.at("model");
   const auto& bench = config.at("bench");
@@ -185,98 +186,6 @@ void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, J
   }
   ReportMachineLoad(LoadBetween(before, TakeMachineSnapshot()), output);
   output->metrics.emplace_back("threads", at::get_num_threads());
-}
-
-}  // namespace
-
-TaskDefinition BenchmarkTask() {
-  TaskDefinition task;
-  task.name = "benchmark";
-  task.headline_metrics = {"fwd_ms", "fwdbwd_ms", "peak_mb", "fwdbwd_peak_mb"};
-  task.help = "time and peak memory of forward and forward+backward passes";
-  const std::string time_caption =
-      "A point is the mean over seeds of each job's median pass time. A bar spans the seeds' "
-      "fastest to slowest median; where a cell has one seed, the 95 % interval of its median "
-      "(from its repeats). Hollow points are noisy cells: a job's repeats did not narrow its "
-      "median's interval to bench.rel_ci before their cap, or the seeds' intervals do not overlap "
-      "(`attnsweep results` marks them *; load_avg and other_cores say what the machine was "
-      "doing). Log-log axes: a slope of 1 is linear growth, 2 quadratic; the slope is fitted to "
-      "the "
-      "measured points (`attnsweep results --slope data.max_len` prints the same). Crosses mark "
-      "cells whose jobs failed (OOM: out of memory), drawn above the measured points.";
-  const std::string memory_caption =
-      "Memory the measured computation itself allocated at its peak (not the process's "
-      "footprint), mean over seeds; a bar spans the seeds' lowest to highest. Log-log axes, fitted "
-      "slope in the legend; crosses mark failed cells (OOM).";
-  const std::string tokens = "sequence length (tokens)";
-  task.length_plots = {
-      {"fwd_ms", "Forward time against sequence length", tokens,
-       "ms per forward pass (median of repeats, mean over seeds)", time_caption},
-      {"fwdbwd_ms", "Forward + backward time against sequence length", tokens,
-       "ms per forward+backward pass (median of repeats, mean over seeds)", time_caption},
-      {"peak_mb", "Peak memory of the forward pass", tokens,
-       "MB allocated at the peak (mean over seeds)", memory_caption, true, true, false},
-      {"fwdbwd_peak_mb", "Peak memory of forward + backward", tokens,
-       "MB allocated at the peak (mean over seeds)", memory_caption, true, true, false},
-  };
-  task.keys = {
-      ParamSpec::String("bench.scope", "layer")
-          .Choices({"layer", "model"})
-          .Help("what a benchmark times: one attention layer, or the whole classifier"),
-      ParamSpec::Int("bench.batch_size", 4).Range(1, 1 << 20).Help("sequences per benchmark pass"),
-      ParamSpec::Int("bench.warmup", 2)
-          .Range(0, 100000)
-          .Help("untimed passes before the timed ones"),
-      ParamSpec::Int("bench.repeats", 5)
-          .Range(1, 100000)
-          .Help("the fewest timed passes; the median is reported"),
-      ParamSpec::Int("bench.max_repeats", RepeatPolicy{}.max_repeats)
-          .Range(1, 100000)
-          .Help("the most timed passes, when the median's interval stays wider than bench.rel_ci "
-                "(the pass is then stored noisy); at least bench.repeats"),
-      ParamSpec::Float("bench.max_seconds", RepeatPolicy{}.max_seconds)
-          .Range(0, 86400)
-          .Help("timed seconds after which no pass is added to narrow the interval (bench.repeats "
-                "are timed whatever it says; the pass is then stored noisy)"),
-      ParamSpec::Float("bench.rel_ci", RepeatPolicy{}.rel_ci)
-          .Range(0.001, 1)
-          .Help("time until the median's 95 % interval is within this share of it on both sides "
-                "(0.05: ±5 %)"),
-      ParamSpec::Bool("bench.exclusive", true)
-          .Help("run alone: on the CPU no other job starts on its node while it runs, and it "
-                "waits for the node to be free (it then has all the node's cores); on a GPU the "
-                "same holds for its GPU, and jobs on the node's other GPUs go on"),
-      ParamSpec::Bool("bench.backward", true).Help("also time forward+backward"),
-  };
-  task.reads = {{KeyGroup::kModel, {}}, {KeyGroup::kEncoder, {{"bench.scope", "model"}}}};
-  task.check = [](const nlohmann::json& config) {
-    std::vector<ConfigProblem> problems;
-    const auto& bench = config.at("bench");
-    if (bench.at("max_repeats").get<int>() < bench.at("repeats").get<int>()) {
-      problems.push_back({{"bench.max_repeats", "bench.repeats"},
-                          "bench.max_repeats (" + bench.at("max_repeats").dump() +
-                              ") is below bench.repeats (" + bench.at("repeats").dump() +
-                              "), the fewest timed passes: raise it or lower bench.repeats"});
-    }
-    return problems;
-  };
-  task.needs_node = [](const nlohmann::json& config) {
-    return config.at("bench").at("exclusive").get<bool>();
-  };
-  task.estimate_seconds = [](const nlohmann::json& config) {
-    const auto& bench = config.at("bench");
-    const bool whole_model = bench.at("scope") == "model";
-    // At least bench.repeats timed passes, and at a quiet machine's ±5 % one or two more.
-    const double passes =
-        bench.at("warmup").get<double>() + std::max(bench.at("repeats").get<double>(), 6.0);
-    // A backward pass costs about twice the forward: forward+backward passes count three times.
-    const double with_backward = bench.at("backward").get<bool>() ? 4.0 : 1.0;
-    const double flops = bench.at("batch_size").get<double>() *
-                         ForwardFlopsPerSequence(config, whole_model) * passes * with_backward;
-    return flops / kAssumedFlopsPerSecond;
-  };
-  task.run = RunBenchmarkTask;
-  return task;
 }
 
 }  // namespace attnsweep

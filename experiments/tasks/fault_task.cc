@@ -26,6 +26,8 @@ void SleepFor(double seconds, const JobContext& context) {
   }
 }
 
+}  // namespace
+
 void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   const auto& fault = config.at("fault");
   const std::string kind = fault.at("kind").get<std::string>();
@@ -51,35 +53,6 @@ void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOu
   }
   output->metrics.emplace_back("value",
                                kind == "nan" ? std::numeric_limits<double>::quiet_NaN() : 1.0);
-}
-
-}  // namespace
-
-TaskDefinition FaultTask() {
-  TaskDefinition task;
-  task.name = "fault";
-  task.headline_metrics = {"value", "seconds"};
-  task.help = "fails for real as fault.kind says: for testing the machinery that must survive it";
-  task.keys = {
-      ParamSpec::String("fault.kind", "none")
-          .Choices({"none", "throw", "segfault", "abort", "sleep", "allocate", "nan"})
-          .Help("how the job fails: throw an exception, dereference null, abort(), sleep "
-                "fault.seconds, allocate fault.gigabytes, report a NaN; none finishes normally"),
-      ParamSpec::Float("fault.seconds", 1.0)
-          .Range(0, 86400)
-          .Help("how long a fault job runs before failing (sleep: the whole time)"),
-      ParamSpec::Float("fault.gigabytes", 1.0)
-          .Range(0, 1 << 20)
-          .Help("how much a fault job of kind allocate allocates and touches"),
-  };
-  task.estimate_seconds = [](const nlohmann::json& config) {
-    const auto& fault = config.at("fault");
-    // Every kind but sleep fails (or finishes) after at most 50 ms of its seconds.
-    return fault.at("kind") == "sleep" ? fault.at("seconds").get<double>()
-                                       : std::min(fault.at("seconds").get<double>(), 0.05);
-  };
-  task.run = RunFaultTask;
-  return task;
 }
 
 }  // namespace attnsweep

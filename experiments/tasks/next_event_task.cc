@@ -180,6 +180,8 @@ std::optional<SyntheticSequenceOracle> OracleOf(const nlohmann::json& data) {
   return SyntheticSequenceOracle(options);
 }
 
+}  // namespace
+
 void RunNextEventTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   const TrainSettings s = TrainSettingsOf(config);
   if (s.max_len < 2) {
@@ -252,51 +254,6 @@ void RunNextEventTask(const nlohmann::json& config, const JobContext& context, J
     }
   }
   RemoveFinishedCheckpoint(context, s);
-}
-
-}  // namespace
-
-TaskDefinition NextEventTask() {
-  TaskDefinition task;
-  task.name = "next_event";
-  task.headline_metrics = {"next_mcc_accuracy", "next_mcc_logloss", "next_gap_mae", "epoch_s"};
-  task.selection = {
-      "best_val_next_mcc_logloss", false, "next_mcc_logloss", "epochs", "train.epochs",
-      "val_next_mcc_logloss"};
-  task.help =
-      "predicts each event's successor (category, type, log time gap) with causal attention; "
-      "accuracy and log loss on held-out customers";
-  task.curve_plots = {
-      {"val_next_mcc_logloss", "Next event: validation log loss of the category",
-       "log loss of the next category (nats)"},
-      {"val_next_mcc_accuracy", "Next event: validation accuracy of the category",
-       "accuracy of the next category"},
-      {"train_loss", "Next event: training loss per epoch", "training loss (mean over the epoch)"}};
-  task.reads = {{KeyGroup::kModel, {}},
-                {KeyGroup::kEncoder, {}},
-                {KeyGroup::kTransactions, {}},
-                {KeyGroup::kTraining, {}}};
-  task.check = [](const nlohmann::json& config) {
-    std::vector<ConfigProblem> problems;
-    const VariantDefinition* variant =
-        FindVariant(config.at("model").at("attention").get<std::string>());
-    // A baseline with no layer (aggregates) refuses every task but train itself.
-    if (variant != nullptr && variant->make && !variant->causal) {
-      std::string causal;
-      for (const VariantDefinition& v : Variants()) {
-        if (v.causal) causal += (causal.empty() ? "" : ", ") + v.name;
-      }
-      problems.push_back({{"model.attention"},
-                          "next_event needs causal attention, and '" + variant->name +
-                              "' has none" +
-                              (variant->not_causal.empty() ? "" : ": " + variant->not_causal) +
-                              " (causal variants: " + causal + ")"});
-    }
-    return problems;
-  };
-  task.estimate_seconds = TrainingSeconds;
-  task.run = RunNextEventTask;
-  return task;
 }
 
 }  // namespace attnsweep

@@ -8,7 +8,7 @@
 #include "experiments/tasks/tasks.h"
 
 namespace attnsweep {
-namespace {
+namespace {}  // namespace
 
 void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   using Clock = std::chrono::steady_clock;
@@ -24,25 +24,6 @@ void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOu
   }
   const double slept = std::chrono::duration<double>(Clock::now() - start).count();
   output->metrics.emplace_back("seconds", slept);
-}
-
-}  // namespace
-
-TaskDefinition SleepTask() {
-  TaskDefinition task;
-  task.name = "sleep";
-  task.headline_metrics = {"seconds"};
-  task.help = "sleeps sleep.seconds: exercises dispatch, the store and resume without LibTorch";
-  task.keys = {
-      ParamSpec::Float("sleep.seconds", 0.1).Range(0, 86400).Help("how long a sleep job sleeps"),
-  };
-  // No LibTorch work: a thread of the worker is enough.
-  task.default_isolation = "inproc";
-  task.estimate_seconds = [](const nlohmann::json& config) {
-    return config.at("sleep").at("seconds").get<double>();
-  };
-  task.run = RunSleepTask;
-  return task;
 }
 
 }  // namespace attnsweep

@@ -3,18 +3,19 @@
 #pragma once
 
 #include "experiments/job_contract.h"
-#include "experiments/registry.h"
 
 namespace attnsweep {
 
-// The built-in tasks' registry entries (builtins.cc lists them).
-TaskDefinition SleepTask();
+// How the built-in tasks run (builtin_runners.cc attaches them to the descriptions in
+// builtin_tasks.cc).
+void RunSleepTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
 // Fails as fault.kind says, for real (a segfault is a real null dereference): for testing
 // isolation.
-TaskDefinition FaultTask();
-TaskDefinition BenchmarkTask();
-TaskDefinition TrainTask();
-TaskDefinition NextEventTask();
-TaskDefinition ApproximationTask();
+void RunFaultTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+void RunBenchmarkTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+void RunNextEventTask(const nlohmann::json& config, const JobContext& context, JobOutput* output);
+void RunApproximationTask(const nlohmann::json& config, const JobContext& context,
+                          JobOutput* output);
 
 }  // namespace attnsweep

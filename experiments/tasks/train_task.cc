@@ -33,7 +33,6 @@
 #include "experiments/roc_auc.h"
 #include "experiments/tasks/tasks.h"
 #include "experiments/tasks/training_loop.h"
-#include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
@@ -74,6 +73,8 @@ Evaluation Evaluate(TransactionModelImpl& model, const TransactionDataset& data,
   e.customer_ids = std::move(customer_ids);
   return e;
 }
+
+}  // namespace
 
 void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOutput* output) {
   const TrainSettings s = TrainSettingsOf(config);
@@ -138,35 +139,6 @@ void RunTrainTask(const nlohmann::json& config, const JobContext& context, JobOu
     if (!validation.empty()) output->curves.push_back({epoch, "val_auc", progress.val_score[e]});
   }
   RemoveFinishedCheckpoint(context, s);
-}
-
-}  // namespace
-
-TaskDefinition TrainTask() {
-  TaskDefinition task;
-  task.name = "train";
-  task.headline_metrics = {"test_auc", "oracle_test_auc", "test_accuracy", "test_logloss",
-                           "epoch_s"};
-  task.help = "trains the transaction classifier for gender; ROC AUC on held-out customers";
-  task.length_plots = {{"test_auc", "Test ROC AUC against sequence length",
-                        "sequence length (events per customer)", "test ROC AUC",
-                        "Mean over seeds; bars are ±1 standard deviation over seeds (n in the "
-                        "tooltip); series are drawn slightly apart at each length so that their "
-                        "bars show. 0.5 is chance.",
-                        /*log_y=*/false, /*slope=*/false, /*one_seed_bar=*/false, /*dodge=*/true}};
-  task.scored_metric = "test_auc";
-  task.selection = {"best_val_auc", true, "test_auc", "epochs", "train.epochs", "val_auc"};
-  task.builds_transaction_model = true;
-  task.curve_plots = {
-      {"train_loss", "Training loss per epoch", "training loss (mean over the epoch)"},
-      {"val_auc", "Validation ROC AUC per epoch", "validation ROC AUC"}};
-  task.reads = {{KeyGroup::kModel, {}},
-                {KeyGroup::kEncoder, {}},
-                {KeyGroup::kTransactions, {}},
-                {KeyGroup::kTraining, {}}};
-  task.estimate_seconds = TrainingSeconds;
-  task.run = RunTrainTask;
-  return task;
 }
 
 }  // namespace attnsweep

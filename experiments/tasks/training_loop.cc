@@ -20,7 +20,6 @@
 #include "experiments/device/job_device.h"
 #include "experiments/memory/peak_memory_measure.h"
 #include "experiments/tasks/tasks.h"
-#include "experiments/work_estimate.h"
 
 namespace attnsweep {
 namespace {
@@ -214,25 +213,6 @@ TrainingOutcome Train(const TrainSettings& s, torch::nn::Module& model,
   outcome.peak_mb = static_cast<double>(memory.PeakAboveBaseline()) / kMiB;
   RestoreSnapshot(progress.best, model);
   return outcome;
-}
-
-double TrainingSeconds(const nlohmann::json& config) {
-  const auto& data = config.at("data");
-  // The real data's labelled customers when the files are not read yet; the generator's count.
-  constexpr double kLabelledCustomersOfRealData = 8400;
-  const double customers = data.at("source") == "synthetic" ? data.at("customers").get<double>()
-                                                            : kLabelledCustomersOfRealData;
-  const double held_out =
-      data.at("test_fraction").get<double>() + data.at("validation_fraction").get<double>();
-  const double per_customer = ForwardFlopsPerSequence(config, true);
-  // Per epoch: forward and backward (three forwards' work) over the training customers, one
-  // forward over the validation customers; then one over the test customers.
-  const double epochs = config.at("train").at("epochs").get<double>();
-  const double flops =
-      per_customer * customers *
-      (epochs * (3.0 * (1.0 - held_out) + data.at("validation_fraction").get<double>()) +
-       data.at("test_fraction").get<double>());
-  return flops / kAssumedFlopsPerSecond;
 }
 
 std::vector<std::pair<std::string, double>> TrainingFigures(const TrainingOutcome& outcome,

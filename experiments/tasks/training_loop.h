@@ -83,11 +83,6 @@ TrainingOutcome Train(const TrainSettings& settings, torch::nn::Module& model,
                       const BatchLoss& batch_loss, const Validation& validate,
                       const ValidationFigure& figure);
 
-// Seconds a training job takes on one core, from its config alone (the cost model's prior): the
-// forward and backward passes over the training customers each epoch, a forward pass over the
-// validation ones, then one over the test customers.
-double TrainingSeconds(const nlohmann::json& config);
-
 // What every training job reports beside its task's figures: epochs run, the best one, the epoch
 // this attempt resumed at, training tokens per second, seconds per epoch, peak memory, the
 // splits' sizes and the threads.

@@ -10,7 +10,6 @@
 #include "experiments/config_schema.h"
 #include "experiments/grid.h"
 #include "experiments/job_runner.h"
-#include "experiments/models/aggregate_features.h"
 #include "experiments/models/softmax_attention.h"
 #include "experiments/registry.h"
 #include "tests/extension/parameter_count_task.h"
@@ -106,10 +105,10 @@ TEST_F(Extension, TheWindowSeesExactlyItsBand) {
 // A baseline shaped like aggregates — a whole model of its own, no attention layer — registers as
 // an extension too, and is refused where a task builds no such model.
 TEST_F(Extension, AWholeModelBaselineRegistersAndIsRefusedOutsideTraining) {
-  VariantDefinition counts = AggregatesVariant();
+  VariantDefinition counts = *FindVariant("aggregates");
   counts.name = "aggregates_again";
   counts.keys.clear();  // model.aggregates.hidden is the built-in's
-  ASSERT_FALSE(counts.make);
+  ASSERT_TRUE(counts.whole_model && counts.make_transaction_model && !counts.make);
   EXPECT_NO_THROW(RegisterVariant(counts));
   const GridParseResult bench = ParseGrid(
       "experiments: [{name: s, task: benchmark, params: {model.attention: aggregates_again}}]\n",
@@ -117,10 +116,16 @@ TEST_F(Extension, AWholeModelBaselineRegistersAndIsRefusedOutsideTraining) {
   ASSERT_FALSE(bench.ok());
   EXPECT_NE(bench.errors.at(0).message.find("baseline of the train task"), std::string::npos)
       << bench.errors.at(0).message;
-  VariantDefinition nothing;
-  nothing.name = "nothing";
-  nothing.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
-  EXPECT_THROW(RegisterVariant(nothing), std::invalid_argument);
+  // A builder of the other kind is refused: a whole model's for a layer, a layer's for a whole
+  // model, at registration or attached after it.
+  VariantDefinition layer;
+  layer.name = "layer_built_as_a_model";
+  layer.mixing_flops = [](const nlohmann::json&, double) { return 0.0; };
+  layer.make_transaction_model = counts.make_transaction_model;
+  EXPECT_THROW(RegisterVariant(layer), std::invalid_argument);
+  EXPECT_THROW(SetVariantBuilder("aggregates_again", FindVariant("bag")->make),
+               std::invalid_argument);
+  EXPECT_THROW(SetWholeModelBuilder("bag", counts.make_transaction_model), std::invalid_argument);
 }
 
 TEST_F(Extension, TheCostModelSeesTheVariantsScaling) {

@@ -33,9 +33,11 @@ echo "fault campaign: $trials trials of the ${FAULT_CAMPAIGN_GRID:-sleep} grid, 
 
 work=$(mktemp -d)
 trap 'pkill -9 -f "$work/" 2>/dev/null; rm -rf "$work"' EXIT
-# The campaign's own copy of the binary: a rebuild while it runs (or a `make` beside it) cannot
-# change what a trial runs, and its processes are found by this path.
-mkdir "$work/bin" && cp "$build/attnsweep" "$work/bin/" || exit 1
+# The campaign's own copy of the binaries (attnsweep and the engine it hands run and resume to):
+# a rebuild while it runs (or a `make` beside it) cannot change what a trial runs, and its
+# processes are found by this path (the engine keeps the command line it was started with).
+mkdir -p "$work/bin/libexec" && cp "$build/attnsweep" "$work/bin/" &&
+  cp "$build/libexec/attnsweep" "$work/bin/libexec/" || exit 1
 attnsweep=$work/bin/attnsweep
 
 grid=${FAULT_CAMPAIGN_GRID:-sleep}
