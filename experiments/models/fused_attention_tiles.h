@@ -3,8 +3,8 @@
 // this: fused_attention_isa_*.cc each define ATTNSWEEP_KERNEL_ISA (the namespace) and are compiled
 // with their own -m flags. No #pragma once: each of them includes it once.
 //
-// The arithmetic is on GCC vector types of 16 floats (the compiler left to itself vectorised the
-// loops, but with shuffles that made the kernel slower than unfused attention); sums and maxima
+// The arithmetic is on GCC vector types one register wide (the compiler left to itself vectorised
+// the loops, but with shuffles that made the kernel slower than unfused attention); sums and maxima
 // are kept per lane and combined at the end.
 #include <algorithm>
 #include <cmath>
@@ -19,21 +19,25 @@
 #include <immintrin.h>
 #endif
 
-#if !defined(ATTNSWEEP_KERNEL_ISA) || !defined(ATTNSWEEP_KERNEL_VEC_REGISTERS)
+#if !defined(ATTNSWEEP_KERNEL_ISA) || !defined(ATTNSWEEP_KERNEL_VEC_BYTES) || \
+    !defined(ATTNSWEEP_KERNEL_VEC_REGISTERS)
 #error \
-    "define ATTNSWEEP_KERNEL_ISA and ATTNSWEEP_KERNEL_VEC_REGISTERS before including fused_attention_tiles.h"
+    "define ATTNSWEEP_KERNEL_ISA, ATTNSWEEP_KERNEL_VEC_BYTES and ATTNSWEEP_KERNEL_VEC_REGISTERS before including fused_attention_tiles.h"
 #endif
 
 namespace attnsweep {
 namespace ATTNSWEEP_KERNEL_ISA {
 namespace {
 
-// Sixteen floats, as GCC's vector extension: one AVX-512 register, two AVX2 ones, four SSE ones;
-// the compiler maps the arithmetic onto whichever the file is built for.
-typedef float Vec __attribute__((vector_size(64)));
-typedef int32_t IntVec __attribute__((vector_size(64)));
-constexpr int64_t kLanes = 16;
-// How many such vectors the instruction set's registers hold (set by the file including this).
+// One register of floats, as GCC's vector extension: 16 for AVX-512, 8 for AVX2, 4 for SSE (set by
+// the file including this). Sixteen everywhere, as the kernels were first written, made AVX2 and
+// SSE emulate each operation on two or four registers: lane-by-lane compares for the maxima,
+// vectors passed between functions through the stack, stores of half a vector read back whole
+// (store-forwarding stalls). The forward ran at 4 GFLOP/s on a Zen 3 (AVX2), a tenth of SDPA's.
+typedef float Vec __attribute__((vector_size(ATTNSWEEP_KERNEL_VEC_BYTES)));
+typedef int32_t IntVec __attribute__((vector_size(ATTNSWEEP_KERNEL_VEC_BYTES)));
+constexpr int64_t kLanes = ATTNSWEEP_KERNEL_VEC_BYTES / sizeof(float);
+// The instruction set's vector registers (set by the file including this).
 constexpr int kVecRegisters = ATTNSWEEP_KERNEL_VEC_REGISTERS;
 // Query rows per tile: each tile of keys and values, once loaded, serves all of them. At d_head 128
 // a sequence's keys and values (16 MB at L 16384) outgrow the caches, and with 32 rows per pass
@@ -49,21 +53,23 @@ inline Vec Load(const float* p) {
   return v;
 }
 inline void Store(float* p, Vec v) { __builtin_memcpy(p, &v, sizeof(v)); }
-inline Vec Splat(float x) { return Vec{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+inline Vec Splat(float x) { return Vec{} + x; }
 inline Vec Max(Vec a, Vec b) { return a > b ? a : b; }
-// Sums and maxima across a vector's lanes by halving (four shuffles), where a loop over the lanes
-// made a chain of sixteen dependent operations, paid once per row and tile of keys: at d_head 16,
-// against 512 multiply-adds of products per row and tile.
-inline Vec SwapHalves(Vec v, int width) {
-  const IntVec lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  return __builtin_shuffle(v, lane ^ width);
+// Sums and maxima across a vector's lanes by halving (log2 of the lanes shuffles), where a loop
+// over the lanes made a chain of sixteen dependent operations, paid once per row and tile of keys:
+// at d_head 16, against 512 multiply-adds of products per row and tile.
+inline IntVec LaneIndices() {
+  IntVec lane{};
+  for (int i = 0; i < kLanes; ++i) lane[i] = i;
+  return lane;
 }
+inline Vec SwapHalves(Vec v, int width) { return __builtin_shuffle(v, LaneIndices() ^ width); }
 inline float SumOf(Vec v) {
-  for (int width = 8; width >= 1; width /= 2) v += SwapHalves(v, width);
+  for (int width = kLanes / 2; width >= 1; width /= 2) v += SwapHalves(v, width);
   return v[0];
 }
 inline float MaxOf(Vec v) {
-  for (int width = 8; width >= 1; width /= 2) v = Max(v, SwapHalves(v, width));
+  for (int width = kLanes / 2; width >= 1; width /= 2) v = Max(v, SwapHalves(v, width));
   return v[0];
 }
 
@@ -185,7 +191,8 @@ void AddWeightedRows(const float* p, int64_t p_stride, const float* rows, int64_
     // wait on each other: one chain ran at a quarter of the FMA units' speed, and Zen 5's two
     // 512-bit FMA units of four cycles' latency need eight in flight (sixteen: 3 % off the forward
     // at d_head 32 against eight).
-    constexpr int kChains = std::max(1, 16 / (kR * kRegisters));
+    // Half the registers at most: AVX2's 16 hold eight sums beside the rows loaded.
+    constexpr int kChains = std::max(1, std::min(16, kVecRegisters / 2) / (kR * kRegisters));
     for (int64_t slice = 0; slice < kD; slice += kRegisters * kLanes) {
       Vec sum[kChains][kR][kRegisters] = {};
       for (int r = 0; r < kR; ++r) {
@@ -314,10 +321,12 @@ float ExpShifted(float* s, int64_t n, float shift) {
 
 float Dot(const float* a, const float* b, int64_t n) {
   Vec lanes{};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) lanes += Load(a + j) * Load(b + j);
+  // The tail's bounds computed apart: counting on from the vector loop's end, GCC 12 saw the tail
+  // of a 128-long dot product at 4 lanes run past 2^62 and warned.
+  const int64_t vector_end = n - n % kLanes;
+  for (int64_t j = 0; j < vector_end; j += kLanes) lanes += Load(a + j) * Load(b + j);
   float sum = SumOf(lanes);
-  for (; j < n; ++j) sum += a[j] * b[j];
+  for (int64_t j = vector_end; j < n; ++j) sum += a[j] * b[j];
   return sum;
 }
 
