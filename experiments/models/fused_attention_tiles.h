@@ -116,14 +116,17 @@ inline Vec Exp(Vec x) {
 inline float ExpNonPositive(float x) { return Exp(Splat(x))[0]; }
 
 // Query rows handled together: each key or value row loaded into a register then serves all of
-// them, which halved the loads per multiply-add. Only where the registers hold the sums of four
-// rows (AVX-512's 32); with fewer, one row at a time, as the kernel ran before.
-constexpr int kRowBlock = kVecRegisters >= 32 ? 4 : 1;
-// The backward takes eight: each row of dK and dV it loads, adds to and stores back then serves
-// eight query rows, halving that traffic, which at d_head 128 outgrew what the L2 cache delivers
-// (forward + backward at L 4096, one thread, Zen 5: d_head 128 3,905 -> 3,591 ms, 32 896 -> 864,
-// 16 545 -> 512, 64 unchanged; medians of three interleaved runs).
-constexpr int kBackwardRowBlock = kVecRegisters >= 32 ? 8 : 1;
+// them, which halved the loads per multiply-add. Four fit AVX-512's 32 registers and AVX2's 16
+// (the products keep 8 sums of 8 floats there): on a Zen 3, one thread, L 2048, against one row
+// at a time, forward d_head 64 535 -> 430 ms, 128 1,165 -> 824 ms.
+constexpr int kRowBlock = 4;
+// The backward takes eight where the registers allow (AVX-512): each row of dK and dV it loads,
+// adds to and stores back then serves eight query rows, halving that traffic, which at d_head 128
+// outgrew what the L2 cache delivers (forward + backward at L 4096, one thread, Zen 5: d_head 128
+// 3,905 -> 3,591 ms, 32 896 -> 864, 16 545 -> 512, 64 unchanged; medians of three interleaved
+// runs). Four with AVX2's 16 (Zen 3, L 2048, against one: d_head 64 1,915 -> 1,478 ms, 128
+// 4,512 -> 2,840, 16 510 -> 413).
+constexpr int kBackwardRowBlock = kVecRegisters >= 32 ? 8 : 4;
 
 // For r < kR: s[r * s_stride + j] = sum_d a[r * dim + d] * bt[d * stride + j], j < n: kR rows of
 // a (each 1 x D) times bt (D x n, rows `stride` apart). kD: D at compile time (0: `dim` at run
