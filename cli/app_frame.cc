@@ -26,16 +26,17 @@ void SetupApp(CLI::App& app, GlobalFlags* flags) {
   app.add_flag("-q,--quiet", flags->quiet, "only warnings and errors");
 }
 
+bool NamesCommand(const CLI::App& app, const std::string& name) {
+  const auto named = [&](const CLI::App* command) { return command->get_name() == name; };
+  return !app.get_subcommands(named).empty();
+}
+
 std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
   // A command that is none of ours: CLI11 would only say that one is required.
-  if (argc > 1 && argv[1][0] != '-') {
-    bool known = false;
-    for (const CLI::App* command : app.get_subcommands({})) known |= command->get_name() == argv[1];
-    if (!known) {
-      PrintError(std::string("'") + argv[1] +
-                 "' is not an attnsweep command: `attnsweep --help` lists them");
-      return kExitBadInput;
-    }
+  if (argc > 1 && argv[1][0] != '-' && !NamesCommand(app, argv[1])) {
+    PrintError(std::string("'") + argv[1] +
+               "' is not an attnsweep command: `attnsweep --help` lists them");
+    return kExitBadInput;
   }
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace CLI {
 class App;
@@ -21,6 +22,9 @@ struct GlobalFlags {
 
 // The description, --version, -v, -q; one subcommand required.
 void SetupApp(CLI::App& app, GlobalFlags* flags);
+
+// Whether `name` is one of `app`'s commands.
+bool NamesCommand(const CLI::App& app, const std::string& name);
 
 // Parses the command line. Returns the exit code to end with when it is refused (an unknown
 // command, a bad option) or when it asked for help or the version; nullopt to go on.

@@ -66,12 +66,14 @@ int HandToEngine(char** argv) {
 
 int Main(int argc, char** argv) {
   using namespace attnsweep;
-  if (!IsReadingCommand(CommandWord(argc, argv))) return HandToEngine(argv);
   RegisterBuiltins();
   CLI::App app;
   GlobalFlags flags;
   SetupApp(app, &flags);
   ReadingCommands reading(app);
+  // Setting the reading commands up takes well under a millisecond: the app they make is what says
+  // which command lines stay here.
+  if (!NamesCommand(app, CommandWord(argc, argv))) return HandToEngine(argv);
   if (const auto code = ParseCommandLine(app, argc, argv)) return *code;
   SetupLogging(flags.verbosity(), 0);
   NoteUnnamedStore();

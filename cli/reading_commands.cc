@@ -4,14 +4,6 @@
 
 namespace attnsweep {
 
-bool IsReadingCommand(const std::string& name) {
-  for (const char* reading : {"stop", "check", "status", "results", "query", "keys", "logs",
-                              "export", "jobs", "curves", "rm", "tag", "report", "data"}) {
-    if (name == reading) return true;
-  }
-  return false;
-}
-
 // In the order `attnsweep --help` lists them, after run and resume.
 ReadingCommands::ReadingCommands(CLI::App& app)
     : stop_(SetupStopCommand(app, &stop_options_)),
@@ -28,14 +20,6 @@ ReadingCommands::ReadingCommands(CLI::App& app)
       tag_(SetupTagCommand(app, &tag_options_)),
       report_(SetupReportCommand(app, &report_options_)),
       data_(SetupDataCommand(app, &data_options_)) {}
-
-bool ReadingCommands::parsed() const {
-  for (const CLI::App* command : {stop_, check_, status_, results_, query_, keys_, logs_, export_,
-                                  jobs_, curves_, rm_, tag_, report_}) {
-    if (command->parsed()) return true;
-  }
-  return data_.generate->parsed() || data_.prepare->parsed() || data_.stats->parsed();
-}
 
 int ReadingCommands::Run() const {
   if (stop_->parsed()) return RunStopCommand(stop_options_);

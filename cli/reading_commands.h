@@ -4,8 +4,6 @@
 // binary that runs jobs (cli/main.cc).
 #pragma once
 
-#include <string>
-
 #include "cli/cmd_check.h"
 #include "cli/cmd_curves.h"
 #include "cli/cmd_data.h"
@@ -27,9 +25,6 @@ class App;
 
 namespace attnsweep {
 
-// Whether `name` (a command line's first word that is not an option) is one of them.
-bool IsReadingCommand(const std::string& name);
-
 // Their subcommands, options and dispatch: the two binaries' apps add them alike. Not copyable
 // (the subcommands point into its options).
 class ReadingCommands {
@@ -38,8 +33,7 @@ class ReadingCommands {
   ReadingCommands(const ReadingCommands&) = delete;
   ReadingCommands& operator=(const ReadingCommands&) = delete;
 
-  bool parsed() const;
-  // After parsing, when parsed(): runs the command that was given; returns its exit code.
+  // After parsing, when one of them was given: runs it; returns its exit code.
   int Run() const;
 
  private:

@@ -1,9 +1,8 @@
 // AggregateClassifierOptions: what the registry's description (builtin_variants.cc, its defaults)
-// and the layer both read; free of LibTorch's tensors (TORCH_ARG is a macro of its own header).
+// and the model both read; free of LibTorch's tensors (TORCH_ARG is a macro of its own header).
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 #include <torch/arg.h>
 

@@ -1,7 +1,8 @@
 #include "experiments/models/attention_factory.h"
 
-#include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include "experiments/job_contract.h"
 #include "experiments/registry.h"
@@ -30,8 +31,9 @@ std::shared_ptr<AttentionImpl> MakeAttention(const nlohmann::json& model, int64_
     throw InvalidJobConfig("'" + variant.name +
                            "' is a baseline of the train task with no attention layer");
   }
-  if (!variant.make)
+  if (!variant.make) {
     throw std::logic_error("variant '" + variant.name + "' has no builder attached");
+  }
   if (IsCausal(model) && !variant.causal) {
     throw InvalidJobConfig("'" + variant.name + "' has no causal form" +
                            (variant.not_causal.empty() ? "" : ": " + variant.not_causal));

@@ -1,8 +1,9 @@
 #include "experiments/models/transaction_classifier.h"
 
+#include <stdexcept>
+
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 
 #include "experiments/models/attention_factory.h"
 #include "experiments/registry.h"
